@@ -1,0 +1,159 @@
+# khora - plain GNU make.  Targets: all check bench demo install uninstall
+# clean.  Variables: prefix DESTDIR libdir datadir ... V=1 SANITIZE=1
+# DEVELOPER=1 (adds -Werror -Wextra -Wshadow and ASan+UBSan).
+VERSION = 0.1.0
+ABI_MAJOR = 1
+ABI_MINOR = 0
+
+prefix ?= /usr/local
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+libdir ?= $(exec_prefix)/lib
+datadir ?= $(prefix)/share
+includedir ?= $(prefix)/include
+mandir ?= $(datadir)/man
+plugindir ?= $(libdir)/khora/plugins
+templatedir ?= $(datadir)/khora/templates
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wstrict-prototypes -Wwrite-strings -Wformat=2
+ifeq ($(DEVELOPER),1)
+WARNINGS += -Werror -Wshadow
+SANITIZE = 1
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+
+YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+ALL_CFLAGS = -std=c99 $(WARNINGS) $(CFLAGS) $(SANFLAGS) $(YAML_CFLAGS)
+ALL_CPPFLAGS = -Icore -Iplugin-sdk -DKHORA_VERSION='"$(VERSION)"' \
+	-DPLUGINDIR='"$(plugindir)"' -DTEMPLATEDIR='"$(templatedir)"' \
+	$(CPPFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+PLUGIN_CFLAGS = -std=c99 $(WARNINGS) $(CFLAGS) -fPIC -fvisibility=hidden \
+	-Iplugin-sdk
+PLUGIN_LDFLAGS = -shared -Wl,--no-undefined \
+	-Wl,--version-script=plugin-sdk/khora-plugin.map $(LDFLAGS)
+
+ifneq ($(V),1)
+Q = @
+QCC = @echo '  CC      ' $@;
+QLD = @echo '  LD      ' $@;
+endif
+
+CORE_SRCS = $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_OBJS = $(CORE_SRCS:.c=.o)
+PLUGINS = $(notdir $(wildcard plugins/*))
+PLUGIN_SOS = $(foreach p,$(PLUGINS),plugins/$(p)/$(p).so)
+FIXTURES = $(notdir $(wildcard tests/fixtures/plugins/*))
+FIXTURE_SOS = $(foreach p,$(FIXTURES),tests/fixtures/plugins/$(p)/$(p).so)
+UNIT_SRCS = $(wildcard tests/unit/check_*.c)
+UNIT_BINS = $(UNIT_SRCS:.c=)
+
+all: khora $(PLUGIN_SOS)
+
+core/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+core/libkhora.a: $(CORE_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+khora: core/main.o core/libkhora.a
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS) -ldl
+
+plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h plugin-sdk/khora-plugin.map
+	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
+tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.c plugin-sdk/khora-plugin.h
+	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(FIXTURE_CFLAGS_$(notdir $*)) \
+		-shared -o $@ $< $(FIXTURE_LIBS_$(notdir $*))
+
+# the fixture that needs a library that does not exist at run time
+FIXTURE_LIBS_missing_dep = -Ltests/fixtures/plugins/missing_dep \
+	-Wl,-rpath,/nonexistent -lkhora_gone
+tests/fixtures/plugins/missing_dep/missing_dep.so: \
+	tests/fixtures/plugins/missing_dep/libkhora_gone.so
+tests/fixtures/plugins/missing_dep/libkhora_gone.so: \
+	tests/fixtures/plugins/missing_dep/gone.c
+	$(QCC)$(CC) -fPIC -shared -o $@ $<
+
+tests/unit/check_%: tests/unit/check_%.c core/libkhora.a
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+		$(ALL_LDFLAGS) -o $@ $< core/libkhora.a $(CHECK_LIBS) \
+		$(YAML_LIBS) -ldl
+
+tests/abi/abi_test: tests/abi/abi_test.c plugin-sdk/khora-plugin.h
+	$(QCC)$(CC) -std=c99 $(WARNINGS) -Iplugin-sdk -o $@ $<
+
+tests/fixtures/libfault.so: tests/fixtures/libfault.c
+	$(QCC)$(CC) -fPIC -shared -O2 -o $@ $< -ldl
+
+test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS)
+
+check: test-progs
+	$(Q)tools/run-checks
+
+demo: all
+	$(Q)tools/demo
+
+bench: all
+	$(Q)tools/bench
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(plugindir) \
+		$(DESTDIR)$(templatedir) $(DESTDIR)$(includedir)/khora \
+		$(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(datadir)/khora \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man7
+	install -m 755 khora $(DESTDIR)$(bindir)/khora
+	for p in $(PLUGINS); do \
+		install -m 644 plugins/$$p/$$p.so plugins/$$p/$$p.plugin \
+			$(DESTDIR)$(plugindir)/ || exit 1; \
+	done
+	cp -R templates/. $(DESTDIR)$(templatedir)/
+	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
+	install -m 644 plugin-sdk/khora-plugin.map $(DESTDIR)$(datadir)/khora/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
+		-e 's|@templatedir@|$(templatedir)|' \
+		-e 's|@datadir@|$(datadir)|' -e 's|@version@|$(VERSION)|' \
+		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
+		plugin-sdk/khora-plugin.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
+	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
+	install -m 644 doc/khora.yaml.5 $(DESTDIR)$(mandir)/man5/
+	install -m 644 doc/khora-plugin.7 $(DESTDIR)$(mandir)/man7/
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/khora
+	for p in $(PLUGINS); do \
+		rm -f $(DESTDIR)$(plugindir)/$$p.so \
+			$(DESTDIR)$(plugindir)/$$p.plugin; \
+	done
+	rm -rf $(DESTDIR)$(templatedir)
+	rm -f $(DESTDIR)$(includedir)/khora/khora-plugin.h \
+		$(DESTDIR)$(datadir)/khora/khora-plugin.map \
+		$(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc \
+		$(DESTDIR)$(mandir)/man1/khora.1 \
+		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \
+		$(DESTDIR)$(mandir)/man7/khora-plugin.7
+	-rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/khora \
+		$(DESTDIR)$(includedir)/khora $(DESTDIR)$(datadir)/khora \
+		2>/dev/null
+
+clean:
+	rm -f khora core/*.o core/libkhora.a $(PLUGIN_SOS) $(UNIT_BINS) \
+		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
+		tests/fixtures/libfault.so
+	rm -rf tests/tmp
+
+.PHONY: all check demo bench install uninstall clean test-progs
+.DELETE_ON_ERROR:

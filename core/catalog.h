@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * catalog.h - the plugins khora knows of, read from their sidecars
+ * (<name>.plugin) on the plugin path without loading any shared object.
+ *
+ * Plugin path, first match of a name wins: $KHORA_PLUGIN_PATH (colon
+ * list), $XDG_DATA_HOME/khora/plugins (default ~/.local/share/...), the
+ * build tree's plugins/ when khora runs from its source tree, else the
+ * compiled-in plugindir.  Each directory is scanned for NAME.plugin
+ * files, directly and one level of subdirectories down (the layout of
+ * the source tree).  Never the project directory.
+ *
+ * The catalog owns its plugin_info records, their strings and the
+ * sidecar trees; the loader fills in the runtime fields.
+ */
+#ifndef CATALOG_H
+#define CATALOG_H
+
+#include <stddef.h>
+#include "diag.h"
+#include "ytree.h"
+
+struct strlist {
+	char **v;
+	size_t nr, alloc;
+};
+
+void strlist_push(struct strlist *l, const char *s);
+int strlist_has(const struct strlist *l, const char *s);
+void strlist_clear(struct strlist *l);
+
+struct plugin_info {
+	char *name;
+	char *version;
+	char *summary;
+	char *sidecar;		/* path of the .plugin file */
+	char *library;		/* path of the .so */
+	char *template_dir;	/* plugin's own templates, or NULL */
+	char *shadows;		/* sidecar of a same-name plugin it hides */
+	unsigned abi_major, abi_minor;
+	int is_default;		/* its features are on unless turned off */
+	struct strlist provides, requires, conflicts, after, options;
+	struct ynode *tree;	/* the sidecar, for error positions */
+
+	/* runtime, filled by resolve and loader */
+	int selected;
+	int initialized;	/* init succeeded: fini is owed */
+	void *handle;
+	const struct khora_plugin *desc;
+	struct khora_ctx *ctx;
+	double plan_ms;
+};
+
+struct catalog {
+	struct plugin_info **plugins;	/* sorted by name */
+	size_t nr, alloc;
+	struct strlist dirs;		/* the search path, in order */
+	const char *templatedir;	/* builtin templates */
+};
+
+/*
+ * Builds the search path and reads every sidecar on it.  Returns 0, or
+ * -1 with one diagnostic (exit code 4) naming the sidecar at fault.
+ */
+int catalog_load(struct catalog *cat, struct diag *d);
+void catalog_release(struct catalog *cat);
+struct plugin_info *catalog_find(const struct catalog *cat,
+				 const char *name);
+/* Exposed for tests: parse one sidecar file. */
+int catalog_read_sidecar(const char *path, struct plugin_info **out,
+			 struct diag *d);
+void plugin_info_free(struct plugin_info *pi);
+
+/* Directories that the running binary uses (build tree or installed). */
+const char *khora_plugindir(void);
+const char *khora_templatedir(void);
+
+#endif /* CATALOG_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-new.c - `khora new DIR`: the whole pipeline of DESIGN §1, in
+ * order, with its timing.  --pretend runs the very same code up to the
+ * render and prints the plan instead of staging it.
+ */
+#include "compat.h"
+#include <unistd.h>
+#include "cli.h"
+#include "pipeline.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+struct new_opts {
+	const char *target;
+	const char *config;
+	struct config_overrides ov;
+	int pretend, force, profile, quiet, verbose, durable;
+};
+
+static void
+push(const char ***v, size_t *nr, const char *val)
+{
+	*v = xrealloc((void *)*v, (*nr + 1) * sizeof(**v));
+	(*v)[(*nr)++] = val;
+}
+
+/* --with a,b=c splits on commas into one entry per feature. */
+static void
+push_list(const char ***v, size_t *nr, char *val, struct strlist *keep)
+{
+	char *save = NULL, *tok;
+
+	strlist_push(keep, val);
+	for (tok = strtok_r(keep->v[keep->nr - 1], ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (*tok)
+			push(v, nr, tok);
+}
+
+static int
+parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
+	   struct diag *d)
+{
+	int i, r;
+	const char *v;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if ((r = cli_opt(argc, argv, &i, "--config", 'c', &o->config,
+				 d)))
+			;
+		else if ((r = cli_opt(argc, argv, &i, "--with", 0, &v, d)) > 0)
+			push_list(&o->ov.with, &o->ov.nr_with, (char *)v, keep);
+		else if (!r && (r = cli_opt(argc, argv, &i, "--without", 0, &v,
+					    d)) > 0)
+			push_list(&o->ov.without, &o->ov.nr_without,
+				  (char *)v, keep);
+		else if (!r && (r = cli_opt(argc, argv, &i, "--set", 0, &v,
+					    d)) > 0)
+			push(&o->ov.set, &o->ov.nr_set, v);
+		else if (!r && (r = cli_opt(argc, argv, &i, "--env", 0,
+					    &o->ov.env, d)))
+			;
+		else if (!r && cli_flag(a, "--pretend", 'n'))
+			o->pretend = r = 1;
+		else if (!r && cli_flag(a, "--force", 'f'))
+			o->force = r = 1;
+		else if (!r && cli_flag(a, "--profile", 0))
+			o->profile = r = 1;
+		else if (!r && cli_flag(a, "--durable", 0))
+			o->durable = r = 1;
+		else if (!r && cli_flag(a, "--quiet", 'q'))
+			o->quiet = r = 1;
+		else if (!r && cli_flag(a, "--verbose", 'v'))
+			o->verbose = r = 1;
+		else if (!r && !strcmp(a, "--error-format=json"))
+			d->json = r = 1;
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (a[0] == '-' && a[1])
+			return cli_usage_error(d, "new", "unknown option '%s'",
+					       a);
+		if (o->target)
+			return cli_usage_error(d, "new", "more than one target "
+					       "directory ('%s', '%s')",
+					       o->target, a);
+		o->target = a;
+	}
+	if (!o->target)
+		return cli_usage_error(d, "new", "missing target directory");
+	return 0;
+}
+
+static const char *
+kind_name(const struct action *a)
+{
+	static const char *const names[] = { "file", "file", "dir", "symlink" };
+
+	return names[a->kind];
+}
+
+static void
+print_plan(const struct pipeline *p)
+{
+	size_t i;
+
+	printf("plan for '%s' (--pretend: nothing written)\n", p->target);
+	printf("%-7s %4s %8s  %-10s %s\n", "action", "mode", "bytes",
+	       "plugin", "path");
+	for (i = 0; i < p->nr; i++) {
+		const struct action *a = &p->actions[i];
+
+		printf("%-7s %04o %8zu  %-10s %s%s%s\n", kind_name(a), a->mode,
+		       a->len, a->owner ? a->owner->name : "khora", a->path,
+		       a->kind == A_SYMLINK ? " -> " : "",
+		       a->kind == A_SYMLINK ? a->text : "");
+	}
+}
+
+static void
+print_report(const struct pipeline *p, const struct new_opts *o)
+{
+	size_t i, files = 0, bytes = 0;
+
+	for (i = 0; i < p->nr; i++) {
+		const struct action *a = &p->actions[i];
+
+		if (a->kind == A_DIR)
+			continue;
+		files++;
+		bytes += a->len;
+		if (o->verbose || !o->quiet)
+			printf("  create  %s/%s\n", p->target, a->path);
+	}
+	if (o->quiet)
+		return;
+	printf("created '%s': %zu files, %zu bytes, plugins:", p->target,
+	       files, bytes);
+	for (i = 0; i < p->nr_active; i++)
+		printf(" %s %s%s", p->active[i]->name, p->active[i]->version,
+		       i + 1 < p->nr_active ? "," : "");
+	printf("\nnext: cd %s && python3 -m pytest\n", p->target);
+}
+
+static void
+print_profile(const struct pipeline *p, double total)
+{
+	const struct profile *pr = &p->prof;
+	double sum = 0;
+	size_t i;
+
+	fprintf(stderr, "%-10s %9s %6s\n", "phase", "ms", "%");
+	for (i = 0; i < PH__COUNT; i++) {
+		sum += pr->ms[i];
+		fprintf(stderr, "%-10s %9.3f %5.1f%%\n", phase_name(i),
+			pr->ms[i], total > 0 ? 100 * pr->ms[i] / total : 0);
+	}
+	fprintf(stderr, "%-10s %9.3f %5.1f%%\n", "other", total - sum,
+		total > 0 ? 100 * (total - sum) / total : 0);
+	fprintf(stderr, "%-10s %9.3f\n", "total", total);
+	for (i = 0; i < p->nr_active; i++)
+		fprintf(stderr, "plugin %-12s plan %8.3f ms\n",
+			p->active[i]->name, p->active[i]->plan_ms);
+	fprintf(stderr, "plugins catalogued %u, loaded %u; templates parsed "
+		"%u, renders %u, cache hits %u; files %u, dirs %u, symlinks "
+		"%u, bytes %zu\n", pr->plugins_catalogued, pr->plugins_loaded,
+		pr->templates_parsed, pr->renders, pr->cache_hits, pr->files,
+		pr->dirs, pr->symlinks, pr->bytes);
+}
+
+static char *
+default_name(const char *target)
+{
+	char *copy = xstrdup(target), *end = copy + strlen(copy), *base;
+
+	while (end > copy + 1 && end[-1] == '/')
+		*--end = '\0';
+	base = strrchr(copy, '/');
+	base = xstrdup(base ? base + 1 : copy);
+	free(copy);
+	return base;
+}
+
+static int
+run_pipeline(struct new_opts *o, struct diag *d)
+{
+	struct config cfg;
+	struct catalog cat;
+	struct pipeline p;
+	double start = now_ms(), mark = start;
+	char *name = default_name(o->target);
+	int ret = -1;
+
+	memset(&cat, 0, sizeof(cat));
+	memset(&p, 0, sizeof(p));
+	o->ov.default_name = name;
+	d->phase = "config";
+	if (config_load(&cfg, o->config, &o->ov, d))
+		goto out_cfg;
+	pipeline_init(&p, d, &cfg, &cat);
+	p.target = o->target;
+	p.pretend = o->pretend;
+	p.force = o->force;
+	p.durable = o->durable;
+	profile_lap(&p.prof, PH_CONFIG, &mark);
+	d->phase = "catalog";
+	if (catalog_load(&cat, d))
+		goto out;
+	p.prof.plugins_catalogued = (unsigned)cat.nr;
+	profile_lap(&p.prof, PH_CATALOG, &mark);
+	d->phase = "resolve";
+	if (resolve_plugins(&p))
+		goto out;
+	profile_lap(&p.prof, PH_RESOLVE, &mark);
+	d->phase = "load";
+	if (load_plugins(&p))
+		goto out;
+	profile_lap(&p.prof, PH_LOAD, &mark);
+	d->phase = "plan";
+	if (plan_plugins(&p))
+		goto out;
+	profile_lap(&p.prof, PH_PLAN, &mark);
+	d->phase = "merge";
+	if (pipeline_merge(&p))
+		goto out;
+	profile_lap(&p.prof, PH_MERGE, &mark);
+	d->phase = "render";
+	if (pipeline_render(&p))
+		goto out;
+	profile_lap(&p.prof, PH_RENDER, &mark);
+	if (o->pretend) {
+		print_plan(&p);
+	} else {
+		d->phase = "stage";
+		if (pipeline_stage_commit(&p))
+			goto out;
+		mark = now_ms();
+		d->phase = "post";
+		profile_lap(&p.prof, PH_POST, &mark);
+		print_report(&p, o);
+	}
+	ret = 0;
+out:
+	if (o->profile)
+		print_profile(&p, now_ms() - start);
+	pipeline_release(&p);
+	catalog_release(&cat);
+out_cfg:
+	config_release(&cfg);
+	free(name);
+	d->phase = NULL;
+	return ret;
+}
+
+static int
+cmd_new(int argc, char **argv, struct diag *d)
+{
+	struct new_opts o;
+	struct strlist keep = { NULL, 0, 0 };
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	ret = parse_args(argc, argv, &o, &keep, d);
+	if (!ret)
+		ret = run_pipeline(&o, d);
+	free((void *)o.ov.with);
+	free((void *)o.ov.without);
+	free((void *)o.ov.set);
+	strlist_clear(&keep);
+	return ret;
+}
+
+const struct cmd_entry cmd_new_entry = {
+	"new",
+	"Create a new project in DIR from khora.yaml (or defaults).",
+	"DIR [-c khora.yaml] [--with F,..] [--without F,..] [--set key=value]"
+	"... [--env NAME] [--pretend] [--force] [--profile]",
+	"  -c, --config FILE     read the project config from FILE\n"
+	"      --with F[=V],..   turn features on (e.g. --with docs=mkdocs)\n"
+	"      --without F,..    turn features off\n"
+	"      --set KEY=VALUE   set a config value (dotted key)\n"
+	"      --env NAME        apply the env.NAME overlay of the config\n"
+	"  -n, --pretend         print the plan, write nothing\n"
+	"  -f, --force           write into an existing, non-empty DIR\n"
+	"      --durable         fsync files and directories before commit\n"
+	"      --profile         print time per phase and plugin to stderr\n"
+	"  -q, --quiet           print nothing on success\n"
+	"  -v, --verbose         print more\n",
+	cmd_new,
+};

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-plugins.c - `khora plugins list|info|check`.  list and info read
+ * sidecars only; check loads each plugin in a forked child so that one
+ * crashing or broken plugin cannot hide the state of the others.
+ */
+#include "compat.h"
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cli.h"
+#include "khora-plugin.h"
+#include "pipeline.h"
+#include "strbuf.h"
+
+static void
+print_list(const char *label, const struct strlist *l)
+{
+	size_t i;
+
+	printf("%-10s", label);
+	if (!l->nr)
+		printf(" -");
+	for (i = 0; i < l->nr; i++)
+		printf(" %s", l->v[i]);
+	printf("\n");
+}
+
+static int
+plugins_list(const struct catalog *cat)
+{
+	size_t i, j;
+
+	printf("%-14s %-8s %-5s %-24s %s\n", "plugin", "version", "abi",
+	       "features", "summary");
+	for (i = 0; i < cat->nr; i++) {
+		const struct plugin_info *pi = cat->plugins[i];
+		struct strbuf f = STRBUF_INIT;
+
+		for (j = 0; j < pi->provides.nr; j++)
+			strbuf_addf(&f, "%s%s", j ? "," : "", pi->provides.v[j]);
+		printf("%-14s %-8s %u.%-3u %-24s %s%s\n", pi->name, pi->version,
+		       pi->abi_major, pi->abi_minor, f.len ? f.buf : "-",
+		       pi->summary, pi->is_default ? " [default]" : "");
+		strbuf_release(&f);
+	}
+	return 0;
+}
+
+static int
+plugins_info(const struct catalog *cat, const char *name, struct diag *d)
+{
+	const struct plugin_info *pi = catalog_find(cat, name);
+
+	if (!pi)
+		return diag_error(d, EXIT_PLUGIN, NULL, "unknown plugin '%s' "
+				  "(see 'khora plugins list')", name);
+	printf("%-10s %s\n", "name", pi->name);
+	printf("%-10s %s\n", "version", pi->version);
+	printf("%-10s %u.%u (this khora: %d.%d)\n", "abi", pi->abi_major,
+	       pi->abi_minor, KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
+	printf("%-10s %s\n", "summary", pi->summary);
+	printf("%-10s %s\n", "sidecar", pi->sidecar);
+	printf("%-10s %s\n", "library", pi->library);
+	printf("%-10s %s\n", "default", pi->is_default ? "yes" : "no");
+	print_list("provides", &pi->provides);
+	print_list("requires", &pi->requires);
+	print_list("conflicts", &pi->conflicts);
+	print_list("after", &pi->after);
+	print_list("options", &pi->options);
+	if (pi->template_dir)
+		printf("%-10s %s\n", "templates", pi->template_dir);
+	if (pi->shadows)
+		printf("%-10s %s\n", "shadows", pi->shadows);
+	return 0;
+}
+
+/* In a child: load one plugin as `new` would, init included. */
+static int
+check_child(struct catalog *cat, struct plugin_info *pi, struct diag *d)
+{
+	struct config cfg;
+	struct config_overrides ov;
+	struct pipeline p;
+	int ret;
+
+	memset(&ov, 0, sizeof(ov));
+	ov.default_name = "check";
+	if (config_load(&cfg, NULL, &ov, d))
+		return EXIT_CONFIG;
+	pipeline_init(&p, d, &cfg, cat);
+	pi->selected = 1;
+	p.active = &pi;
+	p.nr_active = 1;
+	ret = load_plugins(&p);
+	unload_plugins(&p);
+	p.active = NULL;
+	p.nr_active = 0;
+	pipeline_release(&p);
+	config_release(&cfg);
+	return ret ? diag_exit_code(d) : 0;
+}
+
+static int
+plugins_check(struct catalog *cat, struct diag *d)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < cat->nr; i++) {
+		struct plugin_info *pi = cat->plugins[i];
+		int status = 0;
+		pid_t pid;
+
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0)
+			return diag_error(d, EXIT_INTERNAL, NULL, "cannot check "
+					  "plugins: fork: %s", strerror(errno));
+		if (!pid)
+			_exit(check_child(cat, pi, d));
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+			printf("ok      %-14s %s\n", pi->name, pi->library);
+		} else {
+			printf("FAILED  %-14s %s\n", pi->name, pi->library);
+			bad++;
+		}
+	}
+	printf("%zu plugins checked, %zu failed\n", cat->nr, bad);
+	if (bad) {
+		d->code = EXIT_PLUGIN;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_plugins(int argc, char **argv, struct diag *d)
+{
+	struct catalog cat;
+	const char *sub = argc > 1 ? argv[1] : "list";
+	int ret;
+
+	if (strcmp(sub, "list") && strcmp(sub, "info") && strcmp(sub, "check"))
+		return cli_usage_error(d, "plugins", "unknown subcommand "
+				       "'%s'", sub);
+	if (!strcmp(sub, "info") && argc != 3)
+		return cli_usage_error(d, "plugins", "'info' takes one plugin "
+				       "name");
+	if (strcmp(sub, "info") && argc > 2)
+		return cli_usage_error(d, "plugins", "too many arguments");
+	if (catalog_load(&cat, d)) {
+		catalog_release(&cat);
+		return -1;
+	}
+	if (!strcmp(sub, "list"))
+		ret = plugins_list(&cat);
+	else if (!strcmp(sub, "info"))
+		ret = plugins_info(&cat, argv[2], d);
+	else
+		ret = plugins_check(&cat, d);
+	catalog_release(&cat);
+	return ret;
+}
+
+const struct cmd_entry cmd_plugins_entry = {
+	"plugins",
+	"List, describe or test-load the installed plugins.",
+	"[list | info NAME | check]",
+	"  list                  plugins on the plugin path (sidecars only)\n"
+	"  info NAME             everything a plugin's sidecar declares\n"
+	"  check                 load every plugin in a child process\n",
+	cmd_plugins,
+};

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commit.c - phases 8 and 9: stage every action, then make the result
+ * visible at once.
+ *
+ * New project: one renameat2(RENAME_NOREPLACE) of the staging directory
+ * onto the target, so that another process (or a second khora) racing
+ * for the same name makes exactly one of them win.  An existing empty
+ * directory is replaced by a plain rename(2), which the kernel refuses
+ * if it stopped being empty.
+ *
+ * --force into an existing directory: every path is checked first (no
+ * file may sit where a directory must go, no symlink on the way), then
+ * each staged entry is renamed into place; a file it replaces is first
+ * moved into a backup directory inside the target, so that an error
+ * half-way rolls everything back in reverse order.  Identical files are
+ * left alone (their mtime is kept).
+ */
+#include "compat.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "pipeline.h"
+#include "stage.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+enum target_state { T_ABSENT, T_EMPTY_DIR, T_DIR };
+
+static int
+target_state(const char *target, int force, enum target_state *st,
+	     struct diag *d)
+{
+	struct diag_loc loc = { target, 0, 0 };
+	struct stat sb;
+	int fd, empty = 1;
+
+	if (lstat(target, &sb)) {
+		if (errno == ENOENT) {
+			*st = T_ABSENT;
+			return 0;
+		}
+		return diag_error(d, EXIT_IO, &loc, "cannot use target: %s",
+				  strerror(errno));
+	}
+	if (S_ISLNK(sb.st_mode))
+		return diag_error(d, EXIT_CONFLICT, &loc, "cannot use target: "
+				  "it is a symbolic link (khora never writes "
+				  "through one)");
+	if (!S_ISDIR(sb.st_mode))
+		return diag_error(d, EXIT_CONFLICT, &loc, "cannot use target: "
+				  "it exists and is not a directory");
+	fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *dh = fdopendir(fd);
+		struct dirent *de;
+
+		while (dh && (de = readdir(dh)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				empty = 0;
+		if (dh)
+			closedir(dh);
+		else
+			close(fd);
+	}
+	if (empty) {
+		*st = T_EMPTY_DIR;
+		return 0;
+	}
+	if (!force)
+		return diag_error(d, EXIT_CONFLICT, &loc, "cannot create "
+				  "project: the directory exists and is not "
+				  "empty (use --force to write into it)");
+	*st = T_DIR;
+	return 0;
+}
+
+static int
+rename_new(const char *from, const char *to, enum target_state st)
+{
+	if (st == T_EMPTY_DIR)
+		return rename(from, to);
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* file systems without RENAME_NOREPLACE: rename() onto a
+	 * non-empty directory still fails, onto an absent name it wins */
+	return rename(from, to);
+}
+
+struct undo {
+	char *path;
+	int kind;		/* 0 placed file, 1 created dir */
+	int backup;		/* index of the backup, -1 for none */
+};
+
+struct forcer {
+	int tfd;		/* target dir */
+	int bfd;		/* backup dir inside the target */
+	char *bname;
+	struct undo *undo;
+	size_t nr, alloc;
+	int nbackups;
+	unsigned mask;		/* umask: what modes files really get */
+};
+
+static void
+push_undo(struct forcer *f, const char *path, int kind, int backup)
+{
+	ALLOC_GROW(f->undo, f->nr, f->alloc);
+	f->undo[f->nr].path = xstrdup(path);
+	f->undo[f->nr].kind = kind;
+	f->undo[f->nr++].backup = backup;
+}
+
+static void
+rollback(struct forcer *f)
+{
+	char name[32];
+
+	while (f->nr--) {
+		struct undo *u = &f->undo[f->nr];
+
+		if (u->kind == 1) {
+			unlinkat(f->tfd, u->path, AT_REMOVEDIR);
+		} else if (u->backup >= 0) {
+			snprintf(name, sizeof(name), "%d", u->backup);
+			renameat(f->bfd, name, f->tfd, u->path);
+		} else {
+			unlinkat(f->tfd, u->path, 0);
+		}
+		free(u->path);
+	}
+	f->nr = 0;
+}
+
+/* mkdir -p in the target, recording what it created. */
+static int
+force_parents(struct forcer *f, const char *path, int upto_self)
+{
+	char *dir = xstrdup(path);
+	size_t i, len = strlen(dir);
+
+	for (i = 0; i <= len; i++) {
+		if (dir[i] != '/' && !(dir[i] == '\0' && upto_self))
+			continue;
+		dir[i] = '\0';
+		if (!mkdirat(f->tfd, dir, 0755))
+			push_undo(f, dir, 1, -1);
+		else if (errno != EEXIST) {
+			free(dir);
+			return -1;
+		}
+		if (i < len)
+			dir[i] = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+static int
+same_content(int tfd, const struct action *a, unsigned mask)
+{
+	struct stat st;
+	char buf[8192];
+	size_t off = 0;
+	ssize_t n;
+	int fd, same = 1;
+
+	if (a->kind == A_SYMLINK || a->kind == A_DIR)
+		return 0;
+	fd = openat(tfd, a->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != a->len ||
+	    (st.st_mode & 0777) != (a->mode & 0777 & ~mask)) {
+		close(fd);
+		return 0;
+	}
+	while (same && (n = read(fd, buf, sizeof(buf))) > 0) {
+		if (off + (size_t)n > a->len ||
+		    memcmp(buf, a->data + off, (size_t)n))
+			same = 0;
+		off += (size_t)n;
+	}
+	close(fd);
+	return same && off == a->len;
+}
+
+/* Nothing may block a path: no non-directory where a directory goes. */
+static int
+precheck(struct pipeline *p, int tfd)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nr; i++) {
+		const struct action *a = &p->actions[i];
+		char *path = xstrdup(a->path);
+		struct stat st;
+		struct diag_loc loc = { a->path, 0, 0 };
+		int bad = 0;
+
+		for (j = 0; path[j] && !bad; j++) {
+			if (path[j] != '/')
+				continue;
+			path[j] = '\0';
+			if (!fstatat(tfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
+			    !S_ISDIR(st.st_mode))
+				bad = 1;
+			else
+				path[j] = '/';
+		}
+		if (bad) {
+			diag_error(p->d, EXIT_CONFLICT, &loc, "cannot write: "
+				   "'%s' exists and is not a directory", path);
+			free(path);
+			return -1;
+		}
+		free(path);
+		if (fstatat(tfd, a->path, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode) != (a->kind == A_DIR))
+			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
+					  "write: it exists as a %s",
+					  S_ISDIR(st.st_mode) ? "directory" :
+					  "file");
+	}
+	return 0;
+}
+
+static int
+place(struct pipeline *p, struct forcer *f, struct stage *s,
+      const struct action *a)
+{
+	struct diag_loc loc = { a->path, 0, 0 };
+	char name[32];
+	struct stat st;
+	int backup = -1;
+
+	if (a->kind == A_DIR) {
+		if (force_parents(f, a->path, 1))
+			goto fail;
+		return 0;
+	}
+	if (same_content(f->tfd, a, f->mask))
+		return 0;
+	if (force_parents(f, a->path, 0))
+		goto fail;
+	if (!fstatat(f->tfd, a->path, &st, AT_SYMLINK_NOFOLLOW)) {
+		backup = f->nbackups++;
+		snprintf(name, sizeof(name), "%d", backup);
+		if (renameat(f->tfd, a->path, f->bfd, name))
+			goto fail;
+	}
+	if (renameat(s->dirfd, a->path, f->tfd, a->path)) {
+		int e = errno;
+
+		if (backup >= 0)
+			renameat(f->bfd, name, f->tfd, a->path);
+		errno = e;
+		goto fail;
+	}
+	push_undo(f, a->path, 0, backup);
+	return 0;
+fail:
+	return diag_error(p->d, EXIT_IO, &loc, "cannot write file: %s",
+			  strerror(errno));
+}
+
+static int
+commit_force(struct pipeline *p, struct stage *s)
+{
+	struct forcer f;
+	struct strbuf sb = STRBUF_INIT;
+	struct diag_loc loc = { p->target, 0, 0 };
+	size_t i;
+	int ret = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.bfd = -1;
+	f.mask = umask(0);
+	umask((mode_t)f.mask);
+	f.tfd = open(p->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (f.tfd < 0)
+		return diag_error(p->d, EXIT_IO, &loc, "cannot open target: %s",
+				  strerror(errno));
+	if (precheck(p, f.tfd))
+		goto out;
+	strbuf_addf(&sb, "%s/.khora-backup.XXXXXX", p->target);
+	if (!mkdtemp(sb.buf)) {
+		diag_error(p->d, EXIT_IO, &loc, "cannot create a backup "
+			   "directory: %s", strerror(errno));
+		goto out;
+	}
+	f.bname = strbuf_detach(&sb, NULL);
+	f.bfd = open(f.bname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f.bfd < 0) {
+		diag_error(p->d, EXIT_IO, &loc, "cannot open the backup "
+			   "directory: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < p->nr; i++)
+		if (place(p, &f, s, &p->actions[i])) {
+			rollback(&f);
+			goto out;
+		}
+	if (s->durable)
+		syncfs(f.tfd);
+	ret = 0;
+out:
+	for (i = 0; i < f.nr; i++)
+		free(f.undo[i].path);
+	free(f.undo);
+	if (f.bfd >= 0)
+		close(f.bfd);
+	if (f.bname)
+		remove_tree(AT_FDCWD, f.bname);
+	free(f.bname);
+	close(f.tfd);
+	strbuf_release(&sb);
+	return ret;
+}
+
+static int
+commit_new(struct pipeline *p, struct stage *s, enum target_state st)
+{
+	struct diag_loc loc = { p->target, 0, 0 };
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (fchmod(s->dirfd, 0777 & ~mask))
+		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
+				  strerror(errno));
+	if (s->durable && fsync(s->dirfd))
+		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
+				  strerror(errno));
+	if (rename_new(s->dir, p->target, st)) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
+					  "create project: the target appeared "
+					  "while khora was writing it");
+		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
+				  strerror(errno));
+	}
+	if (s->durable) {
+		int fd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+static int
+interrupted(struct pipeline *p)
+{
+	if (!stage_interrupted)
+		return 0;
+	return diag_error(p->d, EXIT_IO, NULL, "interrupted by signal %d: "
+			  "nothing was written", (int)stage_interrupted);
+}
+
+int
+pipeline_stage_commit(struct pipeline *p)
+{
+	enum target_state st = T_ABSENT;
+	struct stage s;
+	double mark = now_ms();
+	size_t i;
+	int ret = -1, committed = 0, sig;
+
+	if (target_state(p->target, p->force, &st, p->d))
+		return -1;
+	stage_interrupted = 0;
+	stage_catch_signals(1);
+	if (stage_init(&s, p->target, p->durable, p->d))
+		goto out;
+	for (i = 0; i < p->nr; i++) {
+		if (interrupted(p) || stage_write(&s, &p->actions[i], p->d))
+			goto out;
+		if (p->actions[i].kind == A_DIR)
+			p->prof.dirs++;
+		else if (p->actions[i].kind == A_SYMLINK)
+			p->prof.symlinks++;
+		else
+			p->prof.files++;
+		p->prof.bytes += p->actions[i].len;
+	}
+	profile_lap(&p->prof, PH_STAGE, &mark);
+	if (interrupted(p))
+		goto out;
+	if (st == T_DIR)
+		ret = commit_force(p, &s);
+	else
+		ret = commit_new(p, &s, st);
+	committed = !ret && st != T_DIR;
+	profile_lap(&p->prof, PH_COMMIT, &mark);
+out:
+	stage_release(&s, !committed);
+	sig = stage_interrupted;
+	stage_catch_signals(0);
+	/* the signal asked us to stop: now that the disk is clean, obey */
+	if (sig && ret)
+		raise(sig);
+	return ret;
+}

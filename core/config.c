@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - khora.yaml loading, overlays and strict validation.
+ *
+ * The schema is a static table (struct key_spec) so that the keys the
+ * validator accepts, the did-you-mean candidates and the documentation
+ * in doc/khora.yaml.5 have one source to be compared against.
+ */
+#include "compat.h"
+#include <ctype.h>
+#include "config.h"
+#include "path.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+enum ctype { T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP };
+
+struct key_spec {
+	const char *name;
+	enum ctype type;
+	const struct key_spec *children;	/* T_MAP */
+	const char *const *choices;		/* T_STR restricted */
+	int required;
+};
+
+static const char *const db_choices[] = { "none", "sqlite", "postgres", NULL };
+static const char *const broker_choices[] = { "none", "redis", NULL };
+static const char *const docs_choices[] = { "none", "mkdocs", "sphinx", NULL };
+static const char *const license_choices[] = {
+	"MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-or-later",
+	"MPL-2.0", "Proprietary", NULL
+};
+
+static const char *const builtin_features[] = {
+	"fastapi", "docker", "ci_github_actions", "database", "broker",
+	"security_gates", "kg", "precommit", "playwright", "terraform",
+	"observability", "docs", "git",
+};
+
+static const struct key_spec paths_keys[] = {
+	{ "api_dir", T_STR, NULL, NULL, 0 },
+	{ "docs_dir", T_STR, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
+static const struct key_spec ports_keys[] = {
+	{ "http", T_INT, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
+static const struct key_spec top_keys[] = {
+	{ "project_name", T_STR, NULL, NULL, 1 },
+	{ "project_description", T_STR, NULL, NULL, 0 },
+	{ "python_version", T_STR, NULL, NULL, 1 },
+	{ "version", T_STR, NULL, NULL, 0 },
+	{ "license", T_STR, NULL, license_choices, 0 },
+	{ "author", T_STR, NULL, NULL, 0 },
+	{ "author_email", T_STR, NULL, NULL, 0 },
+	{ "templates_dir", T_STR, NULL, NULL, 0 },
+	{ "paths", T_MAP, paths_keys, NULL, 0 },
+	{ "features", T_FEATURES, NULL, NULL, 0 },
+	{ "ports", T_MAP, ports_keys, NULL, 0 },
+	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
+	{ "env", T_ANYMAP, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
+const char *const *
+config_builtin_features(size_t *nr)
+{
+	*nr = ARRAY_SIZE(builtin_features);
+	return builtin_features;
+}
+
+const char *const *
+config_feature_choices(const char *feature)
+{
+	if (!strcmp(feature, "database"))
+		return db_choices;
+	if (!strcmp(feature, "broker"))
+		return broker_choices;
+	if (!strcmp(feature, "docs"))
+		return docs_choices;
+	return NULL;
+}
+
+static int
+cerr(struct diag *d, const struct ynode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+cerr(struct diag *d, const struct ynode *n, const char *fmt, ...)
+{
+	struct diag_loc loc = ynode_loc(n);
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(d, EXIT_CONFIG, n ? &loc : NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+unknown_key(struct diag *d, const struct ynode *key, const char *where,
+	    const struct key_spec *spec)
+{
+	const char *cand[32];
+	const char *best;
+	size_t n = 0;
+
+	for (; spec->name && n < ARRAY_SIZE(cand); spec++)
+		cand[n++] = spec->name;
+	best = closest_match(key->str, cand, n);
+	if (best)
+		return cerr(d, key, "unknown key '%s%s' (did you mean '%s'?)",
+			    where, key->str, best);
+	return cerr(d, key, "unknown key '%s%s'", where, key->str);
+}
+
+static int
+check_choice(struct diag *d, const struct ynode *v, const char *name,
+	     const char *const *choices)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *best;
+	size_t i, n = 0;
+
+	for (i = 0; choices[i]; i++) {
+		if (!strcmp(v->str, choices[i]))
+			return 0;
+		n++;
+	}
+	for (i = 0; choices[i]; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", choices[i]);
+	best = closest_match(v->str, choices, n);
+	if (best)
+		cerr(d, v, "invalid value '%s' for '%s' (did you mean '%s'? "
+		     "expected one of: %s)", v->str, name, best, sb.buf);
+	else
+		cerr(d, v, "invalid value '%s' for '%s' (expected one of: %s)",
+		     v->str, name, sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static int
+check_type(struct diag *d, const struct ynode *v, const char *name,
+	   enum ctype type)
+{
+	long l;
+	int b;
+
+	switch (type) {
+	case T_STR:
+		if (v->kind == Y_SCALAR && !ynode_is_null(v))
+			return 0;
+		return cerr(d, v, "'%s' must be a string, not %s", name,
+			    ynode_kind_name(v));
+	case T_BOOL:
+		if (!ynode_bool(v, &b))
+			return 0;
+		return cerr(d, v, "'%s' must be true or false, not %s", name,
+			    ynode_kind_name(v));
+	case T_INT:
+		if (!ynode_long(v, &l))
+			return 0;
+		return cerr(d, v, "'%s' must be an integer, not %s", name,
+			    ynode_kind_name(v));
+	default:
+		if (v->kind == Y_MAP)
+			return 0;
+		return cerr(d, v, "'%s' must be a mapping, not %s", name,
+			    ynode_kind_name(v));
+	}
+}
+
+/* Type checks only; required keys are checked on the merged tree. */
+static int
+validate_map(struct diag *d, const struct ynode *map,
+	     const struct key_spec *spec, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < map->nr; i++) {
+		const struct ynode *k = map->keys[i], *v = map->vals[i];
+		const struct key_spec *s;
+		struct strbuf name = STRBUF_INIT;
+		int ret = 0;
+
+		for (s = spec; s->name; s++)
+			if (!strcmp(s->name, k->str))
+				break;
+		if (!s->name)
+			return unknown_key(d, k, prefix, spec);
+		strbuf_addf(&name, "%s%s", prefix, k->str);
+		ret = check_type(d, v, name.buf, s->type);
+		if (!ret && s->choices)
+			ret = check_choice(d, v, name.buf, s->choices);
+		if (!ret && s->type == T_MAP) {
+			strbuf_addch(&name, '.');
+			ret = validate_map(d, v, s->children, name.buf);
+		}
+		strbuf_release(&name);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+/* Overlay: maps merge key by key, anything else replaces. */
+static void
+merge_into(struct ynode *base, const struct ynode *over)
+{
+	size_t i, j;
+
+	for (i = 0; i < over->nr; i++) {
+		const struct ynode *k = over->keys[i], *v = over->vals[i];
+
+		for (j = 0; j < base->nr; j++)
+			if (!strcmp(base->keys[j]->str, k->str))
+				break;
+		if (j < base->nr && base->vals[j]->kind == Y_MAP &&
+		    v->kind == Y_MAP) {
+			merge_into(base->vals[j], v);
+		} else if (j < base->nr) {
+			ynode_free(base->vals[j]);
+			base->vals[j] = ynode_dup(v);
+		} else {
+			ynode_append(base, ynode_dup(k), ynode_dup(v));
+		}
+	}
+}
+
+static const char *
+own(struct config *cfg, const char *s)
+{
+	ALLOC_GROW(cfg->owned, cfg->nr_owned, cfg->alloc_owned);
+	cfg->owned[cfg->nr_owned] = xstrdup(s);
+	return cfg->owned[cfg->nr_owned++];
+}
+
+/* Sets dotted key to a plain scalar, creating maps on the way. */
+static int
+set_dotted(struct config *cfg, const char *key, const char *value,
+	   const char *origin, struct diag *d)
+{
+	const char *file = own(cfg, origin);
+	struct ynode *map = cfg->root, *v;
+	char *k = xstrdup(key), *part = k, *dot;
+	int ret = -1;
+
+	for (;;) {
+		dot = strchr(part, '.');
+		if (dot)
+			*dot = '\0';
+		if (!*part) {
+			diag_error(d, EXIT_USAGE, NULL, "invalid option '%s': "
+				   "empty key component", origin);
+			goto out;
+		}
+		v = ymap_get(map, part);
+		if (!dot)
+			break;
+		if (!v) {
+			v = ynode_new(Y_MAP, file, 0, 0);
+			ynode_append(map, ynode_new(Y_SCALAR, file, 0, 0), v);
+			map->keys[map->nr - 1]->str = xstrdup(part);
+		} else if (v->kind != Y_MAP) {
+			diag_error(d, EXIT_CONFIG, NULL, "invalid option '%s': "
+				   "'%s' is not a mapping", origin, part);
+			goto out;
+		}
+		map = v;
+		part = dot + 1;
+	}
+	if (v) {
+		size_t i;
+
+		for (i = 0; i < map->nr; i++)
+			if (map->vals[i] == v)
+				break;
+		ynode_free(v);
+		map->vals[i] = v = ynode_new(Y_SCALAR, file, 0, 0);
+	} else {
+		v = ynode_new(Y_SCALAR, file, 0, 0);
+		ynode_append(map, ynode_new(Y_SCALAR, file, 0, 0), v);
+		map->keys[map->nr - 1]->str = xstrdup(part);
+	}
+	v->str = xstrdup(value);
+	ret = 0;
+out:
+	free(k);
+	return ret;
+}
+
+static int
+apply_env(struct config *cfg, const char *env, struct diag *d)
+{
+	struct ynode *envs = ymap_get(cfg->root, "env"), *over;
+	const char *cand[64];
+	const char *best;
+	size_t i, n = 0;
+
+	over = ymap_get(envs, env);
+	if (over && over->kind == Y_MAP) {
+		merge_into(cfg->root, over);
+		return 0;
+	}
+	if (over)
+		return cerr(d, over, "env '%s' must be a mapping", env);
+	for (i = 0; envs && i < envs->nr && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = envs->keys[i]->str;
+	best = closest_match(env, cand, n);
+	if (best)
+		return diag_error(d, EXIT_CONFIG, NULL, "unknown env '%s' in "
+				  "%s (did you mean '%s'?)", env, cfg->file,
+				  best);
+	return diag_error(d, EXIT_CONFIG, NULL, "unknown env '%s': %s has "
+			  "no env.%s section", env, cfg->file, env);
+}
+
+static int
+apply_overrides(struct config *cfg, const struct config_overrides *ov,
+		struct diag *d)
+{
+	struct strbuf key = STRBUF_INIT, origin = STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	if (ov->env && apply_env(cfg, ov->env, d))
+		return -1;
+	for (i = 0; !ret && i < ov->nr_set; i++) {
+		const char *eq = strchr(ov->set[i], '=');
+
+		strbuf_reset(&origin);
+		strbuf_addf(&origin, "--set %s", ov->set[i]);
+		if (!eq || eq == ov->set[i]) {
+			ret = diag_error(d, EXIT_USAGE, NULL, "invalid option "
+					 "'--set %s': expected key=value",
+					 ov->set[i]);
+			break;
+		}
+		strbuf_reset(&key);
+		strbuf_add(&key, ov->set[i], (size_t)(eq - ov->set[i]));
+		ret = set_dotted(cfg, key.buf, eq + 1, origin.buf, d);
+	}
+	for (i = 0; !ret && i < ov->nr_with + ov->nr_without; i++) {
+		int with = i < ov->nr_with;
+		const char *f = with ? ov->with[i] : ov->without[i - ov->nr_with];
+		const char *eq = strchr(f, '=');
+		const char *const *ch;
+
+		strbuf_reset(&key);
+		strbuf_addstr(&key, "features.");
+		strbuf_add(&key, f, eq ? (size_t)(eq - f) : strlen(f));
+		strbuf_reset(&origin);
+		strbuf_addf(&origin, "--with%s %s", with ? "" : "out", f);
+		ch = config_feature_choices(key.buf + strlen("features."));
+		if (eq && !with)
+			ret = diag_error(d, EXIT_USAGE, NULL, "invalid option "
+					 "'%s': --without takes no value",
+					 origin.buf);
+		else if (eq)
+			ret = set_dotted(cfg, key.buf, eq + 1, origin.buf, d);
+		else if (ch && with)
+			ret = diag_error(d, EXIT_USAGE, NULL, "invalid option "
+					 "'%s': feature '%s' needs a value, "
+					 "e.g. '--with %s=%s'", origin.buf, f,
+					 f, ch[1]);
+		else
+			ret = set_dotted(cfg, key.buf, ch ? "none" :
+					 with ? "true" : "false", origin.buf, d);
+	}
+	strbuf_release(&key);
+	strbuf_release(&origin);
+	return ret;
+}
+
+static const char *
+get_str(const struct config *cfg, const char *section, const char *key)
+{
+	struct ynode *n = cfg->root;
+
+	if (section)
+		n = ymap_get(n, section);
+	n = ymap_get(n, key);
+	return n && n->kind == Y_SCALAR ? n->str : NULL;
+}
+
+static int
+check_project_name(struct diag *d, const struct ynode *n)
+{
+	const char *p = n->str;
+	size_t len = strlen(p);
+
+	if (!isalpha((unsigned char)*p) || len > 64)
+		return cerr(d, n, "invalid project_name '%s': it must start "
+			    "with a letter and have at most 64 characters",
+			    p);
+	for (; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return cerr(d, n, "invalid project_name '%s': only "
+				    "letters, digits, '-', '_' and '.' are "
+				    "allowed", n->str);
+	return 0;
+}
+
+static int
+check_python_version(struct diag *d, const struct ynode *n)
+{
+	const char *p = n->str;
+	char *end;
+	long major, minor;
+
+	errno = 0;
+	major = strtol(p, &end, 10);
+	if (end != p && *end == '.') {
+		p = end + 1;
+		minor = strtol(p, &end, 10);
+		if (!errno && end != p && !*end && major == 3 && minor >= 8 &&
+		    minor < 100)
+			return 0;
+	}
+	return cerr(d, n, "invalid python_version '%s': expected \"3.Y\" "
+		    "with Y >= 8, quoted (e.g. \"3.11\")", n->str);
+}
+
+static int
+check_path_key(struct config *cfg, struct diag *d, const char *key,
+	       const char **out)
+{
+	struct ynode *n = ymap_get(ymap_get(cfg->root, "paths"), key);
+	const char *why;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	why = path_check(n->str);
+	if (why)
+		return cerr(d, n, "invalid paths.%s '%s': the path %s", key,
+			    n->str, why);
+	*out = n->str;
+	return 0;
+}
+
+static int
+validate_values(struct config *cfg, struct diag *d)
+{
+	struct ynode *n;
+	const char *fastapi;
+	long port;
+
+	n = ymap_get(cfg->root, "project_name");
+	if (check_project_name(d, n))
+		return -1;
+	cfg->package = config_package_name(n->str);
+	if (!cfg->package)
+		return cerr(d, n, "invalid project_name '%s': it gives no "
+			    "valid Python package name", n->str);
+	if (check_python_version(d, ymap_get(cfg->root, "python_version")))
+		return -1;
+	if (check_path_key(cfg, d, "api_dir", &cfg->api_dir) ||
+	    check_path_key(cfg, d, "docs_dir", &cfg->docs_dir))
+		return -1;
+	n = ymap_get(ymap_get(cfg->root, "ports"), "http");
+	if (n && (ynode_long(n, &port) || port < 1 || port > 65535))
+		return cerr(d, n, "invalid ports.http '%s': expected a port "
+			    "from 1 to 65535", n->str);
+	cfg->http_port = n ? port : 8000;
+	fastapi = config_feature(cfg, "fastapi", (const struct ynode **)&n);
+	if (fastapi && !cfg->api_dir)
+		return cerr(d, n, "feature 'fastapi' needs paths.api_dir (e.g. "
+			    "paths: {api_dir: api})");
+	n = ymap_get(cfg->root, "author_email");
+	if (n && !strchr(n->str, '@'))
+		return cerr(d, n, "invalid author_email '%s': expected an "
+			    "address with '@'", n->str);
+	return 0;
+}
+
+static int
+check_required(const struct config *cfg, struct diag *d)
+{
+	const struct key_spec *s;
+	struct diag_loc loc = { cfg->file, 0, 0 };
+
+	for (s = top_keys; s->name; s++)
+		if (s->required && !ymap_get(cfg->root, s->name))
+			return diag_error(d, EXIT_CONFIG, &loc, "missing "
+					  "required key '%s'", s->name);
+	return 0;
+}
+
+static int
+validate_envs(struct config *cfg, struct diag *d)
+{
+	struct ynode *envs = ymap_get(cfg->root, "env");
+	size_t i;
+
+	for (i = 0; envs && i < envs->nr; i++) {
+		struct strbuf p = STRBUF_INIT;
+		const struct ynode *v = envs->vals[i];
+		int ret;
+
+		if (v->kind != Y_MAP)
+			return cerr(d, v, "'env.%s' must be a mapping, not %s",
+				    envs->keys[i]->str, ynode_kind_name(v));
+		if (ymap_get(v, "env"))
+			return cerr(d, ymap_get(v, "env"), "env sections "
+				    "cannot be nested");
+		strbuf_addf(&p, "env.%s.", envs->keys[i]->str);
+		ret = validate_map(d, v, top_keys, p.buf);
+		strbuf_release(&p);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+fill(struct config *cfg, struct diag *d)
+{
+	if (validate_map(d, cfg->root, top_keys, "") || validate_envs(cfg, d))
+		return -1;
+	return 0;
+}
+
+/*
+ * Without a file, khora new DIR works from defaults alone; a file must
+ * name its project and Python version itself (DESIGN §5).
+ */
+static void
+set_defaults(struct config *cfg, const struct config_overrides *ov,
+	     int from_file)
+{
+	static const char *const defaults[][2] = {
+		{ "python_version", "3.11" },
+		{ "version", "0.1.0" },
+		{ "license", "MIT" },
+		{ "author", "Your Name" },
+		{ "author_email", "you@example.com" },
+	};
+	size_t i;
+
+	if (!from_file && !ymap_get(cfg->root, "project_name") && ov &&
+	    ov->default_name)
+		set_dotted(cfg, "project_name", ov->default_name,
+			   "target directory name", NULL);
+	for (i = from_file ? 1 : 0; i < ARRAY_SIZE(defaults); i++)
+		if (!ymap_get(cfg->root, defaults[i][0]))
+			set_dotted(cfg, defaults[i][0], defaults[i][1],
+				   "default", NULL);
+}
+
+int
+config_load(struct config *cfg, const char *path,
+	    const struct config_overrides *ov, struct diag *d)
+{
+	struct diag_loc loc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(path ? path : "defaults");
+	loc.file = cfg->file;
+	loc.line = loc.col = 0;
+	if (path && ytree_parse_file(cfg->file, &cfg->root, d, EXIT_CONFIG))
+		return -1;
+	if (path && !cfg->root)
+		return diag_error(d, EXIT_CONFIG, &loc, "invalid config: the "
+				  "file is empty (see 'khora init')");
+	if (!cfg->root)
+		cfg->root = ynode_new(Y_MAP, cfg->file, 1, 1);
+	if (cfg->root->kind != Y_MAP) {
+		struct ynode *r = cfg->root;
+
+		return cerr(d, r, "invalid config: the top level must be a "
+			    "mapping, not %s", ynode_kind_name(r));
+	}
+	/* Type errors in the file come before errors in overrides. */
+	if (fill(cfg, d))
+		return -1;
+	if (ov && apply_overrides(cfg, ov, d))
+		return -1;
+	set_defaults(cfg, ov, path != NULL);
+	if (fill(cfg, d) || check_required(cfg, d) || validate_values(cfg, d))
+		return -1;
+	cfg->project_name = get_str(cfg, NULL, "project_name");
+	cfg->description = get_str(cfg, NULL, "project_description");
+	if (!cfg->description)
+		cfg->description = "A Python project generated by khora";
+	cfg->python_version = get_str(cfg, NULL, "python_version");
+	cfg->version = get_str(cfg, NULL, "version");
+	cfg->license = get_str(cfg, NULL, "license");
+	cfg->author = get_str(cfg, NULL, "author");
+	cfg->author_email = get_str(cfg, NULL, "author_email");
+	cfg->templates_dir = get_str(cfg, NULL, "templates_dir");
+	cfg->slug = xstrdup(cfg->project_name);
+	for (char *p = cfg->slug; *p; p++)
+		*p = *p == '_' || *p == '.' ? '-' : (char)tolower(*p);
+	cfg->features = ymap_get(cfg->root, "features");
+	cfg->plugins_config = ymap_get(cfg->root, "plugins_config");
+	return 0;
+}
+
+void
+config_release(struct config *cfg)
+{
+	size_t i;
+
+	ynode_free(cfg->root);
+	for (i = 0; i < cfg->nr_owned; i++)
+		free(cfg->owned[i]);
+	free(cfg->owned);
+	free(cfg->package);
+	free(cfg->slug);
+	free(cfg->file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *
+config_feature(const struct config *cfg, const char *name,
+	       const struct ynode **node)
+{
+	struct ynode *v = ymap_get(cfg->features, name);
+	int b;
+
+	if (node)
+		*node = v;
+	if (!v || v->kind != Y_SCALAR)
+		return NULL;
+	if (!ynode_bool(v, &b))
+		return b ? "true" : NULL;
+	if (!strcmp(v->str, "none"))
+		return NULL;
+	return v->str;
+}
+
+char *
+config_package_name(const char *name)
+{
+	static const char *const kw[] = {
+		"False", "None", "True", "and", "as", "assert", "async",
+		"await", "break", "class", "continue", "def", "del", "elif",
+		"else", "except", "finally", "for", "from", "global", "if",
+		"import", "in", "is", "lambda", "nonlocal", "not", "or",
+		"pass", "raise", "return", "try", "while", "with", "yield",
+	};
+	char *pkg = xstrdup(name), *p;
+	size_t i;
+
+	for (p = pkg; *p; p++)
+		*p = *p == '-' || *p == '.' ? '_' : (char)tolower(*p);
+	for (i = 0; i < ARRAY_SIZE(kw); i++)
+		if (!strcmp(pkg, kw[i]))
+			break;
+	if (i < ARRAY_SIZE(kw) || !isalpha((unsigned char)*pkg)) {
+		free(pkg);
+		return NULL;
+	}
+	return pkg;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - khora.yaml: read with libyaml (ytree), overlaid with the
+ * --env section, --set, --with and --without, then validated strictly
+ * (types, required keys, unknown keys with did-you-mean, value rules),
+ * every error carrying file:line:col.
+ *
+ * struct config owns the merged tree and every string it points to.
+ * Feature keys and plugins_config sections are checked against the
+ * plugin catalog later (resolve.c): only the catalog knows which
+ * third-party features and plugin options exist.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include "diag.h"
+#include "ytree.h"
+
+struct config_overrides {
+	const char *env;		/* --env NAME or NULL */
+	const char **set;		/* --set key=value, nr_set of them */
+	size_t nr_set;
+	const char **with;		/* --with F or F=value */
+	size_t nr_with;
+	const char **without;
+	size_t nr_without;
+	const char *default_name;	/* project_name when none is given */
+};
+
+struct config {
+	char *file;			/* display name, e.g. "khora.yaml" */
+	struct ynode *root;		/* merged tree, always a map */
+	char **owned;			/* provenance strings of overrides */
+	size_t nr_owned, alloc_owned;
+
+	const char *project_name;
+	const char *description;
+	const char *python_version;
+	const char *license;
+	const char *author;
+	const char *author_email;
+	const char *version;
+	const char *api_dir;		/* normalised, or NULL */
+	const char *docs_dir;
+	const char *templates_dir;
+	long http_port;
+	char *package;			/* python import name */
+	char *slug;			/* distribution name */
+	struct ynode *features;		/* map or NULL (borrowed) */
+	struct ynode *plugins_config;	/* map or NULL (borrowed) */
+};
+
+/*
+ * Loads path (NULL: defaults only), applies the overrides and validates.
+ * Returns 0, or -1 with one diagnostic recorded (exit code 3, or 2 for
+ * malformed override syntax).
+ */
+int config_load(struct config *cfg, const char *path,
+		const struct config_overrides *ov, struct diag *d);
+void config_release(struct config *cfg);
+
+/* The builtin feature keys of DESIGN §5, and their choices if any. */
+const char *const *config_builtin_features(size_t *nr);
+const char *const *config_feature_choices(const char *feature);
+/*
+ * The value of feature `name`: NULL if off or absent, "true" for an
+ * enabled boolean, the choice otherwise.  *node receives the config
+ * node (NULL if the config does not mention the feature).
+ */
+const char *config_feature(const struct config *cfg, const char *name,
+			   const struct ynode **node);
+
+/* Python import name for a project name; NULL if none can be made. */
+char *config_package_name(const char *project_name);
+
+#endif /* CONFIG_H */

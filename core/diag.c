@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diag.c - one-line diagnostics in text or JSON, with provenance and the
+ * exit code of the first error.
+ */
+#include "compat.h"
+#include "diag.h"
+#include "strbuf.h"
+
+/* Control characters would break the one-line promise: show them. */
+static void
+add_one_line(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, c);
+	}
+}
+
+static void
+json_field(struct strbuf *sb, const char *key, const char *val)
+{
+	strbuf_addf(sb, ",\"%s\":", key);
+	if (!val) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	strbuf_add_json(sb, val, strlen(val));
+	strbuf_addch(sb, '"');
+}
+
+static void
+emit(struct diag *d, const char *severity, int code,
+     const struct diag_loc *loc, const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (d->json) {
+		strbuf_addf(&sb, "{\"severity\":\"%s\",\"code\":%d",
+			    severity, code);
+		json_field(&sb, "message", msg);
+		json_field(&sb, "file", loc ? loc->file : NULL);
+		if (loc && loc->line)
+			strbuf_addf(&sb, ",\"line\":%u,\"column\":%u",
+				    loc->line, loc->col);
+		else
+			strbuf_addstr(&sb, ",\"line\":null,\"column\":null");
+		json_field(&sb, "plugin", d->plugin);
+		json_field(&sb, "phase", d->phase);
+		strbuf_addstr(&sb, "}\n");
+	} else {
+		strbuf_addstr(&sb, "khora: ");
+		if (*severity == 'w')
+			strbuf_addstr(&sb, "warning: ");
+		if (loc && loc->file) {
+			add_one_line(&sb, loc->file);
+			if (loc->line)
+				strbuf_addf(&sb, ":%u:%u", loc->line, loc->col);
+			strbuf_addstr(&sb, ": ");
+		}
+		add_one_line(&sb, msg);
+		strbuf_addch(&sb, '\n');
+	}
+	fwrite(sb.buf, 1, sb.len, stderr);
+	fflush(stderr);
+	strbuf_release(&sb);
+}
+
+int
+diag_verror(struct diag *d, int code, const struct diag_loc *loc,
+	    const char *fmt, va_list ap)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	strbuf_vaddf(&msg, fmt, ap);
+	if (!d->code)
+		d->code = code;
+	/* Later errors are usually consequences of the first: one line. */
+	if (!d->nr_errors++)
+		emit(d, "error", code, loc, msg.buf);
+	strbuf_release(&msg);
+	return -1;
+}
+
+int
+diag_error(struct diag *d, int code, const struct diag_loc *loc,
+	   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(d, code, loc, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+diag_vwarn(struct diag *d, const struct diag_loc *loc, const char *fmt,
+	   va_list ap)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	d->nr_warnings++;
+	strbuf_vaddf(&msg, fmt, ap);
+	if (!d->quiet_warnings)
+		emit(d, "warning", 0, loc, msg.buf);
+	strbuf_release(&msg);
+}
+
+void
+diag_warn(struct diag *d, const struct diag_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vwarn(d, loc, fmt, ap);
+	va_end(ap);
+}
+
+int
+diag_exit_code(const struct diag *d)
+{
+	return d->code;
+}

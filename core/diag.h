@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diag.h - diagnostics: every error and warning khora prints goes
+ * through here, so that each is one line, carries its provenance
+ * (file:line:col, plugin, phase) and maps to a stable exit code.
+ *
+ * The first error decides the exit code (diag_exit_code()).  A diag
+ * prints as it records: text "khora: [file:line:col: ]message" or, with
+ * json set, one JSON object per line.  Messages are sanitised to one
+ * line.
+ */
+#ifndef DIAG_H
+#define DIAG_H
+
+#include <stdarg.h>
+
+enum khora_exit {
+	EXIT_OK_ = 0,
+	EXIT_INTERNAL = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONFIG = 3,
+	EXIT_PLUGIN = 4,
+	EXIT_TEMPLATE = 5,
+	EXIT_CONFLICT = 6,
+	EXIT_IO = 7,
+};
+
+struct diag_loc {
+	const char *file;
+	unsigned line;		/* 1-based; 0 = unknown */
+	unsigned col;		/* 1-based; 0 = unknown */
+};
+
+struct diag {
+	int json;		/* --error-format=json */
+	int quiet_warnings;
+	const char *phase;	/* borrowed; current pipeline phase */
+	const char *plugin;	/* borrowed; plugin whose callback runs */
+	int code;		/* exit code of the first error, 0 if none */
+	unsigned nr_errors;
+	unsigned nr_warnings;
+};
+
+#define DIAG_INIT { 0, 0, NULL, NULL, 0, 0, 0 }
+
+/* Records and prints an error; returns -1. loc may be NULL. */
+int diag_error(struct diag *d, int code, const struct diag_loc *loc,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int diag_verror(struct diag *d, int code, const struct diag_loc *loc,
+		const char *fmt, va_list ap);
+void diag_warn(struct diag *d, const struct diag_loc *loc,
+	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_vwarn(struct diag *d, const struct diag_loc *loc,
+		const char *fmt, va_list ap);
+int diag_exit_code(const struct diag *d);
+
+#endif /* DIAG_H */

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host.c - the struct khora_host vtable handed to plugins, and the
+ * per-plugin context behind each khora_ctx.
+ *
+ * Every string a plugin passes is copied here before the call returns;
+ * every string handed out points into the config or the pipeline, which
+ * outlive the callback.  Actions are accepted only while the plugin's
+ * plan callback runs: a plugin that kept its ctx and calls add_file
+ * later gets an error, not a silent write.
+ */
+#include "compat.h"
+#include "khora-plugin.h"
+#include "pipeline.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+struct khora_ctx {
+	struct pipeline *p;
+	struct plugin_info *pi;
+	struct tdict *dict;		/* the plugin's own, over the global */
+	int planning;
+	void **allocs;
+	size_t nr_allocs, alloc_allocs;
+};
+
+static int
+h_verror(khora_ctx *ctx, int code, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *saved = ctx->p->d->plugin;
+
+	strbuf_addf(&sb, "plugin '%s': ", ctx->pi->name);
+	strbuf_vaddf(&sb, fmt, ap);
+	ctx->p->d->plugin = ctx->pi->name;
+	diag_error(ctx->p->d, code, NULL, "%s", sb.buf);
+	ctx->p->d->plugin = saved;
+	strbuf_release(&sb);
+	return -1;
+}
+
+static int
+h_perr(khora_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+h_perr(khora_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	h_verror(ctx, EXIT_PLUGIN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+h_error(khora_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	h_verror(ctx, EXIT_PLUGIN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+h_warn(khora_ctx *ctx, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	strbuf_addf(&sb, "plugin '%s': ", ctx->pi->name);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	diag_warn(ctx->p->d, NULL, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static const char *
+h_project(khora_ctx *ctx, const char *key)
+{
+	const struct config *c = ctx->p->cfg;
+
+	if (!key)
+		return NULL;
+	if (!strcmp(key, "name"))
+		return c->project_name;
+	if (!strcmp(key, "package"))
+		return c->package;
+	if (!strcmp(key, "slug"))
+		return c->slug;
+	if (!strcmp(key, "description"))
+		return c->description;
+	if (!strcmp(key, "python_version"))
+		return c->python_version;
+	if (!strcmp(key, "license"))
+		return c->license;
+	if (!strcmp(key, "author"))
+		return c->author;
+	if (!strcmp(key, "author_email"))
+		return c->author_email;
+	if (!strcmp(key, "version"))
+		return c->version;
+	if (!strcmp(key, "api_dir"))
+		return c->api_dir;
+	if (!strcmp(key, "docs_dir"))
+		return c->docs_dir;
+	if (!strcmp(key, "http_port") || !strcmp(key, "year"))
+		return tdict_get(ctx->p->global, key);
+	return NULL;
+}
+
+static const char *
+h_feature(khora_ctx *ctx, const char *name)
+{
+	return name ? resolve_feature(ctx->p, name) : NULL;
+}
+
+static const char *
+h_option(khora_ctx *ctx, const char *key)
+{
+	const struct ynode *sec = ymap_get(ctx->p->cfg->plugins_config,
+					   ctx->pi->name);
+	const struct ynode *v = key ? ymap_get(sec, key) : NULL;
+
+	return v && v->kind == Y_SCALAR ? v->str : NULL;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static int
+h_set_var(khora_ctx *ctx, const char *name, const char *value)
+{
+	if (!valid_name(name) || !value)
+		return h_perr(ctx, "set_var: invalid variable name or value");
+	tdict_set(ctx->dict, name, value);
+	return 0;
+}
+
+static int
+h_set_section(khora_ctx *ctx, const char *name, int shown)
+{
+	if (!valid_name(name))
+		return h_perr(ctx, "set_section: invalid section name");
+	tdict_show(ctx->dict, name, shown);
+	return 0;
+}
+
+static struct action *
+add(khora_ctx *ctx, enum action_kind kind, const char *path,
+    const char *what)
+{
+	if (!ctx->planning) {
+		h_perr(ctx, "%s called outside the plan callback", what);
+		return NULL;
+	}
+	if (!path) {
+		h_perr(ctx, "%s: path is NULL", what);
+		return NULL;
+	}
+	return pipeline_add(ctx->p, kind, ctx->pi, path);
+}
+
+static unsigned
+clean_mode(unsigned mode, unsigned dflt)
+{
+	mode &= 0777;
+	return mode ? mode : dflt;
+}
+
+static int
+h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
+{
+	struct action *a;
+
+	if (!tmpl || !*tmpl || tmpl[0] == '/' || strstr(tmpl, ".."))
+		return h_perr(ctx, "add_file '%s': invalid template name",
+			      path ? path : "(null)");
+	a = add(ctx, A_FILE, path, "add_file");
+	if (!a)
+		return -1;
+	a->tmpl = xstrdup(tmpl);
+	a->mode = clean_mode(mode, 0644);
+	return 0;
+}
+
+static int
+h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
+{
+	struct action *a;
+
+	if (!text)
+		return h_perr(ctx, "add_text '%s': text is NULL",
+			      path ? path : "(null)");
+	a = add(ctx, A_TEXT, path, "add_text");
+	if (!a)
+		return -1;
+	a->text = xstrdup(text);
+	a->mode = clean_mode(mode, 0644);
+	return 0;
+}
+
+static int
+h_add_dir(khora_ctx *ctx, const char *path, unsigned mode)
+{
+	struct action *a = add(ctx, A_DIR, path, "add_dir");
+
+	if (!a)
+		return -1;
+	a->mode = clean_mode(mode, 0755);
+	return 0;
+}
+
+static int
+h_add_symlink(khora_ctx *ctx, const char *path, const char *target)
+{
+	struct action *a;
+
+	if (!target || !*target)
+		return h_perr(ctx, "add_symlink '%s': empty target",
+			      path ? path : "(null)");
+	a = add(ctx, A_SYMLINK, path, "add_symlink");
+	if (!a)
+		return -1;
+	a->text = xstrdup(target);
+	a->mode = 0777;
+	return 0;
+}
+
+static int
+h_contribute(khora_ctx *ctx, const char *slot, const char *item)
+{
+	if (!ctx->planning)
+		return h_perr(ctx, "contribute called outside the plan "
+			      "callback");
+	if (!valid_name(slot) || !item)
+		return h_perr(ctx, "contribute: invalid slot name or item");
+	if (strchr(item, '\n'))
+		return h_perr(ctx, "contribute to '%s': an item is one line",
+			      slot);
+	return pipeline_contribute(ctx->p, slot, item);
+}
+
+static void *
+h_alloc(khora_ctx *ctx, size_t size)
+{
+	void *ptr = xmalloc(size);
+
+	ALLOC_GROW(ctx->allocs, ctx->nr_allocs, ctx->alloc_allocs);
+	ctx->allocs[ctx->nr_allocs++] = ptr;
+	return ptr;
+}
+
+static void
+h_free(khora_ctx *ctx, void *ptr)
+{
+	size_t i;
+
+	for (i = 0; ptr && i < ctx->nr_allocs; i++) {
+		if (ctx->allocs[i] == ptr) {
+			ctx->allocs[i] = ctx->allocs[--ctx->nr_allocs];
+			free(ptr);
+			return;
+		}
+	}
+}
+
+static const struct khora_host vtable = {
+	sizeof(struct khora_host),
+	KHORA_ABI_MINOR,
+	h_error,
+	h_warn,
+	h_project,
+	h_feature,
+	h_option,
+	h_set_var,
+	h_set_section,
+	h_add_file,
+	h_add_text,
+	h_add_dir,
+	h_add_symlink,
+	h_contribute,
+	h_alloc,
+	h_free,
+};
+
+const struct khora_host *
+host_vtable(void)
+{
+	return &vtable;
+}
+
+struct khora_ctx *
+host_ctx_new(struct pipeline *p, struct plugin_info *pi)
+{
+	struct khora_ctx *ctx = xcalloc(1, sizeof(*ctx));
+
+	ctx->p = p;
+	ctx->pi = pi;
+	ctx->dict = tdict_new(p->global);
+	return ctx;
+}
+
+void
+host_ctx_free(struct khora_ctx *ctx)
+{
+	size_t i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < ctx->nr_allocs; i++)
+		free(ctx->allocs[i]);
+	free(ctx->allocs);
+	tdict_free(ctx->dict);
+	free(ctx);
+}
+
+void
+host_ctx_set_planning(struct khora_ctx *ctx, int planning)
+{
+	ctx->planning = planning;
+}
+
+struct tdict *
+host_ctx_dict(struct khora_ctx *ctx)
+{
+	return ctx->dict;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.c - loading the selected plugins and running their callbacks.
+ *
+ * Checks happen in the order that gives the most useful message: the
+ * sidecar's ABI before dlopen (an incompatible object is never mapped),
+ * then dlopen(RTLD_NOW | RTLD_LOCAL) so that a missing dependency fails
+ * here and not in the middle of a callback, then the entry symbol and
+ * the descriptor.  While a plugin callback runs, a fatal-signal handler
+ * names the plugin and the phase instead of leaving a bare "Segmentation
+ * fault"; no file has been written at that point (plugins run before
+ * staging), so there is nothing to undo.  Plugins are never dlclose()d
+ * while the run goes on.
+ */
+#include "compat.h"
+#include <dlfcn.h>
+#include <signal.h>
+#include <unistd.h>
+#include "khora-plugin.h"
+#include "pipeline.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+/* Prepared before each callback: the handler may only write(2). */
+static char crash_head[1024], crash_tail[256];
+static size_t crash_head_len, crash_tail_len;
+static char altstack[64 * 1024];
+
+static const char *
+sig_text(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "segmentation fault (SIGSEGV)";
+	case SIGBUS: return "bus error (SIGBUS)";
+	case SIGFPE: return "arithmetic exception (SIGFPE)";
+	case SIGILL: return "illegal instruction (SIGILL)";
+	case SIGABRT: return "aborted (SIGABRT)";
+	default: return "fatal signal";
+	}
+}
+
+static void
+crash_handler(int sig)
+{
+	const char *t = sig_text(sig);
+	ssize_t ignored;
+
+	ignored = write(2, crash_head, crash_head_len);
+	ignored = write(2, t, strlen(t));
+	ignored = write(2, crash_tail, crash_tail_len);
+	(void)ignored;
+	_exit(EXIT_PLUGIN);
+}
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+static void
+guard(struct pipeline *p, const struct plugin_info *pi, const char *phase)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct sigaction sa;
+	static int stack_set;
+	size_t i;
+
+	if (p->d->json) {
+		strbuf_addstr(&sb, "{\"severity\":\"error\",\"code\":4,"
+			      "\"message\":\"");
+		strbuf_addf(&sb, "plugin '%s' (%s) crashed during %s: ",
+			    pi->name, pi->library, phase);
+	} else {
+		strbuf_addf(&sb, "khora: plugin '%s' (%s) crashed during %s: ",
+			    pi->name, pi->library, phase);
+	}
+	snprintf(crash_head, sizeof(crash_head), "%s", sb.buf);
+	crash_head_len = strlen(crash_head);
+	strbuf_reset(&sb);
+	if (p->d->json)
+		strbuf_addf(&sb, "\",\"file\":null,\"line\":null,\"column\":"
+			    "null,\"plugin\":\"%s\",\"phase\":\"%s\"}\n",
+			    pi->name, phase);
+	else
+		strbuf_addstr(&sb, "\n");
+	snprintf(crash_tail, sizeof(crash_tail), "%s", sb.buf);
+	crash_tail_len = strlen(crash_tail);
+	strbuf_release(&sb);
+	if (!stack_set) {
+		stack_t ss;
+
+		ss.ss_sp = altstack;
+		ss.ss_size = sizeof(altstack);
+		ss.ss_flags = 0;
+		sigaltstack(&ss, NULL);
+		stack_set = 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = crash_handler;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
+	p->d->plugin = pi->name;
+}
+
+static void
+unguard(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		signal(fatal_signals[i], SIG_DFL);
+	p->d->plugin = NULL;
+}
+
+static int
+lerr(struct pipeline *p, const struct plugin_info *pi, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+lerr(struct pipeline *p, const struct plugin_info *pi, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	strbuf_addf(&sb, "cannot load plugin '%s' (%s): ", pi->name,
+		    pi->library);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	diag_error(p->d, EXIT_PLUGIN, NULL, "%s", sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static int
+check_abi(struct pipeline *p, const struct plugin_info *pi)
+{
+	if (pi->abi_major != KHORA_ABI_MAJOR)
+		return lerr(p, pi, "it is built for ABI %u.%u, this khora has "
+			    "ABI %d.%d: rebuild the plugin against "
+			    "khora-plugin %d.x", pi->abi_major, pi->abi_minor,
+			    KHORA_ABI_MAJOR, KHORA_ABI_MINOR, KHORA_ABI_MAJOR);
+	if (pi->abi_minor > KHORA_ABI_MINOR)
+		return lerr(p, pi, "it needs ABI %u.%u, this khora has ABI "
+			    "%d.%d: upgrade khora", pi->abi_major,
+			    pi->abi_minor, KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
+	return 0;
+}
+
+static int
+check_descriptor(struct pipeline *p, const struct plugin_info *pi,
+		 const struct khora_plugin *desc)
+{
+	if (!desc)
+		return lerr(p, pi, "its entry symbol returned no descriptor");
+	if (desc->abi_major != pi->abi_major ||
+	    desc->abi_minor != pi->abi_minor)
+		return lerr(p, pi, "its descriptor says ABI %u.%u but its "
+			    "sidecar says %u.%u: rebuild and reinstall both",
+			    desc->abi_major, desc->abi_minor, pi->abi_major,
+			    pi->abi_minor);
+	if (desc->size < offsetof(struct khora_plugin, reserved))
+		return lerr(p, pi, "its descriptor is too small (%zu bytes)",
+			    desc->size);
+	if (!desc->name || strcmp(desc->name, pi->name))
+		return lerr(p, pi, "its descriptor is named '%s', its sidecar "
+			    "'%s': they must match", desc->name ? desc->name :
+			    "(null)", pi->name);
+	if (!desc->plan)
+		return lerr(p, pi, "its descriptor has no plan callback");
+	return 0;
+}
+
+static int
+load_one(struct pipeline *p, struct plugin_info *pi)
+{
+	struct strbuf sym = STRBUF_INIT;
+	khora_plugin_entry_fn entry;
+	const char *err;
+	void *h;
+
+	if (check_abi(p, pi))
+		return -1;
+	if (access(pi->library, F_OK))
+		return lerr(p, pi, "the shared object is missing: reinstall "
+			    "the plugin");
+	h = dlopen(pi->library, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		err = dlerror();
+		return lerr(p, pi, "%s (a library it needs is missing or "
+			    "unusable: check 'ldd %s')", err ? err : "dlopen "
+			    "failed", pi->library);
+	}
+	pi->handle = h;
+	strbuf_addf(&sym, "khora_plugin_%s", pi->name);
+	*(void **)&entry = dlsym(h, sym.buf);
+	if (!entry) {
+		lerr(p, pi, "entry symbol '%s' not found: define it with "
+		     "KHORA_PLUGIN_DEFINE(%s, ...)", sym.buf, pi->name);
+		strbuf_release(&sym);
+		return -1;
+	}
+	strbuf_release(&sym);
+	guard(p, pi, "load");
+	pi->desc = entry();
+	unguard(p);
+	if (check_descriptor(p, pi, pi->desc))
+		return -1;
+	pi->ctx = host_ctx_new(p, pi);
+	if (pi->desc->init) {
+		int ret;
+
+		guard(p, pi, "init");
+		ret = pi->desc->init(pi->ctx, host_vtable());
+		unguard(p);
+		if (ret)
+			return lerr(p, pi, "its init callback failed");
+	}
+	pi->initialized = 1;
+	p->prof.plugins_loaded++;
+	return 0;
+}
+
+int
+load_plugins(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_active; i++)
+		if (load_one(p, p->active[i]))
+			return -1;
+	return 0;
+}
+
+int
+plan_plugins(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_active; i++) {
+		struct plugin_info *pi = p->active[i];
+		double t0 = now_ms();
+		int ret;
+
+		host_ctx_set_planning(pi->ctx, 1);
+		guard(p, pi, "plan");
+		ret = pi->desc->plan(pi->ctx, host_vtable());
+		unguard(p);
+		host_ctx_set_planning(pi->ctx, 0);
+		pi->plan_ms = now_ms() - t0;
+		if (ret) {
+			struct diag_loc loc = { pi->library, 0, 0 };
+
+			p->d->plugin = pi->name;
+			diag_error(p->d, EXIT_PLUGIN, &loc, "plugin '%s' failed "
+				   "to plan its files", pi->name);
+			p->d->plugin = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+unload_plugins(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = p->nr_active; i-- > 0;) {
+		struct plugin_info *pi = p->active[i];
+
+		if (pi->initialized && pi->desc->fini) {
+			guard(p, pi, "fini");
+			pi->desc->fini(pi->ctx, host_vtable());
+			unguard(p);
+		}
+		host_ctx_free(pi->ctx);
+		pi->ctx = NULL;
+		if (pi->handle)
+			dlclose(pi->handle);
+		pi->handle = NULL;
+		pi->desc = NULL;
+		pi->initialized = 0;
+	}
+}

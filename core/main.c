@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - entry point: global options (--help, --version,
+ * --error-format=json), then dispatch to a subcommand from the table.
+ * The exit status is the code of the first diagnostic (DESIGN §6).
+ */
+#include "compat.h"
+#include <locale.h>
+#include "cli.h"
+#include "khora-plugin.h"
+
+#ifndef KHORA_VERSION
+#define KHORA_VERSION "0.0.0"
+#endif
+
+int cmd_help_main(struct diag *d);
+
+int
+main(int argc, char **argv)
+{
+	struct diag d = DIAG_INIT;
+	const struct cmd_entry *c;
+	int i = 1, ret;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--error-format=json")) {
+			d.json = 1;
+		} else if (!strcmp(argv[i], "--error-format=text")) {
+			d.json = 0;
+		} else if (cli_flag(argv[i], "--version", 'V')) {
+			printf("khora %s (plugin ABI %d.%d)\n", KHORA_VERSION,
+			       KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
+			return 0;
+		} else if (cli_flag(argv[i], "--help", 'h')) {
+			return cmd_help_main(&d);
+		} else {
+			diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown "
+				   "option '%s' (see 'khora --help')", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		cmd_help_main(&d);
+		return EXIT_USAGE;
+	}
+	c = cli_find(argv[i]);
+	if (!c) {
+		diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown command "
+			   "'%s' (see 'khora --help')", argv[i]);
+		return EXIT_USAGE;
+	}
+	ret = c->run(argc - i, argv + i, &d);
+	if (ret && !d.code)
+		d.code = EXIT_INTERNAL;
+	fflush(stdout);
+	if (ferror(stdout)) {
+		diag_error(&d, EXIT_IO, NULL, "cannot write output: %s",
+			   strerror(errno));
+		return d.code;
+	}
+	return ret ? diag_exit_code(&d) : 0;
+}

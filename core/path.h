@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * path.h - project-relative path checks.  Every path a config value, a
+ * plugin or a template names goes through path_check() before the core
+ * acts on it: the result is relative, '/'-separated, free of "." and
+ * ".." components and of empty components, and stays inside the project.
+ */
+#ifndef PATH_H
+#define PATH_H
+
+#include <stddef.h>
+
+#define PATH_MAX_COMPONENT 255
+#define PATH_MAX_TOTAL 4095
+
+/*
+ * Normalises path in place ("a/./b//c" -> "a/b/c").  Returns NULL when
+ * the path is acceptable, else a static reason ("is absolute",
+ * "escapes the project", ...).
+ */
+const char *path_check(char *path);
+
+#endif /* PATH_H */

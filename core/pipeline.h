@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipeline.h - the state of one `khora new` run, shared by the modules
+ * that implement its phases (DESIGN §1):
+ *
+ *   resolve.c  features -> plugins, requires/conflicts, order
+ *   loader.c   dlopen + ABI and descriptor checks + init
+ *   host.c     the host vtable plugins call while planning
+ *   plan.c     merge (normalise, confine, collisions), dictionaries,
+ *              render, lock file
+ *   stage.c    write everything into a private staging directory
+ *   commit.c   atomic rename onto the target (or per-file with --force)
+ *
+ * A pipeline owns its actions, slots, dictionaries and template cache;
+ * it borrows the config, the catalog and the diag.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include "catalog.h"
+#include "config.h"
+#include "diag.h"
+#include "profile.h"
+#include "template.h"
+
+enum action_kind { A_FILE, A_TEXT, A_DIR, A_SYMLINK };
+
+struct action {
+	enum action_kind kind;
+	char *path;			/* normalised, project-relative */
+	char *tmpl;			/* A_FILE: template name */
+	char *tmpl_path;		/* A_FILE: resolved template file */
+	char *text;			/* A_TEXT: content; A_SYMLINK: target */
+	unsigned mode;
+	struct plugin_info *owner;	/* NULL: the core itself */
+	char *data;			/* rendered content (files) */
+	size_t len;
+	char sha[65];
+};
+
+struct slot {
+	char *name;
+	struct strlist items;
+};
+
+struct pipeline {
+	struct diag *d;
+	const struct config *cfg;
+	struct catalog *cat;
+	struct profile prof;
+
+	struct strlist on_names;	/* enabled features */
+	struct strlist on_values;	/* "true" or the chosen value */
+	struct plugin_info **active;	/* in load order */
+	size_t nr_active, alloc_active;
+
+	struct action *actions;
+	size_t nr, alloc;
+	struct slot *slots;
+	size_t nr_slots, alloc_slots;
+
+	struct tdict *global;
+	struct tcache cache;
+
+	const char *target;
+	int pretend, force, durable;
+};
+
+void pipeline_init(struct pipeline *p, struct diag *d,
+		   const struct config *cfg, struct catalog *cat);
+void pipeline_release(struct pipeline *p);
+
+/* resolve.c: validates features and plugins_config, fills p->active. */
+int resolve_plugins(struct pipeline *p);
+/* The value of a feature after defaults: NULL when off. */
+const char *resolve_feature(const struct pipeline *p, const char *name);
+
+/* loader.c */
+int load_plugins(struct pipeline *p);
+void unload_plugins(struct pipeline *p);
+/* Runs every active plugin's plan callback. */
+int plan_plugins(struct pipeline *p);
+
+/* host.c: the vtable and per-plugin contexts. */
+const struct khora_host *host_vtable(void);
+struct khora_ctx *host_ctx_new(struct pipeline *p, struct plugin_info *pi);
+void host_ctx_free(struct khora_ctx *ctx);
+void host_ctx_set_planning(struct khora_ctx *ctx, int planning);
+struct tdict *host_ctx_dict(struct khora_ctx *ctx);
+
+/* plan.c */
+struct action *pipeline_add(struct pipeline *p, enum action_kind kind,
+			    struct plugin_info *owner, const char *path);
+int pipeline_contribute(struct pipeline *p, const char *slot,
+			const char *item);
+int pipeline_merge(struct pipeline *p);
+int pipeline_render(struct pipeline *p);
+
+/* stage.c and commit.c */
+int pipeline_stage_commit(struct pipeline *p);
+
+#endif /* PIPELINE_H */

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.c - the batched middle of the pipeline: the action list every
+ * plugin appends to, its merge (normalisation, confinement, collisions),
+ * the dictionaries templates see, one render pass through the template
+ * cache, and the lock file that records what was generated.
+ */
+#include "compat.h"
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "khora-plugin.h"
+#include "path.h"
+#include "pipeline.h"
+#include "sha256.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+#ifndef KHORA_VERSION
+#define KHORA_VERSION "0.0.0"
+#endif
+
+/* Slots every template may use, defined (possibly empty) in every run. */
+static const char *const std_slots[] = {
+	"dependencies", "dev_dependencies", "gitignore", "components",
+	"readme_sections", "precommit_hooks",
+};
+
+static void
+build_global(struct pipeline *p)
+{
+	const struct config *c = p->cfg;
+	struct tdict *g = p->global;
+	struct strbuf sb = STRBUF_INIT;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	tdict_set(g, "khora_version", KHORA_VERSION);
+	tdict_set(g, "project_name", c->project_name);
+	tdict_set(g, "package_name", c->package);
+	tdict_set(g, "project_slug", c->slug);
+	tdict_set(g, "project_description", c->description);
+	tdict_set(g, "python_version", c->python_version);
+	tdict_set(g, "version", c->version);
+	tdict_set(g, "license", c->license);
+	tdict_set(g, "author", c->author);
+	tdict_set(g, "author_email", c->author_email);
+	strbuf_addf(&sb, "%ld", c->http_port);
+	tdict_set(g, "http_port", sb.buf);
+	strbuf_reset(&sb);
+	for (const char *s = c->python_version; *s; s++)
+		if (*s != '.')
+			strbuf_addch(&sb, *s);
+	tdict_set(g, "python_version_nodot", sb.buf);
+	tdict_set(g, "api_dir", c->api_dir ? c->api_dir : "");
+	tdict_set(g, "docs_dir", c->docs_dir ? c->docs_dir : "");
+	tdict_show(g, "has_api_dir", c->api_dir != NULL);
+	tdict_show(g, "has_docs_dir", c->docs_dir != NULL);
+	/* No clock in the output: a year only when the caller fixes one. */
+	tdict_show(g, "has_year", 0);
+	if (sde && *sde) {
+		char *end;
+		long long v = strtoll(sde, &end, 10);
+		time_t t = (time_t)v;
+		struct tm tm;
+
+		if (!*end && v >= 0 && gmtime_r(&t, &tm)) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%d", tm.tm_year + 1900);
+			tdict_set(g, "year", sb.buf);
+			tdict_show(g, "has_year", 1);
+		}
+	}
+	strbuf_release(&sb);
+}
+
+/* Feature sections and the list of plugins, once resolve is done. */
+static void
+build_features(struct pipeline *p)
+{
+	struct strlist known = { NULL, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	const char *const *b;
+	size_t nr, i, j;
+
+	b = config_builtin_features(&nr);
+	for (i = 0; i < nr; i++)
+		strlist_push(&known, b[i]);
+	for (i = 0; i < p->cat->nr; i++)
+		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
+			if (!strlist_has(&known,
+					 p->cat->plugins[i]->provides.v[j]))
+				strlist_push(&known,
+					     p->cat->plugins[i]->provides.v[j]);
+	for (i = 0; i < known.nr; i++) {
+		const char *v = resolve_feature(p, known.v[i]);
+		const char *const *ch = config_feature_choices(known.v[i]);
+
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "feature_%s", known.v[i]);
+		tdict_show(p->global, sb.buf, v != NULL);
+		for (j = 0; ch && ch[j]; j++) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "feature_%s_%s", known.v[i], ch[j]);
+			tdict_show(p->global, sb.buf, v && !strcmp(v, ch[j]));
+		}
+	}
+	tdict_show(p->global, "features", 0);
+	for (i = 0; i < p->on_names.nr; i++) {
+		struct tdict *it = tdict_add_section(p->global, "features");
+
+		tdict_set(it, "name", p->on_names.v[i]);
+		tdict_set(it, "value", p->on_values.v[i]);
+		tdict_show(it, "is_bool", !strcmp(p->on_values.v[i], "true"));
+	}
+	tdict_show(p->global, "plugins", 0);
+	for (i = 0; i < p->nr_active; i++) {
+		struct tdict *it = tdict_add_section(p->global, "plugins");
+
+		tdict_set(it, "name", p->active[i]->name);
+		tdict_set(it, "version", p->active[i]->version);
+	}
+	strlist_clear(&known);
+	strbuf_release(&sb);
+}
+
+void
+pipeline_init(struct pipeline *p, struct diag *d, const struct config *cfg,
+	      struct catalog *cat)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = d;
+	p->cfg = cfg;
+	p->cat = cat;
+	p->global = tdict_new(NULL);
+	tcache_init(&p->cache);
+	build_global(p);
+}
+
+void
+pipeline_release(struct pipeline *p)
+{
+	size_t i;
+
+	unload_plugins(p);
+	for (i = 0; i < p->nr; i++) {
+		struct action *a = &p->actions[i];
+
+		if (a->data != a->text)
+			free(a->data);
+		free(a->path);
+		free(a->tmpl);
+		free(a->tmpl_path);
+		free(a->text);
+	}
+	free(p->actions);
+	for (i = 0; i < p->nr_slots; i++) {
+		free(p->slots[i].name);
+		strlist_clear(&p->slots[i].items);
+	}
+	free(p->slots);
+	free(p->active);
+	strlist_clear(&p->on_names);
+	strlist_clear(&p->on_values);
+	tcache_release(&p->cache);
+	tdict_free(p->global);
+	memset(p, 0, sizeof(*p));
+}
+
+struct action *
+pipeline_add(struct pipeline *p, enum action_kind kind,
+	     struct plugin_info *owner, const char *path)
+{
+	struct action *a;
+
+	ALLOC_GROW(p->actions, p->nr, p->alloc);
+	a = &p->actions[p->nr++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->owner = owner;
+	a->path = xstrdup(path);
+	return a;
+}
+
+int
+pipeline_contribute(struct pipeline *p, const char *slot, const char *item)
+{
+	struct slot *s = NULL;
+	size_t i;
+
+	for (i = 0; i < p->nr_slots; i++)
+		if (!strcmp(p->slots[i].name, slot))
+			s = &p->slots[i];
+	if (!s) {
+		ALLOC_GROW(p->slots, p->nr_slots, p->alloc_slots);
+		s = &p->slots[p->nr_slots++];
+		memset(s, 0, sizeof(*s));
+		s->name = xstrdup(slot);
+	}
+	if (!strlist_has(&s->items, item))
+		strlist_push(&s->items, item);
+	return 0;
+}
+
+static void
+build_slots(struct pipeline *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(std_slots); i++)
+		tdict_show(p->global, std_slots[i], 0);
+	for (i = 0; i < p->nr_slots; i++) {
+		tdict_show(p->global, p->slots[i].name, 0);
+		for (j = 0; j < p->slots[i].items.nr; j++)
+			tdict_set(tdict_add_section(p->global,
+						    p->slots[i].name),
+				  "item", p->slots[i].items.v[j]);
+	}
+}
+
+static const char *
+owner_name(const struct action *a)
+{
+	return a->owner ? a->owner->name : "khora";
+}
+
+static int
+cmp_action(const void *x, const void *y)
+{
+	const struct action *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+
+	if (c)
+		return c;
+	/* equal paths: keep emission order via the owner's load order */
+	return a < b ? -1 : a > b;
+}
+
+static int
+collide(struct pipeline *p, const struct action *a, const struct action *b,
+	const char *how)
+{
+	if (a->owner == b->owner)
+		return diag_error(p->d, EXIT_CONFLICT, NULL, "path collision: "
+				  "plugin '%s' %s '%s' twice", owner_name(a),
+				  how, a->path);
+	return diag_error(p->d, EXIT_CONFLICT, NULL, "path collision: plugins "
+			  "'%s' and '%s' both %s '%s'", owner_name(a),
+			  owner_name(b), how, a->path);
+}
+
+static int
+check_symlink(struct pipeline *p, const struct action *a)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *slash = strrchr(a->path, '/'), *why;
+
+	if (a->text[0] == '/')
+		why = "is absolute";
+	else {
+		if (slash)
+			strbuf_add(&sb, a->path, (size_t)(slash - a->path + 1));
+		strbuf_addstr(&sb, a->text);
+		why = path_check(sb.buf);
+	}
+	strbuf_release(&sb);
+	if (why)
+		return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': "
+				  "symlink '%s' -> '%s': the target %s",
+				  owner_name(a), a->path, a->text, why);
+	return 0;
+}
+
+static int
+check_paths(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++) {
+		struct action *a = &p->actions[i];
+		char shown[128];
+		const char *why;
+
+		snprintf(shown, sizeof(shown), "%s", a->path);
+		why = path_check(a->path);
+		if (why)
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': "
+					  "invalid path '%s': the path %s",
+					  owner_name(a), shown, why);
+		if (a->owner && (!strcmp(a->path, ".khora/lock") ||
+				 !strcmp(a->path, ".khora")))
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s':"
+					  " invalid path '%s': reserved for "
+					  "khora", owner_name(a), a->path);
+		if (a->kind == A_SYMLINK && check_symlink(p, a))
+			return -1;
+	}
+	return 0;
+}
+
+/* First action whose path is >= key, in the sorted list. */
+static size_t
+lower_bound(const struct pipeline *p, const char *key)
+{
+	size_t lo = 0, hi = p->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->actions[mid].path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A file or symlink cannot also be a directory of other entries. */
+static int
+check_prefixes(struct pipeline *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < p->nr && !ret; i++) {
+		const struct action *a = &p->actions[i];
+
+		if (a->kind == A_DIR)
+			continue;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/", a->path);
+		j = lower_bound(p, sb.buf);
+		if (j < p->nr && starts_with(p->actions[j].path, sb.buf))
+			ret = diag_error(p->d, EXIT_CONFLICT, NULL, "path "
+					 "collision: '%s' (plugin '%s') is a "
+					 "file, but plugin '%s' writes '%s' "
+					 "inside it", a->path, owner_name(a),
+					 owner_name(&p->actions[j]),
+					 p->actions[j].path);
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+int
+pipeline_merge(struct pipeline *p)
+{
+	size_t i, w;
+
+	build_features(p);
+	build_slots(p);
+	if (check_paths(p))
+		return -1;
+	qsort(p->actions, p->nr, sizeof(*p->actions), cmp_action);
+	for (i = 1, w = 1; i < p->nr; i++) {
+		struct action *prev = &p->actions[w - 1], *a = &p->actions[i];
+
+		if (strcmp(prev->path, a->path)) {
+			p->actions[w++] = *a;
+			continue;
+		}
+		if (prev->kind != A_DIR || a->kind != A_DIR)
+			return collide(p, prev, a, a->kind == A_DIR ||
+				       prev->kind == A_DIR ? "create" :
+				       "write");
+		/* the same directory twice is one directory */
+		free(a->path);
+	}
+	if (p->nr)
+		p->nr = w;
+	return check_prefixes(p);
+}
+
+static int
+exists(const char *path)
+{
+	return !access(path, R_OK);
+}
+
+/* First existing file of: templates_dir, user data dir, plugin, builtin. */
+static char *
+find_template(struct pipeline *p, const struct action *a, char **display)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *pl = a->owner->name, *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (p->cfg->templates_dir) {
+		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
+
+		if (p->cfg->templates_dir[0] != '/' && slash)
+			strbuf_add(&sb, cf, (size_t)(slash - cf + 1));
+		strbuf_addf(&sb, "%s/%s/%s", p->cfg->templates_dir, pl,
+			    a->tmpl);
+		if (exists(sb.buf))
+			goto found;
+		strbuf_reset(&sb);
+	}
+	if (xdg && *xdg == '/')
+		strbuf_addf(&sb, "%s/khora/templates/%s/%s", xdg, pl, a->tmpl);
+	else if (home && *home == '/')
+		strbuf_addf(&sb, "%s/.local/share/khora/templates/%s/%s", home,
+			    pl, a->tmpl);
+	if (sb.len && exists(sb.buf))
+		goto found;
+	strbuf_reset(&sb);
+	if (a->owner->template_dir) {
+		strbuf_addf(&sb, "%s/%s", a->owner->template_dir, a->tmpl);
+		if (exists(sb.buf))
+			goto found;
+		strbuf_reset(&sb);
+	}
+	/* builtin: a short, install-independent name for messages */
+	strbuf_addf(&sb, "templates/%s/%s", pl, a->tmpl);
+	*display = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s/%s/%s", p->cat->templatedir, pl, a->tmpl);
+	return strbuf_detach(&sb, NULL);
+found:
+	*display = xstrdup(sb.buf);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int
+render_one(struct pipeline *p, struct action *a, struct strbuf *out)
+{
+	char *display = NULL;
+	struct template *t;
+	int ret;
+
+	a->tmpl_path = find_template(p, a, &display);
+	t = tcache_get(&p->cache, a->tmpl_path, display, p->d);
+	free(display);
+	if (!t)
+		return -1;
+	strbuf_reset(out);
+	ret = template_render(t, host_ctx_dict(a->owner->ctx), &p->cache, out,
+			      p->d);
+	if (ret)
+		return -1;
+	a->data = strbuf_detach(out, &a->len);
+	return 0;
+}
+
+static void
+add_lock(struct pipeline *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct action *a;
+	size_t i;
+
+	strbuf_addf(&sb, "# khora lock file: what khora generated here, with "
+		    "content hashes.\n# Do not edit; 'khora update' reads "
+		    "it.\nlock_version: 1\nkhora_version: %s\nfiles:\n",
+		    KHORA_VERSION);
+	for (i = 0; i < p->nr; i++) {
+		a = &p->actions[i];
+		if (a->kind == A_DIR)
+			continue;
+		strbuf_addstr(&sb, "  - path: \"");
+		strbuf_add_json(&sb, a->path, strlen(a->path));
+		strbuf_addf(&sb, "\"\n    plugin: %s\n", owner_name(a));
+		if (a->kind == A_SYMLINK) {
+			strbuf_addstr(&sb, "    symlink: \"");
+			strbuf_add_json(&sb, a->text, strlen(a->text));
+			strbuf_addstr(&sb, "\"\n");
+			continue;
+		}
+		if (a->tmpl)
+			strbuf_addf(&sb, "    template: %s/%s\n",
+				    owner_name(a), a->tmpl);
+		strbuf_addf(&sb, "    mode: \"%04o\"\n    sha256: %s\n",
+			    a->mode, a->sha);
+	}
+	a = pipeline_add(p, A_TEXT, NULL, ".khora/lock");
+	a->mode = 0644;
+	a->text = strbuf_detach(&sb, &a->len);
+	a->data = a->text;
+	sha256_hex(a->data, a->len, a->sha);
+}
+
+int
+pipeline_render(struct pipeline *p)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < p->nr && !ret; i++) {
+		struct action *a = &p->actions[i];
+
+		if (a->kind == A_FILE) {
+			p->d->plugin = a->owner->name;
+			ret = render_one(p, a, &out);
+			p->d->plugin = NULL;
+		} else if (a->kind == A_TEXT) {
+			a->data = a->text;
+			a->len = strlen(a->text);
+		}
+		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT))
+			sha256_hex(a->data, a->len, a->sha);
+	}
+	strbuf_release(&out);
+	if (ret)
+		return -1;
+	add_lock(p);
+	p->prof.templates_parsed = p->cache.parsed;
+	p->prof.renders = p->cache.renders;
+	p->prof.cache_hits = p->cache.hits;
+	return 0;
+}

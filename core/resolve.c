@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * resolve.c - from requested features to an ordered list of plugins.
+ *
+ * Features come from the config (features:, --with, --without) and from
+ * plugins marked `default: true`; each enabled feature selects the first
+ * catalogued plugin that provides it; `requires` pulls in more features;
+ * `conflicts` are checked; the order is topological over requires and
+ * `after`, ties broken by name, so that it never depends on the file
+ * system.  Also validates the feature keys and plugins_config sections
+ * that config.c cannot check without the catalog.
+ */
+#include "compat.h"
+#include "pipeline.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+static int
+rerr(struct pipeline *p, int code, const struct ynode *n, const char *fmt,
+     ...) __attribute__((format(printf, 4, 5)));
+
+static int
+rerr(struct pipeline *p, int code, const struct ynode *n, const char *fmt,
+     ...)
+{
+	struct diag_loc loc = ynode_loc(n);
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(p->d, code, n ? &loc : NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Every feature name a config may use: builtin and catalogued. */
+static void
+known_features(const struct pipeline *p, struct strlist *out)
+{
+	const char *const *b;
+	size_t nr, i, j;
+
+	b = config_builtin_features(&nr);
+	for (i = 0; i < nr; i++)
+		strlist_push(out, b[i]);
+	for (i = 0; i < p->cat->nr; i++)
+		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
+			if (!strlist_has(out, p->cat->plugins[i]->provides.v[j]))
+				strlist_push(out,
+					     p->cat->plugins[i]->provides.v[j]);
+}
+
+static int
+check_feature_value(struct pipeline *p, const char *name,
+		    const struct ynode *v)
+{
+	const char *const *ch = config_feature_choices(name);
+	struct strbuf sb = STRBUF_INIT;
+	int b;
+	size_t i;
+
+	if (!ch) {
+		if (!ynode_bool(v, &b))
+			return 0;
+		return rerr(p, EXIT_CONFIG, v, "feature '%s' must be true or "
+			    "false, not %s", name, ynode_kind_name(v));
+	}
+	if (v->kind == Y_SCALAR && !v->quoted)
+		for (i = 0; ch[i]; i++)
+			if (!strcmp(v->str, ch[i]))
+				return 0;
+	for (i = 0; ch[i]; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", ch[i]);
+	rerr(p, EXIT_CONFIG, v, "invalid value '%s' for feature '%s' "
+	     "(expected one of: %s)", v->kind == Y_SCALAR ? v->str : "",
+	     name, sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static int
+check_features(struct pipeline *p)
+{
+	const struct ynode *f = p->cfg->features;
+	struct strlist known = { NULL, 0, 0 };
+	size_t i;
+	int ret = 0;
+
+	known_features(p, &known);
+	for (i = 0; f && i < f->nr && !ret; i++) {
+		const char *name = f->keys[i]->str;
+		const char *best;
+
+		if (strlist_has(&known, name)) {
+			ret = check_feature_value(p, name, f->vals[i]);
+			continue;
+		}
+		best = closest_match(name, (const char *const *)known.v,
+				     known.nr);
+		if (best)
+			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown feature "
+				   "'%s' (did you mean '%s'?)", name, best);
+		else
+			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown feature "
+				   "'%s' (see 'khora plugins list')", name);
+	}
+	strlist_clear(&known);
+	return ret;
+}
+
+static const char *
+closest_plugin(const struct catalog *cat, const char *name)
+{
+	const char *cand[128];
+	size_t i, n = 0;
+
+	for (i = 0; i < cat->nr && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = cat->plugins[i]->name;
+	return closest_match(name, cand, n);
+}
+
+static int
+check_plugin_options(struct pipeline *p, const struct plugin_info *pi,
+		     const struct ynode *opts)
+{
+	size_t i;
+
+	if (opts->kind != Y_MAP)
+		return rerr(p, EXIT_CONFIG, opts, "plugins_config.%s must be a "
+			    "mapping, not %s", pi->name,
+			    ynode_kind_name(opts));
+	for (i = 0; i < opts->nr; i++) {
+		const char *key = opts->keys[i]->str, *best;
+
+		if (!strlist_has(&pi->options, key)) {
+			best = closest_match(key,
+					     (const char *const *)pi->options.v,
+					     pi->options.nr);
+			if (best)
+				return rerr(p, EXIT_CONFIG, opts->keys[i],
+					    "unknown option '%s' of plugin "
+					    "'%s' (did you mean '%s'?)", key,
+					    pi->name, best);
+			return rerr(p, EXIT_CONFIG, opts->keys[i], "unknown "
+				    "option '%s' of plugin '%s'", key,
+				    pi->name);
+		}
+		if (opts->vals[i]->kind != Y_SCALAR)
+			return rerr(p, EXIT_CONFIG, opts->vals[i], "option "
+				    "'%s' of plugin '%s' must be a scalar",
+				    key, pi->name);
+	}
+	return 0;
+}
+
+static int
+check_plugins_config(struct pipeline *p)
+{
+	const struct ynode *pc = p->cfg->plugins_config;
+	size_t i;
+
+	for (i = 0; pc && i < pc->nr; i++) {
+		const char *name = pc->keys[i]->str, *best;
+		struct plugin_info *pi = catalog_find(p->cat, name);
+
+		if (pi) {
+			if (check_plugin_options(p, pi, pc->vals[i]))
+				return -1;
+			continue;
+		}
+		best = closest_plugin(p->cat, name);
+		if (best)
+			return rerr(p, EXIT_CONFIG, pc->keys[i], "unknown plugin "
+				    "'%s' in plugins_config (did you mean "
+				    "'%s'?)", name, best);
+		return rerr(p, EXIT_CONFIG, pc->keys[i], "unknown plugin '%s' "
+			    "in plugins_config", name);
+	}
+	return 0;
+}
+
+const char *
+resolve_feature(const struct pipeline *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->on_names.nr; i++)
+		if (!strcmp(p->on_names.v[i], name))
+			return p->on_values.v[i];
+	return NULL;
+}
+
+static struct plugin_info *
+provider(const struct pipeline *p, const char *feature)
+{
+	size_t i;
+
+	for (i = 0; i < p->cat->nr; i++)
+		if (strlist_has(&p->cat->plugins[i]->provides, feature))
+			return p->cat->plugins[i];
+	return NULL;
+}
+
+static void
+enable(struct pipeline *p, const char *name, const char *value)
+{
+	if (resolve_feature(p, name))
+		return;
+	strlist_push(&p->on_names, name);
+	strlist_push(&p->on_values, value);
+}
+
+static int
+select_provider(struct pipeline *p, const char *feature,
+		const struct ynode *where, const struct plugin_info *by)
+{
+	struct plugin_info *pi = provider(p, feature);
+
+	if (pi) {
+		pi->selected = 1;
+		return 0;
+	}
+	if (by)
+		return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
+			    "requires feature '%s', which no installed plugin "
+			    "provides", by->name, feature);
+	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
+		    "no installed plugin provides it (see 'khora plugins "
+		    "list')", feature);
+}
+
+/* Config choices and defaults, then requires until nothing changes. */
+static int
+collect(struct pipeline *p)
+{
+	const struct ynode *f = p->cfg->features;
+	size_t i, j, k;
+	int changed;
+
+	for (i = 0; i < p->cat->nr; i++) {
+		const struct plugin_info *pi = p->cat->plugins[i];
+
+		for (j = 0; pi->is_default && j < pi->provides.nr; j++)
+			if (!ymap_get(f, pi->provides.v[j]))
+				enable(p, pi->provides.v[j], "true");
+	}
+	for (i = 0; f && i < f->nr; i++) {
+		const char *v = config_feature(p->cfg, f->keys[i]->str, NULL);
+
+		if (v)
+			enable(p, f->keys[i]->str, v);
+	}
+	for (i = 0; i < p->on_names.nr; i++)
+		if (select_provider(p, p->on_names.v[i],
+				    ymap_get(f, p->on_names.v[i]), NULL))
+			return -1;
+	do {
+		changed = 0;
+		for (i = 0; i < p->cat->nr; i++) {
+			struct plugin_info *pi = p->cat->plugins[i];
+
+			for (j = 0; pi->selected && j < pi->requires.nr; j++) {
+				const char *req = pi->requires.v[j];
+				const struct ynode *n = ymap_get(f, req);
+
+				if (resolve_feature(p, req))
+					continue;
+				if (n)
+					return rerr(p, EXIT_CONFIG, n, "feature "
+						    "'%s' is turned off, but "
+						    "plugin '%s' requires it",
+						    req, pi->name);
+				if (select_provider(p, req, NULL, pi))
+					return -1;
+				enable(p, req, "true");
+				changed = 1;
+			}
+		}
+	} while (changed);
+	for (i = 0; i < p->cat->nr; i++) {
+		const struct plugin_info *a = p->cat->plugins[i];
+
+		for (j = 0; a->selected && j < a->conflicts.nr; j++) {
+			const char *c = a->conflicts.v[j];
+
+			if (!resolve_feature(p, c))
+				continue;
+			for (k = 0; k < p->cat->nr; k++)
+				if (p->cat->plugins[k]->selected &&
+				    strlist_has(&p->cat->plugins[k]->provides,
+						c))
+					break;
+			return rerr(p, EXIT_PLUGIN, NULL, "plugins '%s' and '%s' "
+				    "conflict: '%s' cannot be used with "
+				    "feature '%s'", a->name,
+				    k < p->cat->nr ? p->cat->plugins[k]->name :
+				    "?", a->name, c);
+		}
+	}
+	return 0;
+}
+
+/* Does plugin a have to come before plugin b? */
+static int
+before(const struct pipeline *p, const struct plugin_info *a,
+       const struct plugin_info *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->requires.nr; i++)
+		if (provider(p, b->requires.v[i]) == a)
+			return 1;
+	return strlist_has(&b->after, a->name);
+}
+
+static int
+order(struct pipeline *p)
+{
+	struct plugin_info **sel = NULL;
+	size_t nr = 0, alloc = 0, i, j;
+	int *done;
+
+	for (i = 0; i < p->cat->nr; i++)
+		if (p->cat->plugins[i]->selected) {
+			ALLOC_GROW(sel, nr, alloc);
+			sel[nr++] = p->cat->plugins[i];
+		}
+	done = xcalloc(nr + 1, sizeof(*done));
+	/* Kahn's algorithm; sel is sorted by name, so ties go by name */
+	while (p->nr_active < nr) {
+		for (i = 0; i < nr; i++) {
+			if (done[i])
+				continue;
+			for (j = 0; j < nr; j++)
+				if (!done[j] && j != i &&
+				    before(p, sel[j], sel[i]))
+					break;
+			if (j == nr)
+				break;
+		}
+		if (i == nr) {
+			struct strbuf sb = STRBUF_INIT;
+
+			for (i = 0; i < nr; i++)
+				if (!done[i])
+					strbuf_addf(&sb, "%s'%s'", sb.len ?
+						    ", " : "", sel[i]->name);
+			rerr(p, EXIT_PLUGIN, NULL, "cannot order plugins: "
+			     "requires/after form a cycle among %s", sb.buf);
+			strbuf_release(&sb);
+			free(done);
+			free(sel);
+			return -1;
+		}
+		done[i] = 1;
+		ALLOC_GROW(p->active, p->nr_active, p->alloc_active);
+		p->active[p->nr_active++] = sel[i];
+	}
+	free(done);
+	free(sel);
+	return 0;
+}
+
+int
+resolve_plugins(struct pipeline *p)
+{
+	if (check_features(p) || check_plugins_config(p) || collect(p))
+		return -1;
+	return order(p);
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stage.c - writing the whole project into a private staging directory.
+ * Nothing under the target is touched here; an error, a full disk or
+ * Ctrl-C removes the staging directory and leaves the file system as it
+ * was.
+ */
+#include "compat.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "pipeline.h"
+#include "stage.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+volatile sig_atomic_t stage_interrupted;
+
+static void
+on_signal(int sig)
+{
+	stage_interrupted = sig;
+}
+
+void
+stage_catch_signals(int on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+int
+remove_tree(int dirfd, const char *path)
+{
+	struct dirent *de;
+	DIR *dh;
+	int fd;
+
+	if (!unlinkat(dirfd, path, 0) || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	dh = fdopendir(fd);
+	if (!dh) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(dh)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			remove_tree(fd, de->d_name);
+	closedir(dh);
+	return unlinkat(dirfd, path, AT_REMOVEDIR);
+}
+
+int
+make_parents(int dirfd, const char *path, char **cache)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	size_t i, len;
+
+	if (!slash)
+		return 0;
+	len = (size_t)(slash - path);
+	if (*cache && strlen(*cache) == len && !strncmp(*cache, path, len))
+		return 0;
+	dir = xstrndup(path, len);
+	for (i = 0; i <= len; i++) {
+		if (dir[i] != '/' && dir[i] != '\0')
+			continue;
+		dir[i] = '\0';
+		if (mkdirat(dirfd, dir, 0755) && errno != EEXIST) {
+			free(dir);
+			return -1;
+		}
+		if (i < len)
+			dir[i] = '/';
+	}
+	free(*cache);
+	*cache = dir;
+	return 0;
+}
+
+/* Removes staging directories of this target whose process is gone. */
+static void
+remove_stale(struct stage *s, struct diag *d)
+{
+	struct strbuf prefix = STRBUF_INIT;
+	struct dirent *de;
+	DIR *dh = opendir(s->parent);
+
+	if (!dh)
+		return;
+	strbuf_addf(&prefix, ".khora-stage.%s.", s->base);
+	while ((de = readdir(dh))) {
+		char *end;
+		long pid;
+
+		if (!starts_with(de->d_name, prefix.buf))
+			continue;
+		pid = strtol(de->d_name + prefix.len, &end, 10);
+		if (*end != '.' || pid <= 0 ||
+		    (kill((pid_t)pid, 0) && errno == ESRCH)) {
+			struct diag_loc loc = { de->d_name, 0, 0 };
+			int fd = open(s->parent, O_RDONLY | O_DIRECTORY |
+				      O_CLOEXEC);
+
+			if (fd >= 0) {
+				diag_warn(d, &loc, "removing the staging "
+					  "directory of an interrupted run");
+				remove_tree(fd, de->d_name);
+				close(fd);
+			}
+		}
+	}
+	closedir(dh);
+	strbuf_release(&prefix);
+}
+
+int
+stage_init(struct stage *s, const char *target, int durable, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *slash = strrchr(target, '/');
+	struct diag_loc loc = { target, 0, 0 };
+
+	memset(s, 0, sizeof(*s));
+	s->dirfd = -1;
+	s->durable = durable;
+	s->parent = slash ? xstrndup(target, (size_t)(slash - target + 1)) :
+			    xstrdup(".");
+	s->base = xstrdup(slash ? slash + 1 : target);
+	remove_stale(s, d);
+	strbuf_addf(&sb, "%s/.khora-stage.%s.%ld.XXXXXX", s->parent, s->base,
+		    (long)getpid());
+	if (!mkdtemp(sb.buf)) {
+		int e = errno;
+
+		strbuf_release(&sb);
+		return diag_error(d, EXIT_IO, &loc, "cannot create the staging "
+				  "directory in '%s': %s", s->parent,
+				  strerror(e));
+	}
+	s->dir = strbuf_detach(&sb, NULL);
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot open the staging "
+				  "directory: %s", strerror(errno));
+	return 0;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_file(struct stage *s, const struct action *a)
+{
+	int fd, e;
+
+	fd = openat(s->dirfd, a->path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, (mode_t)a->mode);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, a->data, a->len) || (s->durable && fsync(fd))) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+stage_write(struct stage *s, const struct action *a, struct diag *d)
+{
+	struct diag_loc loc = { a->path, 0, 0 };
+	int ret;
+
+	if (make_parents(s->dirfd, a->path, &s->last_parent))
+		return diag_error(d, EXIT_IO, &loc, "cannot create directory: "
+				  "%s", strerror(errno));
+	switch (a->kind) {
+	case A_DIR:
+		ret = mkdirat(s->dirfd, a->path, (mode_t)a->mode);
+		if (ret && errno == EEXIST)
+			ret = fchmodat(s->dirfd, a->path, (mode_t)a->mode, 0);
+		break;
+	case A_SYMLINK:
+		ret = symlinkat(a->text, s->dirfd, a->path);
+		break;
+	default:
+		ret = write_file(s, a);
+	}
+	if (ret)
+		return diag_error(d, EXIT_IO, &loc, "cannot write file: %s",
+				  strerror(errno));
+	return 0;
+}
+
+void
+stage_release(struct stage *s, int remove)
+{
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (remove && s->dir)
+		remove_tree(AT_FDCWD, s->dir);
+	free(s->parent);
+	free(s->base);
+	free(s->dir);
+	free(s->last_parent);
+	memset(s, 0, sizeof(*s));
+	s->dirfd = -1;
+}

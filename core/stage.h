@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stage.h - the private staging directory a run writes into before it
+ * commits (DESIGN §1 phase 8).
+ *
+ * The staging directory is created next to the target, on the same file
+ * system, as "<parent>/.khora-stage.<name>.<pid>.XXXXXX", so that the
+ * commit is a rename and a stale one (left by SIGKILL or a power cut) is
+ * recognisable: its pid is dead.  stage_init() removes such stale
+ * directories of the same target.  Every file is created with openat()
+ * + O_CREAT | O_EXCL | O_NOFOLLOW below the staging directory's fd.
+ *
+ * A struct stage owns its path strings and its directory fd.
+ */
+#ifndef STAGE_H
+#define STAGE_H
+
+#include <signal.h>
+#include "diag.h"
+
+struct action;
+
+struct stage {
+	char *parent;		/* directory that holds target and stage */
+	char *base;		/* target's last component */
+	char *dir;		/* full path of the staging directory */
+	int dirfd;		/* open on dir, or -1 */
+	char *last_parent;	/* cache: last directory known to exist */
+	int durable;		/* fsync files and directories */
+};
+
+/* Set by the SIGINT/SIGTERM/SIGHUP handler while staging. */
+extern volatile sig_atomic_t stage_interrupted;
+
+int stage_init(struct stage *s, const char *target, int durable,
+	       struct diag *d);
+int stage_write(struct stage *s, const struct action *a, struct diag *d);
+/* Removes the staging directory and everything in it; frees s. */
+void stage_release(struct stage *s, int remove);
+
+/* Deletes path (relative to dirfd) and everything below it. */
+int remove_tree(int dirfd, const char *path);
+/* mkdir -p of the directories of path (relative to dirfd). */
+int make_parents(int dirfd, const char *path, char **cache);
+void stage_catch_signals(int on);
+
+#endif /* STAGE_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * strbuf.h - growable byte buffer, always NUL-terminated, after git's.
+ *
+ * A strbuf owns buf; strbuf_release() frees it and leaves the strbuf
+ * reusable, strbuf_detach() hands ownership to the caller.  buf is never
+ * NULL after STRBUF_INIT (it points at a shared empty string until the
+ * first growth).  Growth past STRBUF_MAX dies: no text khora produces is
+ * legitimately that large, and a cap turns a runaway template into an
+ * error instead of an OOM kill.
+ */
+#ifndef STRBUF_H
+#define STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+	size_t alloc;
+	size_t len;
+	char *buf;
+};
+
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT { 0, 0, strbuf_slopbuf }
+#define STRBUF_MAX ((size_t)256 << 20)
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Appends s with JSON string escaping, without the quotes. */
+void strbuf_add_json(struct strbuf *sb, const char *s, size_t len);
+
+#endif /* STRBUF_H */

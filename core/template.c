@@ -1,0 +1,1026 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * template.c - parser, dictionaries and renderer of khora's
+ * ctemplate-syntax engine.  A template is parsed once into a node list
+ * whose text nodes point into the template's own source, so that
+ * rendering is a walk that copies slices and looks names up.
+ */
+#include "compat.h"
+#include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "template.h"
+#include "wrapper.h"
+
+#define MAX_MODS 4
+#define MAX_DELIM 8
+#define MAX_INCLUDE_DEPTH 16
+
+enum tkind { TN_TEXT, TN_VAR, TN_SECTION, TN_INVERTED, TN_INCLUDE };
+
+struct tnode {
+	enum tkind kind;
+	unsigned line, col;
+	const char *text;		/* TEXT: slice of the source */
+	size_t len;
+	const char *name;		/* VAR, SECTION, INCLUDE: in the arena */
+	unsigned char mods[MAX_MODS];
+	unsigned nr_mods;
+	struct tnode *child;		/* SECTION: body */
+	struct tnode *next;
+};
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct template {
+	char *display;
+	char *path;			/* NULL for in-memory templates */
+	char *dir;			/* for includes */
+	char *src;			/* owned copy of the source */
+	size_t len;
+	struct tnode *root;
+	struct arena_block *arena;
+	int rendering;			/* include recursion guard */
+};
+
+/* ---- arena ---- */
+
+static void *
+arena_alloc(struct template *t, size_t n)
+{
+	struct arena_block *b = t->arena;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!b || b->used + n > b->size) {
+		size_t size = n > 8192 ? n : 8192;
+
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		b->next = t->arena;
+		t->arena = b;
+	}
+	p = b->data + b->used;
+	b->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+static const char *
+arena_strndup(struct template *t, const char *s, size_t n)
+{
+	char *p = arena_alloc(t, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* ---- modifiers ---- */
+
+static const char *const mod_names[] = {
+	"html", "json", "url", "x-yaml", "x-toml", "x-snake", "x-kebab",
+	"x-pascal", "x-upper", "x-lower",
+};
+
+enum { M_HTML, M_JSON, M_URL, M_YAML, M_TOML, M_SNAKE, M_KEBAB, M_PASCAL,
+       M_UPPER, M_LOWER };
+
+static int
+mod_lookup(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mod_names); i++)
+		if (strlen(mod_names[i]) == len &&
+		    !strncmp(mod_names[i], name, len))
+			return (int)i;
+	if (len == 1 && *name == 'h')
+		return M_HTML;
+	if (len == 11 && !strncmp(name, "html_escape", 11))
+		return M_HTML;
+	if (len == 11 && !strncmp(name, "json_escape", 11))
+		return M_JSON;
+	if (len == 16 && !strncmp(name, "url_query_escape", 16))
+		return M_URL;
+	return -1;
+}
+
+static void
+add_words(struct strbuf *out, const char *s, int sep, int pascal)
+{
+	int boundary = 1, prev_lower = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!isalnum(c)) {
+			boundary = 1;
+			prev_lower = 0;
+			continue;
+		}
+		if (isupper(c) && prev_lower)
+			boundary = 1;
+		if (boundary && out->len && sep &&
+		    out->buf[out->len - 1] != sep)
+			strbuf_addch(out, sep);
+		if (pascal)
+			strbuf_addch(out, boundary ? toupper(c) : tolower(c));
+		else
+			strbuf_addch(out, tolower(c));
+		boundary = 0;
+		prev_lower = islower(c) || isdigit(c);
+	}
+}
+
+static void
+add_quoted(struct strbuf *out, const char *s)
+{
+	strbuf_addch(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			strbuf_addch(out, '\\');
+			strbuf_addch(out, c);
+		} else if (c == '\n') {
+			strbuf_addstr(out, "\\n");
+		} else if (c == '\t') {
+			strbuf_addstr(out, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(out, "\\u%04X", c);
+		} else {
+			strbuf_addch(out, c);
+		}
+	}
+	strbuf_addch(out, '"');
+}
+
+static void
+apply_mod(int mod, const char *in, struct strbuf *out)
+{
+	const char *s;
+
+	switch (mod) {
+	case M_HTML:
+		for (s = in; *s; s++) {
+			switch (*s) {
+			case '&': strbuf_addstr(out, "&amp;"); break;
+			case '<': strbuf_addstr(out, "&lt;"); break;
+			case '>': strbuf_addstr(out, "&gt;"); break;
+			case '"': strbuf_addstr(out, "&quot;"); break;
+			case '\'': strbuf_addstr(out, "&#39;"); break;
+			default: strbuf_addch(out, *s);
+			}
+		}
+		break;
+	case M_JSON:
+		strbuf_add_json(out, in, strlen(in));
+		break;
+	case M_URL:
+		for (s = in; *s; s++) {
+			unsigned char c = (unsigned char)*s;
+
+			if (isalnum(c) || strchr("-_.~", c))
+				strbuf_addch(out, c);
+			else
+				strbuf_addf(out, "%%%02X", c);
+		}
+		break;
+	case M_YAML:
+	case M_TOML:
+		/* the escapes both formats share for double quotes */
+		add_quoted(out, in);
+		break;
+	case M_SNAKE: add_words(out, in, '_', 0); break;
+	case M_KEBAB: add_words(out, in, '-', 0); break;
+	case M_PASCAL: add_words(out, in, 0, 1); break;
+	case M_UPPER:
+	case M_LOWER:
+		for (s = in; *s; s++)
+			strbuf_addch(out, mod == M_UPPER ?
+				     toupper((unsigned char)*s) :
+				     tolower((unsigned char)*s));
+		break;
+	}
+}
+
+int
+template_apply_modifier(const char *name, const char *in, struct strbuf *out)
+{
+	int m = mod_lookup(name, strlen(name));
+
+	if (m < 0)
+		return -1;
+	apply_mod(m, in, out);
+	return 0;
+}
+
+/* ---- dictionaries ---- */
+
+struct tvar {
+	char *name;
+	char *value;
+};
+
+struct tsec {
+	char *name;
+	struct tdict **items;	/* nr == 0: defined but hidden */
+	size_t nr, alloc;
+};
+
+struct tdict {
+	struct tdict *parent;
+	struct tvar *vars;
+	size_t nr_vars, alloc_vars;
+	struct tsec *secs;
+	size_t nr_secs, alloc_secs;
+};
+
+struct tdict *
+tdict_new(struct tdict *parent)
+{
+	struct tdict *d = xcalloc(1, sizeof(*d));
+
+	d->parent = parent;
+	return d;
+}
+
+void
+tdict_free(struct tdict *d)
+{
+	size_t i, j;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nr_vars; i++) {
+		free(d->vars[i].name);
+		free(d->vars[i].value);
+	}
+	for (i = 0; i < d->nr_secs; i++) {
+		for (j = 0; j < d->secs[i].nr; j++)
+			tdict_free(d->secs[i].items[j]);
+		free(d->secs[i].items);
+		free(d->secs[i].name);
+	}
+	free(d->vars);
+	free(d->secs);
+	free(d);
+}
+
+void
+tdict_set(struct tdict *d, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_vars; i++) {
+		if (!strcmp(d->vars[i].name, name)) {
+			free(d->vars[i].value);
+			d->vars[i].value = xstrdup(value);
+			return;
+		}
+	}
+	ALLOC_GROW(d->vars, d->nr_vars, d->alloc_vars);
+	d->vars[d->nr_vars].name = xstrdup(name);
+	d->vars[d->nr_vars++].value = xstrdup(value);
+}
+
+static struct tsec *
+find_sec(const struct tdict *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_secs; i++)
+		if (!strcmp(d->secs[i].name, name))
+			return &d->secs[i];
+	return NULL;
+}
+
+static struct tsec *
+get_sec(struct tdict *d, const char *name)
+{
+	struct tsec *s = find_sec(d, name);
+
+	if (s)
+		return s;
+	ALLOC_GROW(d->secs, d->nr_secs, d->alloc_secs);
+	s = &d->secs[d->nr_secs++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	return s;
+}
+
+struct tdict *
+tdict_add_section(struct tdict *d, const char *name)
+{
+	struct tsec *s = get_sec(d, name);
+	struct tdict *child = tdict_new(d);
+
+	ALLOC_GROW(s->items, s->nr, s->alloc);
+	s->items[s->nr++] = child;
+	return child;
+}
+
+void
+tdict_show(struct tdict *d, const char *name, int shown)
+{
+	struct tsec *s = get_sec(d, name);
+	size_t i;
+
+	if (shown && !s->nr) {
+		tdict_add_section(d, name);
+	} else if (!shown) {
+		for (i = 0; i < s->nr; i++)
+			tdict_free(s->items[i]);
+		s->nr = 0;
+	}
+}
+
+const char *
+tdict_get(const struct tdict *d, const char *name)
+{
+	size_t i;
+
+	for (; d; d = d->parent)
+		for (i = 0; i < d->nr_vars; i++)
+			if (!strcmp(d->vars[i].name, name))
+				return d->vars[i].value;
+	return NULL;
+}
+
+static const struct tsec *
+tdict_section(const struct tdict *d, const char *name)
+{
+	const struct tsec *s;
+
+	for (; d; d = d->parent)
+		if ((s = find_sec(d, name)))
+			return s;
+	return NULL;
+}
+
+/* ---- parser ---- */
+
+struct parser {
+	struct template *t;
+	struct diag *d;
+	const char *pos_at;		/* position cache for pos_of() */
+	unsigned pos_line, pos_col;
+	const char *p;			/* scan position */
+	const char *text_start;
+	char open[MAX_DELIM + 1], close[MAX_DELIM + 1];
+	size_t olen, clen;
+	struct tnode **tail;
+	struct tnode *stack[64];	/* open sections */
+	struct tnode **tails[64];
+	int depth;
+};
+
+/* Positions are asked for in increasing order: resume from the last. */
+static void
+pos_of(struct parser *ps, const char *at, unsigned *line, unsigned *col)
+{
+	const char *s;
+
+	if (!ps->pos_at || at < ps->pos_at) {
+		ps->pos_at = ps->t->src;
+		ps->pos_line = ps->pos_col = 1;
+	}
+	for (s = ps->pos_at; s < at; s++) {
+		if (*s == '\n') {
+			ps->pos_line++;
+			ps->pos_col = 1;
+		} else {
+			ps->pos_col++;
+		}
+	}
+	ps->pos_at = at;
+	*line = ps->pos_line;
+	*col = ps->pos_col;
+}
+
+static int
+perr(struct parser *ps, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+perr(struct parser *ps, const char *at, const char *fmt, ...)
+{
+	struct diag_loc loc = { ps->t->display, 0, 0 };
+	va_list ap;
+
+	pos_of(ps, at, &loc.line, &loc.col);
+	va_start(ap, fmt);
+	diag_verror(ps->d, EXIT_TEMPLATE, &loc, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static struct tnode *
+new_node(struct parser *ps, enum tkind kind, const char *at)
+{
+	struct tnode *n = arena_alloc(ps->t, sizeof(*n));
+
+	n->kind = kind;
+	pos_of(ps, at, &n->line, &n->col);
+	*ps->tail = n;
+	ps->tail = &n->next;
+	return n;
+}
+
+static void
+emit_text(struct parser *ps, const char *end)
+{
+	struct tnode *n;
+
+	if (end <= ps->text_start)
+		return;
+	n = new_node(ps, TN_TEXT, ps->text_start);
+	n->text = ps->text_start;
+	n->len = (size_t)(end - ps->text_start);
+}
+
+static int
+valid_name(const char *s, size_t len, int path)
+{
+	size_t i;
+
+	if (!len || (!path && !isalpha((unsigned char)*s) && *s != '_'))
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '_' &&
+		    !(path && (c == '/' || c == '.' || c == '-')))
+			return 0;
+	}
+	return !path || (s[0] != '/' && !strstr(s, ".."));
+}
+
+static const char *
+line_start(const struct parser *ps, const char *at)
+{
+	while (at > ps->t->src && at[-1] != '\n')
+		at--;
+	return at;
+}
+
+/*
+ * A tag alone on its line (blanks around it) takes its line with it.
+ * Returns the position after the line's newline, or NULL if the tag is
+ * not standalone.
+ */
+static const char *
+standalone_end(const struct parser *ps, const char *tag, const char *after)
+{
+	const char *ls = line_start(ps, tag), *s;
+
+	if (ls < ps->text_start)
+		return NULL;
+	for (s = ls; s < tag; s++)
+		if (*s != ' ' && *s != '\t')
+			return NULL;
+	for (s = after; *s == ' ' || *s == '\t' || *s == '\r'; s++)
+		;
+	if (*s == '\n')
+		return s + 1;
+	return *s ? NULL : s;
+}
+
+static int
+set_delims(struct parser *ps, const char *tag, const char *s, size_t len)
+{
+	const char *sp, *end = s + len;
+	size_t ol, cl;
+
+	/* s..end is "<% %>" between the two '=' */
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	for (sp = s; sp < end && !isspace((unsigned char)*sp); sp++)
+		;
+	ol = (size_t)(sp - s);
+	while (sp < end && isspace((unsigned char)*sp))
+		sp++;
+	cl = (size_t)(end - sp);
+	if (!ol || !cl || ol > MAX_DELIM || cl > MAX_DELIM ||
+	    memchr(sp, ' ', cl) || memchr(s, '=', ol) || memchr(sp, '=', cl))
+		return perr(ps, tag, "invalid delimiter change: expected "
+			    "{{=OPEN CLOSE=}}");
+	memcpy(ps->open, s, ol);
+	ps->open[ol] = '\0';
+	ps->olen = ol;
+	memcpy(ps->close, sp, cl);
+	ps->close[cl] = '\0';
+	ps->clen = cl;
+	return 0;
+}
+
+static int
+parse_var(struct parser *ps, const char *tag, const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t nlen = colon ? (size_t)(colon - s) : len;
+	struct tnode *n;
+
+	if (!valid_name(s, nlen, 0))
+		return perr(ps, tag, "invalid variable name '%.*s'",
+			    (int)nlen, s);
+	n = new_node(ps, TN_VAR, tag);
+	n->name = arena_strndup(ps->t, s, nlen);
+	while (colon) {
+		const char *m = colon + 1, *end = s + len;
+		int id;
+
+		colon = memchr(m, ':', (size_t)(end - m));
+		nlen = colon ? (size_t)(colon - m) : (size_t)(end - m);
+		id = mod_lookup(m, nlen);
+		if (id < 0) {
+			char buf[64];
+			const char *best;
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
+			best = closest_match(buf, mod_names,
+					     ARRAY_SIZE(mod_names));
+			if (best)
+				return perr(ps, tag, "unknown modifier '%s' "
+					    "(did you mean '%s'?)", buf, best);
+			return perr(ps, tag, "unknown modifier '%s'", buf);
+		}
+		if (n->nr_mods == MAX_MODS)
+			return perr(ps, tag, "more than %d modifiers",
+				    MAX_MODS);
+		n->mods[n->nr_mods++] = (unsigned char)id;
+	}
+	return 0;
+}
+
+static int
+open_section(struct parser *ps, const char *tag, const char *s, size_t len,
+	     enum tkind kind)
+{
+	struct tnode *n;
+
+	if (!valid_name(s, len, 0))
+		return perr(ps, tag, "invalid section name '%.*s'", (int)len, s);
+	if (ps->depth == (int)ARRAY_SIZE(ps->stack))
+		return perr(ps, tag, "sections nested too deep");
+	n = new_node(ps, kind, tag);
+	n->name = arena_strndup(ps->t, s, len);
+	ps->stack[ps->depth] = n;
+	ps->tails[ps->depth++] = ps->tail;
+	ps->tail = &n->child;
+	return 0;
+}
+
+static int
+close_section(struct parser *ps, const char *tag, const char *s, size_t len)
+{
+	struct tnode *open;
+
+	if (!ps->depth)
+		return perr(ps, tag, "'%.*s' closes a section that is not "
+			    "open", (int)len, s);
+	open = ps->stack[ps->depth - 1];
+	if (strlen(open->name) != len || strncmp(open->name, s, len))
+		return perr(ps, tag, "'/%.*s' closes section '%s' opened at "
+			    "line %u", (int)len, s, open->name, open->line);
+	ps->tail = ps->tails[--ps->depth];
+	return 0;
+}
+
+/* Handles one tag whose body is s..s+len; tag points at the opener. */
+static int
+parse_tag(struct parser *ps, const char *tag, const char *s, size_t len,
+	  const char *after)
+{
+	char sigil = len ? *s : '\0';
+	const char *next = NULL;
+	int trims = sigil == '#' || sigil == '/' || sigil == '!' ||
+		    sigil == '=' || sigil == '^';
+
+	if (trims)
+		next = standalone_end(ps, tag, after);
+	emit_text(ps, next ? line_start(ps, tag) : tag);
+	ps->text_start = next ? next : after;
+	ps->p = ps->text_start;
+	if (sigil != '!' && sigil != '=') {
+		/* names allow no inner blanks; trim the outer ones */
+		if (sigil == '#' || sigil == '/' || sigil == '>' ||
+		    sigil == '^') {
+			s++;
+			len--;
+		}
+		while (len && isspace((unsigned char)*s)) {
+			s++;
+			len--;
+		}
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+	}
+	switch (sigil) {
+	case '!':
+		return 0;
+	case '=':
+		if (len < 2 || s[len - 1] != '=')
+			return perr(ps, tag, "invalid delimiter change: "
+				    "expected {{=OPEN CLOSE=}}");
+		return set_delims(ps, tag, s + 1, len - 2);
+	case '#':
+		return open_section(ps, tag, s, len, TN_SECTION);
+	case '^':
+		return open_section(ps, tag, s, len, TN_INVERTED);
+	case '/':
+		return close_section(ps, tag, s, len);
+	case '>':
+		if (!valid_name(s, len, 1))
+			return perr(ps, tag, "invalid include name '%.*s'",
+				    (int)len, s);
+		new_node(ps, TN_INCLUDE, tag)->name =
+			arena_strndup(ps->t, s, len);
+		return 0;
+	default:
+		return parse_var(ps, tag, s, len);
+	}
+}
+
+static int
+parse(struct parser *ps)
+{
+	const char *end = ps->t->src + ps->t->len;
+
+	for (;;) {
+		const char *tag = strstr(ps->p, ps->open), *body, *close;
+
+		if (!tag)
+			break;
+		body = tag + ps->olen;
+		close = strstr(body, ps->close);
+		if (!close)
+			return perr(ps, tag, "unterminated tag: missing '%s'",
+				    ps->close);
+		if (memchr(body, '\n', (size_t)(close - body)) && *body != '!')
+			return perr(ps, tag, "unterminated tag: missing '%s' "
+				    "before the end of the line", ps->close);
+		if (parse_tag(ps, tag, body, (size_t)(close - body),
+			      close + ps->clen))
+			return -1;
+	}
+	ps->p = end;
+	emit_text(ps, end);
+	if (ps->depth) {
+		struct tnode *open = ps->stack[ps->depth - 1];
+		struct diag_loc loc = { ps->t->display, open->line, open->col };
+
+		return diag_error(ps->d, EXIT_TEMPLATE, &loc, "section '%s' is "
+				  "never closed", open->name);
+	}
+	return 0;
+}
+
+struct template *
+template_parse(const char *display, const char *src, size_t len,
+	       struct diag *d)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+	struct parser ps;
+
+	t->display = xstrdup(display);
+	t->src = xstrndup(src, len);
+	t->len = len;
+	if (memchr(src, '\0', len)) {
+		struct diag_loc loc = { t->display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot parse template: it "
+			   "contains a NUL byte");
+		template_free(t);
+		return NULL;
+	}
+	memset(&ps, 0, sizeof(ps));
+	ps.t = t;
+	ps.d = d;
+	ps.p = ps.text_start = t->src;
+	memcpy(ps.open, "{{", 3);
+	memcpy(ps.close, "}}", 3);
+	ps.olen = ps.clen = 2;
+	ps.tail = &t->root;
+	if (parse(&ps)) {
+		template_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+template_free(struct template *t)
+{
+	struct arena_block *b, *next;
+
+	if (!t)
+		return;
+	for (b = t->arena; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(t->display);
+	free(t->path);
+	free(t->dir);
+	free(t->src);
+	free(t);
+}
+
+/* ---- cache ---- */
+
+void
+tcache_init(struct tcache *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void
+tcache_release(struct tcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr; i++)
+		template_free(c->t[i]);
+	free(c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+read_file(const char *path, struct strbuf *sb)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	strbuf_grow(sb, (size_t)st.st_size);
+	for (;;) {
+		strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n <= 0)
+			break;
+		sb->len += (size_t)n;
+		sb->buf[sb->len] = '\0';
+	}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+struct template *
+tcache_get(struct tcache *c, const char *path, const char *display,
+	   struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct template *t;
+	const char *slash;
+	size_t i;
+
+	for (i = 0; i < c->nr; i++) {
+		if (!strcmp(c->t[i]->path, path)) {
+			c->hits++;
+			return c->t[i];
+		}
+	}
+	if (read_file(path, &sb)) {
+		struct diag_loc loc = { display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot read template: %s",
+			   errno == EINVAL ? "not a regular file" :
+			   strerror(errno));
+		strbuf_release(&sb);
+		return NULL;
+	}
+	t = template_parse(display, sb.buf, sb.len, d);
+	strbuf_release(&sb);
+	if (!t)
+		return NULL;
+	t->path = xstrdup(path);
+	slash = strrchr(path, '/');
+	t->dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	c->parsed++;
+	ALLOC_GROW(c->t, c->nr, c->alloc);
+	c->t[c->nr++] = t;
+	return t;
+}
+
+/* ---- renderer ---- */
+
+struct render {
+	struct tcache *c;
+	struct diag *d;
+	struct strbuf *out;
+	struct strbuf tmp;
+	int depth;			/* include depth */
+};
+
+static int
+rerr(struct render *r, const struct template *t, const struct tnode *n,
+     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+rerr(struct render *r, const struct template *t, const struct tnode *n,
+     const char *fmt, ...)
+{
+	struct diag_loc loc = { t->display, n->line, n->col };
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(r->d, EXIT_TEMPLATE, &loc, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *
+suggest(const struct tdict *dict, const char *name, int sections)
+{
+	const char *cand[256];
+	size_t n = 0, i;
+
+	for (; dict; dict = dict->parent) {
+		if (sections)
+			for (i = 0; i < dict->nr_secs && n < 256; i++)
+				cand[n++] = dict->secs[i].name;
+		else
+			for (i = 0; i < dict->nr_vars && n < 256; i++)
+				cand[n++] = dict->vars[i].name;
+	}
+	return closest_match(name, cand, n);
+}
+
+/*
+ * sep_of names the section whose body is being rendered (so that its
+ * NAME_separator can be recognised) and last says whether this is its
+ * final iteration.
+ */
+static int render_nodes(struct render *r, const struct template *t,
+			const struct tnode *n, const struct tdict *dict,
+			const char *sep_of, int last);
+
+static int
+render_var(struct render *r, const struct template *t, const struct tnode *n,
+	   const struct tdict *dict)
+{
+	const char *v;
+	unsigned i;
+
+	if (!strcmp(n->name, "BI_SPACE"))
+		v = " ";
+	else if (!strcmp(n->name, "BI_NEWLINE"))
+		v = "\n";
+	else
+		v = tdict_get(dict, n->name);
+	if (!v) {
+		const char *best = suggest(dict, n->name, 0);
+
+		if (best)
+			return rerr(r, t, n, "undefined variable '%s' (did you "
+				    "mean '%s'?)", n->name, best);
+		return rerr(r, t, n, "undefined variable '%s'", n->name);
+	}
+	if (!n->nr_mods) {
+		strbuf_addstr(r->out, v);
+		return 0;
+	}
+	for (i = 0; i < n->nr_mods; i++) {
+		struct strbuf next = STRBUF_INIT;
+
+		apply_mod(n->mods[i], i ? r->tmp.buf : v, &next);
+		strbuf_release(&r->tmp);
+		r->tmp = next;
+	}
+	strbuf_add(r->out, r->tmp.buf, r->tmp.len);
+	strbuf_reset(&r->tmp);
+	return 0;
+}
+
+static int
+render_section(struct render *r, const struct template *t,
+	       const struct tnode *n, const struct tdict *dict,
+	       const char *sep_of, int last)
+{
+	const struct tsec *s;
+	size_t i, plen;
+
+	/* NAME_separator inside NAME: shown between iterations only */
+	plen = sep_of ? strlen(sep_of) : 0;
+	if (sep_of && n->kind == TN_SECTION && !strncmp(n->name, sep_of, plen)
+	    && !strcmp(n->name + plen, "_separator")) {
+		if (last)
+			return 0;
+		return render_nodes(r, t, n->child, dict, NULL, 1);
+	}
+	s = tdict_section(dict, n->name);
+	if (!s) {
+		const char *best = suggest(dict, n->name, 1);
+
+		if (best)
+			return rerr(r, t, n, "undefined section '%s' (did you "
+				    "mean '%s'?)", n->name, best);
+		return rerr(r, t, n, "undefined section '%s'", n->name);
+	}
+	if (n->kind == TN_INVERTED)
+		return s->nr ? 0 : render_nodes(r, t, n->child, dict, NULL, 1);
+	for (i = 0; i < s->nr; i++)
+		if (render_nodes(r, t, n->child, s->items[i], n->name,
+				 i + 1 == s->nr))
+			return -1;
+	return 0;
+}
+
+static int
+render_include(struct render *r, const struct template *t,
+	       const struct tnode *n, const struct tdict *dict)
+{
+	struct strbuf path = STRBUF_INIT, disp = STRBUF_INIT;
+	const char *slash = strrchr(t->display, '/');
+	struct template *inc;
+	int ret;
+
+	if (!t->dir)
+		return rerr(r, t, n, "cannot include '%s': the template has "
+			    "no directory", n->name);
+	strbuf_addf(&path, "%s/%s", t->dir, n->name);
+	if (slash)
+		strbuf_add(&disp, t->display,
+			   (size_t)(slash - t->display + 1));
+	strbuf_addstr(&disp, n->name);
+	inc = tcache_get(r->c, path.buf, disp.buf, r->d);
+	strbuf_release(&path);
+	strbuf_release(&disp);
+	if (!inc)
+		return -1;
+	if (inc->rendering || r->depth >= MAX_INCLUDE_DEPTH)
+		return rerr(r, t, n, "cannot include '%s': the include is "
+			    "recursive", n->name);
+	inc->rendering = 1;
+	r->depth++;
+	ret = render_nodes(r, inc, inc->root, dict, NULL, 1);
+	r->depth--;
+	inc->rendering = 0;
+	return ret;
+}
+
+static int
+render_nodes(struct render *r, const struct template *t,
+	     const struct tnode *n, const struct tdict *dict,
+	     const char *sep_of, int last)
+{
+	for (; n; n = n->next) {
+		int ret = 0;
+
+		switch (n->kind) {
+		case TN_TEXT:
+			strbuf_add(r->out, n->text, n->len);
+			break;
+		case TN_VAR:
+			ret = render_var(r, t, n, dict);
+			break;
+		case TN_SECTION:
+		case TN_INVERTED:
+			ret = render_section(r, t, n, dict, sep_of, last);
+			break;
+		case TN_INCLUDE:
+			ret = render_include(r, t, n, dict);
+			break;
+		}
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+int
+template_render(struct template *t, const struct tdict *dict,
+		struct tcache *c, struct strbuf *out, struct diag *d)
+{
+	struct render r;
+	int ret;
+
+	r.c = c;
+	r.d = d;
+	r.out = out;
+	strbuf_init(&r.tmp, 0);
+	r.depth = 0;
+	c->renders++;
+	t->rendering = 1;
+	ret = render_nodes(&r, t, t->root, dict, NULL, 1);
+	t->rendering = 0;
+	strbuf_release(&r.tmp);
+	return ret;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * template.h - khora's template engine: ctemplate syntax, strict.
+ *
+ * Syntax: {{VAR}}, {{VAR:mod:mod}}, {{#SEC}}..{{/SEC}}, {{^SEC}}..{{/SEC}}
+ * (ours: shown when SEC is hidden), {{#SEC_separator}}..{{/SEC_separator}}
+ * inside SEC (shown between iterations), {{>path}} (include, rendered
+ * with the current dictionary), {{! comment}}, {{=<% %>=}} (delimiter
+ * change), {{BI_SPACE}}, {{BI_NEWLINE}}.  A line holding only a section,
+ * comment or delimiter tag (and blanks) is removed whole, so that YAML
+ * and Python output keeps clean indentation.
+ *
+ * Modifiers: html, json (JSON string body), url (percent-encoding),
+ * x-yaml (a double-quoted YAML scalar), x-toml (a TOML basic string),
+ * x-snake, x-kebab, x-pascal, x-upper, x-lower.
+ *
+ * Strict: rendering an undefined variable, or a section that no
+ * dictionary defines (shown or hidden), is an error at template:line:col
+ * with a did-you-mean.
+ *
+ * Ownership: a tcache owns every template it parsed (each parsed once
+ * per run); a tdict owns copies of the names and values given to it and
+ * its child dictionaries; a parent must outlive its children.
+ */
+#ifndef TEMPLATE_H
+#define TEMPLATE_H
+
+#include <stddef.h>
+#include "diag.h"
+#include "strbuf.h"
+
+struct template;
+struct tdict;
+
+struct tcache {
+	struct template **t;
+	size_t nr, alloc;
+	unsigned parsed;	/* templates read and parsed */
+	unsigned hits;		/* lookups served from the cache */
+	unsigned renders;
+};
+
+/* Dictionaries. */
+struct tdict *tdict_new(struct tdict *parent);
+void tdict_free(struct tdict *d);
+void tdict_set(struct tdict *d, const char *name, const char *value);
+/* Defines section name as shown (one empty iteration) or hidden. */
+void tdict_show(struct tdict *d, const char *name, int shown);
+/* Adds one iteration to section name and returns its dictionary. */
+struct tdict *tdict_add_section(struct tdict *d, const char *name);
+const char *tdict_get(const struct tdict *d, const char *name);
+
+/* Templates. */
+void tcache_init(struct tcache *c);
+void tcache_release(struct tcache *c);
+/*
+ * Returns the parsed template at path (read and parsed on first use),
+ * or NULL with a diagnostic (exit code 5).  display is the name used in
+ * messages (e.g. "python/pyproject.toml.tmpl").
+ */
+struct template *tcache_get(struct tcache *c, const char *path,
+			    const char *display, struct diag *d);
+/* Parses text held in memory (the caller keeps it alive). */
+struct template *template_parse(const char *display, const char *src,
+				size_t len, struct diag *d);
+void template_free(struct template *t);
+
+/*
+ * Renders t with dict, appending to out.  {{>name}} is looked up
+ * relative to the including template's directory, through the cache.
+ * Returns 0, or -1 with a diagnostic.
+ */
+int template_render(struct template *t, const struct tdict *dict,
+		    struct tcache *c, struct strbuf *out, struct diag *d);
+
+/* Applies one modifier by name (for tests and the CLI). */
+int template_apply_modifier(const char *name, const char *in,
+			    struct strbuf *out);
+
+#endif /* TEMPLATE_H */

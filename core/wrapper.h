@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wrapper.h - allocation that cannot fail (it dies on OOM, as git's
+ * xmalloc does) and a few tiny string helpers used everywhere.
+ * Invariant: none of these return NULL.
+ */
+#ifndef WRAPPER_H
+#define WRAPPER_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow *arr (of *alloc elements of size elt) so that it holds nr + 1. */
+#define ALLOC_GROW(arr, nr, alloc) do {					\
+		if ((nr) + 1 > (alloc)) {				\
+			(alloc) = (alloc) ? (alloc) * 2 : 8;		\
+			(arr) = xrealloc((arr), (alloc) * sizeof(*(arr))); \
+		}							\
+	} while (0)
+
+/* Levenshtein distance, capped: used for did-you-mean suggestions. */
+size_t edit_distance(const char *a, const char *b);
+/* The candidate closest to word, or NULL if none is close enough. */
+const char *closest_match(const char *word, const char *const *cand,
+			  size_t n);
+
+int starts_with(const char *s, const char *prefix);
+
+#endif /* WRAPPER_H */

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ytree.c - libyaml event stream to a position-keeping tree.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+#include "strbuf.h"
+#include "wrapper.h"
+#include "ytree.h"
+
+struct ynode *
+ynode_new(enum ynode_kind kind, const char *file, unsigned line,
+	  unsigned col)
+{
+	struct ynode *n = xcalloc(1, sizeof(*n));
+
+	n->kind = kind;
+	n->file = file;
+	n->line = line;
+	n->col = col;
+	return n;
+}
+
+void
+ynode_append(struct ynode *parent, struct ynode *key, struct ynode *val)
+{
+	if (parent->nr + 1 > parent->alloc) {
+		parent->alloc = parent->alloc ? parent->alloc * 2 : 4;
+		parent->vals = xrealloc(parent->vals,
+					parent->alloc * sizeof(*parent->vals));
+		if (parent->kind == Y_MAP)
+			parent->keys = xrealloc(parent->keys, parent->alloc *
+						sizeof(*parent->keys));
+	}
+	if (parent->kind == Y_MAP)
+		parent->keys[parent->nr] = key;
+	parent->vals[parent->nr++] = val;
+}
+
+void
+ynode_free(struct ynode *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n->nr; i++) {
+		if (n->keys)
+			ynode_free(n->keys[i]);
+		ynode_free(n->vals[i]);
+	}
+	free(n->keys);
+	free(n->vals);
+	free(n->str);
+	free(n);
+}
+
+struct ynode *
+ynode_dup(const struct ynode *n)
+{
+	struct ynode *c = ynode_new(n->kind, n->file, n->line, n->col);
+	size_t i;
+
+	c->quoted = n->quoted;
+	c->str = n->str ? xstrdup(n->str) : NULL;
+	for (i = 0; i < n->nr; i++)
+		ynode_append(c, n->keys ? ynode_dup(n->keys[i]) : NULL,
+			     ynode_dup(n->vals[i]));
+	return c;
+}
+
+struct ynode *
+ymap_get(const struct ynode *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->kind != Y_MAP)
+		return NULL;
+	for (i = 0; i < map->nr; i++)
+		if (!strcmp(map->keys[i]->str, key))
+			return map->vals[i];
+	return NULL;
+}
+
+struct diag_loc
+ynode_loc(const struct ynode *n)
+{
+	struct diag_loc loc = { NULL, 0, 0 };
+
+	if (n) {
+		loc.file = n->file;
+		loc.line = n->line;
+		loc.col = n->col;
+	}
+	return loc;
+}
+
+int
+ynode_is_null(const struct ynode *n)
+{
+	if (!n)
+		return 1;
+	if (n->kind != Y_SCALAR || n->quoted)
+		return 0;
+	return !*n->str || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
+	       !strcmp(n->str, "Null") || !strcmp(n->str, "NULL");
+}
+
+const char *
+ynode_kind_name(const struct ynode *n)
+{
+	long l;
+	int b;
+
+	if (ynode_is_null(n))
+		return "null";
+	if (n->kind == Y_MAP)
+		return "a mapping";
+	if (n->kind == Y_SEQ)
+		return "a list";
+	if (!ynode_bool(n, &b))
+		return "a boolean";
+	if (!ynode_long(n, &l))
+		return "an integer";
+	return "a string";
+}
+
+int
+ynode_bool(const struct ynode *n, int *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	size_t i;
+
+	if (!n || n->kind != Y_SCALAR || n->quoted)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(n->str, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcmp(n->str, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+ynode_long(const struct ynode *n, long *out)
+{
+	char *end;
+	long v;
+
+	if (!n || n->kind != Y_SCALAR || n->quoted || !*n->str)
+		return -1;
+	errno = 0;
+	v = strtol(n->str, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct builder {
+	const char *file;
+	struct diag *d;
+	int code;
+	struct ynode *stack[YTREE_MAX_DEPTH + 1];
+	struct ynode *pending_key[YTREE_MAX_DEPTH + 1];
+	int depth;
+	struct ynode *root;
+};
+
+static int
+builder_error(struct builder *b, const yaml_mark_t *m, const char *what)
+{
+	struct diag_loc loc = { b->file, 0, 0 };
+
+	if (m) {
+		loc.line = (unsigned)m->line + 1;
+		loc.col = (unsigned)m->column + 1;
+	}
+	return diag_error(b->d, b->code, &loc, "invalid YAML: %s", what);
+}
+
+/* Places a finished node under the current container. */
+static int
+builder_place(struct builder *b, struct ynode *n, const yaml_mark_t *m)
+{
+	struct ynode *top;
+	size_t i;
+
+	if (!b->depth) {
+		b->root = n;
+		return 0;
+	}
+	top = b->stack[b->depth - 1];
+	if (top->kind == Y_SEQ) {
+		ynode_append(top, NULL, n);
+		return 0;
+	}
+	if (!b->pending_key[b->depth - 1]) {
+		if (n->kind != Y_SCALAR) {
+			ynode_free(n);
+			return builder_error(b, m, "only plain keys are "
+					     "supported");
+		}
+		for (i = 0; i < top->nr; i++) {
+			if (!strcmp(top->keys[i]->str, n->str)) {
+				struct strbuf sb = STRBUF_INIT;
+
+				strbuf_addf(&sb, "duplicate key '%s' (first at "
+					    "line %u)", n->str,
+					    top->keys[i]->line);
+				builder_error(b, m, sb.buf);
+				strbuf_release(&sb);
+				ynode_free(n);
+				return -1;
+			}
+		}
+		b->pending_key[b->depth - 1] = n;
+		return 0;
+	}
+	ynode_append(top, b->pending_key[b->depth - 1], n);
+	b->pending_key[b->depth - 1] = NULL;
+	return 0;
+}
+
+static int
+builder_event(struct builder *b, yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	unsigned line = (unsigned)m->line + 1, col = (unsigned)m->column + 1;
+	struct ynode *n;
+
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		return builder_error(b, m, "aliases are not supported");
+	case YAML_SCALAR_EVENT:
+		if (ev->data.scalar.anchor)
+			return builder_error(b, m, "anchors are not supported");
+		if (memchr(ev->data.scalar.value, '\0',
+			   ev->data.scalar.length))
+			return builder_error(b, m, "NUL character in a scalar");
+		n = ynode_new(Y_SCALAR, b->file, line, col);
+		n->str = xstrndup((const char *)ev->data.scalar.value,
+				  ev->data.scalar.length);
+		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		return builder_place(b, n, m);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if ((ev->type == YAML_SEQUENCE_START_EVENT &&
+		     ev->data.sequence_start.anchor) ||
+		    (ev->type == YAML_MAPPING_START_EVENT &&
+		     ev->data.mapping_start.anchor))
+			return builder_error(b, m, "anchors are not supported");
+		if (b->depth >= YTREE_MAX_DEPTH)
+			return builder_error(b, m, "nesting too deep");
+		n = ynode_new(ev->type == YAML_MAPPING_START_EVENT ? Y_MAP :
+			      Y_SEQ, b->file, line, col);
+		if (b->depth && b->stack[b->depth - 1]->kind == Y_MAP &&
+		    !b->pending_key[b->depth - 1]) {
+			ynode_free(n);
+			return builder_error(b, m, "only plain keys are "
+					     "supported");
+		}
+		b->pending_key[b->depth] = NULL;
+		b->stack[b->depth++] = n;
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		n = b->stack[--b->depth];
+		b->stack[b->depth] = NULL;
+		if (builder_place(b, n, m) < 0) {
+			ynode_free(n);
+			return -1;
+		}
+		return 0;
+	case YAML_DOCUMENT_START_EVENT:
+		if (b->root)
+			return builder_error(b, m, "more than one document");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+builder_clear(struct builder *b)
+{
+	int i;
+
+	/* Open containers are not placed yet: each owns its own subtree. */
+	for (i = 0; i < b->depth; i++) {
+		ynode_free(b->pending_key[i]);
+		ynode_free(b->stack[i]);
+	}
+	ynode_free(b->root);
+}
+
+int
+ytree_parse_buf(const char *name, const char *buf, size_t len,
+		struct ynode **out, struct diag *d, int code)
+{
+	struct builder b;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int ret = -1, done = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.file = name;
+	b.d = d;
+	b.code = code;
+	*out = NULL;
+	if (!yaml_parser_initialize(&parser))
+		return diag_error(d, EXIT_INTERNAL, NULL,
+				  "cannot initialise the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			yaml_mark_t m = parser.problem_mark;
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addstr(&sb, parser.problem ? parser.problem :
+				      "parse error");
+			if (parser.context)
+				strbuf_addf(&sb, " %s", parser.context);
+			builder_error(&b, &m, sb.buf);
+			strbuf_release(&sb);
+			goto out;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (builder_event(&b, &ev) < 0) {
+			yaml_event_delete(&ev);
+			goto out;
+		}
+		yaml_event_delete(&ev);
+	}
+	*out = b.root;
+	b.root = NULL;
+	ret = 0;
+out:
+	builder_clear(&b);
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
+int
+ytree_parse_file(const char *path, struct ynode **out, struct diag *d,
+		 int code)
+{
+	struct diag_loc loc = { path, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	char chunk[8192];
+	ssize_t n;
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return diag_error(d, code, &loc, "cannot read file: %s",
+				  strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return diag_error(d, code, &loc, "cannot read file: "
+				  "not a regular file");
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
+			close(fd);
+			strbuf_release(&sb);
+			return diag_error(d, code, &loc, "cannot read file: "
+					  "larger than %zu KiB",
+					  YTREE_MAX_BYTES >> 10);
+		}
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		strbuf_release(&sb);
+		return diag_error(d, code, &loc, "cannot read file: %s",
+				  strerror(e));
+	}
+	close(fd);
+	ret = ytree_parse_buf(path, sb.buf, sb.len, out, d, code);
+	strbuf_release(&sb);
+	return ret;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * khora-plugin.h - the one public header of the khora plugin SDK.
+ *
+ * A khora plugin is a shared object plus a sidecar manifest
+ * (<name>.plugin, flat YAML).  The core reads the sidecar without loading
+ * the object; only when a feature the plugin provides is requested does it
+ * dlopen() the object (RTLD_NOW | RTLD_LOCAL), look up the entry symbol
+ * khora_plugin_<name> and call it to obtain the plugin's descriptor.
+ *
+ * Contract:
+ *  - KHORA_ABI_MAJOR of plugin and host must be equal; the plugin's
+ *    KHORA_ABI_MINOR must be <= the host's.  The descriptor records both.
+ *  - The host passes a const struct khora_host * to init().  The vtable
+ *    starts with its own size and abi_minor and is only ever appended to;
+ *    test a function with KHORA_HOST_HAS(host, fn) before calling one that
+ *    is newer than the minor you were built against.
+ *  - Plugins never write to the file system.  They describe files,
+ *    directories and symlinks through the host (add_file, add_text,
+ *    add_dir, add_symlink); the core merges the actions of every plugin,
+ *    checks them, renders, stages and commits them in one batch.
+ *  - Ownership: every string a plugin passes in is copied by the host
+ *    before the call returns.  Every string the host hands out is borrowed
+ *    and stays valid until the callback that received it returns.
+ *  - Host functions returning int return 0 on success and -1 on error;
+ *    after -1 the plugin should return -1 from its callback.  error()
+ *    records a diagnostic naming the plugin and always returns -1.
+ *  - A plugin runs in-process with the user's rights: it is trusted code,
+ *    not a sandboxed one.
+ *
+ * The header is self-contained C99 and may be included from C++.
+ */
+#ifndef KHORA_PLUGIN_H
+#define KHORA_PLUGIN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KHORA_ABI_MAJOR 1
+#define KHORA_ABI_MINOR 0
+
+/* Opaque per-plugin handle the host passes to every callback. */
+typedef struct khora_ctx khora_ctx;
+
+#if defined(__GNUC__)
+#define KHORA_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KHORA_EXPORT __attribute__((visibility("default")))
+#else
+#define KHORA_PRINTF(f, a)
+#define KHORA_EXPORT
+#endif
+
+/*
+ * The host vtable.  Append-only: new functions go at the end and bump
+ * KHORA_ABI_MINOR; nothing is ever removed or reordered.
+ */
+struct khora_host {
+	size_t size;		/* sizeof(struct khora_host) of the host */
+	unsigned abi_minor;	/* KHORA_ABI_MINOR of the host */
+
+	/* Diagnostics, attributed to the calling plugin. error() returns -1. */
+	int (*error)(khora_ctx *ctx, const char *fmt, ...) KHORA_PRINTF(2, 3);
+	void (*warn)(khora_ctx *ctx, const char *fmt, ...) KHORA_PRINTF(2, 3);
+
+	/*
+	 * Project values, by key: "name", "package", "slug", "description",
+	 * "python_version", "license", "author", "author_email", "version",
+	 * "api_dir", "docs_dir", "http_port", "year".  NULL when unset.
+	 */
+	const char *(*project)(khora_ctx *ctx, const char *key);
+	/*
+	 * Value of a feature: NULL when the feature is off, "true" for an
+	 * enabled boolean feature, the chosen value for a choice feature
+	 * (e.g. feature("database") -> "postgres").
+	 */
+	const char *(*feature)(khora_ctx *ctx, const char *name);
+	/*
+	 * A scalar option of this plugin's own section,
+	 * plugins_config.<plugin>.<key>; NULL when unset.  The keys were
+	 * checked against the sidecar's options before the plugin loaded.
+	 */
+	const char *(*option)(khora_ctx *ctx, const char *key);
+
+	/* Template variables and sections visible to this plugin's templates. */
+	int (*set_var)(khora_ctx *ctx, const char *name, const char *value);
+	int (*set_section)(khora_ctx *ctx, const char *name, int shown);
+
+	/*
+	 * Actions.  path is relative to the project root, uses '/', and must
+	 * stay inside the project.  template names a file under the plugin's
+	 * template directory.  mode is a permission mask such as 0644.
+	 */
+	int (*add_file)(khora_ctx *ctx, const char *path, const char *tmpl,
+			unsigned mode);
+	int (*add_text)(khora_ctx *ctx, const char *path, const char *text,
+			unsigned mode);
+	int (*add_dir)(khora_ctx *ctx, const char *path, unsigned mode);
+	int (*add_symlink)(khora_ctx *ctx, const char *path,
+			   const char *target);
+
+	/*
+	 * Add an item to a shared list (slot) that any plugin's templates
+	 * can iterate as a section with the variable "item": "dependencies",
+	 * "dev_dependencies", "gitignore", "components", "readme_sections",
+	 * "precommit_hooks", or a slot of the plugin's own.  Items are kept
+	 * in plugin order, duplicates dropped.
+	 */
+	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
+
+	/* Memory owned by the plugin, released at the latest when khora exits. */
+	void *(*alloc)(khora_ctx *ctx, size_t size);
+	void (*free)(khora_ctx *ctx, void *ptr);
+};
+
+#define KHORA_HOST_HAS(host, fn) \
+	((host)->size >= offsetof(struct khora_host, fn) + \
+	 sizeof(((struct khora_host *)0)->fn))
+
+/* The descriptor a plugin's entry symbol returns. */
+struct khora_plugin {
+	unsigned abi_major;
+	unsigned abi_minor;
+	size_t size;		/* sizeof(struct khora_plugin) of the plugin */
+	const char *name;	/* must equal the sidecar's name */
+	const char *version;
+	/* Called once after loading; may be NULL. */
+	int (*init)(khora_ctx *ctx, const struct khora_host *host);
+	/* Emits the plugin's actions; required. */
+	int (*plan)(khora_ctx *ctx, const struct khora_host *host);
+	/* Called once before exit; may be NULL. */
+	void (*fini)(khora_ctx *ctx, const struct khora_host *host);
+	void *reserved[8];
+};
+
+typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
+
+/*
+ * KHORA_PLUGIN_DEFINE(name, version, init, plan, fini) defines the entry
+ * symbol khora_plugin_<name>.  name is a C identifier equal to the
+ * sidecar's name.
+ */
+#define KHORA_PLUGIN_DEFINE(name_, version_, init_, plan_, fini_)	\
+	KHORA_EXPORT const struct khora_plugin *khora_plugin_##name_(void); \
+	const struct khora_plugin *khora_plugin_##name_(void)		\
+	{								\
+		static const struct khora_plugin desc = {		\
+			KHORA_ABI_MAJOR, KHORA_ABI_MINOR,		\
+			sizeof(struct khora_plugin), #name_, version_,	\
+			init_, plan_, fini_, { 0 }			\
+		};							\
+		return &desc;						\
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KHORA_PLUGIN_H */
