@@ -98,10 +98,16 @@ tests/fixtures/libfault.so: tests/fixtures/libfault.c
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS)
 
-check: test-progs
+# check and demo install missing packages first, then build with a fresh
+# make (so that pkg-config answers with the packages installed)
+check:
+	$(Q)tools/install-deps
+	$(Q)$(MAKE) --no-print-directory test-progs
 	$(Q)tools/run-checks
 
-demo: all
+demo:
+	$(Q)tools/install-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo
 
 bench: all

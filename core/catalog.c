@@ -216,9 +216,21 @@ static int
 read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	 const struct ynode *v)
 {
-	const char *key = k->str;
+	const char *key = k->str, *best;
+	size_t i;
 	int b;
 
+	for (i = 0; i < ARRAY_SIZE(sidecar_keys); i++)
+		if (!strcmp(key, sidecar_keys[i]))
+			break;
+	if (i == ARRAY_SIZE(sidecar_keys)) {
+		best = closest_match(key, sidecar_keys,
+				     ARRAY_SIZE(sidecar_keys));
+		if (best)
+			return serr(d, k, "invalid sidecar: unknown key '%s' "
+				    "(did you mean '%s'?)", key, best);
+		return serr(d, k, "invalid sidecar: unknown key '%s'", key);
+	}
 	if (!strcmp(key, "provides"))
 		return read_list(d, v, key, &pi->provides);
 	if (!strcmp(key, "requires"))
@@ -251,15 +263,8 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 		pi->summary = xstrdup(v->str);
 	} else if (!strcmp(key, "library")) {
 		pi->library = sibling(pi->sidecar, v->str);
-	} else if (!strcmp(key, "templates")) {
-		pi->template_dir = sibling(pi->sidecar, v->str);
 	} else {
-		const char *best = closest_match(key, sidecar_keys,
-						 ARRAY_SIZE(sidecar_keys));
-		if (best)
-			return serr(d, k, "invalid sidecar: unknown key '%s' "
-				    "(did you mean '%s'?)", key, best);
-		return serr(d, k, "invalid sidecar: unknown key '%s'", key);
+		pi->template_dir = sibling(pi->sidecar, v->str);
 	}
 	return 0;
 }

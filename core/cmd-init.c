@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "strbuf.h"

@@ -112,8 +112,8 @@ unknown_key(struct diag *d, const struct ynode *key, const char *where,
 		cand[n++] = spec->name;
 	best = closest_match(key->str, cand, n);
 	if (best)
-		return cerr(d, key, "unknown key '%s%s' (did you mean '%s'?)",
-			    where, key->str, best);
+		return cerr(d, key, "unknown key '%s%s' (did you mean "
+			    "'%s%s'?)", where, key->str, where, best);
 	return cerr(d, key, "unknown key '%s%s'", where, key->str);
 }
 
@@ -581,6 +581,8 @@ config_load(struct config *cfg, const char *path,
 	if (ov && apply_overrides(cfg, ov, d))
 		return -1;
 	set_defaults(cfg, ov, path != NULL);
+	cfg->features = ymap_get(cfg->root, "features");
+	cfg->plugins_config = ymap_get(cfg->root, "plugins_config");
 	if (fill(cfg, d) || check_required(cfg, d) || validate_values(cfg, d))
 		return -1;
 	cfg->project_name = get_str(cfg, NULL, "project_name");
@@ -596,8 +598,6 @@ config_load(struct config *cfg, const char *path,
 	cfg->slug = xstrdup(cfg->project_name);
 	for (char *p = cfg->slug; *p; p++)
 		*p = *p == '_' || *p == '.' ? '-' : (char)tolower(*p);
-	cfg->features = ymap_get(cfg->root, "features");
-	cfg->plugins_config = ymap_get(cfg->root, "plugins_config");
 	return 0;
 }
 

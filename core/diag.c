@@ -68,8 +68,12 @@ emit(struct diag *d, const char *severity, int code,
 		add_one_line(&sb, msg);
 		strbuf_addch(&sb, '\n');
 	}
-	fwrite(sb.buf, 1, sb.len, stderr);
-	fflush(stderr);
+	if (d->capture) {
+		strbuf_add(d->capture, sb.buf, sb.len);
+	} else {
+		fwrite(sb.buf, 1, sb.len, stderr);
+		fflush(stderr);
+	}
 	strbuf_release(&sb);
 }
 

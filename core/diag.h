@@ -31,7 +31,10 @@ struct diag_loc {
 	unsigned col;		/* 1-based; 0 = unknown */
 };
 
+struct strbuf;
+
 struct diag {
+	struct strbuf *capture;	/* tests: collect lines here, not stderr */
 	int json;		/* --error-format=json */
 	int quiet_warnings;
 	const char *phase;	/* borrowed; current pipeline phase */
@@ -41,7 +44,7 @@ struct diag {
 	unsigned nr_warnings;
 };
 
-#define DIAG_INIT { 0, 0, NULL, NULL, 0, 0, 0 }
+#define DIAG_INIT { NULL, 0, 0, NULL, NULL, 0, 0, 0 }
 
 /* Records and prints an error; returns -1. loc may be NULL. */
 int diag_error(struct diag *d, int code, const struct diag_loc *loc,

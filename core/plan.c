@@ -241,8 +241,8 @@ collide(struct pipeline *p, const struct action *a, const struct action *b,
 {
 	if (a->owner == b->owner)
 		return diag_error(p->d, EXIT_CONFLICT, NULL, "path collision: "
-				  "plugin '%s' %s '%s' twice", owner_name(a),
-				  how, a->path);
+				  "plugin '%s' emits '%s' twice", owner_name(a),
+				  a->path);
 	return diag_error(p->d, EXIT_CONFLICT, NULL, "path collision: plugins "
 			  "'%s' and '%s' both %s '%s'", owner_name(a),
 			  owner_name(b), how, a->path);

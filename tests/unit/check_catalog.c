@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_catalog.c - sidecar reading (core/catalog.c) and feature
+ * resolution (core/resolve.c): requires, conflicts, defaults, order.
+ */
+#include "unit.h"
+#include <sys/stat.h>
+#include "pipeline.h"
+
+static char dir[64];
+static struct strbuf msg = STRBUF_INIT;
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/khora-cat-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("KHORA_PLUGIN_PATH", dir, 1);
+	setenv("XDG_DATA_HOME", dir, 1);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strbuf_release(&msg);
+}
+
+static void
+sidecar(const char *name, const char *body)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.plugin", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "name: %s\nversion: 1.0.0\nabi: 1.0\n%s", name, body);
+	fclose(f);
+}
+
+/* Reads one sidecar; msg gets the error with the directory cut out. */
+static int
+read_one(const char *name)
+{
+	char path[256];
+	struct plugin_info *pi = NULL;
+	struct strbuf raw = STRBUF_INIT;
+	struct diag d = DIAG_INIT;
+	const char *at;
+	int ret;
+
+	d.capture = &raw;
+	snprintf(path, sizeof(path), "%s/%s.plugin", dir, name);
+	ret = catalog_read_sidecar(path, &pi, &d);
+	strbuf_reset(&msg);
+	at = strstr(raw.buf, dir);
+	if (at) {
+		strbuf_add(&msg, raw.buf, (size_t)(at - raw.buf));
+		strbuf_addstr(&msg, "D");
+		strbuf_addstr(&msg, at + strlen(dir));
+	} else {
+		strbuf_addstr(&msg, raw.buf);
+	}
+	if (!ret) {
+		ck_assert_ptr_nonnull(pi);
+		ck_assert_str_eq(pi->name, name);
+	}
+	plugin_info_free(pi);
+	strbuf_release(&raw);
+	return ret;
+}
+
+START_TEST(test_sidecar_ok)
+{
+	sidecar("good", "summary: fine\nprovides: [good, extra]\n"
+		"requires: [base]\ndefault: true\noptions: [a, b]\n");
+	ck_assert_int_eq(read_one("good"), 0);
+}
+END_TEST
+
+START_TEST(test_sidecar_errors)
+{
+	sidecar("unk", "provide: [x]\n");
+	ck_assert_int_eq(read_one("unk"), -1);
+	ck_assert_str_eq(msg.buf, "khora: D/unk.plugin:4:1: invalid sidecar: "
+			 "unknown key 'provide' (did you mean 'provides'?)\n");
+	sidecar("lst", "provides: x\n");
+	ck_assert_int_eq(read_one("lst"), -1);
+	ck_assert_str_eq(msg.buf, "khora: D/lst.plugin:4:11: invalid sidecar: "
+			 "'provides' must be a list\n");
+	sidecar("abi", "abi: one\n");
+	ck_assert_int_eq(read_one("abi"), -1);
+	ck_assert(strstr(msg.buf, "invalid YAML: duplicate key 'abi'"));
+	sidecar("bad", "default: maybe\n");
+	ck_assert_int_eq(read_one("bad"), -1);
+	ck_assert_str_eq(msg.buf, "khora: D/bad.plugin:4:10: invalid sidecar: "
+			 "'default' must be true or false\n");
+	sidecar("other", "");
+	{
+		char from[256], to[256];
+
+		snprintf(from, sizeof(from), "%s/other.plugin", dir);
+		snprintf(to, sizeof(to), "%s/renamed.plugin", dir);
+		ck_assert_int_eq(rename(from, to), 0);
+	}
+	ck_assert_int_eq(read_one("renamed"), -1);
+	ck_assert_str_eq(msg.buf, "khora: invalid sidecar 'D/renamed.plugin': "
+			 "name 'other' does not match the file name\n");
+}
+END_TEST
+
+/* Runs resolve over the sidecars in dir with the config text. */
+static int
+resolve(const char *yaml, char *order, size_t len)
+{
+	char *path = unit_tmpfile(yaml);
+	struct config cfg;
+	struct catalog cat;
+	struct pipeline p;
+	struct diag d = DIAG_INIT;
+	size_t i;
+	int ret;
+
+	d.capture = &msg;
+	strbuf_reset(&msg);
+	ck_assert_int_eq(config_load(&cfg, path, NULL, &d), 0);
+	ck_assert_int_eq(catalog_load(&cat, &d), 0);
+	pipeline_init(&p, &d, &cfg, &cat);
+	ret = resolve_plugins(&p);
+	order[0] = '\0';
+	for (i = 0; i < p.nr_active; i++) {
+		strncat(order, p.active[i]->name, len - strlen(order) - 2);
+		strncat(order, " ", len - strlen(order) - 1);
+	}
+	pipeline_release(&p);
+	catalog_release(&cat);
+	config_release(&cfg);
+	unlink(path);
+	free(path);
+	return ret;
+}
+
+#define BASE "project_name: demo\npython_version: \"3.11\"\n"
+
+START_TEST(test_resolve_order)
+{
+	char order[256];
+
+	sidecar("zbase", "provides: [base]\ndefault: true\n");
+	sidecar("api", "provides: [fastapi]\nrequires: [base]\n");
+	sidecar("aaa", "provides: [docker]\nafter: [api]\n");
+	sidecar("unused", "provides: [kg]\n");
+	ck_assert_int_eq(resolve(BASE "paths: {api_dir: api}\nfeatures: "
+				 "{fastapi: true, docker: true}\n", order,
+				 sizeof(order)), 0);
+	/* zbase before api (requires), api before aaa (after) */
+	ck_assert_str_eq(order, "zbase api aaa ");
+	ck_assert_int_eq(resolve(BASE, order, sizeof(order)), 0);
+	ck_assert_str_eq(order, "zbase ");
+}
+END_TEST
+
+START_TEST(test_resolve_errors)
+{
+	char order[256];
+
+	sidecar("base", "provides: [base]\ndefault: true\n");
+	sidecar("api", "provides: [fastapi]\nrequires: [base, missing]\n");
+	sidecar("tf", "provides: [terraform]\nconflicts: [base]\n");
+	sidecar("c1", "provides: [kg]\nafter: [c2]\n");
+	sidecar("c2", "provides: [git]\nafter: [c1]\n");
+	ck_assert_int_eq(resolve(BASE "features: {fastpi: true}\n", order,
+				 sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, ":3:12: unknown feature 'fastpi' (did you "
+			 "mean 'fastapi'?)"));
+	ck_assert_int_eq(resolve(BASE "paths: {api_dir: a}\nfeatures: "
+				 "{fastapi: true}\n", order, sizeof(order)),
+			 -1);
+	ck_assert_str_eq(msg.buf, "khora: cannot use plugin 'api': it requires "
+			 "feature 'missing', which no installed plugin "
+			 "provides\n");
+	ck_assert_int_eq(resolve(BASE "features: {terraform: true}\n", order,
+				 sizeof(order)), -1);
+	ck_assert_str_eq(msg.buf, "khora: plugins 'tf' and 'base' conflict: "
+			 "'tf' cannot be used with feature 'base'\n");
+	ck_assert_int_eq(resolve(BASE "features: {kg: true, git: true}\n",
+				 order, sizeof(order)), -1);
+	ck_assert_str_eq(msg.buf, "khora: cannot order plugins: requires/after "
+			 "form a cycle among 'c1', 'c2'\n");
+	ck_assert_int_eq(resolve(BASE "features: {docker: true}\n", order,
+				 sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, ":3:20: feature 'docker' is not available: "
+			 "no installed plugin provides it"));
+	ck_assert_int_eq(resolve(BASE "features: {kg: yes}\n", order,
+				 sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, "feature 'kg' must be true or false, not a "
+			 "string"));
+	ck_assert_int_eq(resolve(BASE "features: {docs: html}\n", order,
+				 sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, "invalid value 'html' for feature 'docs' "
+			 "(expected one of: none, mkdocs, sphinx)"));
+	ck_assert_int_eq(resolve(BASE "plugins_config: {bsae: {}}\n", order,
+				 sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, "unknown plugin 'bsae' in plugins_config "
+			 "(did you mean 'base'?)"));
+	ck_assert_int_eq(resolve(BASE "plugins_config: {base: {x: 1}}\n",
+				 order, sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, "unknown option 'x' of plugin 'base'"));
+}
+END_TEST
+
+START_TEST(test_shadowing)
+{
+	char sub[128], path[256];
+	struct catalog cat;
+	struct diag d = DIAG_INIT;
+	FILE *f;
+
+	/* same name in a later directory: the first on the path wins */
+	snprintf(sub, sizeof(sub), "%s/later", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dup.plugin", sub);
+	f = fopen(path, "w");
+	fprintf(f, "name: dup\nversion: 2.0.0\nabi: 1.0\n");
+	fclose(f);
+	sidecar("dup", "");
+	snprintf(path, sizeof(path), "%s:%s", dir, sub);
+	setenv("KHORA_PLUGIN_PATH", path, 1);
+	d.capture = &msg;
+	ck_assert_int_eq(catalog_load(&cat, &d), 0);
+	ck_assert_str_eq(catalog_find(&cat, "dup")->version, "1.0.0");
+	ck_assert_ptr_nonnull(catalog_find(&cat, "dup")->shadows);
+	catalog_release(&cat);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc = tcase_create("catalog");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_sidecar_ok);
+	tcase_add_test(tc, test_sidecar_errors);
+	tcase_add_test(tc, test_resolve_order);
+	tcase_add_test(tc, test_resolve_errors);
+	tcase_add_test(tc, test_shadowing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(suite)

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_plan.c - the merge of all plugins' actions (core/plan.c):
+ * normalisation, confinement, collisions naming both plugins, and the
+ * lock file that records every file with its hash.
+ */
+#include "unit.h"
+#include "pipeline.h"
+
+static struct config cfg;
+static struct catalog cat;
+static struct pipeline p;
+static struct plugin_info pa, pb;
+static struct strbuf msg = STRBUF_INIT;
+static struct diag d = DIAG_INIT;
+
+static void
+setup(void)
+{
+	struct config_overrides ov;
+
+	memset(&ov, 0, sizeof(ov));
+	ov.default_name = "demo";
+	d.capture = &msg;
+	ck_assert_int_eq(config_load(&cfg, NULL, &ov, &d), 0);
+	memset(&cat, 0, sizeof(cat));
+	pipeline_init(&p, &d, &cfg, &cat);
+	pa.name = (char *)"alpha";
+	pb.name = (char *)"beta";
+}
+
+static void
+teardown(void)
+{
+	pipeline_release(&p);
+	config_release(&cfg);
+	strbuf_release(&msg);
+}
+
+static void
+text(struct plugin_info *pi, const char *path, const char *body)
+{
+	struct action *a = pipeline_add(&p, A_TEXT, pi, path);
+
+	a->text = strdup(body);
+	a->mode = 0644;
+}
+
+START_TEST(test_merge_sorts_and_normalises)
+{
+	text(&pa, "./b//c.txt", "c");
+	text(&pb, "a.txt", "a");
+	pipeline_add(&p, A_DIR, &pa, "b")->mode = 0755;
+	pipeline_add(&p, A_DIR, &pb, "b/")->mode = 0755;
+	ck_assert_int_eq(pipeline_merge(&p), 0);
+	ck_assert_uint_eq(p.nr, 3);
+	ck_assert_str_eq(p.actions[0].path, "a.txt");
+	ck_assert_str_eq(p.actions[1].path, "b");
+	ck_assert_str_eq(p.actions[2].path, "b/c.txt");
+}
+END_TEST
+
+START_TEST(test_collision)
+{
+	text(&pa, "README.md", "a");
+	text(&pb, "./README.md", "b");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_int_eq(d.code, EXIT_CONFLICT);
+	ck_assert_str_eq(msg.buf, "khora: path collision: plugins 'alpha' and "
+			 "'beta' both write 'README.md'\n");
+}
+END_TEST
+
+START_TEST(test_collision_same_plugin)
+{
+	text(&pa, "x", "a");
+	text(&pa, "x", "b");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_str_eq(msg.buf, "khora: path collision: plugin 'alpha' emits "
+			 "'x' twice\n");
+}
+END_TEST
+
+START_TEST(test_file_over_dir)
+{
+	text(&pa, "src", "a file");
+	text(&pb, "src/pkg/__init__.py", "");
+	text(&pb, "src-other", "");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_str_eq(msg.buf, "khora: path collision: 'src' (plugin "
+			 "'alpha') is a file, but plugin 'beta' writes "
+			 "'src/pkg/__init__.py' inside it\n");
+}
+END_TEST
+
+START_TEST(test_confinement)
+{
+	text(&pa, "../escape", "x");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_int_eq(d.code, EXIT_PLUGIN);
+	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha': invalid path "
+			 "'../escape': the path escapes the project\n");
+}
+END_TEST
+
+START_TEST(test_reserved_and_symlinks)
+{
+	text(&pa, ".khora/lock", "x");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha': invalid path "
+			 "'.khora/lock': reserved for khora\n");
+}
+END_TEST
+
+START_TEST(test_symlink_escape)
+{
+	struct action *a = pipeline_add(&p, A_SYMLINK, &pb, "docs/link");
+
+	a->text = strdup("../../etc/passwd");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_str_eq(msg.buf, "khora: plugin 'beta': symlink 'docs/link' "
+			 "-> '../../etc/passwd': the target escapes the "
+			 "project\n");
+}
+END_TEST
+
+START_TEST(test_lock)
+{
+	const struct action *lock;
+
+	text(&pa, "hello.txt", "abc");
+	ck_assert_int_eq(pipeline_merge(&p), 0);
+	ck_assert_int_eq(pipeline_render(&p), 0);
+	lock = &p.actions[p.nr - 1];
+	ck_assert_str_eq(lock->path, ".khora/lock");
+	ck_assert_ptr_nonnull(strstr(lock->data, "  - path: \"hello.txt\"\n"
+				     "    plugin: alpha\n    mode: \"0644\"\n"
+				     "    sha256: ba7816bf8f01cfea414140de5dae"
+				     "2223b00361a396177a9cb410ff61f20015ad\n"));
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc = tcase_create("plan");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_merge_sorts_and_normalises);
+	tcase_add_test(tc, test_collision);
+	tcase_add_test(tc, test_collision_same_plugin);
+	tcase_add_test(tc, test_file_over_dir);
+	tcase_add_test(tc, test_confinement);
+	tcase_add_test(tc, test_reserved_and_symlinks);
+	tcase_add_test(tc, test_symlink_escape);
+	tcase_add_test(tc, test_lock);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(suite)

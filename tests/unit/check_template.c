@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_template.c - every construct of the template engine: variables,
+ * modifiers, sections, inverted sections, separators, includes,
+ * comments, delimiter changes, builtins, standalone-line trimming, and
+ * the strict errors with template:line:col.
+ */
+#include "unit.h"
+#include "template.h"
+
+static struct tdict *dict;
+
+static void
+setup(void)
+{
+	struct tdict *it;
+
+	dict = tdict_new(NULL);
+	tdict_set(dict, "name", "My App");
+	tdict_set(dict, "html", "<a href=\"x\">&'</a>");
+	tdict_set(dict, "quote", "say \"hi\"\\\n");
+	tdict_show(dict, "on", 1);
+	tdict_show(dict, "off", 0);
+	tdict_show(dict, "empty", 0);
+	it = tdict_add_section(dict, "deps");
+	tdict_set(it, "item", "fastapi");
+	it = tdict_add_section(dict, "deps");
+	tdict_set(it, "item", "httpx");
+	it = tdict_add_section(dict, "deps");
+	tdict_set(it, "item", "uvicorn");
+}
+
+static void
+teardown(void)
+{
+	tdict_free(dict);
+}
+
+/* Renders src; returns the output (static) or the error line. */
+static const char *
+render(const char *src)
+{
+	static struct strbuf out = STRBUF_INIT;
+	struct tcache c;
+	struct template *t;
+	CAPTURE_DIAG(d, err);
+
+	tcache_init(&c);
+	strbuf_reset(&out);
+	t = template_parse("t.tmpl", src, strlen(src), &d);
+	if (t && template_render(t, dict, &c, &out, &d) == 0) {
+		template_free(t);
+		tcache_release(&c);
+		strbuf_release(&err);
+		return out.buf;
+	}
+	template_free(t);
+	tcache_release(&c);
+	strbuf_reset(&out);
+	strbuf_addstr(&out, err.buf);
+	strbuf_release(&err);
+	return out.buf;
+}
+
+START_TEST(test_variables)
+{
+	ck_assert_str_eq(render("hello {{name}}!"), "hello My App!");
+	ck_assert_str_eq(render("{{ name }}"), "My App");
+	ck_assert_str_eq(render("no tags at all\n"), "no tags at all\n");
+	ck_assert_str_eq(render("a{{BI_SPACE}}b{{BI_NEWLINE}}c"), "a b\nc");
+	ck_assert_str_eq(render(""), "");
+}
+END_TEST
+
+START_TEST(test_modifiers)
+{
+	ck_assert_str_eq(render("{{html:html}}"),
+			 "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+	ck_assert_str_eq(render("{{html:h}}"), render("{{html:html}}"));
+	ck_assert_str_eq(render("{{quote:json}}"), "say \\\"hi\\\"\\\\\\n");
+	ck_assert_str_eq(render("{{quote:x-yaml}}"),
+			 "\"say \\\"hi\\\"\\\\\\n\"");
+	ck_assert_str_eq(render("{{quote:x-toml}}"),
+			 "\"say \\\"hi\\\"\\\\\\n\"");
+	ck_assert_str_eq(render("{{name:url}}"), "My%20App");
+	ck_assert_str_eq(render("{{name:x-snake}}"), "my_app");
+	ck_assert_str_eq(render("{{name:x-kebab}}"), "my-app");
+	ck_assert_str_eq(render("{{name:x-pascal}}"), "MyApp");
+	ck_assert_str_eq(render("{{name:x-upper}}"), "MY APP");
+	ck_assert_str_eq(render("{{name:x-lower}}"), "my app");
+	ck_assert_str_eq(render("{{name:x-snake:x-upper}}"), "MY_APP");
+}
+END_TEST
+
+START_TEST(test_case_modifiers)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	ck_assert_int_eq(template_apply_modifier("x-snake", "HTTPServer2Go",
+						 &sb), 0);
+	ck_assert_str_eq(sb.buf, "httpserver2_go");
+	strbuf_reset(&sb);
+	template_apply_modifier("x-pascal", "my-fancy_app.v2", &sb);
+	ck_assert_str_eq(sb.buf, "MyFancyAppV2");
+	strbuf_reset(&sb);
+	template_apply_modifier("x-kebab", "myFancyApp", &sb);
+	ck_assert_str_eq(sb.buf, "my-fancy-app");
+	ck_assert_int_eq(template_apply_modifier("nope", "x", &sb), -1);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_sections)
+{
+	ck_assert_str_eq(render("{{#on}}yes{{/on}}{{#off}}no{{/off}}"), "yes");
+	ck_assert_str_eq(render("{{^off}}shown{{/off}}{{^on}}hidden{{/on}}"),
+			 "shown");
+	ck_assert_str_eq(render("{{#deps}}[{{item}}]{{/deps}}"),
+			 "[fastapi][httpx][uvicorn]");
+	/* names resolve through the parent dictionary */
+	ck_assert_str_eq(render("{{#deps}}{{name}};{{/deps}}"),
+			 "My App;My App;My App;");
+	ck_assert_str_eq(render("{{#empty}}x{{/empty}}{{^empty}}none{{/empty}}"),
+			 "none");
+}
+END_TEST
+
+START_TEST(test_separator)
+{
+	ck_assert_str_eq(render("{{#deps}}{{item}}{{#deps_separator}}, "
+				"{{/deps_separator}}{{/deps}}"),
+			 "fastapi, httpx, uvicorn");
+}
+END_TEST
+
+START_TEST(test_standalone_trim)
+{
+	/* section lines vanish whole; inline sections keep their line */
+	ck_assert_str_eq(render("deps:\n{{#deps}}\n  - {{item}}\n{{/deps}}\n"
+				"end\n"),
+			 "deps:\n  - fastapi\n  - httpx\n  - uvicorn\nend\n");
+	ck_assert_str_eq(render("a\n  {{! comment }}  \nb\n"), "a\nb\n");
+	ck_assert_str_eq(render("a {{#on}}x{{/on}}\n"), "a x\n");
+	ck_assert_str_eq(render("{{#off}}\nno\n{{/off}}\nlast"), "last");
+	ck_assert_str_eq(render("x\r\n{{#on}}\r\ny\r\n{{/on}}\r\n"),
+			 "x\r\ny\r\n");
+}
+END_TEST
+
+START_TEST(test_comment_and_delims)
+{
+	ck_assert_str_eq(render("a{{! ignored }}b"), "ab");
+	ck_assert_str_eq(render("{{=<% %>=}}run: ${{ github.sha }} <%name%>"),
+			 "run: ${{ github.sha }} My App");
+	ck_assert_str_eq(render("{{=<% %>=}}\n<%#on%>\n${{ x }}\n<%/on%>\n"
+				"<%={{ }}=%>\n{{name}}"),
+			 "${{ x }}\nMy App");
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	ck_assert_str_eq(render("line1\n  {{nmae}}"),
+			 "khora: t.tmpl:2:3: undefined variable 'nmae' (did "
+			 "you mean 'name'?)\n");
+	ck_assert_str_eq(render("{{#on}}x"), "khora: t.tmpl:1:1: section 'on' "
+			 "is never closed\n");
+	ck_assert_str_eq(render("{{#on}}x{{/off}}"), "khora: t.tmpl:1:9: "
+			 "'/off' closes section 'on' opened at line 1\n");
+	ck_assert_str_eq(render("ab {{name"), "khora: t.tmpl:1:4: unterminated "
+			 "tag: missing '}}'\n");
+	ck_assert_str_eq(render("{{name:x-snak}}"), "khora: t.tmpl:1:1: unknown "
+			 "modifier 'x-snak' (did you mean 'x-snake'?)\n");
+	ck_assert_str_eq(render("{{#onn}}x{{/onn}}"), "khora: t.tmpl:1:1: "
+			 "undefined section 'onn' (did you mean 'on'?)\n");
+	ck_assert_str_eq(render("{{/on}}"), "khora: t.tmpl:1:1: 'on' closes a "
+			 "section that is not open\n");
+	ck_assert_str_eq(render("{{=<% =}}"), "khora: t.tmpl:1:1: invalid "
+			 "delimiter change: expected {{=OPEN CLOSE=}}\n");
+	ck_assert_str_eq(render("{{bad name}}"), "khora: t.tmpl:1:1: invalid "
+			 "variable name 'bad name'\n");
+	ck_assert_str_eq(render("{{>x/../../etc}}"), "khora: t.tmpl:1:1: "
+			 "invalid include name 'x/../../etc'\n");
+}
+END_TEST
+
+/* Includes, and the cache: a template is parsed once however often used. */
+START_TEST(test_include_and_cache)
+{
+	char dir[] = "/tmp/khora-tmpl-XXXXXX";
+	char path[256], inc[256];
+	struct strbuf out = STRBUF_INIT;
+	struct template *t;
+	struct tcache c;
+	FILE *f;
+	int i;
+	CAPTURE_DIAG(d, err);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/main.tmpl", dir);
+	snprintf(inc, sizeof(inc), "%s/part.tmpl", dir);
+	f = fopen(path, "w");
+	fputs("<{{>part.tmpl}}>", f);
+	fclose(f);
+	f = fopen(inc, "w");
+	fputs("{{name}}", f);
+	fclose(f);
+	tcache_init(&c);
+	for (i = 0; i < 3; i++) {
+		t = tcache_get(&c, path, "main.tmpl", &d);
+		ck_assert_ptr_nonnull(t);
+		strbuf_reset(&out);
+		ck_assert_int_eq(template_render(t, dict, &c, &out, &d), 0);
+		ck_assert_str_eq(out.buf, "<My App>");
+	}
+	ck_assert_uint_eq(c.parsed, 2);
+	/* run 1: two misses; runs 2 and 3: main and part both hit */
+	ck_assert_uint_eq(c.hits, 4);
+	/* a template that includes itself is an error, not a stack overflow */
+	f = fopen(inc, "w");
+	fputs("{{>part.tmpl}}", f);
+	fclose(f);
+	tcache_release(&c);
+	tcache_init(&c);
+	t = tcache_get(&c, inc, "part.tmpl", &d);
+	strbuf_reset(&out);
+	ck_assert_int_eq(template_render(t, dict, &c, &out, &d), -1);
+	ck_assert_str_eq(err.buf, "khora: part.tmpl:1:1: cannot include "
+			 "'part.tmpl': the include is recursive\n");
+	ck_assert_ptr_null(tcache_get(&c, "/nonexistent/x", "x.tmpl", &d));
+	tcache_release(&c);
+	unlink(path);
+	unlink(inc);
+	rmdir(dir);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("template");
+	TCase *tc = tcase_create("template");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_variables);
+	tcase_add_test(tc, test_modifiers);
+	tcase_add_test(tc, test_case_modifiers);
+	tcase_add_test(tc, test_sections);
+	tcase_add_test(tc, test_separator);
+	tcase_add_test(tc, test_standalone_trim);
+	tcase_add_test(tc, test_comment_and_delims);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_include_and_cache);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(suite)
