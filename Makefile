@@ -54,7 +54,8 @@ CORE_OBJS = $(CORE_SRCS:.c=.o)
 PLUGINS = $(notdir $(wildcard plugins/*))
 PLUGIN_SOS = $(foreach p,$(PLUGINS),plugins/$(p)/$(p).so)
 FIXTURES = $(notdir $(wildcard tests/fixtures/plugins/*))
-FIXTURE_SOS = $(foreach p,$(FIXTURES),tests/fixtures/plugins/$(p)/$(p).so)
+FIXTURE_SOS = $(foreach p,$(FIXTURES),$(if $(wildcard \
+	tests/fixtures/plugins/$(p)/$(p).c),tests/fixtures/plugins/$(p)/$(p).so))
 UNIT_SRCS = $(wildcard tests/unit/check_*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
 

@@ -11,6 +11,7 @@
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
+#include "wrapper.h"
 
 static void
 print_list(const char *label, const struct strlist *l)
@@ -50,7 +51,15 @@ static int
 plugins_info(const struct catalog *cat, const char *name, struct diag *d)
 {
 	const struct plugin_info *pi = catalog_find(cat, name);
+	const char *cand[128], *best;
+	size_t i, n = 0;
 
+	for (i = 0; !pi && i < cat->nr && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = cat->plugins[i]->name;
+	best = pi ? NULL : closest_match(name, cand, n);
+	if (best)
+		return diag_error(d, EXIT_PLUGIN, NULL, "unknown plugin '%s' "
+				  "(did you mean '%s'?)", name, best);
 	if (!pi)
 		return diag_error(d, EXIT_PLUGIN, NULL, "unknown plugin '%s' "
 				  "(see 'khora plugins list')", name);

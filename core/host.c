@@ -30,7 +30,8 @@ h_verror(khora_ctx *ctx, int code, const char *fmt, va_list ap)
 	struct strbuf sb = STRBUF_INIT;
 	const char *saved = ctx->p->d->plugin;
 
-	strbuf_addf(&sb, "plugin '%s': ", ctx->pi->name);
+	strbuf_addf(&sb, "plugin '%s' (%s): ", ctx->pi->name,
+		    ctx->pi->library);
 	strbuf_vaddf(&sb, fmt, ap);
 	ctx->p->d->plugin = ctx->pi->name;
 	diag_error(ctx->p->d, code, NULL, "%s", sb.buf);

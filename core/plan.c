@@ -223,6 +223,12 @@ owner_name(const struct action *a)
 	return a->owner ? a->owner->name : "khora";
 }
 
+static const char *
+owner_lib(const struct action *a)
+{
+	return a->owner ? a->owner->library : "khora";
+}
+
 static int
 cmp_action(const void *x, const void *y)
 {
@@ -264,9 +270,10 @@ check_symlink(struct pipeline *p, const struct action *a)
 	}
 	strbuf_release(&sb);
 	if (why)
-		return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': "
+		return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' (%s): "
 				  "symlink '%s' -> '%s': the target %s",
-				  owner_name(a), a->path, a->text, why);
+				  owner_name(a), owner_lib(a), a->path, a->text,
+				  why);
 	return 0;
 }
 
@@ -283,14 +290,16 @@ check_paths(struct pipeline *p)
 		snprintf(shown, sizeof(shown), "%s", a->path);
 		why = path_check(a->path);
 		if (why)
-			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': "
-					  "invalid path '%s': the path %s",
-					  owner_name(a), shown, why);
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' "
+					  "(%s): invalid path '%s': the path %s",
+					  owner_name(a), owner_lib(a), shown,
+					  why);
 		if (a->owner && (!strcmp(a->path, ".khora/lock") ||
 				 !strcmp(a->path, ".khora")))
-			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s':"
-					  " invalid path '%s': reserved for "
-					  "khora", owner_name(a), a->path);
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' "
+					  "(%s): invalid path '%s': reserved for "
+					  "khora", owner_name(a), owner_lib(a),
+					  a->path);
 		if (a->kind == A_SYMLINK && check_symlink(p, a))
 			return -1;
 	}
@@ -377,47 +386,65 @@ exists(const char *path)
 	return !access(path, R_OK);
 }
 
-/* First existing file of: templates_dir, user data dir, plugin, builtin. */
+/*
+ * The first existing file of: the config's templates_dir, the user's
+ * data dir, the plugin's own template dir, the builtin templates.  The
+ * display name is the path, except for builtin templates, which are
+ * named "templates/PLUGIN/NAME" whatever the install prefix.
+ */
 static char *
 find_template(struct pipeline *p, const struct action *a, char **display)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf cand[4], tried = STRBUF_INIT;
 	const char *pl = a->owner->name, *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
+	char *found = NULL;
+	size_t i;
 
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		strbuf_init(&cand[i], 0);
 	if (p->cfg->templates_dir) {
 		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
 
 		if (p->cfg->templates_dir[0] != '/' && slash)
-			strbuf_add(&sb, cf, (size_t)(slash - cf + 1));
-		strbuf_addf(&sb, "%s/%s/%s", p->cfg->templates_dir, pl,
+			strbuf_add(&cand[0], cf, (size_t)(slash - cf + 1));
+		strbuf_addf(&cand[0], "%s/%s/%s", p->cfg->templates_dir, pl,
 			    a->tmpl);
-		if (exists(sb.buf))
-			goto found;
-		strbuf_reset(&sb);
 	}
 	if (xdg && *xdg == '/')
-		strbuf_addf(&sb, "%s/khora/templates/%s/%s", xdg, pl, a->tmpl);
+		strbuf_addf(&cand[1], "%s/khora/templates/%s/%s", xdg, pl,
+			    a->tmpl);
 	else if (home && *home == '/')
-		strbuf_addf(&sb, "%s/.local/share/khora/templates/%s/%s", home,
-			    pl, a->tmpl);
-	if (sb.len && exists(sb.buf))
-		goto found;
-	strbuf_reset(&sb);
-	if (a->owner->template_dir) {
-		strbuf_addf(&sb, "%s/%s", a->owner->template_dir, a->tmpl);
-		if (exists(sb.buf))
-			goto found;
-		strbuf_reset(&sb);
+		strbuf_addf(&cand[1], "%s/.local/share/khora/templates/%s/%s",
+			    home, pl, a->tmpl);
+	if (a->owner->template_dir)
+		strbuf_addf(&cand[2], "%s/%s", a->owner->template_dir, a->tmpl);
+	strbuf_addf(&cand[3], "%s/%s/%s", p->cat->templatedir, pl, a->tmpl);
+	for (i = 0; i < ARRAY_SIZE(cand) && !found; i++) {
+		if (!cand[i].len)
+			continue;
+		if (exists(cand[i].buf)) {
+			found = strbuf_detach(&cand[i], NULL);
+			*display = i == 3 ? NULL : xstrdup(found);
+		} else {
+			strbuf_addf(&tried, "%s%s", tried.len ? ", " : "",
+				    cand[i].buf);
+		}
 	}
-	/* builtin: a short, install-independent name for messages */
-	strbuf_addf(&sb, "templates/%s/%s", pl, a->tmpl);
-	*display = strbuf_detach(&sb, NULL);
-	strbuf_addf(&sb, "%s/%s/%s", p->cat->templatedir, pl, a->tmpl);
-	return strbuf_detach(&sb, NULL);
-found:
-	*display = xstrdup(sb.buf);
-	return strbuf_detach(&sb, NULL);
+	if (found && !*display) {
+		struct strbuf disp = STRBUF_INIT;
+
+		strbuf_addf(&disp, "templates/%s/%s", pl, a->tmpl);
+		*display = strbuf_detach(&disp, NULL);
+	}
+	if (!found)
+		diag_error(p->d, EXIT_TEMPLATE, NULL, "plugin '%s' (%s): cannot "
+			   "find template '%s' (looked for %s)", pl,
+			   owner_lib(a), a->tmpl, tried.buf);
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		strbuf_release(&cand[i]);
+	strbuf_release(&tried);
+	return found;
 }
 
 static int
@@ -428,6 +455,8 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 	int ret;
 
 	a->tmpl_path = find_template(p, a, &display);
+	if (!a->tmpl_path)
+		return -1;
 	t = tcache_get(&p->cache, a->tmpl_path, display, p->d);
 	free(display);
 	if (!t)

@@ -21,8 +21,6 @@ license_template(const char *license)
 {
 	if (!strcmp(license, "MIT"))
 		return "LICENSE-MIT.tmpl";
-	if (!strcmp(license, "Apache-2.0"))
-		return "LICENSE-Apache-2.0.tmpl";
 	if (!strcmp(license, "BSD-3-Clause"))
 		return "LICENSE-BSD-3-Clause.tmpl";
 	return "LICENSE-reference.tmpl";

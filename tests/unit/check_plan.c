@@ -26,7 +26,9 @@ setup(void)
 	memset(&cat, 0, sizeof(cat));
 	pipeline_init(&p, &d, &cfg, &cat);
 	pa.name = (char *)"alpha";
+	pa.library = (char *)"/x/alpha.so";
 	pb.name = (char *)"beta";
+	pb.library = (char *)"/x/beta.so";
 }
 
 static void
@@ -98,8 +100,9 @@ START_TEST(test_confinement)
 	text(&pa, "../escape", "x");
 	ck_assert_int_eq(pipeline_merge(&p), -1);
 	ck_assert_int_eq(d.code, EXIT_PLUGIN);
-	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha': invalid path "
-			 "'../escape': the path escapes the project\n");
+	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha' (/x/alpha.so): "
+			 "invalid path '../escape': the path escapes the "
+			 "project\n");
 }
 END_TEST
 
@@ -107,8 +110,8 @@ START_TEST(test_reserved_and_symlinks)
 {
 	text(&pa, ".khora/lock", "x");
 	ck_assert_int_eq(pipeline_merge(&p), -1);
-	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha': invalid path "
-			 "'.khora/lock': reserved for khora\n");
+	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha' (/x/alpha.so): "
+			 "invalid path '.khora/lock': reserved for khora\n");
 }
 END_TEST
 
@@ -118,9 +121,9 @@ START_TEST(test_symlink_escape)
 
 	a->text = strdup("../../etc/passwd");
 	ck_assert_int_eq(pipeline_merge(&p), -1);
-	ck_assert_str_eq(msg.buf, "khora: plugin 'beta': symlink 'docs/link' "
-			 "-> '../../etc/passwd': the target escapes the "
-			 "project\n");
+	ck_assert_str_eq(msg.buf, "khora: plugin 'beta' (/x/beta.so): symlink "
+			 "'docs/link' -> '../../etc/passwd': the target "
+			 "escapes the project\n");
 }
 END_TEST
 

@@ -1,0 +1,15 @@
+"""Tests of out.core, runnable as generated: python3 -m pytest."""
+
+from out import __version__, greet
+
+
+def test_greet_default():
+    assert greet() == "Hello, world!"
+
+
+def test_greet_name():
+    assert greet("khora") == "Hello, khora!"
+
+
+def test_version():
+    assert __version__ == "0.1.0"

@@ -1,0 +1,6 @@
+"Reads \"sensors\" and reports: temperature, humidity, wind"
+
+from weather_station.core import greet
+
+__all__ = ["__version__", "greet"]
+__version__ = "1.2.3"
