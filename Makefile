@@ -61,7 +61,12 @@ UNIT_BINS = $(UNIT_SRCS:.c=)
 
 all: khora $(PLUGIN_SOS)
 
-core/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h
+# rebuild when the flags change (a new prefix changes PLUGINDIR)
+core/.build-flags: FORCE
+	@echo '$(ALL_CPPFLAGS) $(ALL_CFLAGS)' | cmp -s - $@ || \
+		echo '$(ALL_CPPFLAGS) $(ALL_CFLAGS)' > $@
+
+core/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h core/.build-flags
 	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 core/libkhora.a: $(CORE_OBJS)
@@ -157,10 +162,10 @@ uninstall:
 		2>/dev/null
 
 clean:
-	rm -f khora core/*.o core/libkhora.a $(PLUGIN_SOS) $(UNIT_BINS) \
+	rm -f khora core/*.o core/libkhora.a core/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so
 	rm -rf tests/tmp
 
-.PHONY: all check demo bench install uninstall clean test-progs
+.PHONY: all check demo bench install uninstall clean test-progs FORCE
 .DELETE_ON_ERROR:

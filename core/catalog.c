@@ -166,7 +166,8 @@ read_list(struct diag *d, const struct ynode *v, const char *key,
 	for (i = 0; i < v->nr; i++) {
 		if (v->vals[i]->kind != Y_SCALAR || !is_ident(v->vals[i]->str))
 			return serr(d, v->vals[i], "invalid sidecar: '%s' "
-				    "items must be names ([A-Za-z_][A-Za-z0-9_]*)",
+				    "items must be names "
+				    "([A-Za-z_][A-Za-z0-9_]*)",
 				    key);
 		strlist_push(out, v->vals[i]->str);
 	}
@@ -251,7 +252,8 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 		return 0;
 	}
 	if (v->kind != Y_SCALAR || ynode_is_null(v))
-		return serr(d, v, "invalid sidecar: '%s' must be a string", key);
+		return serr(d, v, "invalid sidecar: '%s' must be a string",
+			    key);
 	if (!strcmp(key, "name")) {
 		if (!is_ident(v->str))
 			return serr(d, v, "invalid sidecar: name '%s' is not a "

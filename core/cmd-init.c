@@ -94,9 +94,9 @@ write_new(const char *path, int force, struct diag *d)
 	}
 	if (force ? rename(tmp.buf, path) : link(tmp.buf, path)) {
 		if (errno == EEXIST)
-			diag_error(d, EXIT_CONFLICT, &loc, "cannot write config: "
-				   "the file exists (use --force to replace "
-				   "it)");
+			diag_error(d, EXIT_CONFLICT, &loc, "cannot write "
+				   "config: the file exists (use --force to "
+				   "replace it)");
 		else
 			diag_error(d, EXIT_IO, &loc, "cannot write config: %s",
 				   strerror(errno));

@@ -38,7 +38,8 @@ plugins_list(const struct catalog *cat)
 		struct strbuf f = STRBUF_INIT;
 
 		for (j = 0; j < pi->provides.nr; j++)
-			strbuf_addf(&f, "%s%s", j ? "," : "", pi->provides.v[j]);
+			strbuf_addf(&f, "%s%s", j ? "," : "",
+				    pi->provides.v[j]);
 		printf("%-14s %-8s %u.%-3u %-24s %s%s\n", pi->name, pi->version,
 		       pi->abi_major, pi->abi_minor, f.len ? f.buf : "-",
 		       pi->summary, pi->is_default ? " [default]" : "");
@@ -123,8 +124,9 @@ plugins_check(struct catalog *cat, struct diag *d)
 		fflush(stderr);
 		pid = fork();
 		if (pid < 0)
-			return diag_error(d, EXIT_INTERNAL, NULL, "cannot check "
-					  "plugins: fork: %s", strerror(errno));
+			return diag_error(d, EXIT_INTERNAL, NULL, "cannot "
+					  "check plugins: fork: %s",
+					  strerror(errno));
 		if (!pid)
 			_exit(check_child(cat, pi, d));
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

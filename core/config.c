@@ -346,7 +346,8 @@ apply_overrides(struct config *cfg, const struct config_overrides *ov,
 	}
 	for (i = 0; !ret && i < ov->nr_with + ov->nr_without; i++) {
 		int with = i < ov->nr_with;
-		const char *f = with ? ov->with[i] : ov->without[i - ov->nr_with];
+		const char *f = with ? ov->with[i] :
+				  ov->without[i - ov->nr_with];
 		const char *eq = strchr(f, '=');
 		const char *const *ch;
 
@@ -369,7 +370,8 @@ apply_overrides(struct config *cfg, const struct config_overrides *ov,
 					 f, ch[1]);
 		else
 			ret = set_dotted(cfg, key.buf, ch ? "none" :
-					 with ? "true" : "false", origin.buf, d);
+					 with ? "true" : "false", origin.buf,
+					 d);
 	}
 	strbuf_release(&key);
 	strbuf_release(&origin);

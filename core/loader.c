@@ -251,8 +251,8 @@ plan_plugins(struct pipeline *p)
 			struct diag_loc loc = { pi->library, 0, 0 };
 
 			p->d->plugin = pi->name;
-			diag_error(p->d, EXIT_PLUGIN, &loc, "plugin '%s' failed "
-				   "to plan its files", pi->name);
+			diag_error(p->d, EXIT_PLUGIN, &loc, "plugin '%s' "
+				   "failed to plan its files", pi->name);
 			p->d->plugin = NULL;
 			return -1;
 		}

@@ -34,8 +34,9 @@ main(int argc, char **argv)
 		} else if (cli_flag(argv[i], "--help", 'h')) {
 			return cmd_help_main(&d);
 		} else {
-			diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown "
-				   "option '%s' (see 'khora --help')", argv[i]);
+			diag_error(&d, EXIT_USAGE, NULL, "invalid usage: "
+				   "unknown option '%s' (see 'khora --help')",
+				   argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -45,8 +46,8 @@ main(int argc, char **argv)
 	}
 	c = cli_find(argv[i]);
 	if (!c) {
-		diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown command "
-			   "'%s' (see 'khora --help')", argv[i]);
+		diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown "
+			   "command '%s' (see 'khora --help')", argv[i]);
 		return EXIT_USAGE;
 	}
 	ret = c->run(argc - i, argv + i, &d);

@@ -290,16 +290,16 @@ check_paths(struct pipeline *p)
 		snprintf(shown, sizeof(shown), "%s", a->path);
 		why = path_check(a->path);
 		if (why)
-			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' "
-					  "(%s): invalid path '%s': the path %s",
-					  owner_name(a), owner_lib(a), shown,
-					  why);
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin "
+					  "'%s' (%s): invalid path '%s': the "
+					  "path %s", owner_name(a),
+					  owner_lib(a), shown, why);
 		if (a->owner && (!strcmp(a->path, ".khora/lock") ||
 				 !strcmp(a->path, ".khora")))
-			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' "
-					  "(%s): invalid path '%s': reserved for "
-					  "khora", owner_name(a), owner_lib(a),
-					  a->path);
+			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin "
+					  "'%s' (%s): invalid path '%s': "
+					  "reserved for khora", owner_name(a),
+					  owner_lib(a), a->path);
 		if (a->kind == A_SYMLINK && check_symlink(p, a))
 			return -1;
 	}
@@ -438,8 +438,8 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 		*display = strbuf_detach(&disp, NULL);
 	}
 	if (!found)
-		diag_error(p->d, EXIT_TEMPLATE, NULL, "plugin '%s' (%s): cannot "
-			   "find template '%s' (looked for %s)", pl,
+		diag_error(p->d, EXIT_TEMPLATE, NULL, "plugin '%s' (%s): "
+			   "cannot find template '%s' (looked for %s)", pl,
 			   owner_lib(a), a->tmpl, tried.buf);
 	for (i = 0; i < ARRAY_SIZE(cand); i++)
 		strbuf_release(&cand[i]);

@@ -43,10 +43,12 @@ known_features(const struct pipeline *p, struct strlist *out)
 	for (i = 0; i < nr; i++)
 		strlist_push(out, b[i]);
 	for (i = 0; i < p->cat->nr; i++)
-		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
-			if (!strlist_has(out, p->cat->plugins[i]->provides.v[j]))
-				strlist_push(out,
-					     p->cat->plugins[i]->provides.v[j]);
+		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++) {
+			const char *f = p->cat->plugins[i]->provides.v[j];
+
+			if (!strlist_has(out, f))
+				strlist_push(out, f);
+		}
 }
 
 static int
@@ -97,11 +99,13 @@ check_features(struct pipeline *p)
 		best = closest_match(name, (const char *const *)known.v,
 				     known.nr);
 		if (best)
-			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown feature "
-				   "'%s' (did you mean '%s'?)", name, best);
+			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown "
+				   "feature '%s' (did you mean '%s'?)", name,
+				   best);
 		else
-			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown feature "
-				   "'%s' (see 'khora plugins list')", name);
+			ret = rerr(p, EXIT_CONFIG, f->keys[i], "unknown "
+				   "feature '%s' (see 'khora plugins list')",
+				   name);
 	}
 	strlist_clear(&known);
 	return ret;
@@ -169,9 +173,9 @@ check_plugins_config(struct pipeline *p)
 		}
 		best = closest_plugin(p->cat, name);
 		if (best)
-			return rerr(p, EXIT_CONFIG, pc->keys[i], "unknown plugin "
-				    "'%s' in plugins_config (did you mean "
-				    "'%s'?)", name, best);
+			return rerr(p, EXIT_CONFIG, pc->keys[i], "unknown "
+				    "plugin '%s' in plugins_config (did you "
+				    "mean '%s'?)", name, best);
 		return rerr(p, EXIT_CONFIG, pc->keys[i], "unknown plugin '%s' "
 			    "in plugins_config", name);
 	}
@@ -265,10 +269,11 @@ collect(struct pipeline *p)
 				if (resolve_feature(p, req))
 					continue;
 				if (n)
-					return rerr(p, EXIT_CONFIG, n, "feature "
-						    "'%s' is turned off, but "
-						    "plugin '%s' requires it",
-						    req, pi->name);
+					return rerr(p, EXIT_CONFIG, n,
+						    "feature '%s' is turned "
+						    "off, but plugin '%s' "
+						    "requires it", req,
+						    pi->name);
 				if (select_provider(p, req, NULL, pi))
 					return -1;
 				enable(p, req, "true");
@@ -289,8 +294,8 @@ collect(struct pipeline *p)
 				    strlist_has(&p->cat->plugins[k]->provides,
 						c))
 					break;
-			return rerr(p, EXIT_PLUGIN, NULL, "plugins '%s' and '%s' "
-				    "conflict: '%s' cannot be used with "
+			return rerr(p, EXIT_PLUGIN, NULL, "plugins '%s' and "
+				    "'%s' conflict: '%s' cannot be used with "
 				    "feature '%s'", a->name,
 				    k < p->cat->nr ? p->cat->plugins[k]->name :
 				    "?", a->name, c);

@@ -24,7 +24,7 @@ struct tnode {
 	unsigned line, col;
 	const char *text;		/* TEXT: slice of the source */
 	size_t len;
-	const char *name;		/* VAR, SECTION, INCLUDE: in the arena */
+	const char *name;		/* VAR, SECTION, INCLUDE (arena) */
 	unsigned char mods[MAX_MODS];
 	unsigned nr_mods;
 	struct tnode *child;		/* SECTION: body */
@@ -569,7 +569,8 @@ open_section(struct parser *ps, const char *tag, const char *s, size_t len,
 	struct tnode *n;
 
 	if (!valid_name(s, len, 0))
-		return perr(ps, tag, "invalid section name '%.*s'", (int)len, s);
+		return perr(ps, tag, "invalid section name '%.*s'", (int)len,
+			    s);
 	if (ps->depth == (int)ARRAY_SIZE(ps->stack))
 		return perr(ps, tag, "sections nested too deep");
 	n = new_node(ps, kind, tag);

@@ -84,7 +84,7 @@ struct khora_host {
 	 */
 	const char *(*option)(khora_ctx *ctx, const char *key);
 
-	/* Template variables and sections visible to this plugin's templates. */
+	/* Variables and sections seen by this plugin's templates. */
 	int (*set_var)(khora_ctx *ctx, const char *name, const char *value);
 	int (*set_section)(khora_ctx *ctx, const char *name, int shown);
 
@@ -110,7 +110,7 @@ struct khora_host {
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
-	/* Memory owned by the plugin, released at the latest when khora exits. */
+	/* Plugin memory, released at the latest when khora exits. */
 	void *(*alloc)(khora_ctx *ctx, size_t size);
 	void (*free)(khora_ctx *ctx, void *ptr);
 };

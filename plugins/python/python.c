@@ -57,7 +57,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	snprintf(path, sizeof(path), "src/%s/py.typed", pkg);
 	if (h->add_text(ctx, path, "", 0644))
 		return -1;
-	return h->add_file(ctx, "pyproject.toml", "pyproject.toml.tmpl", 0644) ||
+	return h->add_file(ctx, "pyproject.toml", "pyproject.toml.tmpl",
+			   0644) ||
 	       h->add_file(ctx, "README.md", "README.md.tmpl", 0644) ||
 	       h->add_file(ctx, "LICENSE", license_template(lic), 0644) ||
 	       h->add_file(ctx, ".gitignore", "gitignore.tmpl", 0644) ||

@@ -5,7 +5,9 @@
  */
 #include "unit.h"
 #include <sys/stat.h>
+#include <fcntl.h>
 #include "pipeline.h"
+#include "stage.h"
 
 static char dir[64];
 static struct strbuf msg = STRBUF_INIT;
@@ -22,10 +24,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(remove_tree(AT_FDCWD, dir), 0);
 	strbuf_release(&msg);
 }
 

@@ -74,7 +74,8 @@ START_TEST(test_full)
 			      "python_version: \"3.12\"\n"
 			      "paths: {api_dir: ./svc//api/, docs_dir: docs}\n"
 			      "ports: {http: 9000}\n"
-			      "features: {fastapi: true, database: postgres}\n"),
+			      "features: {fastapi: true, "
+			      "database: postgres}\n"),
 			 0);
 	ck_assert_str_eq(cfg.package, "my_service_v2");
 	ck_assert_str_eq(cfg.slug, "my-service-v2");
@@ -146,8 +147,8 @@ END_TEST
 START_TEST(test_schema_errors)
 {
 	ck_assert_int_eq(load(BASE "fetures: {}\n"), -1);
-	ck_assert_str_eq(msg.buf, "khora: K:3:1: unknown key 'fetures' (did you "
-			 "mean 'features'?)\n");
+	ck_assert_str_eq(msg.buf, "khora: K:3:1: unknown key 'fetures' "
+			 "(did you mean 'features'?)\n");
 	ck_assert_int_eq(load(BASE "paths: {api_dri: x}\n"), -1);
 	ck_assert_str_eq(msg.buf, "khora: K:3:9: unknown key 'paths.api_dri' "
 			 "(did you mean 'paths.api_dir'?)\n");
@@ -167,11 +168,11 @@ START_TEST(test_schema_errors)
 	ck_assert_str_eq(cfg.python_version, "3.10");
 	ck_assert_int_eq(load("project_name: demo\npython_version: 2.7\n"), -1);
 	ck_assert(strstr(msg.buf, "K:2:17: invalid python_version '2.7'"));
-	ck_assert_int_eq(load("project_name: 9lives\npython_version: \"3.11\"\n"),
-			 -1);
+	ck_assert_int_eq(load("project_name: 9lives\n"
+			      "python_version: \"3.11\"\n"), -1);
 	ck_assert(strstr(msg.buf, "K:1:15: invalid project_name '9lives'"));
-	ck_assert_int_eq(load("project_name: class\npython_version: \"3.11\"\n"),
-			 -1);
+	ck_assert_int_eq(load("project_name: class\n"
+			      "python_version: \"3.11\"\n"), -1);
 	ck_assert(strstr(msg.buf, "gives no valid Python package name"));
 	ck_assert_int_eq(load(BASE "license: GPL\n"), -1);
 	ck_assert(strstr(msg.buf, "K:3:10: invalid value 'GPL' for 'license'"));
@@ -241,8 +242,9 @@ START_TEST(test_overrides)
 	with[0] = "docs";
 	ov.nr_with = 1;
 	ck_assert_int_eq(load_ov(BASE, &ov), -1);
-	ck_assert_str_eq(msg.buf, "khora: invalid option '--with docs': feature "
-			 "'docs' needs a value, e.g. '--with docs=mkdocs'\n");
+	ck_assert_str_eq(msg.buf, "khora: invalid option '--with docs': "
+			 "feature 'docs' needs a value, e.g. "
+			 "'--with docs=mkdocs'\n");
 }
 END_TEST
 

@@ -120,8 +120,8 @@ START_TEST(test_sections)
 	/* names resolve through the parent dictionary */
 	ck_assert_str_eq(render("{{#deps}}{{name}};{{/deps}}"),
 			 "My App;My App;My App;");
-	ck_assert_str_eq(render("{{#empty}}x{{/empty}}{{^empty}}none{{/empty}}"),
-			 "none");
+	ck_assert_str_eq(render("{{#empty}}x{{/empty}}"
+				"{{^empty}}none{{/empty}}"), "none");
 }
 END_TEST
 
@@ -169,8 +169,9 @@ START_TEST(test_errors)
 			 "'/off' closes section 'on' opened at line 1\n");
 	ck_assert_str_eq(render("ab {{name"), "khora: t.tmpl:1:4: unterminated "
 			 "tag: missing '}}'\n");
-	ck_assert_str_eq(render("{{name:x-snak}}"), "khora: t.tmpl:1:1: unknown "
-			 "modifier 'x-snak' (did you mean 'x-snake'?)\n");
+	ck_assert_str_eq(render("{{name:x-snak}}"), "khora: t.tmpl:1:1: "
+			 "unknown modifier 'x-snak' (did you mean "
+			 "'x-snake'?)\n");
 	ck_assert_str_eq(render("{{#onn}}x{{/onn}}"), "khora: t.tmpl:1:1: "
 			 "undefined section 'onn' (did you mean 'on'?)\n");
 	ck_assert_str_eq(render("{{/on}}"), "khora: t.tmpl:1:1: 'on' closes a "
