@@ -132,7 +132,8 @@ install: all
 	done
 	cp -R templates/. $(DESTDIR)$(templatedir)/
 	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
-	install -m 644 plugin-sdk/khora-plugin.map $(DESTDIR)$(datadir)/khora/
+	install -m 644 plugin-sdk/khora-plugin.map \
+		doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
 		-e 's|@templatedir@|$(templatedir)|' \
@@ -153,6 +154,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(templatedir)
 	rm -f $(DESTDIR)$(includedir)/khora/khora-plugin.h \
 		$(DESTDIR)$(datadir)/khora/khora-plugin.map \
+		$(DESTDIR)$(datadir)/khora/khora-context.schema.json \
 		$(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc \
 		$(DESTDIR)$(mandir)/man1/khora.1 \
 		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \

@@ -432,7 +432,8 @@ catalog_load(struct catalog *cat, struct diag *d)
 		struct strlist found = { NULL, 0, 0 };
 
 		scan_dir(cat->dirs.v[i], 0, &found);
-		qsort(found.v, found.nr, sizeof(*found.v), cmp_str);
+		if (found.nr)
+			qsort(found.v, found.nr, sizeof(*found.v), cmp_str);
 		for (j = 0; j < found.nr; j++) {
 			struct plugin_info *pi;
 
@@ -444,7 +445,9 @@ catalog_load(struct catalog *cat, struct diag *d)
 		}
 		strlist_clear(&found);
 	}
-	qsort(cat->plugins, cat->nr, sizeof(*cat->plugins), cmp_plugin);
+	if (cat->nr)
+		qsort(cat->plugins, cat->nr, sizeof(*cat->plugins),
+		      cmp_plugin);
 	return 0;
 }
 

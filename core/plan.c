@@ -360,7 +360,8 @@ pipeline_merge(struct pipeline *p)
 	build_slots(p);
 	if (check_paths(p))
 		return -1;
-	qsort(p->actions, p->nr, sizeof(*p->actions), cmp_action);
+	if (p->nr)
+		qsort(p->actions, p->nr, sizeof(*p->actions), cmp_action);
 	for (i = 1, w = 1; i < p->nr; i++) {
 		struct action *prev = &p->actions[w - 1], *a = &p->actions[i];
 
