@@ -126,21 +126,8 @@ plugin_info_free(struct plugin_info *pi)
 	free(pi);
 }
 
-static int
-serr(struct diag *d, const struct ynode *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-serr(struct diag *d, const struct ynode *n, const char *fmt, ...)
-{
-	struct diag_loc loc = ynode_loc(n);
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(d, EXIT_PLUGIN, &loc, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Every sidecar error is a plugin error (exit code 4) at the node. */
+#define serr(d, n, ...) ynode_error(d, EXIT_PLUGIN, n, __VA_ARGS__)
 
 static int
 is_ident(const char *s)

@@ -84,21 +84,8 @@ config_feature_choices(const char *feature)
 	return NULL;
 }
 
-static int
-cerr(struct diag *d, const struct ynode *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-cerr(struct diag *d, const struct ynode *n, const char *fmt, ...)
-{
-	struct diag_loc loc = ynode_loc(n);
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(d, EXIT_CONFIG, n ? &loc : NULL, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Every config error is exit code 3 at the offending node. */
+#define cerr(d, n, ...) ynode_error(d, EXIT_CONFIG, n, __VA_ARGS__)
 
 static int
 unknown_key(struct diag *d, const struct ynode *key, const char *where,

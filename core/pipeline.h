@@ -72,6 +72,8 @@ void pipeline_release(struct pipeline *p);
 
 /* resolve.c: validates features and plugins_config, fills p->active. */
 int resolve_plugins(struct pipeline *p);
+/* Every feature name a config may use: builtin and catalogued. */
+void known_features(const struct pipeline *p, struct strlist *out);
 /* The value of a feature after defaults: NULL when off. */
 const char *resolve_feature(const struct pipeline *p, const char *name);
 

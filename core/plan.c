@@ -79,18 +79,9 @@ build_features(struct pipeline *p)
 {
 	struct strlist known = { NULL, 0, 0 };
 	struct strbuf sb = STRBUF_INIT;
-	const char *const *b;
-	size_t nr, i, j;
+	size_t i, j;
 
-	b = config_builtin_features(&nr);
-	for (i = 0; i < nr; i++)
-		strlist_push(&known, b[i]);
-	for (i = 0; i < p->cat->nr; i++)
-		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
-			if (!strlist_has(&known,
-					 p->cat->plugins[i]->provides.v[j]))
-				strlist_push(&known,
-					     p->cat->plugins[i]->provides.v[j]);
+	known_features(p, &known);
 	for (i = 0; i < known.nr; i++) {
 		const char *v = resolve_feature(p, known.v[i]);
 		const char *const *ch = config_feature_choices(known.v[i]);

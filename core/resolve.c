@@ -15,25 +15,10 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-static int
-rerr(struct pipeline *p, int code, const struct ynode *n, const char *fmt,
-     ...) __attribute__((format(printf, 4, 5)));
+/* Errors at a config or sidecar node, with the pipeline's diag. */
+#define rerr(p, code, n, ...) ynode_error((p)->d, code, n, __VA_ARGS__)
 
-static int
-rerr(struct pipeline *p, int code, const struct ynode *n, const char *fmt,
-     ...)
-{
-	struct diag_loc loc = ynode_loc(n);
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_verror(p->d, code, n ? &loc : NULL, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Every feature name a config may use: builtin and catalogued. */
-static void
+void
 known_features(const struct pipeline *p, struct strlist *out)
 {
 	const char *const *b;

@@ -99,6 +99,19 @@ ynode_loc(const struct ynode *n)
 }
 
 int
+ynode_error(struct diag *d, int code, const struct ynode *n, const char *fmt,
+	    ...)
+{
+	struct diag_loc loc = ynode_loc(n);
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(d, code, n ? &loc : NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
 ynode_is_null(const struct ynode *n)
 {
 	if (!n)

@@ -53,6 +53,9 @@ struct ynode *ymap_get(const struct ynode *map, const char *key);
 struct ynode *ynode_dup(const struct ynode *n);
 
 struct diag_loc ynode_loc(const struct ynode *n);
+/* diag_error() at the node's file:line:col (none if n is NULL); -1. */
+int ynode_error(struct diag *d, int code, const struct ynode *n,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *ynode_kind_name(const struct ynode *n);
 int ynode_is_null(const struct ynode *n);
 /* Typed views of a plain scalar; 0 on success, -1 if not of that type. */
