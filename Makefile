@@ -102,7 +102,13 @@ tests/abi/abi_test: tests/abi/abi_test.c plugin-sdk/khora-plugin.h
 tests/fixtures/libfault.so: tests/fixtures/libfault.c
 	$(QCC)$(CC) -fPIC -shared -O2 -o $@ $< -ldl
 
-test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS)
+# the Terraform checker, in Go against Debian's packaged HCL2 (GOPATH mode)
+tests/hclcheck/hclcheck: tests/hclcheck/main.go
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
+		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclcheck
+
+test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
+	tests/hclcheck/hclcheck
 
 # check and demo install missing packages first, then build with a fresh
 # make (so that pkg-config answers with the packages installed)
@@ -166,7 +172,7 @@ uninstall:
 clean:
 	rm -f khora core/*.o core/libkhora.a core/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
-		tests/fixtures/libfault.so
+		tests/fixtures/libfault.so tests/hclcheck/hclcheck
 	rm -rf tests/tmp
 
 .PHONY: all check demo bench install uninstall clean test-progs FORCE

@@ -122,6 +122,7 @@ plugin_info_free(struct plugin_info *pi)
 	strlist_clear(&pi->conflicts);
 	strlist_clear(&pi->after);
 	strlist_clear(&pi->options);
+	strlist_clear(&pi->uses);
 	ynode_free(pi->tree);
 	free(pi);
 }
@@ -198,6 +199,7 @@ sibling(const char *sidecar, const char *name)
 static const char *const sidecar_keys[] = {
 	"name", "version", "abi", "summary", "provides", "requires",
 	"conflicts", "after", "options", "default", "library", "templates",
+	"uses",
 };
 
 static int
@@ -229,6 +231,8 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 		return read_list(d, v, key, &pi->after);
 	if (!strcmp(key, "options"))
 		return read_list(d, v, key, &pi->options);
+	if (!strcmp(key, "uses"))
+		return read_list(d, v, key, &pi->uses);
 	if (!strcmp(key, "abi"))
 		return read_abi(d, v, pi);
 	if (!strcmp(key, "default")) {

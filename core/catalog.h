@@ -40,6 +40,7 @@ struct plugin_info {
 	unsigned abi_major, abi_minor;
 	int is_default;		/* its features are on unless turned off */
 	struct strlist provides, requires, conflicts, after, options;
+	struct strlist uses;	/* modifier features it reads (database...) */
 	struct ynode *tree;	/* the sidecar, for error positions */
 
 	/* runtime, filled by resolve and loader */

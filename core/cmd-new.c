@@ -7,6 +7,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "cli.h"
+#include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -118,6 +119,16 @@ print_plan(const struct pipeline *p)
 		       a->len, a->owner ? a->owner->name : "khora", a->path,
 		       a->kind == A_SYMLINK ? " -> " : "",
 		       a->kind == A_SYMLINK ? a->text : "");
+	}
+	for (i = 0; i < p->nr_cmds; i++) {
+		char **v;
+
+		printf("%-7s %4s %8s  %-10s", "run", "-", "-",
+		       p->cmds[i].owner->name);
+		for (v = p->cmds[i].argv; *v; v++)
+			printf(" %s", *v);
+		printf("%s\n", p->cmds[i].flags & KHORA_CMD_FALLBACK ?
+		       "  (if the previous fails)" : "");
 	}
 }
 
@@ -240,6 +251,8 @@ run_pipeline(struct new_opts *o, struct diag *d)
 			goto out;
 		mark = now_ms();
 		d->phase = "post";
+		if (pipeline_post(&p))
+			goto out;
 		profile_lap(&p.prof, PH_POST, &mark);
 		print_report(&p, o);
 	}

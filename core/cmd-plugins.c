@@ -31,7 +31,7 @@ plugins_list(const struct catalog *cat)
 {
 	size_t i, j;
 
-	printf("%-14s %-8s %-5s %-24s %s\n", "plugin", "version", "abi",
+	printf("%-18s %-8s %-5s %-18s %s\n", "plugin", "version", "abi",
 	       "features", "summary");
 	for (i = 0; i < cat->nr; i++) {
 		const struct plugin_info *pi = cat->plugins[i];
@@ -40,7 +40,7 @@ plugins_list(const struct catalog *cat)
 		for (j = 0; j < pi->provides.nr; j++)
 			strbuf_addf(&f, "%s%s", j ? "," : "",
 				    pi->provides.v[j]);
-		printf("%-14s %-8s %u.%-3u %-24s %s%s\n", pi->name, pi->version,
+		printf("%-18s %-8s %u.%-3u %-18s %s%s\n", pi->name, pi->version,
 		       pi->abi_major, pi->abi_minor, f.len ? f.buf : "-",
 		       pi->summary, pi->is_default ? " [default]" : "");
 		strbuf_release(&f);
@@ -132,9 +132,9 @@ plugins_check(struct catalog *cat, struct diag *d)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
-			printf("ok      %-14s %s\n", pi->name, pi->library);
+			printf("ok      %-18s %s\n", pi->name, pi->library);
 		} else {
-			printf("FAILED  %-14s %s\n", pi->name, pi->library);
+			printf("FAILED  %-18s %s\n", pi->name, pi->library);
 			bad++;
 		}
 	}

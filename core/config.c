@@ -549,6 +549,7 @@ config_load(struct config *cfg, const char *path,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->file = xstrdup(path ? path : "defaults");
+	cfg->from_file = path != NULL;
 	loc.file = cfg->file;
 	loc.line = loc.col = 0;
 	if (path && ytree_parse_file(cfg->file, &cfg->root, d, EXIT_CONFIG))

@@ -29,6 +29,7 @@ struct config_overrides {
 
 struct config {
 	char *file;			/* display name, e.g. "khora.yaml" */
+	int from_file;			/* 0: defaults and options only */
 	struct ynode *root;		/* merged tree, always a map */
 	char **owned;			/* provenance strings of overrides */
 	size_t nr_owned, alloc_owned;

@@ -12,6 +12,7 @@
 #include "compat.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -109,7 +110,8 @@ h_project(khora_ctx *ctx, const char *key)
 		return c->api_dir;
 	if (!strcmp(key, "docs_dir"))
 		return c->docs_dir;
-	if (!strcmp(key, "http_port") || !strcmp(key, "year"))
+	if (!strcmp(key, "http_port") || !strcmp(key, "year") ||
+	    !strcmp(key, "config_dir"))
 		return tdict_get(ctx->p->global, key);
 	return NULL;
 }
@@ -279,6 +281,55 @@ h_free(khora_ctx *ctx, void *ptr)
 	}
 }
 
+static int
+h_add_command(khora_ctx *ctx, const char *const *argv, unsigned flags)
+{
+	if (!ctx->planning)
+		return h_perr(ctx, "add_command called outside the plan "
+			      "callback");
+	if (!argv || !argv[0] || !*argv[0])
+		return h_perr(ctx, "add_command: empty command");
+	if (flags & ~(KHORA_CMD_OPTIONAL | KHORA_CMD_FALLBACK |
+		      KHORA_CMD_QUIET))
+		return h_perr(ctx, "add_command '%s': unknown flags %#x",
+			      argv[0], flags);
+	pipeline_add_command(ctx->p, ctx->pi, argv, flags);
+	return 0;
+}
+
+static void
+h_sha256_hex(khora_ctx *ctx, const void *data, size_t len, char out[65])
+{
+	(void)ctx;
+	sha256_hex(data, len, out);
+}
+
+static int
+h_config_error(khora_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	const struct ynode *n = ctx->p->cfg->root;
+	struct strbuf sb = STRBUF_INIT;
+	char *k = xstrdup(key ? key : ""), *part, *save = NULL;
+	struct diag_loc loc;
+	va_list ap;
+
+	for (part = strtok_r(k, ".", &save); part && n;
+	     part = strtok_r(NULL, ".", &save))
+		n = ymap_get(n, part);
+	free(k);
+	strbuf_addf(&sb, "plugin '%s': ", ctx->pi->name);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	loc = ynode_loc(n);
+	if (!n && ctx->p->cfg->from_file)
+		loc.file = ctx->p->cfg->file;
+	ctx->p->d->plugin = ctx->pi->name;
+	diag_error(ctx->p->d, EXIT_CONFIG, &loc, "%s", sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
 static const struct khora_host vtable = {
 	sizeof(struct khora_host),
 	KHORA_ABI_MINOR,
@@ -296,6 +347,9 @@ static const struct khora_host vtable = {
 	h_contribute,
 	h_alloc,
 	h_free,
+	h_add_command,
+	h_sha256_hex,
+	h_config_error,
 };
 
 const struct khora_host *

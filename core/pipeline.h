@@ -38,6 +38,12 @@ struct action {
 	char sha[65];
 };
 
+struct command {
+	char **argv;			/* NULL-terminated, owned */
+	unsigned flags;			/* KHORA_CMD_* */
+	struct plugin_info *owner;
+};
+
 struct slot {
 	char *name;
 	struct strlist items;
@@ -58,6 +64,8 @@ struct pipeline {
 	size_t nr, alloc;
 	struct slot *slots;
 	size_t nr_slots, alloc_slots;
+	struct command *cmds;
+	size_t nr_cmds, alloc_cmds;
 
 	struct tdict *global;
 	struct tcache cache;
@@ -100,5 +108,10 @@ int pipeline_render(struct pipeline *p);
 
 /* stage.c and commit.c */
 int pipeline_stage_commit(struct pipeline *p);
+
+/* post.c: the plugins' commands, in the committed project. */
+void pipeline_add_command(struct pipeline *p, struct plugin_info *owner,
+			  const char *const *argv, unsigned flags);
+int pipeline_post(struct pipeline *p);
 
 #endif /* PIPELINE_H */

@@ -23,7 +23,7 @@
 /* Slots every template may use, defined (possibly empty) in every run. */
 static const char *const std_slots[] = {
 	"dependencies", "dev_dependencies", "gitignore", "components",
-	"readme_sections", "precommit_hooks",
+	"readme_sections", "precommit_hooks", "pythonpath",
 };
 
 static void
@@ -51,6 +51,14 @@ build_global(struct pipeline *p)
 		if (*s != '.')
 			strbuf_addch(&sb, *s);
 	tdict_set(g, "python_version_nodot", sb.buf);
+	{
+		const char *slash = strrchr(c->file, '/');
+		char *dir = slash ? xstrndup(c->file, (size_t)(slash -
+						c->file)) : xstrdup(".");
+
+		tdict_set(g, "config_dir", *dir ? dir : "/");
+		free(dir);
+	}
 	tdict_set(g, "api_dir", c->api_dir ? c->api_dir : "");
 	tdict_set(g, "docs_dir", c->docs_dir ? c->docs_dir : "");
 	tdict_show(g, "has_api_dir", c->api_dir != NULL);
@@ -149,6 +157,14 @@ pipeline_release(struct pipeline *p)
 		strlist_clear(&p->slots[i].items);
 	}
 	free(p->slots);
+	for (i = 0; i < p->nr_cmds; i++) {
+		char **v;
+
+		for (v = p->cmds[i].argv; *v; v++)
+			free(*v);
+		free(p->cmds[i].argv);
+	}
+	free(p->cmds);
 	free(p->active);
 	strlist_clear(&p->on_names);
 	strlist_clear(&p->on_values);
@@ -197,15 +213,26 @@ build_slots(struct pipeline *p)
 {
 	size_t i, j;
 
-	for (i = 0; i < ARRAY_SIZE(std_slots); i++)
+	struct strbuf has = STRBUF_INIT;
+
+	/* SLOT iterates the items, has_SLOT is shown when there are any */
+	for (i = 0; i < ARRAY_SIZE(std_slots); i++) {
 		tdict_show(p->global, std_slots[i], 0);
+		strbuf_reset(&has);
+		strbuf_addf(&has, "has_%s", std_slots[i]);
+		tdict_show(p->global, has.buf, 0);
+	}
 	for (i = 0; i < p->nr_slots; i++) {
 		tdict_show(p->global, p->slots[i].name, 0);
+		strbuf_reset(&has);
+		strbuf_addf(&has, "has_%s", p->slots[i].name);
+		tdict_show(p->global, has.buf, p->slots[i].items.nr > 0);
 		for (j = 0; j < p->slots[i].items.nr; j++)
 			tdict_set(tdict_add_section(p->global,
 						    p->slots[i].name),
 				  "item", p->slots[i].items.v[j]);
 	}
+	strbuf_release(&has);
 }
 
 static const char *

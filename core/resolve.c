@@ -34,6 +34,13 @@ known_features(const struct pipeline *p, struct strlist *out)
 			if (!strlist_has(out, f))
 				strlist_push(out, f);
 		}
+	for (i = 0; i < p->cat->nr; i++)
+		for (j = 0; j < p->cat->plugins[i]->uses.nr; j++) {
+			const char *f = p->cat->plugins[i]->uses.v[j];
+
+			if (!strlist_has(out, f))
+				strlist_push(out, f);
+		}
 }
 
 static int
@@ -198,6 +205,41 @@ enable(struct pipeline *p, const char *name, const char *value)
 	strlist_push(&p->on_values, value);
 }
 
+/*
+ * A feature nobody provides may still be a modifier that active plugins
+ * read (database, broker...): fine if one of them `uses` it.
+ */
+static int
+check_unprovided(struct pipeline *p, const char *feature,
+		 const struct ynode *where)
+{
+	struct strbuf users = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < p->cat->nr; i++) {
+		const struct plugin_info *pi = p->cat->plugins[i];
+
+		if (!strlist_has(&pi->uses, feature))
+			continue;
+		if (pi->selected) {
+			strbuf_release(&users);
+			return 0;
+		}
+		strbuf_addf(&users, "%s'%s'", users.len ? ", " : "",
+			    pi->provides.nr ? pi->provides.v[0] : pi->name);
+	}
+	if (users.len) {
+		rerr(p, EXIT_CONFIG, where, "feature '%s' has no effect "
+		     "without one of the features %s", feature, users.buf);
+		strbuf_release(&users);
+		return -1;
+	}
+	strbuf_release(&users);
+	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
+		    "no installed plugin provides it (see 'khora plugins "
+		    "list')", feature);
+}
+
 static int
 select_provider(struct pipeline *p, const char *feature,
 		const struct ynode *where, const struct plugin_info *by)
@@ -208,13 +250,11 @@ select_provider(struct pipeline *p, const char *feature,
 		pi->selected = 1;
 		return 0;
 	}
-	if (by)
-		return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
-			    "requires feature '%s', which no installed plugin "
-			    "provides", by->name, feature);
-	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
-		    "no installed plugin provides it (see 'khora plugins "
-		    "list')", feature);
+	if (!by)
+		return 0;	/* checked by check_unprovided() later */
+	return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
+		    "requires feature '%s', which no installed plugin "
+		    "provides", by->name, feature);
 }
 
 /* Config choices and defaults, then requires until nothing changes. */
@@ -239,9 +279,7 @@ collect(struct pipeline *p)
 			enable(p, f->keys[i]->str, v);
 	}
 	for (i = 0; i < p->on_names.nr; i++)
-		if (select_provider(p, p->on_names.v[i],
-				    ymap_get(f, p->on_names.v[i]), NULL))
-			return -1;
+		select_provider(p, p->on_names.v[i], NULL, NULL);
 	do {
 		changed = 0;
 		for (i = 0; i < p->cat->nr; i++) {
@@ -266,6 +304,11 @@ collect(struct pipeline *p)
 			}
 		}
 	} while (changed);
+	for (i = 0; i < p->on_names.nr; i++)
+		if (!provider(p, p->on_names.v[i]) &&
+		    check_unprovided(p, p->on_names.v[i],
+				     ymap_get(f, p->on_names.v[i])))
+			return -1;
 	for (i = 0; i < p->cat->nr; i++) {
 		const struct plugin_info *a = p->cat->plugins[i];
 

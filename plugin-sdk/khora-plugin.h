@@ -68,7 +68,9 @@ struct khora_host {
 	/*
 	 * Project values, by key: "name", "package", "slug", "description",
 	 * "python_version", "license", "author", "author_email", "version",
-	 * "api_dir", "docs_dir", "http_port", "year".  NULL when unset.
+	 * "api_dir", "docs_dir", "http_port", "year", "config_dir" (the
+	 * directory of khora.yaml, or "." without one: where user inputs
+	 * such as docs_dir are read from).  NULL when unset.
 	 */
 	const char *(*project)(khora_ctx *ctx, const char *key);
 	/*
@@ -105,15 +107,41 @@ struct khora_host {
 	 * Add an item to a shared list (slot) that any plugin's templates
 	 * can iterate as a section with the variable "item": "dependencies",
 	 * "dev_dependencies", "gitignore", "components", "readme_sections",
-	 * "precommit_hooks", or a slot of the plugin's own.  Items are kept
-	 * in plugin order, duplicates dropped.
+	 * "precommit_hooks", "pythonpath", or a slot of the plugin's own.
+	 * Items are kept in plugin order, duplicates dropped; the section
+	 * has_SLOT is shown when the slot has items.
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
 	/* Plugin memory, released at the latest when khora exits. */
 	void *(*alloc)(khora_ctx *ctx, size_t size);
 	void (*free)(khora_ctx *ctx, void *ptr);
+
+	/*
+	 * A command the core runs in the project directory after the commit
+	 * (phase "post"), in plugin order, without a shell.  argv is
+	 * NULL-terminated; argv[0] is looked up on PATH.  flags:
+	 * KHORA_CMD_OPTIONAL   failure (or a missing program) is a warning
+	 * KHORA_CMD_FALLBACK   run only if the previous command failed
+	 * KHORA_CMD_QUIET      discard the command's output
+	 */
+	int (*add_command)(khora_ctx *ctx, const char *const *argv,
+			   unsigned flags);
+	/* SHA-256 of data as 64 lower-case hex digits and a NUL. */
+	void (*sha256_hex)(khora_ctx *ctx, const void *data, size_t len,
+			   char out[65]);
+	/*
+	 * A config error (exit code 3) at khora.yaml:line:col of the dotted
+	 * key ("paths.docs_dir", "plugins_config.NAME.KEY"), for values only
+	 * the plugin can judge.  Returns -1.
+	 */
+	int (*config_error)(khora_ctx *ctx, const char *key, const char *fmt,
+			    ...) KHORA_PRINTF(3, 4);
 };
+
+#define KHORA_CMD_OPTIONAL 1u
+#define KHORA_CMD_FALLBACK 2u
+#define KHORA_CMD_QUIET 4u
 
 #define KHORA_HOST_HAS(host, fn) \
 	((host)->size >= offsetof(struct khora_host, fn) + \

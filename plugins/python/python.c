@@ -62,6 +62,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	       h->add_file(ctx, "README.md", "README.md.tmpl", 0644) ||
 	       h->add_file(ctx, "LICENSE", license_template(lic), 0644) ||
 	       h->add_file(ctx, ".gitignore", "gitignore.tmpl", 0644) ||
+	       h->add_file(ctx, ".yamllint.yaml", "yamllint.yaml.tmpl",
+			   0644) ||
 	       h->add_file(ctx, "tests/test_core.py", "test_core.py.tmpl",
 			   0644) ? -1 : 0;
 }

@@ -36,7 +36,7 @@ main(void)
 	EXPECT(KHORA_ABI_MAJOR, 1);
 	EXPECT(KHORA_ABI_MINOR, 0);
 
-	EXPECT(sizeof(struct khora_host), 128);
+	EXPECT(sizeof(struct khora_host), 152);
 	EXPECT(OFF(khora_host, size), 0);
 	EXPECT(OFF(khora_host, abi_minor), 8);
 	EXPECT(OFF(khora_host, error), 16);
@@ -53,6 +53,12 @@ main(void)
 	EXPECT(OFF(khora_host, contribute), 104);
 	EXPECT(OFF(khora_host, alloc), 112);
 	EXPECT(OFF(khora_host, free), 120);
+	EXPECT(OFF(khora_host, add_command), 128);
+	EXPECT(OFF(khora_host, sha256_hex), 136);
+	EXPECT(OFF(khora_host, config_error), 144);
+	EXPECT(KHORA_CMD_OPTIONAL, 1);
+	EXPECT(KHORA_CMD_FALLBACK, 2);
+	EXPECT(KHORA_CMD_QUIET, 4);
 
 	EXPECT(sizeof(struct khora_plugin), 120);
 	EXPECT(OFF(khora_plugin, abi_major), 0);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * docs.c - documentation that builds as generated, warnings as errors:
+ * docs: mkdocs writes mkdocs.yml and <docs_dir>/{index,api}.md
+ * (`mkdocs build --strict`); docs: sphinx writes <docs_dir>/conf.py,
+ * index.rst, api.rst (autodoc of the package) and a Makefile
+ * (`sphinx-build -W`).  docs_dir defaults to "docs".
+ */
+#include <stdio.h>
+#include <string.h>
+#include "khora-plugin.h"
+
+static int
+add(khora_ctx *ctx, const struct khora_host *h, const char *dir,
+    const char *name, const char *tmpl)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return h->add_file(ctx, path, tmpl, 0644);
+}
+
+static int
+plan(khora_ctx *ctx, const struct khora_host *h)
+{
+	const char *tool = h->feature(ctx, "docs");
+	const char *dir = h->project(ctx, "docs_dir");
+	const char *site = h->option(ctx, "site_name");
+	const char *name = h->project(ctx, "name");
+	char line[512], ignore[512], rule[80];
+	size_t n;
+	int mk;
+
+	if (!tool)
+		return h->error(ctx, "planned while docs is off");
+	mk = !strcmp(tool, "mkdocs");
+	if (!dir)
+		dir = "docs";
+	snprintf(line, sizeof(line), "- `%s/`: the documentation; build it "
+		 "with `%s`", dir, mk ? "mkdocs build --strict" :
+		 "make -C docs html");
+	snprintf(ignore, sizeof(ignore), mk ? "site/" : "%s/_build/", dir);
+	/* an RST title is underlined exactly as long as it is */
+	n = strlen(name) < sizeof(rule) - 1 ? strlen(name) : sizeof(rule) - 1;
+	memset(rule, '=', n);
+	rule[n] = '\0';
+	if (h->set_var(ctx, "docs_root", dir) ||
+	    h->set_var(ctx, "title_rule", rule) ||
+	    h->set_var(ctx, "site_name", site ? site :
+		       h->project(ctx, "name")) ||
+	    h->contribute(ctx, "readme_sections", line) ||
+	    h->contribute(ctx, "gitignore", ignore) ||
+	    h->contribute(ctx, "components", mk ? "docs: {tool: mkdocs, "
+			  "config: mkdocs.yml}" : "docs: {tool: sphinx}"))
+		return -1;
+	if (mk)
+		return h->add_file(ctx, "mkdocs.yml", "mkdocs.yml.tmpl",
+				   0644) ||
+		       add(ctx, h, dir, "index.md", "index.md.tmpl") ||
+		       add(ctx, h, dir, "api.md", "api.md.tmpl") ? -1 : 0;
+	return add(ctx, h, dir, "conf.py", "conf.py.tmpl") ||
+	       add(ctx, h, dir, "index.rst", "index.rst.tmpl") ||
+	       add(ctx, h, dir, "api.rst", "api.rst.tmpl") ||
+	       add(ctx, h, dir, "Makefile", "Makefile.tmpl") ? -1 : 0;
+}
+
+KHORA_PLUGIN_DEFINE(docs, "0.1.0", NULL, plan, NULL)

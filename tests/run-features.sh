@@ -1,0 +1,211 @@
+#!/bin/bash
+# run-features.sh - every feature plugin's output, checked with the real
+# tools: the all-features example, each feature alone, pairs, and the
+# docker combinations.  Prints "features: N passed, N failed".
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${KHORA_SHARED:-$ROOT/../shared}
+VALIDATE="$SHARED/schemas/validate"
+LIB="$ROOT/tests/lib"
+TMP="$ROOT/tests/tmp/features"
+PY=/usr/bin/python3
+passed=0
+failed=0
+rm -rf "$TMP"
+mkdir -p "$TMP/home"
+export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/share"
+unset KHORA_PLUGIN_PATH SOURCE_DATE_EPOCH
+
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL  $1"; sed 's/^/      /' "$TMP/last.log" | tail -25
+	failed=$((failed + 1)); }
+# proof NAME CMD...: one assertion, its output kept for a failure report
+proof() {
+	local name=$1
+	shift
+	if "$@" >"$TMP/last.log" 2>&1; then ok "$name"; else bad "$name"; fi
+}
+
+# gen NAME [khora new args...]: generate $TMP/NAME, cwd $TMP
+gen() {
+	local name=$1
+	shift
+	(cd "$TMP" && "$ROOT/khora" new "$name" -q "$@")
+}
+
+workflows() {
+	local f
+	for f in "$1"/.github/workflows/*.yml; do
+		"$VALIDATE" github-workflow "$f" || return 1
+	done
+}
+
+kg_proofs() {
+	local f
+	for f in "$1"/kg/concepts.json "$1"/kg/rules.json \
+		"$1"/kg/relationships.json; do
+		"$PY" -c 'import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
+			"$f" "$1/kg/kg_schema.json" || return 1
+	done
+	(cd "$1" && "$PY" scripts/kg_extract.py --check)
+}
+
+# Nothing unrendered: no {{ outside GitHub's ${{ }}, no ${ outside
+# workflows and Makefiles, no None values, no ./None paths.
+# shellcheck disable=SC2015,SC2016 # literal patterns; || true is wanted
+no_placeholders() {
+	local hits
+	hits=$(cd "$1" && grep -rIn --exclude-dir=.git --exclude-dir=__pycache__ \
+		-e '{{' -e '\${' -e '\./None' . |
+		grep -v '^\./\.github/workflows/.*\${{ [A-Za-z0-9_.-]* }}' |
+		grep -v '^\./[^:]*Makefile:' || true)
+	# a None value, outside Python where None is a word of the language
+	hits="$hits$(cd "$1" && grep -rIn --exclude-dir=.git --exclude='*.py' \
+		-e ': None$' -e '= None$' -e '"None"' . || true)"
+	[ -z "$hits" ] || { echo "$hits"; return 1; }
+}
+
+endpoints() {
+	(cd "$1" && "$PY" - <<'PY'
+import sys, yaml
+sys.path.insert(0, "api")
+from fastapi.routing import APIRoute
+from main import app
+ctx = yaml.safe_load(open(".khora/context.yaml"))["components"]["fastapi"]
+routes = sorted((m, r.path) for r in app.routes if isinstance(r, APIRoute)
+                for m in r.methods)
+listed = sorted((e["method"], e["path"]) for e in ctx["endpoints"])
+assert ctx["endpoint_count"] == len(routes) == len(listed), (ctx, routes)
+assert routes == listed, (routes, listed)
+PY
+	)
+}
+
+git_repo() {
+	test "$(git -C "$1" rev-list --count HEAD)" = 1
+	test -z "$(git -C "$1" status --porcelain)"
+}
+
+# The context report workflow's own script, run on a real pull request
+# history: base branch with the generated context, head with a change.
+context_report() {
+	local dir=$1 repo="$TMP/ctx-repo" script
+	rm -rf "$repo" "$repo.git"
+	git init -q --bare "$repo.git"
+	cp -r "$dir" "$repo"
+	rm -rf "$repo/.git"
+	git -C "$repo" init -q -b main
+	git -C "$repo" -c user.name=t -c user.email=t@t add -A
+	git -C "$repo" -c user.name=t -c user.email=t@t commit -q -m base
+	git -C "$repo" remote add origin "$repo.git"
+	git -C "$repo" push -q origin main
+	git -C "$repo" fetch -q origin
+	sed -i 's/^  version: "0.1.0"$/  version: "0.2.0"/' \
+		"$repo/.khora/context.yaml"
+	script=$("$PY" -c 'import sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+print([s for s in wf["jobs"]["report"]["steps"] if s.get("name") ==
+       "Compare with the base branch"][0]["run"])' \
+		"$dir/.github/workflows/context.yml")
+	(cd "$repo" && BASE_REF=main bash -e -c "$script") >"$TMP/report.out"
+	grep -qx '::notice title=context.yaml project::changed: version' \
+		"$TMP/report.out"
+}
+
+# ---- the all-features example ----
+mkdir -p "$TMP/src"
+cp -r "$ROOT/examples/all-features/." "$TMP/src/"
+proof "all: generate" gen all -c "$TMP/src/khora.yaml"
+A="$TMP/all"
+proof "all: git repository with one clean commit" git_repo "$A"
+proof "all: context report workflow on a real history" context_report "$A"
+proof "all: no unrendered placeholder" no_placeholders "$A"
+proof "all: pytest, compile, pyproject, yamllint, context, lock" \
+	"$LIB/check-python-project" "$A"
+proof "all: compose file valid" "$VALIDATE" compose-spec.json "$A/docker-compose.yml"
+proof "all: workflows valid" workflows "$A"
+proof "all: pre-commit config valid" "$VALIDATE" pre-commit-config "$A/.pre-commit-config.yaml"
+proof "all: kg JSON valid and reproducible by the project's script" kg_proofs "$A"
+proof "all: terraform parses, variables declared" "$ROOT/tests/hclcheck/hclcheck" "$A/infra"
+proof "all: mkdocs build --strict" sh -c "cd '$A' && mkdocs build --strict -q"
+proof "all: API Dockerfile usable" "$LIB/check-dockerfile" "$A/api/Dockerfile" "$A/api"
+proof "all: uvicorn serves /healthz" "$LIB/serve-healthz" "$A/api"
+proof "all: context lists the app's real endpoints" endpoints "$A"
+proof "all: 50 to 70 files" test "$(find "$A" -type f -not -path '*/.git/*' \
+	-not -path '*/__pycache__/*' -not -path '*/site/*' | wc -l)" -ge 50
+
+# ---- each feature alone, and pairs ----
+alone() {
+	local name=$1
+	shift
+	gen "$name" "$@" || return 1
+	no_placeholders "$TMP/$name" && "$LIB/check-python-project" "$TMP/$name"
+}
+proof "fastapi alone" alone f-fastapi --with fastapi --set paths.api_dir=svc/api
+proof "fastapi alone: uvicorn" "$LIB/serve-healthz" "$TMP/f-fastapi/svc/api"
+proof "docker alone" alone f-docker --with docker
+proof "docker alone: compose valid" "$VALIDATE" compose-spec.json "$TMP/f-docker/docker-compose.yml"
+proof "docker alone: root Dockerfile usable" "$LIB/check-dockerfile" \
+	"$TMP/f-docker/Dockerfile" "$TMP/f-docker"
+proof "docker alone: python -m package runs" sh -c \
+	"cd '$TMP/f-docker/src' && $PY -m f_docker | grep -qx 'Hello, world!'"
+proof "ci alone" alone f-ci --with ci_github_actions
+proof "ci alone: workflows valid" workflows "$TMP/f-ci"
+proof "ci + security gates" alone f-cisec --with ci_github_actions,security_gates
+proof "ci + security gates: workflows valid" workflows "$TMP/f-cisec"
+proof "ci + security gates: audit, bandit, gitleaks present" sh -c \
+	"grep -q pip-audit '$TMP/f-cisec/.github/workflows/ci.yml' &&
+	 grep -q 'bandit -r src' '$TMP/f-cisec/.github/workflows/ci.yml' &&
+	 grep -q gitleaks-action '$TMP/f-cisec/.github/workflows/ci.yml'"
+proof "precommit alone" alone f-pre --with precommit
+proof "precommit alone: valid" "$VALIDATE" pre-commit-config "$TMP/f-pre/.pre-commit-config.yaml"
+proof "precommit + security gates + kg" sh -c "cd '$TMP/src' && '$ROOT/khora' new '$TMP/f-prekg' -q \
+	--with precommit,security_gates,kg --set paths.docs_dir=docs"
+proof "precommit + security gates + kg: valid" "$VALIDATE" pre-commit-config \
+	"$TMP/f-prekg/.pre-commit-config.yaml"
+proof "precommit + kg: hook runs the project's kg check" sh -c \
+	"grep -q 'entry: scripts/kg_extract.py --check' '$TMP/f-prekg/.pre-commit-config.yaml'"
+proof "kg alone: JSON valid, script agrees" kg_proofs "$TMP/f-prekg"
+proof "playwright (+fastapi, ci)" alone f-pw --with playwright,ci_github_actions \
+	--set paths.api_dir=api
+proof "playwright: workflows valid" workflows "$TMP/f-pw"
+proof "terraform alone" alone f-tf --with terraform
+proof "terraform alone: HCL" "$ROOT/tests/hclcheck/hclcheck" "$TMP/f-tf/infra"
+proof "terraform + ci: workflows valid" sh -c "cd '$TMP' && '$ROOT/khora' new f-tfci -q \
+	--with terraform,ci_github_actions && '$VALIDATE' github-workflow f-tfci/.github/workflows/terraform.yml"
+proof "docs mkdocs alone" alone f-mk --with docs=mkdocs --set paths.docs_dir=handbook
+proof "docs mkdocs: build --strict" sh -c "cd '$TMP/f-mk' && mkdocs build --strict -q"
+proof "docs sphinx alone" alone f-sx --with docs=sphinx
+proof "docs sphinx: sphinx-build -W" sh -c "cd '$TMP/f-sx/docs' && sphinx-build -W --keep-going -q -b html . _build/html"
+proof "git alone" alone f-git --with git
+proof "git without git installed: warning, project complete" sh -c \
+	"cd '$TMP' && PATH=/nonexistent '$ROOT/khora' new f-nogit -q --with git 2>err &&
+	 grep -qx \"khora: warning: plugin 'git': cannot run 'git init -q -b main': git is not installed; the project is complete without it\" err &&
+	 test -f f-nogit/pyproject.toml && test ! -e f-nogit/.git"
+
+# ---- every docker combination ----
+combos() {
+	local db br obs api n=0 dir args
+	for db in none sqlite postgres; do
+	for br in none redis; do
+	for obs in false true; do
+	for api in false true; do
+		n=$((n + 1))
+		dir="c$n"
+		args="--with docker,database=$db,broker=$br"
+		[ "$obs" = true ] && args="$args,observability"
+		[ "$api" = true ] && args="$args,fastapi --set paths.api_dir=api"
+		# shellcheck disable=SC2086 # args is a word list
+		gen "$dir" $args || { echo "$args: generation failed"; return 1; }
+		"$VALIDATE" compose-spec.json "$TMP/$dir/docker-compose.yml" ||
+			{ echo "$args: compose invalid"; return 1; }
+		(cd "$TMP/$dir" && yamllint -s .) || return 1
+		no_placeholders "$TMP/$dir" || return 1
+	done; done; done; done
+	test "$n" = 24
+}
+proof "docker: 24 combinations valid, yamllint clean" combos
+
+echo "features: $passed passed, $failed failed"
+[ "$failed" = 0 ]
