@@ -120,7 +120,7 @@ check:
 demo:
 	$(Q)tools/install-deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/demo
+	$(Q)tools/demo $(EXAMPLE)
 
 bench: all
 	$(Q)tools/bench
