@@ -94,8 +94,8 @@ pipeline_post(struct pipeline *p)
 		strbuf_reset(&sb);
 		show(&sb, c->argv);
 		if (c->flags & KHORA_CMD_FALLBACK)
-			diag_warn(p->d, NULL, "plugin '%s': the previous command "
-				  "failed, running '%s' instead",
+			diag_warn(p->d, NULL, "plugin '%s': the previous "
+				  "command failed, running '%s' instead",
 				  c->owner->name, sb.buf);
 		rc = spawn(p->target, c->argv, c->flags & KHORA_CMD_QUIET);
 		prev_failed = rc != 0;
