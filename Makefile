@@ -122,7 +122,17 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo $(EXAMPLE)
 
-bench: all
+tools/writetree: tools/writetree.c
+	$(QCC)$(CC) -std=c99 -O2 $(WARNINGS) -o $@ $<
+
+tools/bench-plugin/bench_files.so: tools/bench-plugin/bench_files.c \
+	plugin-sdk/khora-plugin.h
+	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
+tools/peakrss: tools/peakrss.c
+	$(QCC)$(CC) -O2 $(WARNINGS) -o $@ $<
+
+bench: all tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
 	$(Q)tools/bench
 
 install: all
@@ -172,7 +182,8 @@ uninstall:
 clean:
 	rm -f khora core/*.o core/libkhora.a core/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
-		tests/fixtures/libfault.so tests/hclcheck/hclcheck
+		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
+		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
 	rm -rf tests/tmp
 
 .PHONY: all check demo bench install uninstall clean test-progs FORCE

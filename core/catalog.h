@@ -50,6 +50,7 @@ struct plugin_info {
 	const struct khora_plugin *desc;
 	struct khora_ctx *ctx;
 	double plan_ms;
+	int override_dirs;	/* bit 1: checked, 2: config's, 4: user's */
 };
 
 struct catalog {

@@ -39,12 +39,21 @@ sig_text(int sig)
 	}
 }
 
+static volatile sig_atomic_t in_plugin;
+static int handlers_installed;
+
 static void
 crash_handler(int sig)
 {
 	const char *t = sig_text(sig);
 	ssize_t ignored;
 
+	if (!in_plugin) {
+		/* a crash of khora itself: die of it, as without handler */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	ignored = write(2, crash_head, crash_head_len);
 	ignored = write(2, t, strlen(t));
 	ignored = write(2, crash_tail, crash_tail_len);
@@ -54,13 +63,49 @@ crash_handler(int sig)
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 
+/*
+ * The handlers are installed once for all callbacks of a run (not per
+ * callback: that was 200 sigaction calls for ten plugins); guard() only
+ * prepares the message and marks that plugin code runs.
+ */
+static void
+install_handlers(void)
+{
+	struct sigaction sa;
+	stack_t ss;
+	size_t i;
+
+	if (handlers_installed)
+		return;
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = crash_handler;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
+	handlers_installed = 1;
+}
+
+static void
+remove_handlers(void)
+{
+	size_t i;
+
+	if (!handlers_installed)
+		return;
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		signal(fatal_signals[i], SIG_DFL);
+	handlers_installed = 0;
+}
+
 static void
 guard(struct pipeline *p, const struct plugin_info *pi, const char *phase)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct sigaction sa;
-	static int stack_set;
-	size_t i;
 
 	if (p->d->json) {
 		strbuf_addstr(&sb, "{\"severity\":\"error\",\"code\":4,"
@@ -83,31 +128,15 @@ guard(struct pipeline *p, const struct plugin_info *pi, const char *phase)
 	snprintf(crash_tail, sizeof(crash_tail), "%s", sb.buf);
 	crash_tail_len = strlen(crash_tail);
 	strbuf_release(&sb);
-	if (!stack_set) {
-		stack_t ss;
-
-		ss.ss_sp = altstack;
-		ss.ss_size = sizeof(altstack);
-		ss.ss_flags = 0;
-		sigaltstack(&ss, NULL);
-		stack_set = 1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = crash_handler;
-	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
-		sigaction(fatal_signals[i], &sa, NULL);
+	install_handlers();
 	p->d->plugin = pi->name;
+	in_plugin = 1;
 }
 
 static void
 unguard(struct pipeline *p)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
-		signal(fatal_signals[i], SIG_DFL);
+	in_plugin = 0;
 	p->d->plugin = NULL;
 }
 
@@ -225,10 +254,13 @@ load_plugins(struct pipeline *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr_active; i++)
-		if (load_one(p, p->active[i]))
-			return -1;
-	return 0;
+	int ret = 0;
+
+	for (i = 0; i < p->nr_active && !ret; i++)
+		ret = load_one(p, p->active[i]);
+	if (ret)
+		remove_handlers();
+	return ret;
 }
 
 int
@@ -247,6 +279,8 @@ plan_plugins(struct pipeline *p)
 		unguard(p);
 		host_ctx_set_planning(pi->ctx, 0);
 		pi->plan_ms = now_ms() - t0;
+		if (ret || i + 1 == p->nr_active)
+			remove_handlers();
 		if (ret) {
 			struct diag_loc loc = { pi->library, 0, 0 };
 
@@ -281,4 +315,5 @@ unload_plugins(struct pipeline *p)
 		pi->desc = NULL;
 		pi->initialized = 0;
 	}
+	remove_handlers();
 }

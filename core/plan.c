@@ -405,6 +405,38 @@ exists(const char *path)
 	return !access(path, R_OK);
 }
 
+/* Where a plugin's templates may be overridden, checked once per plugin:
+ * most runs have no override, and then no template costs a lookup. */
+static int
+override_dirs(struct pipeline *p, struct plugin_info *pi)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (pi->override_dirs)
+		return pi->override_dirs;
+	pi->override_dirs = 1;
+	if (p->cfg->templates_dir) {
+		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
+
+		if (p->cfg->templates_dir[0] != '/' && slash)
+			strbuf_add(&sb, cf, (size_t)(slash - cf + 1));
+		strbuf_addf(&sb, "%s/%s", p->cfg->templates_dir, pi->name);
+		if (exists(sb.buf))
+			pi->override_dirs |= 2;
+		strbuf_reset(&sb);
+	}
+	if (xdg && *xdg == '/')
+		strbuf_addf(&sb, "%s/khora/templates/%s", xdg, pi->name);
+	else if (home && *home == '/')
+		strbuf_addf(&sb, "%s/.local/share/khora/templates/%s", home,
+			    pi->name);
+	if (sb.len && exists(sb.buf))
+		pi->override_dirs |= 4;
+	strbuf_release(&sb);
+	return pi->override_dirs;
+}
+
 /*
  * The first existing file of: the config's templates_dir, the user's
  * data dir, the plugin's own template dir, the builtin templates.  The
@@ -419,10 +451,12 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 	const char *home = getenv("HOME");
 	char *found = NULL;
 	size_t i;
+	int dirs = override_dirs(p, a->owner);
 
 	for (i = 0; i < ARRAY_SIZE(cand); i++)
 		strbuf_init(&cand[i], 0);
-	if (p->cfg->templates_dir) {
+	/* override candidates only where override_dirs() found a dir */
+	if (dirs & 2) {
 		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
 
 		if (p->cfg->templates_dir[0] != '/' && slash)
@@ -430,10 +464,10 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 		strbuf_addf(&cand[0], "%s/%s/%s", p->cfg->templates_dir, pl,
 			    a->tmpl);
 	}
-	if (xdg && *xdg == '/')
+	if ((dirs & 4) && xdg && *xdg == '/')
 		strbuf_addf(&cand[1], "%s/khora/templates/%s/%s", xdg, pl,
 			    a->tmpl);
-	else if (home && *home == '/')
+	else if ((dirs & 4) && home && *home == '/')
 		strbuf_addf(&cand[1], "%s/.local/share/khora/templates/%s/%s",
 			    home, pl, a->tmpl);
 	if (a->owner->template_dir)

@@ -19,6 +19,8 @@ struct sha256 {
 void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, unsigned char out[32]);
+/* Tests: 1 forces the portable code, 0 picks the fastest available. */
+void sha256_set_portable(int portable);
 /* Hex digest of data into hex (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char hex[65]);
 

@@ -760,7 +760,7 @@ static int
 read_file(const char *path, struct strbuf *sb)
 {
 	struct stat st;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
@@ -770,15 +770,15 @@ read_file(const char *path, struct strbuf *sb)
 		errno = EINVAL;
 		return -1;
 	}
-	strbuf_grow(sb, (size_t)st.st_size);
-	for (;;) {
-		strbuf_grow(sb, 8192);
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+	/* one read of the size fstat gave; a loop only if it was short */
+	strbuf_grow(sb, (size_t)st.st_size + 1);
+	while (sb->len < (size_t)st.st_size) {
+		n = read(fd, sb->buf + sb->len, (size_t)st.st_size - sb->len);
 		if (n <= 0)
 			break;
 		sb->len += (size_t)n;
-		sb->buf[sb->len] = '\0';
 	}
+	sb->buf[sb->len] = '\0';
 	close(fd);
 	return n < 0 ? -1 : 0;
 }

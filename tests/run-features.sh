@@ -132,6 +132,16 @@ proof "all: mkdocs build --strict" sh -c "cd '$A' && mkdocs build --strict -q"
 proof "all: API Dockerfile usable" "$LIB/check-dockerfile" "$A/api/Dockerfile" "$A/api"
 proof "all: uvicorn serves /healthz" "$LIB/serve-healthz" "$A/api"
 proof "all: context lists the app's real endpoints" endpoints "$A"
+# every template parsed once: as many parses as distinct templates used
+parsed_once() {
+	local out used distinct
+	out=$(cd "$TMP" && "$ROOT/khora" new once -q --without git --profile \
+		-c "$TMP/src/khora.yaml" 2>&1 >/dev/null)
+	distinct=$(grep '^    template: ' "$TMP/once/.khora/lock" | sort -u | wc -l)
+	used=$(grep -c '^    template: ' "$TMP/once/.khora/lock")
+	echo "$out" | grep -q "templates parsed $distinct, renders $used,"
+}
+proof "all: each template parsed once" parsed_once
 proof "all: 50 to 70 files" test "$(find "$A" -type f -not -path '*/.git/*' \
 	-not -path '*/__pycache__/*' -not -path '*/site/*' | wc -l)" -ge 50
 
