@@ -53,7 +53,10 @@ target_state(const char *target, int force, enum target_state *st,
 		return diag_error(d, EXIT_CONFLICT, &loc, "cannot use target: "
 				  "it exists and is not a directory");
 	fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
+	if (fd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot use target: %s",
+				  strerror(errno));
+	{
 		DIR *dh = fdopendir(fd);
 		struct dirent *de;
 
@@ -403,7 +406,7 @@ pipeline_stage_commit(struct pipeline *p)
 	committed = !ret && st != T_DIR;
 	profile_lap(&p->prof, PH_COMMIT, &mark);
 out:
-	stage_release(&s, !committed);
+	stage_release(&s, !committed, p->d);
 	sig = stage_interrupted;
 	stage_catch_signals(0);
 	/* the signal asked us to stop: now that the disk is clean, obey */

@@ -6,6 +6,7 @@
  */
 #include "compat.h"
 #include <locale.h>
+#include <signal.h>
 #include "cli.h"
 #include "khora-plugin.h"
 
@@ -22,6 +23,9 @@ main(int argc, char **argv)
 	const struct cmd_entry *c;
 	int i = 1, ret;
 
+	/* over RLIMIT_FSIZE, write() must fail with EFBIG (reported, the
+	 * staging directory removed), not kill khora half-way */
+	signal(SIGXFSZ, SIG_IGN);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--error-format=json")) {
 			d.json = 1;

@@ -224,12 +224,17 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 }
 
 void
-stage_release(struct stage *s, int remove)
+stage_release(struct stage *s, int remove, struct diag *d)
 {
 	if (s->dirfd >= 0)
 		close(s->dirfd);
-	if (remove && s->dir)
-		remove_tree(AT_FDCWD, s->dir);
+	if (remove && s->dir && remove_tree(AT_FDCWD, s->dir) &&
+	    remove_tree(AT_FDCWD, s->dir)) {
+		struct diag_loc loc = { s->dir, 0, 0 };
+
+		diag_warn(d, &loc, "cannot remove the staging directory: %s "
+			  "(the next run removes it)", strerror(errno));
+	}
 	free(s->parent);
 	free(s->base);
 	free(s->dir);

@@ -35,8 +35,12 @@ extern volatile sig_atomic_t stage_interrupted;
 int stage_init(struct stage *s, const char *target, int durable,
 	       struct diag *d);
 int stage_write(struct stage *s, const struct action *a, struct diag *d);
-/* Removes the staging directory and everything in it; frees s. */
-void stage_release(struct stage *s, int remove);
+/*
+ * Removes the staging directory and everything in it (with remove set)
+ * and frees s.  A directory that cannot be removed is a warning: the
+ * next run recognises it by its dead pid and removes it.
+ */
+void stage_release(struct stage *s, int remove, struct diag *d);
 
 /* Deletes path (relative to dirfd) and everything below it. */
 int remove_tree(int dirfd, const char *path);
