@@ -107,6 +107,38 @@ tests/hclcheck/hclcheck: tests/hclcheck/main.go
 	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
 		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclcheck
 
+# libFuzzer targets (clang): the core built again with the fuzzer's and
+# the sanitizers' instrumentation, in tests/fuzz/build/
+FUZZ_CC = clang
+FUZZ_FLAGS = -std=c99 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS = config sidecar template
+FUZZ_OBJS = $(patsubst core/%.c,tests/fuzz/build/%.o,$(CORE_SRCS))
+FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),tests/fuzz/fuzz_$(t))
+FUZZ_SECONDS ?= 60
+
+tests/fuzz/build/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h
+	@mkdir -p tests/fuzz/build
+	$(QCC)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+		$(ALL_CPPFLAGS) $(YAML_CFLAGS) -c -o $@ $<
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(QLD)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(ALL_CPPFLAGS) \
+		-o $@ $< $(FUZZ_OBJS) $(YAML_LIBS) -ldl
+
+fuzz-progs: $(FUZZ_BINS)
+
+# make fuzz [FUZZ_SECONDS=60]: each target that long; new inputs go to
+# fuzz-out/, crashes to fuzz-out/crash-* (keep them as seeds)
+fuzz: fuzz-progs
+	@mkdir -p fuzz-out
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz-out/$$t; \
+		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=fuzz-out/ \
+			fuzz-out/$$t tests/fuzz/$$t || exit 1; \
+	done
+
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
 	tests/hclcheck/hclcheck
 
@@ -183,8 +215,10 @@ clean:
 	rm -f khora core/*.o core/libkhora.a core/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
-		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
-	rm -rf tests/tmp
+		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
+		$(FUZZ_BINS)
+	rm -rf tests/tmp tests/fuzz/build
 
-.PHONY: all check demo bench install uninstall clean test-progs FORCE
+.PHONY: all check demo bench install uninstall clean test-progs FORCE \
+	fuzz fuzz-progs
 .DELETE_ON_ERROR:

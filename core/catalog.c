@@ -427,12 +427,15 @@ catalog_load(struct catalog *cat, struct diag *d)
 			qsort(found.v, found.nr, sizeof(*found.v), cmp_str);
 		for (j = 0; j < found.nr; j++) {
 			struct plugin_info *pi;
+			int demote = d->demote, ret;
 
-			if (catalog_read_sidecar(found.v[j], &pi, d)) {
-				strlist_clear(&found);
-				return -1;
-			}
-			add_plugin(cat, pi);
+			d->demote = 1;
+			ret = catalog_read_sidecar(found.v[j], &pi, d);
+			d->demote = demote;
+			if (ret)
+				strlist_push(&cat->broken, found.v[j]);
+			else
+				add_plugin(cat, pi);
 		}
 		strlist_clear(&found);
 	}
@@ -463,5 +466,6 @@ catalog_release(struct catalog *cat)
 		plugin_info_free(cat->plugins[i]);
 	free(cat->plugins);
 	strlist_clear(&cat->dirs);
+	strlist_clear(&cat->broken);
 	memset(cat, 0, sizeof(*cat));
 }

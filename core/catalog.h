@@ -57,12 +57,15 @@ struct catalog {
 	struct plugin_info **plugins;	/* sorted by name */
 	size_t nr, alloc;
 	struct strlist dirs;		/* the search path, in order */
+	struct strlist broken;		/* sidecars skipped as unreadable */
 	const char *templatedir;	/* builtin templates */
 };
 
 /*
- * Builds the search path and reads every sidecar on it.  Returns 0, or
- * -1 with one diagnostic (exit code 4) naming the sidecar at fault.
+ * Builds the search path and reads every sidecar on it.  A sidecar that
+ * cannot be read is a warning and its plugin is skipped (listed in
+ * broken): one bad third-party plugin must not take khora down; asking
+ * for its feature then fails as an unknown feature.  Returns 0.
  */
 int catalog_load(struct catalog *cat, struct diag *d);
 void catalog_release(struct catalog *cat);

@@ -138,7 +138,12 @@ plugins_check(struct catalog *cat, struct diag *d)
 			bad++;
 		}
 	}
-	printf("%zu plugins checked, %zu failed\n", cat->nr, bad);
+	for (i = 0; i < cat->broken.nr; i++) {
+		printf("FAILED  %-18s %s\n", "(sidecar)", cat->broken.v[i]);
+		bad++;
+	}
+	printf("%zu plugins checked, %zu failed\n", cat->nr + cat->broken.nr,
+	       bad);
 	if (bad) {
 		d->code = EXIT_PLUGIN;
 		return -1;

@@ -541,19 +541,15 @@ set_defaults(struct config *cfg, const struct config_overrides *ov,
 				   "default", NULL);
 }
 
-int
-config_load(struct config *cfg, const char *path,
-	    const struct config_overrides *ov, struct diag *d)
+/* Everything after reading: shared by config_load() and config_parse(). */
+static int
+load_tree(struct config *cfg, const char *path,
+	  const struct config_overrides *ov, struct diag *d)
 {
 	struct diag_loc loc;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->file = xstrdup(path ? path : "defaults");
-	cfg->from_file = path != NULL;
 	loc.file = cfg->file;
 	loc.line = loc.col = 0;
-	if (path && ytree_parse_file(cfg->file, &cfg->root, d, EXIT_CONFIG))
-		return -1;
 	if (path && !cfg->root)
 		return diag_error(d, EXIT_CONFIG, &loc, "invalid config: the "
 				  "file is empty (see 'khora init')");
@@ -589,6 +585,30 @@ config_load(struct config *cfg, const char *path,
 	for (char *p = cfg->slug; *p; p++)
 		*p = *p == '_' || *p == '.' ? '-' : (char)tolower(*p);
 	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path,
+	    const struct config_overrides *ov, struct diag *d)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(path ? path : "defaults");
+	cfg->from_file = path != NULL;
+	if (path && ytree_parse_file(cfg->file, &cfg->root, d, EXIT_CONFIG))
+		return -1;
+	return load_tree(cfg, path, ov, d);
+}
+
+int
+config_parse(struct config *cfg, const char *name, const char *buf,
+	     size_t len, const struct config_overrides *ov, struct diag *d)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(name);
+	cfg->from_file = 1;
+	if (ytree_parse_buf(cfg->file, buf, len, &cfg->root, d, EXIT_CONFIG))
+		return -1;
+	return load_tree(cfg, cfg->file, ov, d);
 }
 
 void

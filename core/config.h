@@ -58,6 +58,10 @@ struct config {
  */
 int config_load(struct config *cfg, const char *path,
 		const struct config_overrides *ov, struct diag *d);
+/* The same from a buffer (fuzzing, tests); name is used in messages. */
+int config_parse(struct config *cfg, const char *name, const char *buf,
+		 size_t len, const struct config_overrides *ov,
+		 struct diag *d);
 void config_release(struct config *cfg);
 
 /* The builtin feature keys of DESIGN §5, and their choices if any. */

@@ -84,6 +84,13 @@ diag_verror(struct diag *d, int code, const struct diag_loc *loc,
 	struct strbuf msg = STRBUF_INIT;
 
 	strbuf_vaddf(&msg, fmt, ap);
+	if (d->demote) {
+		d->nr_warnings++;
+		if (!d->quiet_warnings)
+			emit(d, "warning", 0, loc, msg.buf);
+		strbuf_release(&msg);
+		return -1;
+	}
 	if (!d->code)
 		d->code = code;
 	/* Later errors are usually consequences of the first: one line. */

@@ -37,6 +37,7 @@ struct diag {
 	struct strbuf *capture;	/* tests: collect lines here, not stderr */
 	int json;		/* --error-format=json */
 	int quiet_warnings;
+	int demote;		/* report errors as warnings, keep no code */
 	const char *phase;	/* borrowed; current pipeline phase */
 	const char *plugin;	/* borrowed; plugin whose callback runs */
 	int code;		/* exit code of the first error, 0 if none */
@@ -44,7 +45,7 @@ struct diag {
 	unsigned nr_warnings;
 };
 
-#define DIAG_INIT { NULL, 0, 0, NULL, NULL, 0, 0, 0 }
+#define DIAG_INIT { NULL, 0, 0, 0, NULL, NULL, 0, 0, 0 }
 
 /* Records and prints an error; returns -1. loc may be NULL. */
 int diag_error(struct diag *d, int code, const struct diag_loc *loc,

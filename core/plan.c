@@ -272,21 +272,37 @@ collide(struct pipeline *p, const struct action *a, const struct action *b,
 			  owner_name(b), how, a->path);
 }
 
+/*
+ * A symlink's target, resolved from the link's directory, must stay in
+ * the project: "docs/link -> ../README.md" is fine, "-> ../../etc" not.
+ */
 static int
 check_symlink(struct pipeline *p, const struct action *a)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *slash = strrchr(a->path, '/'), *why;
+	const char *why = NULL, *t = a->text;
+	const char *slash = strrchr(a->path, '/');
+	long depth = 0;
 
-	if (a->text[0] == '/')
+	/* the link's own directory depth, then walk the target */
+	for (const char *c = a->path; slash && c <= slash; c++)
+		if (*c == '/')
+			depth++;
+	if (*t == '/')
 		why = "is absolute";
-	else {
-		if (slash)
-			strbuf_add(&sb, a->path, (size_t)(slash - a->path + 1));
-		strbuf_addstr(&sb, a->text);
-		why = path_check(sb.buf);
+	while (!why && *t) {
+		const char *end = strchr(t, '/');
+		size_t len = end ? (size_t)(end - t) : strlen(t);
+
+		if (len == 2 && t[0] == '.' && t[1] == '.') {
+			if (--depth < 0)
+				why = "escapes the project";
+		} else if (len && !(len == 1 && *t == '.')) {
+			depth++;
+		}
+		t += len + (end != NULL);
 	}
-	strbuf_release(&sb);
+	if (!why && strpbrk(a->text, "\n\r"))
+		why = "contains a control character";
 	if (why)
 		return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s' (%s): "
 				  "symlink '%s' -> '%s': the target %s",

@@ -957,6 +957,13 @@ render_include(struct render *r, const struct template *t,
 		return rerr(r, t, n, "cannot include '%s': the template has "
 			    "no directory", n->name);
 	strbuf_addf(&path, "%s/%s", t->dir, n->name);
+	if (access(path.buf, R_OK)) {
+		int e = errno;
+
+		strbuf_release(&path);
+		return rerr(r, t, n, "cannot include '%s': %s", n->name,
+			    strerror(e));
+	}
 	if (slash)
 		strbuf_add(&disp, t->display,
 			   (size_t)(slash - t->display + 1));
