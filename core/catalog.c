@@ -421,7 +421,17 @@ catalog_load(struct catalog *cat, struct diag *d)
 	build_path(cat);
 	for (i = 0; i < cat->dirs.nr; i++) {
 		struct strlist found = { NULL, 0, 0 };
+		struct stat st;
 
+		/* anyone could drop a .so there: never load from it */
+		if (!stat(cat->dirs.v[i], &st) && (st.st_mode & S_IWOTH)) {
+			struct diag_loc loc = { cat->dirs.v[i], 0, 0 };
+
+			diag_warn(d, &loc, "plugin directory is "
+				  "world-writable: skipped (chmod o-w it to "
+				  "use its plugins)");
+			continue;
+		}
 		scan_dir(cat->dirs.v[i], 0, &found);
 		if (found.nr)
 			qsort(found.v, found.nr, sizeof(*found.v), cmp_str);

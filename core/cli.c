@@ -11,6 +11,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
 	&cmd_plugins_entry,
 	&cmd_help_entry,
+	&cmd_new_plugin_entry,
+	&cmd_explain_entry,
+	&cmd_completion_entry,
 };
 
 const struct cmd_entry *const *
@@ -25,6 +28,9 @@ cli_find(const char *name)
 {
 	size_t i;
 
+	/* the completion script's helper, not listed */
+	if (!strcmp(name, "__complete"))
+		return &cmd_completion_entry;
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(commands[i]->name, name))
 			return commands[i];

@@ -22,6 +22,9 @@ extern const struct cmd_entry cmd_new_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_plugins_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_explain_entry;
+extern const struct cmd_entry cmd_new_plugin_entry;
 
 const struct cmd_entry *const *cli_commands(size_t *nr);
 const struct cmd_entry *cli_find(const char *name);

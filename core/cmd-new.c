@@ -132,11 +132,27 @@ print_plan(const struct pipeline *p)
 	}
 }
 
+static int
+use_colour(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fd) && !(nc && *nc);
+}
+
+/*
+ * What a user wants to see after `new`: how much, from which plugins,
+ * and what to type next (-v adds every file, -q prints nothing).
+ */
 static void
 print_report(const struct pipeline *p, const struct new_opts *o)
 {
-	size_t i, files = 0, bytes = 0;
+	const char *on = use_colour(1) ? "\033[1;32m" : "";
+	const char *off = *on ? "\033[0m" : "";
+	size_t i, j, files = 0, bytes = 0;
 
+	if (o->quiet)
+		return;
 	for (i = 0; i < p->nr; i++) {
 		const struct action *a = &p->actions[i];
 
@@ -144,17 +160,25 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 			continue;
 		files++;
 		bytes += a->len;
-		if (o->verbose || !o->quiet)
-			printf("  create  %s/%s\n", p->target, a->path);
+		if (o->verbose)
+			printf("  create  %-12s %s/%s\n", a->owner ?
+			       a->owner->name : "khora", p->target, a->path);
 	}
-	if (o->quiet)
-		return;
-	printf("created '%s': %zu files, %zu bytes, plugins:", p->target,
-	       files, bytes);
-	for (i = 0; i < p->nr_active; i++)
-		printf(" %s %s%s", p->active[i]->name, p->active[i]->version,
-		       i + 1 < p->nr_active ? "," : "");
-	printf("\nnext: cd %s && python3 -m pytest\n", p->target);
+	printf("%screated%s '%s': %zu files, %zu bytes\n", on, off,
+	       p->target, files, bytes);
+	for (i = 0; i < p->nr_active; i++) {
+		const struct plugin_info *pi = p->active[i];
+		size_t n = 0;
+
+		for (j = 0; j < p->nr; j++)
+			if (p->actions[j].owner == pi &&
+			    p->actions[j].kind != A_DIR)
+				n++;
+		printf("  %-18s %-8s %3zu file%s\n", pi->name, pi->version, n,
+		       n == 1 ? "" : "s");
+	}
+	printf("next:\n  cd %s && python3 -m pytest\n  (README.md says "
+	       "what was generated and how to run it)\n", p->target);
 }
 
 static void

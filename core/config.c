@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <unistd.h>
 #include "config.h"
 #include "path.h"
 #include "strbuf.h"
@@ -65,11 +66,48 @@ static const struct key_spec top_keys[] = {
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
+/* $XDG_CONFIG_HOME/khora/config.yaml: the user's own defaults. */
+static const struct key_spec user_keys[] = {
+	{ "author", T_STR, NULL, NULL, 0 },
+	{ "author_email", T_STR, NULL, NULL, 0 },
+	{ "license", T_STR, NULL, license_choices, 0 },
+	{ "python_version", T_STR, NULL, NULL, 0 },
+	{ "version", T_STR, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
 const char *const *
 config_builtin_features(size_t *nr)
 {
 	*nr = ARRAY_SIZE(builtin_features);
 	return builtin_features;
+}
+
+/*
+ * The distribution package of the plugin behind each builtin feature
+ * (debian/control), so that a feature whose plugin is not installed can
+ * say what to install.  Modifiers (database...) have none of their own.
+ */
+const char *
+config_feature_package(const char *feature)
+{
+	static const char *const pkgs[][2] = {
+		{ "fastapi", "khora-plugin-fastapi" },
+		{ "docker", "khora-plugin-docker" },
+		{ "ci_github_actions", "khora-plugin-ci-github-actions" },
+		{ "kg", "khora-plugin-kg" },
+		{ "precommit", "khora-plugin-precommit" },
+		{ "playwright", "khora-plugin-playwright" },
+		{ "terraform", "khora-plugin-terraform" },
+		{ "docs", "khora-plugin-docs" },
+		{ "git", "khora-plugin-git" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pkgs); i++)
+		if (!strcmp(feature, pkgs[i][0]))
+			return pkgs[i][1];
+	return NULL;
 }
 
 const char *const *
@@ -467,6 +505,53 @@ validate_values(struct config *cfg, struct diag *d)
 	return 0;
 }
 
+/*
+ * User defaults fill what the project config leaves out: after the
+ * builtin defaults, before the file.  python_version only for a project
+ * made without a file (a file must say it, DESIGN §5).  Strict like the
+ * project config: an unknown key is an error at its position.
+ */
+static int
+apply_user_defaults(struct config *cfg, struct diag *d)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	struct strbuf path = STRBUF_INIT;
+	struct ynode *tree = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (xdg && *xdg == '/')
+		strbuf_addf(&path, "%s/khora/config.yaml", xdg);
+	else if (home && *home == '/')
+		strbuf_addf(&path, "%s/.config/khora/config.yaml", home);
+	if (!path.len || access(path.buf, F_OK)) {
+		strbuf_release(&path);
+		return 0;
+	}
+	cfg->user_file = strbuf_detach(&path, NULL);
+	if (ytree_parse_file(cfg->user_file, &tree, d, EXIT_CONFIG))
+		return -1;
+	if (tree && tree->kind != Y_MAP)
+		ret = cerr(d, tree, "invalid user defaults: the top level must "
+			   "be a mapping");
+	else if (tree)
+		ret = validate_map(d, tree, user_keys, "");
+	for (i = 0; !ret && tree && i < tree->nr; i++) {
+		const char *k = tree->keys[i]->str;
+
+		if (ymap_get(cfg->root, k) ||
+		    (cfg->from_file && !strcmp(k, "python_version")))
+			continue;
+		ynode_append(cfg->root, ynode_dup(tree->keys[i]),
+			     ynode_dup(tree->vals[i]));
+	}
+	if (!ret && ymap_get(tree, "python_version"))
+		ret = check_python_version(d, ymap_get(tree, "python_version"));
+	/* the nodes point at the file name: keep the tree until release */
+	cfg->user_tree = tree;
+	return ret;
+}
+
 static int
 check_required(const struct config *cfg, struct diag *d)
 {
@@ -562,7 +647,7 @@ load_tree(struct config *cfg, const char *path,
 			    "mapping, not %s", ynode_kind_name(r));
 	}
 	/* Type errors in the file come before errors in overrides. */
-	if (fill(cfg, d))
+	if (fill(cfg, d) || apply_user_defaults(cfg, d))
 		return -1;
 	if (ov && apply_overrides(cfg, ov, d))
 		return -1;
@@ -617,6 +702,8 @@ config_release(struct config *cfg)
 	size_t i;
 
 	ynode_free(cfg->root);
+	ynode_free(cfg->user_tree);
+	free(cfg->user_file);
 	for (i = 0; i < cfg->nr_owned; i++)
 		free(cfg->owned[i]);
 	free(cfg->owned);

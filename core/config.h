@@ -31,6 +31,8 @@ struct config {
 	char *file;			/* display name, e.g. "khora.yaml" */
 	int from_file;			/* 0: defaults and options only */
 	struct ynode *root;		/* merged tree, always a map */
+	char *user_file;		/* $XDG_CONFIG_HOME/khora/config.yaml */
+	struct ynode *user_tree;	/* its tree, if read */
 	char **owned;			/* provenance strings of overrides */
 	size_t nr_owned, alloc_owned;
 
@@ -67,6 +69,8 @@ void config_release(struct config *cfg);
 /* The builtin feature keys of DESIGN §5, and their choices if any. */
 const char *const *config_builtin_features(size_t *nr);
 const char *const *config_feature_choices(const char *feature);
+/* The package that installs the plugin of a builtin feature, or NULL. */
+const char *config_feature_package(const char *feature);
 /*
  * The value of feature `name`: NULL if off or absent, "true" for an
  * enabled boolean, the choice otherwise.  *node receives the config

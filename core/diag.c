@@ -4,6 +4,7 @@
  * exit code of the first error.
  */
 #include "compat.h"
+#include <unistd.h>
 #include "diag.h"
 #include "strbuf.h"
 
@@ -56,7 +57,13 @@ emit(struct diag *d, const char *severity, int code,
 		json_field(&sb, "phase", d->phase);
 		strbuf_addstr(&sb, "}\n");
 	} else {
-		strbuf_addstr(&sb, "khora: ");
+		const char *nc = getenv("NO_COLOR");
+		int colour = !d->capture && isatty(2) && !(nc && *nc);
+
+		/* colour only on a terminal, never with NO_COLOR set */
+		strbuf_addstr(&sb, colour ? (*severity == 'w' ?
+			      "\033[1;33mkhora:\033[0m " :
+			      "\033[1;31mkhora:\033[0m ") : "khora: ");
 		if (*severity == 'w')
 			strbuf_addstr(&sb, "warning: ");
 		if (loc && loc->file) {

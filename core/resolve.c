@@ -235,6 +235,10 @@ check_unprovided(struct pipeline *p, const char *feature,
 		return -1;
 	}
 	strbuf_release(&users);
+	if (config_feature_package(feature))
+		return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not "
+			    "installed: install %s", feature,
+			    config_feature_package(feature));
 	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
 		    "no installed plugin provides it (see 'khora plugins "
 		    "list')", feature);
@@ -252,6 +256,11 @@ select_provider(struct pipeline *p, const char *feature,
 	}
 	if (!by)
 		return 0;	/* checked by check_unprovided() later */
+	if (config_feature_package(feature))
+		return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
+			    "requires feature '%s', which is not installed: "
+			    "install %s", by->name, feature,
+			    config_feature_package(feature));
 	return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
 		    "requires feature '%s', which no installed plugin "
 		    "provides", by->name, feature);

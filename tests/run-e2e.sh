@@ -3,7 +3,8 @@
 #
 # A case holds:
 #   cmd              the arguments of one khora call (one line); the target
-#                    is always "out"; @ROOT@ and @FIXTURES@ are replaced
+#                    is always "out"; @ROOT@, @FIXTURES@ and @TMP@ (the
+#                    work directory) are replaced, here and in env
 #   env              optional VAR=value lines for that call
 #   khora.yaml       optional config, copied into the work directory
 #   input/           optional tree copied into the work directory first
@@ -31,7 +32,8 @@ snapshot() {
 }
 
 subst() {
-	sed -e "s|@ROOT@|$ROOT|g" -e "s|@FIXTURES@|$FIXTURES|g"
+	sed -e "s|@ROOT@|$ROOT|g" -e "s|@FIXTURES@|$FIXTURES|g" \
+		-e "s|@TMP@|$work|g"
 }
 
 fail() {
