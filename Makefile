@@ -142,6 +142,10 @@ fuzz: fuzz-progs
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
 	tests/hclcheck/hclcheck
 
+# the Check suites and the ABI numbers only: what a package build runs
+unit-check: $(UNIT_BINS) tests/abi/abi_test
+	$(Q)for t in $(UNIT_BINS) tests/abi/abi_test; do $$t || exit 1; done
+
 # check and demo install missing packages first, then build with a fresh
 # make (so that pkg-config answers with the packages installed)
 check:
@@ -189,6 +193,9 @@ install: all
 		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
 		plugin-sdk/khora-plugin.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
+	install -d $(DESTDIR)$(datadir)/bash-completion/completions
+	./khora completion bash \
+		> $(DESTDIR)$(datadir)/bash-completion/completions/khora
 	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
 	install -m 644 doc/khora.yaml.5 $(DESTDIR)$(mandir)/man5/
 	install -m 644 doc/khora-plugin.7 $(DESTDIR)$(mandir)/man7/
@@ -206,7 +213,8 @@ uninstall:
 		$(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc \
 		$(DESTDIR)$(mandir)/man1/khora.1 \
 		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \
-		$(DESTDIR)$(mandir)/man7/khora-plugin.7
+		$(DESTDIR)$(mandir)/man7/khora-plugin.7 \
+		$(DESTDIR)$(datadir)/bash-completion/completions/khora
 	-rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/khora \
 		$(DESTDIR)$(includedir)/khora $(DESTDIR)$(datadir)/khora \
 		2>/dev/null
@@ -220,5 +228,6 @@ clean:
 	rm -rf tests/tmp tests/fuzz/build
 
 .PHONY: all check demo bench install uninstall clean test-progs FORCE \
+	unit-check \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:

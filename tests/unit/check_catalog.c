@@ -192,8 +192,12 @@ START_TEST(test_resolve_errors)
 			 "form a cycle among 'c1', 'c2'\n");
 	ck_assert_int_eq(resolve(BASE "features: {docker: true}\n", order,
 				 sizeof(order)), -1);
-	ck_assert(strstr(msg.buf, ":3:20: feature 'docker' is not available: "
-			 "no installed plugin provides it"));
+	ck_assert(strstr(msg.buf, ":3:20: feature 'docker' is not installed: "
+			 "install khora-plugin-docker"));
+	ck_assert_int_eq(resolve(BASE "features: {observability: true}\n",
+				 order, sizeof(order)), -1);
+	ck_assert(strstr(msg.buf, ":3:27: feature 'observability' is not "
+			 "available: no installed plugin provides it"));
 	ck_assert_int_eq(resolve(BASE "features: {kg: yes}\n", order,
 				 sizeof(order)), -1);
 	ck_assert(strstr(msg.buf, "feature 'kg' must be true or false, not a "
