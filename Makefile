@@ -127,6 +127,7 @@ tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 		-o $@ $< $(FUZZ_OBJS) $(YAML_LIBS) -ldl
 
 fuzz-progs: $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_OBJS)
 
 # make fuzz [FUZZ_SECONDS=60]: each target that long; new inputs go to
 # fuzz-out/, crashes to fuzz-out/crash-* (keep them as seeds)
