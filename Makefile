@@ -198,7 +198,8 @@ install: all
 	./khora completion bash \
 		> $(DESTDIR)$(datadir)/bash-completion/completions/khora
 	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
-	install -m 644 doc/khora.yaml.5 $(DESTDIR)$(mandir)/man5/
+	install -m 644 doc/khora.yaml.5 doc/khora-template.5 \
+		$(DESTDIR)$(mandir)/man5/
 	install -m 644 doc/khora-plugin.7 $(DESTDIR)$(mandir)/man7/
 
 uninstall:
@@ -214,6 +215,7 @@ uninstall:
 		$(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc \
 		$(DESTDIR)$(mandir)/man1/khora.1 \
 		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \
+		$(DESTDIR)$(mandir)/man5/khora-template.5 \
 		$(DESTDIR)$(mandir)/man7/khora-plugin.7 \
 		$(DESTDIR)$(datadir)/bash-completion/completions/khora
 	-rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/khora \

@@ -46,6 +46,7 @@ struct plugin_info {
 	/* runtime, filled by resolve and loader */
 	int selected;
 	int initialized;	/* init succeeded: fini is owed */
+	int is_template;	/* the owner of a template directory's files */
 	void *handle;
 	const struct khora_plugin *desc;
 	struct khora_ctx *ctx;

@@ -10,13 +10,16 @@
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
+#include "tmpldir.h"
 #include "wrapper.h"
 
 struct new_opts {
 	const char *target;
 	const char *config;
+	const char *template;		/* --template DIR */
+	const char *answers;		/* --answers FILE */
 	struct config_overrides ov;
-	int pretend, force, profile, quiet, verbose, durable;
+	int pretend, force, profile, quiet, verbose, durable, no_input;
 };
 
 static void
@@ -64,6 +67,14 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 		else if (!r && (r = cli_opt(argc, argv, &i, "--env", 0,
 					    &o->ov.env, d)))
 			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--template", 't',
+					    &o->template, d)))
+			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--answers", 0,
+					    &o->answers, d)))
+			;
+		else if (!r && cli_flag(a, "--no-input", 0))
+			o->no_input = r = 1;
 		else if (!r && cli_flag(a, "--pretend", 'n'))
 			o->pretend = r = 1;
 		else if (!r && cli_flag(a, "--force", 'f'))
@@ -99,7 +110,9 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 static const char *
 kind_name(const struct action *a)
 {
-	static const char *const names[] = { "file", "file", "dir", "symlink" };
+	static const char *const names[] = {
+		"file", "file", "dir", "symlink", "file"
+	};
 
 	return names[a->kind];
 }
@@ -115,10 +128,13 @@ print_plan(const struct pipeline *p)
 	for (i = 0; i < p->nr; i++) {
 		const struct action *a = &p->actions[i];
 
-		printf("%-7s %04o %8zu  %-10s %s%s%s\n", kind_name(a), a->mode,
-		       a->len, a->owner ? a->owner->name : "khora", a->path,
-		       a->kind == A_SYMLINK ? " -> " : "",
-		       a->kind == A_SYMLINK ? a->text : "");
+		/* the template in effect shows where an override applies */
+		printf("%-7s %04o %8zu  %-10s %s%s%s%s%s\n", kind_name(a),
+		       a->mode, a->len, a->owner ? a->owner->name : "khora",
+		       a->path, a->kind == A_SYMLINK ? " -> " : "",
+		       a->kind == A_SYMLINK ? a->text : "",
+		       a->tmpl_shown ? "  <- " : "",
+		       a->tmpl_shown ? a->tmpl_shown : "");
 	}
 	for (i = 0; i < p->nr_cmds; i++) {
 		char **v;
@@ -177,6 +193,13 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 		printf("  %-18s %-8s %3zu file%s\n", pi->name, pi->version, n,
 		       n == 1 ? "" : "s");
 	}
+	for (i = 0, j = 0; i < p->nr; i++)
+		if (p->actions[i].owner && p->actions[i].owner->is_template &&
+		    p->actions[i].kind != A_DIR)
+			j++;
+	if (j)
+		printf("  %-18s %-8s %3zu file%s\n", "template", "-", j,
+		       j == 1 ? "" : "s");
 	printf("next:\n  cd %s && python3 -m pytest\n  (README.md says "
 	       "what was generated and how to run it)\n", p->target);
 }
@@ -220,21 +243,84 @@ default_name(const char *target)
 	return base;
 }
 
+/*
+ * --set NAME=VALUE for a variable of the --template: rewritten to
+ * answers.NAME=VALUE, where the config keeps template answers.
+ */
+static void
+route_answers(struct new_opts *o, const struct tmpldir *t,
+	      struct strlist *keep)
+{
+	size_t i;
+
+	for (i = 0; i < o->ov.nr_set; i++) {
+		const char *eq = strchr(o->ov.set[i], '=');
+		struct strbuf key = STRBUF_INIT;
+
+		if (!eq)
+			continue;
+		strbuf_add(&key, o->ov.set[i], (size_t)(eq - o->ov.set[i]));
+		if (!strchr(key.buf, '.') && tmpldir_has_var(t, key.buf)) {
+			strbuf_reset(&key);
+			strbuf_addf(&key, "answers.%s", o->ov.set[i]);
+			strlist_push(keep, key.buf);
+			o->ov.set[i] = keep->v[keep->nr - 1];
+		}
+		strbuf_release(&key);
+	}
+}
+
+/* The template directory: --template, or template: (relative to it). */
 static int
-run_pipeline(struct new_opts *o, struct diag *d)
+find_template_dir(struct new_opts *o, const struct config *cfg,
+		  struct strbuf *dir)
+{
+	const struct ynode *n = ymap_get(cfg->root, "template");
+	const char *slash;
+
+	if (o->template) {
+		strbuf_addstr(dir, o->template);
+		return 1;
+	}
+	if (!n || n->kind != Y_SCALAR)
+		return 0;
+	slash = strrchr(cfg->file, '/');
+	if (n->str[0] != '/' && slash && cfg->from_file)
+		strbuf_add(dir, cfg->file, (size_t)(slash - cfg->file + 1));
+	strbuf_addstr(dir, n->str);
+	return 1;
+}
+
+static int
+run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 {
 	struct config cfg;
 	struct catalog cat;
 	struct pipeline p;
+	struct tmpldir tmpl;
+	struct strbuf tdir = STRBUF_INIT;
 	double start = now_ms(), mark = start;
 	char *name = default_name(o->target);
-	int ret = -1;
+	int ret = -1, use_tmpl = 0;
 
 	memset(&cat, 0, sizeof(cat));
 	memset(&p, 0, sizeof(p));
+	memset(&tmpl, 0, sizeof(tmpl));
 	o->ov.default_name = name;
 	d->phase = "config";
+	if (o->template) {
+		if (tmpldir_load(&tmpl, o->template, d))
+			goto out_tmpl;
+		route_answers(o, &tmpl, keep);
+	}
 	if (config_load(&cfg, o->config, &o->ov, d))
+		goto out_cfg;
+	use_tmpl = find_template_dir(o, &cfg, &tdir);
+	if (use_tmpl && !o->template && tmpldir_load(&tmpl, tdir.buf, d))
+		goto out_cfg;
+	if (use_tmpl && (tmpldir_require(&tmpl, &cfg, d) ||
+			 tmpldir_answer(&tmpl, &cfg, o->answers, o->no_input,
+					d)))
 		goto out_cfg;
 	pipeline_init(&p, d, &cfg, &cat);
 	p.target = o->target;
@@ -256,7 +342,7 @@ run_pipeline(struct new_opts *o, struct diag *d)
 		goto out;
 	profile_lap(&p.prof, PH_LOAD, &mark);
 	d->phase = "plan";
-	if (plan_plugins(&p))
+	if (plan_plugins(&p) || (use_tmpl && tmpldir_plan(&tmpl, &p)))
 		goto out;
 	profile_lap(&p.prof, PH_PLAN, &mark);
 	d->phase = "merge";
@@ -284,10 +370,16 @@ run_pipeline(struct new_opts *o, struct diag *d)
 out:
 	if (o->profile)
 		print_profile(&p, now_ms() - start);
+	/* the template's context hangs off the pipeline's dictionary */
+	host_ctx_free(tmpl.owner.ctx);
+	tmpl.owner.ctx = NULL;
 	pipeline_release(&p);
 	catalog_release(&cat);
 out_cfg:
 	config_release(&cfg);
+out_tmpl:
+	tmpldir_release(&tmpl);
+	strbuf_release(&tdir);
 	free(name);
 	d->phase = NULL;
 	return ret;
@@ -303,7 +395,7 @@ cmd_new(int argc, char **argv, struct diag *d)
 	memset(&o, 0, sizeof(o));
 	ret = parse_args(argc, argv, &o, &keep, d);
 	if (!ret)
-		ret = run_pipeline(&o, d);
+		ret = run_pipeline(&o, &keep, d);
 	free((void *)o.ov.with);
 	free((void *)o.ov.without);
 	free((void *)o.ov.set);
@@ -315,12 +407,16 @@ const struct cmd_entry cmd_new_entry = {
 	"new",
 	"Create a new project in DIR from khora.yaml (or defaults).",
 	"DIR [-c khora.yaml] [--with F,..] [--without F,..] [--set key=value]"
-	"... [--env NAME] [--pretend] [--force] [--profile]",
+	"... [--env NAME] [--template DIR] [--answers FILE] [--no-input] "
+	"[--pretend] [--force] [--profile]",
 	"  -c, --config FILE     read the project config from FILE\n"
 	"      --with F[=V],..   turn features on (e.g. --with docs=mkdocs)\n"
 	"      --without F,..    turn features off\n"
 	"      --set KEY=VALUE   set a config value (dotted key)\n"
 	"      --env NAME        apply the env.NAME overlay of the config\n"
+	"  -t, --template DIR    add a template directory's files\n"
+	"      --answers FILE    answers to the template's variables\n"
+	"      --no-input        never prompt; list missing answers\n"
 	"  -n, --pretend         print the plan, write nothing\n"
 	"  -f, --force           write into an existing, non-empty DIR\n"
 	"      --durable         fsync files and directories before commit\n"

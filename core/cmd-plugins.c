@@ -5,6 +5,8 @@
  * crashing or broken plugin cannot hide the state of the others.
  */
 #include "compat.h"
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
@@ -48,8 +50,82 @@ plugins_list(const struct catalog *cat)
 	return 0;
 }
 
+static void
+list_dir(const char *root, const char *rel, struct strlist *out)
+{
+	struct strbuf path = STRBUF_INIT, sub = STRBUF_INIT;
+	struct dirent *de;
+	DIR *dh;
+
+	strbuf_addf(&path, "%s%s%s", root, *rel ? "/" : "", rel);
+	dh = opendir(path.buf);
+	while (dh && (de = readdir(dh))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		strbuf_reset(&sub);
+		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", root, sub.buf);
+		if (stat(path.buf, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			list_dir(root, sub.buf, out);
+		else
+			strlist_push(out, sub.buf);
+	}
+	if (dh)
+		closedir(dh);
+	strbuf_release(&path);
+	strbuf_release(&sub);
+}
+
 static int
-plugins_info(const struct catalog *cat, const char *name, struct diag *d)
+cmp_strs(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A plugin's templates, and which the user's data dir overrides. */
+static void
+plugins_templates(const struct catalog *cat, const struct plugin_info *pi)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	struct strbuf own = STRBUF_INIT, user = STRBUF_INIT, f = STRBUF_INIT;
+	struct strlist names = { NULL, 0, 0 };
+	size_t i;
+
+	if (pi->template_dir)
+		strbuf_addstr(&own, pi->template_dir);
+	else
+		strbuf_addf(&own, "%s/%s", cat->templatedir, pi->name);
+	if (xdg && *xdg == '/')
+		strbuf_addf(&user, "%s/khora/templates/%s", xdg, pi->name);
+	else if (home && *home == '/')
+		strbuf_addf(&user, "%s/.local/share/khora/templates/%s", home,
+			    pi->name);
+	list_dir(own.buf, "", &names);
+	if (names.nr)
+		qsort(names.v, names.nr, sizeof(*names.v), cmp_strs);
+	printf("templates  %s\n", own.buf);
+	for (i = 0; i < names.nr; i++) {
+		strbuf_reset(&f);
+		strbuf_addf(&f, "%s/%s", user.buf, names.v[i]);
+		if (user.len && !access(f.buf, R_OK))
+			printf("  %-32s overridden by %s\n", names.v[i], f.buf);
+		else
+			printf("  %s\n", names.v[i]);
+	}
+	strlist_clear(&names);
+	strbuf_release(&own);
+	strbuf_release(&user);
+	strbuf_release(&f);
+}
+
+static int
+plugins_info(const struct catalog *cat, const char *name, int templates,
+	     struct diag *d)
 {
 	const struct plugin_info *pi = catalog_find(cat, name);
 	const char *cand[128], *best;
@@ -81,6 +157,8 @@ plugins_info(const struct catalog *cat, const char *name, struct diag *d)
 		printf("%-10s %s\n", "templates", pi->template_dir);
 	if (pi->shadows)
 		printf("%-10s %s\n", "shadows", pi->shadows);
+	if (templates)
+		plugins_templates(cat, pi);
 	return 0;
 }
 
@@ -156,8 +234,13 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 {
 	struct catalog cat;
 	const char *sub = argc > 1 ? argv[1] : "list";
-	int ret;
+	int ret, templates = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "info") &&
+	    !strcmp(argv[3], "--templates")) {
+		templates = 1;
+		argc--;
+	}
 	if (strcmp(sub, "list") && strcmp(sub, "info") && strcmp(sub, "check"))
 		return cli_usage_error(d, "plugins", "unknown subcommand "
 				       "'%s'", sub);
@@ -173,7 +256,7 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 	if (!strcmp(sub, "list"))
 		ret = plugins_list(&cat);
 	else if (!strcmp(sub, "info"))
-		ret = plugins_info(&cat, argv[2], d);
+		ret = plugins_info(&cat, argv[2], templates, d);
 	else
 		ret = plugins_check(&cat, d);
 	catalog_release(&cat);
@@ -183,9 +266,10 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 const struct cmd_entry cmd_plugins_entry = {
 	"plugins",
 	"List, describe or test-load the installed plugins.",
-	"[list | info NAME | check]",
+	"[list | info NAME [--templates] | check]",
 	"  list                  plugins on the plugin path (sidecars only)\n"
 	"  info NAME             everything a plugin's sidecar declares\n"
+	"  info NAME --templates and its templates, with user overrides\n"
 	"  check                 load every plugin in a child process\n",
 	cmd_plugins,
 };

@@ -62,6 +62,8 @@ static const struct key_spec top_keys[] = {
 	{ "features", T_FEATURES, NULL, NULL, 0 },
 	{ "ports", T_MAP, ports_keys, NULL, 0 },
 	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
+	{ "template", T_STR, NULL, NULL, 0 },
+	{ "answers", T_ANYMAP, NULL, NULL, 0 },
 	{ "env", T_ANYMAP, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
@@ -729,6 +731,25 @@ config_feature(const struct config *cfg, const char *name,
 	if (!strcmp(v->str, "none"))
 		return NULL;
 	return v->str;
+}
+
+void
+config_enable_feature(struct config *cfg, const char *name)
+{
+	struct ynode *v;
+
+	if (!cfg->features) {
+		cfg->features = ynode_new(Y_MAP, cfg->file, 0, 0);
+		ynode_append(cfg->root, ynode_new(Y_SCALAR, cfg->file, 0, 0),
+			     cfg->features);
+		cfg->root->keys[cfg->root->nr - 1]->str = xstrdup("features");
+	}
+	if (config_feature(cfg, name, NULL) || ymap_get(cfg->features, name))
+		return;
+	v = ynode_new(Y_SCALAR, own(cfg, "template requires"), 0, 0);
+	v->str = xstrdup("true");
+	ynode_append(cfg->features, ynode_new(Y_SCALAR, cfg->file, 0, 0), v);
+	cfg->features->keys[cfg->features->nr - 1]->str = xstrdup(name);
 }
 
 char *

@@ -79,6 +79,8 @@ const char *config_feature_package(const char *feature);
 const char *config_feature(const struct config *cfg, const char *name,
 			   const struct ynode **node);
 
+/* Turns a boolean feature on unless the config says something of it. */
+void config_enable_feature(struct config *cfg, const char *name);
 /* Python import name for a project name; NULL if none can be made. */
 char *config_package_name(const char *project_name);
 

@@ -23,13 +23,16 @@
 #include "profile.h"
 #include "template.h"
 
-enum action_kind { A_FILE, A_TEXT, A_DIR, A_SYMLINK };
+/* A_DATA: bytes given with their length (binary-safe), e.g. a copied
+ * file of a template directory. */
+enum action_kind { A_FILE, A_TEXT, A_DIR, A_SYMLINK, A_DATA };
 
 struct action {
 	enum action_kind kind;
 	char *path;			/* normalised, project-relative */
 	char *tmpl;			/* A_FILE: template name */
 	char *tmpl_path;		/* A_FILE: resolved template file */
+	char *tmpl_shown;		/* A_FILE: its name in messages */
 	char *text;			/* A_TEXT: content; A_SYMLINK: target */
 	unsigned mode;
 	struct plugin_info *owner;	/* NULL: the core itself */

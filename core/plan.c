@@ -149,6 +149,7 @@ pipeline_release(struct pipeline *p)
 		free(a->path);
 		free(a->tmpl);
 		free(a->tmpl_path);
+		free(a->tmpl_shown);
 		free(a->text);
 	}
 	free(p->actions);
@@ -523,11 +524,15 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 	struct template *t;
 	int ret;
 
-	a->tmpl_path = find_template(p, a, &display);
+	/* a template directory's file comes with its path */
+	if (a->tmpl_path)
+		display = xstrdup(a->tmpl_path);
+	else
+		a->tmpl_path = find_template(p, a, &display);
 	if (!a->tmpl_path)
 		return -1;
 	t = tcache_get(&p->cache, a->tmpl_path, display, p->d);
-	free(display);
+	a->tmpl_shown = display;
 	if (!t)
 		return -1;
 	strbuf_reset(out);
@@ -594,7 +599,8 @@ pipeline_render(struct pipeline *p)
 			a->data = a->text;
 			a->len = strlen(a->text);
 		}
-		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT))
+		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT ||
+			     a->kind == A_DATA))
 			sha256_hex(a->data, a->len, a->sha);
 	}
 	strbuf_release(&out);

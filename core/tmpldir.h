@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tmpldir.h - template directories: a project scaffold as data, no C.
+ *
+ * A directory holding khora-template.yaml plus files.  Its files become
+ * actions of the same pipeline as a plugin's (owner "template"): merged,
+ * checked for collisions, rendered once, staged and committed together.
+ * Names may hold {{variables}}; NAME.kt files are rendered (the suffix
+ * dropped), all others copied byte for byte with their mode.  The
+ * manifest declares typed variables (string, int, bool, choice, list)
+ * with defaults, help, validation and `when:` conditions, conditional
+ * paths, excluded paths, required features and the minimum khora.
+ *
+ * Answers come, first match wins, from --set NAME=VALUE (or
+ * answers.NAME), --answers FILE, khora.yaml's answers:, the variable's
+ * default, and a prompt when stdin is a terminal and --no-input is not
+ * given.  Without them, every missing variable is listed in one error.
+ *
+ * A struct tmpldir owns its manifest tree and every string it holds.
+ */
+#ifndef TMPLDIR_H
+#define TMPLDIR_H
+
+#include "catalog.h"
+#include "config.h"
+#include "diag.h"
+
+struct pipeline;
+struct tvar_spec;
+
+struct tmpldir {
+	char *dir;			/* the template directory */
+	char *manifest;			/* DIR/khora-template.yaml */
+	struct ynode *tree;
+	struct tvar_spec *vars;
+	size_t nr_vars;
+	struct ynode *files;		/* files: [{path, when}] or NULL */
+	struct strlist exclude, requires;
+	struct ynode *answers_tree;	/* --answers FILE */
+	struct plugin_info owner;	/* "template", for the lock */
+};
+
+/* Reads DIR/khora-template.yaml (exit code 3 on error). */
+int tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d);
+/* Is name a variable of the template? */
+int tmpldir_has_var(const struct tmpldir *t, const char *name);
+/* Turns on the features the template requires, in cfg. */
+int tmpldir_require(const struct tmpldir *t, struct config *cfg,
+		    struct diag *d);
+/*
+ * Resolves every variable: answers_file may be NULL; prompts only when
+ * stdin is a terminal and no_input is 0.  Returns 0 or -1 (exit 3).
+ */
+int tmpldir_answer(struct tmpldir *t, const struct config *cfg,
+		   const char *answers_file, int no_input, struct diag *d);
+/* Adds the template's files to the pipeline (after the plugins plan). */
+int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
+void tmpldir_release(struct tmpldir *t);
+
+#endif /* TMPLDIR_H */

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""run-prompts.py - the template questions as a person answers them, on a
+real pseudo-terminal: defaults shown and taken on Enter, a bad answer
+rejected with its reason and asked again, a bool and a choice, a list,
+and the result on disk.  Prints "prompts: N passed, N failed"."""
+
+import os
+import pty
+import select
+import shutil
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KHORA = os.path.join(ROOT, "khora")
+TEMPLATE = os.path.join(ROOT, "tests", "fixtures", "templates", "service")
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL  {name}: {detail}"[:1500])
+
+
+def read_until(fd, text, seen, timeout=10.0):
+    """Reads the terminal until `text` appears; returns all output."""
+    while text not in seen[0]:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            raise TimeoutError(f"waited for {text!r}, got {seen[0][-300:]!r}")
+        try:
+            chunk = os.read(fd, 4096).decode(errors="replace")
+        except OSError:
+            raise TimeoutError(f"closed while waiting for {text!r}")
+        seen[0] += chunk
+    return seen[0]
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="khora-pty-")
+    target = os.path.join(work, "svc")
+    env = dict(os.environ, NO_COLOR="1", HOME=work)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(KHORA, [KHORA, "new", target, "-q", "--template",
+                          TEMPLATE], env)
+    seen = [""]
+    # (question, what the person types)
+    script = [
+        ("service_name (name of the service directory) [string] default "
+         "svc-svc: ", ""),
+        ("port [int] default 8080: ", "80"),
+        ("port [int] default 8080: ", "9000"),
+        ("use_db (does the service keep data) [bool] default false: ",
+         "yes"),
+        ("db_engine [choice] default sqlite: ", "postgres"),
+        ("maintainer (who answers for the service) [string]: ", "Ada"),
+        ("owners (comma-separated owners) [list]: ", "ada,grace"),
+        ("api_token [string] default changeme: ", ""),
+    ]
+    try:
+        asked = {}
+        for question, answer in script:
+            # the n-th time this question is asked (a re-ask repeats it)
+            asked[question] = asked.get(question, 0) + 1
+            while seen[0].count(question) < asked[question]:
+                read_until(fd, question, seen)
+                if seen[0].count(question) < asked[question]:
+                    ready, _, _ = select.select([fd], [], [], 10)
+                    if not ready:
+                        raise TimeoutError(f"no re-ask of {question!r}")
+                    seen[0] += os.read(fd, 4096).decode(errors="replace")
+            os.write(fd, (answer + "\r").encode())
+        _, status = os.waitpid(pid, 0)
+        try:
+            while True:
+                ready, _, _ = select.select([fd], [], [], 1)
+                if not ready:
+                    break
+                seen[0] += os.read(fd, 4096).decode(errors="replace")
+        except OSError:
+            pass
+        code = os.waitstatus_to_exitcode(status)
+        check("interactive run exits 0", code == 0, seen[0][-500:])
+        check("a bad answer is refused with its reason, then asked again",
+              "invalid answer '80' for 'port': 80 is below the minimum "
+              "1024" in seen[0], seen[0][-800:])
+        cfg = open(os.path.join(target, "svc-svc", "config.yaml")).read()
+        check("answers reach the files", cfg ==
+              "service: svc-svc\nport: 9000\ndatabase: postgres\n", cfg)
+        check("conditional directory follows the bool",
+              os.path.isfile(os.path.join(target, "db", "schema.sql")))
+        owners = open(os.path.join(target, "OWNERS")).read()
+        check("list answer", owners == "# Owners of svc\n- ada\n- grace\n",
+              owners)
+        answers = open(os.path.join(target, ".khora", "answers.yaml")).read()
+        check("the default secret is used, not saved",
+              "api_token" not in answers and 'maintainer: "Ada"' in answers,
+              answers)
+    except (TimeoutError, OSError) as e:
+        check("dialogue", False, str(e))
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    finally:
+        os.close(fd)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"prompts: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
