@@ -75,8 +75,8 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 			if (!strcmp(spec->keys[i]->str, keys[k]))
 				break;
 		if (k == ARRAY_SIZE(keys)) {
-			const char *best = closest_match(spec->keys[i]->str,
-							 keys, ARRAY_SIZE(keys));
+			const char *best = closest_match(
+				spec->keys[i]->str, keys, ARRAY_SIZE(keys));
 
 			return terr(d, spec->keys[i], "unknown key '%s' of "
 				    "variable '%s'%s%s%s", spec->keys[i]->str,
@@ -204,8 +204,8 @@ tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d)
 			if (!strcmp(t->tree->keys[i]->str, keys[k]))
 				break;
 		if (k == ARRAY_SIZE(keys)) {
-			const char *best = closest_match(t->tree->keys[i]->str,
-							 keys, ARRAY_SIZE(keys));
+			const char *best = closest_match(
+				t->tree->keys[i]->str, keys, ARRAY_SIZE(keys));
 
 			return terr(d, t->tree->keys[i], "unknown key '%s' in "
 				    "the template manifest%s%s%s",
@@ -319,10 +319,10 @@ holds(struct tmpldir *t, const char *cond)
 		cond += 4;
 	}
 	op = strstr(cond, "==") ? strstr(cond, "==") : strstr(cond, "!=");
-	snprintf(name, sizeof(name), "%.*s", (int)(op ? (size_t)(op - cond) :
-			strlen(cond)), cond);
-	for (char *e = name + strlen(name); e > name && isspace(
-		     (unsigned char)e[-1]); )
+	snprintf(name, sizeof(name), "%.*s",
+		 (int)(op ? (size_t)(op - cond) : strlen(cond)), cond);
+	for (char *e = name + strlen(name);
+	     e > name && isspace((unsigned char)e[-1]);)
 		*--e = '\0';
 	v = find_var(t, name);
 	if (!v)
@@ -454,7 +454,7 @@ default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
 	   char **out, struct diag *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct tdict *dict = tdict_new(NULL);
+	struct tdict *dict;
 	struct template *tp;
 	struct tcache c;
 	size_t i;
@@ -463,6 +463,7 @@ default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
 	*out = NULL;
 	if (!v->deflt)
 		return 0;
+	dict = tdict_new(NULL);
 	tdict_set(dict, "project_name", cfg->project_name);
 	tdict_set(dict, "project_slug", cfg->slug);
 	tdict_set(dict, "package_name", cfg->package);
