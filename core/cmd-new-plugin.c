@@ -139,26 +139,6 @@ valid_name(const char *s)
 	return 1;
 }
 
-static char *
-render(const char *src, struct tdict *dict, struct diag *d)
-{
-	struct strbuf out = STRBUF_INIT;
-	struct template *t = template_parse("new-plugin", src, strlen(src), d);
-	struct tcache c;
-	int ret = -1;
-
-	tcache_init(&c);
-	if (t)
-		ret = template_render(t, dict, &c, &out, d);
-	template_free(t);
-	tcache_release(&c);
-	if (ret) {
-		strbuf_release(&out);
-		return NULL;
-	}
-	return strbuf_detach(&out, NULL);
-}
-
 static int
 generate(const char *name, const char *target, struct diag *d)
 {
@@ -183,8 +163,10 @@ generate(const char *name, const char *target, struct diag *d)
 	snprintf(abi, sizeof(abi), "%d.%d", KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
 	tdict_set(dict, "abi", abi);
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		char *path = render(files[i].path, dict, d);
-		char *body = path ? render(files[i].body, dict, d) : NULL;
+		char *path = template_render_string("new-plugin",
+						    files[i].path, dict, d);
+		char *body = path ? template_render_string("new-plugin",
+						files[i].body, dict, d) : NULL;
 		struct action *a;
 
 		if (!body) {

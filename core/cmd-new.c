@@ -276,7 +276,6 @@ find_template_dir(struct new_opts *o, const struct config *cfg,
 		  struct strbuf *dir)
 {
 	const struct ynode *n = ymap_get(cfg->root, "template");
-	const char *slash;
 
 	if (o->template) {
 		strbuf_addstr(dir, o->template);
@@ -284,10 +283,7 @@ find_template_dir(struct new_opts *o, const struct config *cfg,
 	}
 	if (!n || n->kind != Y_SCALAR)
 		return 0;
-	slash = strrchr(cfg->file, '/');
-	if (n->str[0] != '/' && slash && cfg->from_file)
-		strbuf_add(dir, cfg->file, (size_t)(slash - cfg->file + 1));
-	strbuf_addstr(dir, n->str);
+	config_path(cfg, n->str, dir);
 	return 1;
 }
 

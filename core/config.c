@@ -734,6 +734,16 @@ config_feature(const struct config *cfg, const char *name,
 }
 
 void
+config_path(const struct config *cfg, const char *path, struct strbuf *out)
+{
+	const char *slash = strrchr(cfg->file, '/');
+
+	if (*path != '/' && slash && cfg->from_file)
+		strbuf_add(out, cfg->file, (size_t)(slash - cfg->file + 1));
+	strbuf_addstr(out, path);
+}
+
+void
 config_enable_feature(struct config *cfg, const char *name)
 {
 	struct ynode *v;

@@ -79,6 +79,10 @@ const char *config_feature_package(const char *feature);
 const char *config_feature(const struct config *cfg, const char *name,
 			   const struct ynode **node);
 
+struct strbuf;
+/* Appends path, resolved relative to the config file's directory. */
+void config_path(const struct config *cfg, const char *path,
+		 struct strbuf *out);
 /* Turns a boolean feature on unless the config says something of it. */
 void config_enable_feature(struct config *cfg, const char *name);
 /* Python import name for a project name; NULL if none can be made. */

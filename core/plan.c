@@ -434,11 +434,8 @@ override_dirs(struct pipeline *p, struct plugin_info *pi)
 		return pi->override_dirs;
 	pi->override_dirs = 1;
 	if (p->cfg->templates_dir) {
-		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
-
-		if (p->cfg->templates_dir[0] != '/' && slash)
-			strbuf_add(&sb, cf, (size_t)(slash - cf + 1));
-		strbuf_addf(&sb, "%s/%s", p->cfg->templates_dir, pi->name);
+		config_path(p->cfg, p->cfg->templates_dir, &sb);
+		strbuf_addf(&sb, "/%s", pi->name);
 		if (exists(sb.buf))
 			pi->override_dirs |= 2;
 		strbuf_reset(&sb);
@@ -474,12 +471,8 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 		strbuf_init(&cand[i], 0);
 	/* override candidates only where override_dirs() found a dir */
 	if (dirs & 2) {
-		const char *cf = p->cfg->file, *slash = strrchr(cf, '/');
-
-		if (p->cfg->templates_dir[0] != '/' && slash)
-			strbuf_add(&cand[0], cf, (size_t)(slash - cf + 1));
-		strbuf_addf(&cand[0], "%s/%s/%s", p->cfg->templates_dir, pl,
-			    a->tmpl);
+		config_path(p->cfg, p->cfg->templates_dir, &cand[0]);
+		strbuf_addf(&cand[0], "/%s/%s", pl, a->tmpl);
 	}
 	if ((dirs & 4) && xdg && *xdg == '/')
 		strbuf_addf(&cand[1], "%s/khora/templates/%s/%s", xdg, pl,

@@ -1032,3 +1032,24 @@ template_render(struct template *t, const struct tdict *dict,
 	strbuf_release(&r.tmp);
 	return ret;
 }
+
+char *
+template_render_string(const char *display, const char *src,
+		       const struct tdict *dict, struct diag *d)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct template *t = template_parse(display, src, strlen(src), d);
+	struct tcache c;
+	int ret = -1;
+
+	tcache_init(&c);
+	if (t)
+		ret = template_render(t, dict, &c, &out, d);
+	template_free(t);
+	tcache_release(&c);
+	if (ret) {
+		strbuf_release(&out);
+		return NULL;
+	}
+	return strbuf_detach(&out, NULL);
+}

@@ -73,6 +73,10 @@ void template_free(struct template *t);
 int template_render(struct template *t, const struct tdict *dict,
 		    struct tcache *c, struct strbuf *out, struct diag *d);
 
+/* Parses and renders src in one go (no includes); NULL on error. */
+char *template_render_string(const char *display, const char *src,
+			     const struct tdict *dict, struct diag *d);
+
 /* Applies one modifier by name (for tests and the CLI). */
 int template_apply_modifier(const char *name, const char *in,
 			    struct strbuf *out);

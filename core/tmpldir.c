@@ -453,12 +453,8 @@ static int
 default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
 	   char **out, struct diag *d)
 {
-	struct strbuf sb = STRBUF_INIT;
 	struct tdict *dict;
-	struct template *tp;
-	struct tcache c;
 	size_t i;
-	int ret = -1;
 
 	*out = NULL;
 	if (!v->deflt)
@@ -470,17 +466,9 @@ default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
 	for (i = 0; i < t->nr_vars && &t->vars[i] != v; i++)
 		if (t->vars[i].value)
 			tdict_set(dict, t->vars[i].name, t->vars[i].value);
-	tcache_init(&c);
-	tp = template_parse(t->manifest, v->deflt, strlen(v->deflt), d);
-	if (tp && !template_render(tp, dict, &c, &sb, d))
-		ret = 0;
-	template_free(tp);
-	tcache_release(&c);
+	*out = template_render_string(t->manifest, v->deflt, dict, d);
 	tdict_free(dict);
-	if (!ret)
-		*out = strbuf_detach(&sb, NULL);
-	strbuf_release(&sb);
-	return ret;
+	return *out ? 0 : -1;
 }
 
 /* One question on the terminal, asked again until the answer is valid. */
@@ -653,26 +641,15 @@ static char *
 render_name(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	    const char *rel)
 {
-	struct strbuf sb = STRBUF_INIT, shown = STRBUF_INIT;
-	struct template *tp;
-	struct tcache c;
-	int ret = -1;
+	struct strbuf shown = STRBUF_INIT;
+	char *name;
 
 	if (!strstr(rel, "{{"))
 		return xstrdup(rel);
-	tcache_init(&c);
 	strbuf_addf(&shown, "%s/%s", t->dir, rel);
-	tp = template_parse(shown.buf, rel, strlen(rel), p->d);
+	name = template_render_string(shown.buf, rel, dict, p->d);
 	strbuf_release(&shown);
-	if (tp && !template_render(tp, dict, &c, &sb, p->d))
-		ret = 0;
-	template_free(tp);
-	tcache_release(&c);
-	if (ret) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
+	return name;
 }
 
 static int
