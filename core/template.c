@@ -58,7 +58,13 @@ arena_alloc(struct template *t, size_t n)
 
 	n = (n + 15) & ~(size_t)15;
 	if (!b || b->used + n > b->size) {
-		size_t size = n > 8192 ? n : 8192;
+		/* small first (a thousand small templates stay small), then
+		 * doubling, so that a big template needs few blocks */
+		size_t size = !b ? 1024 : b->size < 65536 ? b->size * 2 :
+			      65536;
+
+		if (size < n)
+			size = n;
 
 		b = xmalloc(sizeof(*b) + size);
 		b->size = size;
@@ -753,7 +759,45 @@ tcache_release(struct tcache *c)
 	for (i = 0; i < c->nr; i++)
 		template_free(c->t[i]);
 	free(c->t);
+	free(c->slots);
 	memset(c, 0, sizeof(*c));
+}
+
+static size_t
+hash_path(const char *s)
+{
+	size_t h = 5381;
+
+	for (; *s; s++)
+		h = h * 33 ^ (unsigned char)*s;
+	return h;
+}
+
+/* The slot of path: its template, or the empty slot where it goes. */
+static struct template **
+cache_slot(struct tcache *c, const char *path)
+{
+	size_t i = hash_path(path) & (c->nr_slots - 1);
+
+	while (c->slots[i] && strcmp(c->slots[i]->path, path))
+		i = (i + 1) & (c->nr_slots - 1);
+	return &c->slots[i];
+}
+
+/* Keeps the index at most half full, so that probes stay short. */
+static void
+cache_index(struct tcache *c, struct template *t)
+{
+	size_t i;
+
+	if (2 * (c->nr + 1) > c->nr_slots) {
+		free(c->slots);
+		c->nr_slots = c->nr_slots ? c->nr_slots * 2 : 64;
+		c->slots = xcalloc(c->nr_slots, sizeof(*c->slots));
+		for (i = 0; i < c->nr; i++)
+			*cache_slot(c, c->t[i]->path) = c->t[i];
+	}
+	*cache_slot(c, t->path) = t;
 }
 
 static int
@@ -790,13 +834,10 @@ tcache_get(struct tcache *c, const char *path, const char *display,
 	struct strbuf sb = STRBUF_INIT;
 	struct template *t;
 	const char *slash;
-	size_t i;
 
-	for (i = 0; i < c->nr; i++) {
-		if (!strcmp(c->t[i]->path, path)) {
-			c->hits++;
-			return c->t[i];
-		}
+	if (c->nr_slots && *cache_slot(c, path)) {
+		c->hits++;
+		return *cache_slot(c, path);
 	}
 	if (read_file(path, &sb)) {
 		struct diag_loc loc = { display, 0, 0 };
@@ -815,6 +856,7 @@ tcache_get(struct tcache *c, const char *path, const char *display,
 	slash = strrchr(path, '/');
 	t->dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 	c->parsed++;
+	cache_index(c, t);
 	ALLOC_GROW(c->t, c->nr, c->alloc);
 	c->t[c->nr++] = t;
 	return t;

@@ -35,6 +35,8 @@ struct tdict;
 struct tcache {
 	struct template **t;
 	size_t nr, alloc;
+	struct template **slots;	/* open-addressing index by path */
+	size_t nr_slots;
 	unsigned parsed;	/* templates read and parsed */
 	unsigned hits;		/* lookups served from the cache */
 	unsigned renders;

@@ -674,8 +674,9 @@ slurp(const char *path, struct strbuf *sb, mode_t *mode)
 
 static int
 add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
-	  const char *rel, int is_dir)
+	  const char *rel, const struct stat *st)
 {
+	int is_dir = S_ISDIR(st->st_mode);
 	struct strbuf full = STRBUF_INIT, data = STRBUF_INIT;
 	struct diag_loc loc = { NULL, 0, 0 };
 	size_t len = strlen(rel);
@@ -696,9 +697,7 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		a = pipeline_add(p, A_FILE, &t->owner, name);
 		a->tmpl = xstrdup(rel);
 		a->tmpl_path = strbuf_detach(&full, NULL);
-		a->mode = 0644;
-		if (!access(a->tmpl_path, X_OK))
-			a->mode = 0755;
+		a->mode = st->st_mode & 0111 ? 0755 : 0644;
 	} else {
 		if (slurp(full.buf, &data, &mode)) {
 			loc.file = full.buf;
@@ -756,10 +755,10 @@ walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 					 "directory '%s' has more than %d "
 					 "entries", t->dir, MAX_TEMPLATE_FILES);
 		} else if (S_ISDIR(st.st_mode)) {
-			ret = add_entry(t, p, dict, sub.buf, 1) ||
+			ret = add_entry(t, p, dict, sub.buf, &st) ||
 			      walk(t, p, dict, sub.buf, count);
 		} else if (S_ISREG(st.st_mode)) {
-			ret = add_entry(t, p, dict, sub.buf, 0);
+			ret = add_entry(t, p, dict, sub.buf, &st);
 		}
 	}
 	strlist_clear(&names);
