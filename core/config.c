@@ -75,6 +75,7 @@ static const struct key_spec user_keys[] = {
 	{ "license", T_STR, NULL, license_choices, 0 },
 	{ "python_version", T_STR, NULL, NULL, 0 },
 	{ "version", T_STR, NULL, NULL, 0 },
+	{ "answers", T_ANYMAP, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
@@ -541,7 +542,8 @@ apply_user_defaults(struct config *cfg, struct diag *d)
 	for (i = 0; !ret && tree && i < tree->nr; i++) {
 		const char *k = tree->keys[i]->str;
 
-		if (ymap_get(cfg->root, k) ||
+		/* answers: read by the template, for its variables only */
+		if (ymap_get(cfg->root, k) || !strcmp(k, "answers") ||
 		    (cfg->from_file && !strcmp(k, "python_version")))
 			continue;
 		ynode_append(cfg->root, ynode_dup(tree->keys[i]),

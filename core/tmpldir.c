@@ -532,6 +532,7 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	       const char *answers_file, int no_input, struct diag *d)
 {
 	const struct ynode *given = ymap_get(cfg->root, "answers");
+	const struct ynode *mine = ymap_get(cfg->user_tree, "answers");
 	struct strbuf missing = STRBUF_INIT;
 	int ask = !no_input && isatty(0);
 	size_t i;
@@ -557,6 +558,9 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			n = f;
 		else if (!n)
 			n = f;
+		/* then the user's own defaults, for variables they name */
+		if (!n)
+			n = ymap_get(mine, v->name);
 		if (n) {
 			if (set_answer(v, n, d))
 				return -1;

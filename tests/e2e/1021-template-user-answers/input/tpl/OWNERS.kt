@@ -1,0 +1,4 @@
+# Owners of {{project_name}}
+{{#owners}}
+- {{item}}
+{{/owners}}

@@ -1,0 +1,2 @@
+-- postgres only
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
