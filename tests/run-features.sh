@@ -4,8 +4,11 @@
 # docker combinations.  Prints "features: N passed, N failed".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${KHORA_SHARED:-$ROOT/../shared}
-VALIDATE="$SHARED/schemas/validate"
+# the organisation's shared/ beside the clone when there is one (CI),
+# else the copy in tests/schemas (a user's fresh clone)
+SCHEMAS=${KHORA_SCHEMAS:-$ROOT/../shared/schemas}
+[ -x "$SCHEMAS/validate" ] || SCHEMAS=$ROOT/tests/schemas
+VALIDATE="$SCHEMAS/validate"
 LIB="$ROOT/tests/lib"
 TMP="$ROOT/tests/tmp/features"
 PY=/usr/bin/python3
