@@ -204,10 +204,20 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 	       "what was generated and how to run it)\n", p->target);
 }
 
+/* The per-plugin lines, made before the plugins are released. */
 static void
-print_profile(const struct pipeline *p, double total)
+profile_plugins(const struct pipeline *p, struct strbuf *out)
 {
-	const struct profile *pr = &p->prof;
+	size_t i;
+
+	for (i = 0; i < p->nr_active; i++)
+		strbuf_addf(out, "plugin %-12s plan %8.3f ms\n",
+			    p->active[i]->name, p->active[i]->plan_ms);
+}
+
+static void
+print_profile(const struct profile *pr, double total, const char *plugins)
+{
 	double sum = 0;
 	size_t i;
 
@@ -220,9 +230,7 @@ print_profile(const struct pipeline *p, double total)
 	fprintf(stderr, "%-10s %9.3f %5.1f%%\n", "other", total - sum,
 		total > 0 ? 100 * (total - sum) / total : 0);
 	fprintf(stderr, "%-10s %9.3f\n", "total", total);
-	for (i = 0; i < p->nr_active; i++)
-		fprintf(stderr, "plugin %-12s plan %8.3f ms\n",
-			p->active[i]->name, p->active[i]->plan_ms);
+	fputs(plugins, stderr);
 	fprintf(stderr, "plugins catalogued %u, loaded %u; templates parsed "
 		"%u, renders %u, cache hits %u; files %u, dirs %u, symlinks "
 		"%u, bytes %zu\n", pr->plugins_catalogued, pr->plugins_loaded,
@@ -294,7 +302,8 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct catalog cat;
 	struct pipeline p;
 	struct tmpldir tmpl;
-	struct strbuf tdir = STRBUF_INIT;
+	struct profile prof;
+	struct strbuf tdir = STRBUF_INIT, plugins = STRBUF_INIT;
 	double start = now_ms(), mark = start;
 	char *name = default_name(o->target);
 	int ret = -1, use_tmpl = 0;
@@ -365,12 +374,21 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	ret = 0;
 out:
 	if (o->profile)
-		print_profile(&p, now_ms() - start);
+		profile_plugins(&p, &plugins);
+	prof = p.prof;
+	mark = now_ms();
 	/* the template's context hangs off the pipeline's dictionary */
 	host_ctx_free(tmpl.owner.ctx);
 	tmpl.owner.ctx = NULL;
 	pipeline_release(&p);
 	catalog_release(&cat);
+	if (o->profile) {
+		profile_lap(&prof, PH_EXIT, &mark);
+		prof.ms[PH_STARTUP] = startup_ms();
+		print_profile(&prof, now_ms() - start + startup_ms(),
+			      plugins.buf);
+	}
+	strbuf_release(&plugins);
 out_cfg:
 	config_release(&cfg);
 out_tmpl:

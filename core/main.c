@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <signal.h>
 #include "cli.h"
+#include "profile.h"
 #include "khora-plugin.h"
 
 #ifndef KHORA_VERSION
@@ -23,6 +24,7 @@ main(int argc, char **argv)
 	const struct cmd_entry *c;
 	int i = 1, ret;
 
+	startup_ms();	/* before anything else: for --profile */
 	/* over RLIMIT_FSIZE, write() must fail with EFBIG (reported, the
 	 * staging directory removed), not kill khora half-way */
 	signal(SIGXFSZ, SIG_IGN);

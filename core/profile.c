@@ -7,9 +7,20 @@
 #include "profile.h"
 
 static const char *const names[PH__COUNT] = {
-	"config", "catalog", "resolve", "load", "plan", "merge", "render",
-	"stage", "commit", "post",
+	"startup", "config", "catalog", "resolve", "load", "plan", "merge",
+	"render", "stage", "commit", "post", "exit",
 };
+
+double
+startup_ms(void)
+{
+	static double at_main = -1;
+	struct timespec ts;
+
+	if (at_main < 0 && !clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		at_main = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return at_main < 0 ? 0 : at_main;
+}
 
 double
 now_ms(void)

@@ -9,9 +9,15 @@
 
 #include <stddef.h>
 
+/*
+ * startup: exec and dynamic linking before main() (the process's CPU time
+ * at main(), the best a process can know of it); exit: releasing the
+ * pipeline and unloading plugins after the work is done.  With them the
+ * phases add up to what a stopwatch around the process sees.
+ */
 enum phase {
-	PH_CONFIG, PH_CATALOG, PH_RESOLVE, PH_LOAD, PH_PLAN, PH_MERGE,
-	PH_RENDER, PH_STAGE, PH_COMMIT, PH_POST, PH__COUNT
+	PH_STARTUP, PH_CONFIG, PH_CATALOG, PH_RESOLVE, PH_LOAD, PH_PLAN,
+	PH_MERGE, PH_RENDER, PH_STAGE, PH_COMMIT, PH_POST, PH_EXIT, PH__COUNT
 };
 
 struct profile {
@@ -24,6 +30,8 @@ struct profile {
 };
 
 double now_ms(void);
+/* CPU time the process had used when main() started (call it first). */
+double startup_ms(void);
 const char *phase_name(enum phase p);
 void profile_init(struct profile *p);
 /* Adds the time since *mark to phase ph and resets *mark. */
