@@ -13,6 +13,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_help_entry,
 	&cmd_new_plugin_entry,
 	&cmd_explain_entry,
+	&cmd_status_entry,
 	&cmd_completion_entry,
 };
 

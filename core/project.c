@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * project.c - finding a generated project and comparing its files with
+ * what .khora/lock says khora wrote.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "project.h"
+#include "sha256.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+char *
+project_find_root(const char *path, char **rel)
+{
+	char abs[PATH_MAX + NAME_MAX + 2], probe[sizeof(abs) + 16];
+	char *slash;
+
+	if (!realpath(path, abs)) {
+		/* a deleted file: resolve its directory */
+		char *dir = xstrdup(path), *s = strrchr(dir, '/');
+		char parent[PATH_MAX];
+
+		if (s)
+			*s = '\0';
+		if (!realpath(s ? (*dir ? dir : "/") : ".", parent)) {
+			free(dir);
+			return NULL;
+		}
+		snprintf(abs, sizeof(abs), "%s/%s", parent,
+			 s ? s + 1 : path);
+		free(dir);
+	}
+	for (slash = abs + strlen(abs); slash > abs;) {
+		snprintf(probe, sizeof(probe), "%.*s/.khora/lock",
+			 (int)(slash - abs), abs);
+		if (!access(probe, R_OK)) {
+			*rel = xstrdup(*slash ? slash + 1 : "");
+			return xstrndup(abs, (size_t)(slash - abs));
+		}
+		while (--slash > abs && *slash != '/')
+			;
+	}
+	return NULL;
+}
+
+static const char *
+field(const struct ynode *entry, const char *key)
+{
+	const struct ynode *v = ymap_get(entry, key);
+
+	return v && v->kind == Y_SCALAR ? v->str : NULL;
+}
+
+int
+project_read_lock(const char *root, struct ynode **tree,
+		  struct lock_entry **out, size_t *nr, struct diag *d)
+{
+	struct strbuf lock = STRBUF_INIT;
+	const struct ynode *files;
+	size_t i;
+
+	*out = NULL;
+	*nr = 0;
+	strbuf_addf(&lock, "%s/.khora/lock", root);
+	if (ytree_parse_file(lock.buf, tree, d, EXIT_IO)) {
+		strbuf_release(&lock);
+		return -1;
+	}
+	files = ymap_get(*tree, "files");
+	if (!files || files->kind != Y_SEQ) {
+		struct diag_loc loc = { NULL, 0, 0 };
+
+		loc.file = lock.buf;
+		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files list");
+		strbuf_release(&lock);
+		return -1;
+	}
+	strbuf_release(&lock);
+	*out = xcalloc(files->nr + 1, sizeof(**out));
+	for (i = 0; i < files->nr; i++) {
+		const struct ynode *e = files->vals[i];
+		struct lock_entry *le = &(*out)[*nr];
+
+		le->path = field(e, "path");
+		if (!le->path)
+			continue;
+		le->plugin = field(e, "plugin");
+		le->template = field(e, "template");
+		le->sha256 = field(e, "sha256");
+		le->symlink = field(e, "symlink");
+		(*nr)++;
+	}
+	return 0;
+}
+
+int
+project_entry_state(const char *root, const struct lock_entry *e)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	char hex[65], buf[8192], target[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, state = 0;
+
+	strbuf_addf(&path, "%s/%s", root, e->path);
+	if (lstat(path.buf, &st)) {
+		state = 'D';
+	} else if (e->symlink) {
+		n = readlink(path.buf, target, sizeof(target) - 1);
+		if (n < 0 || (target[n] = '\0', strcmp(target, e->symlink)))
+			state = 'M';
+	} else if (!S_ISREG(st.st_mode)) {
+		state = 'M';
+	} else if ((fd = open(path.buf, O_RDONLY | O_CLOEXEC)) < 0) {
+		state = 'M';
+	} else {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			strbuf_add(&data, buf, (size_t)n);
+		close(fd);
+		sha256_hex(data.buf, data.len, hex);
+		if (!e->sha256 || strcmp(hex, e->sha256))
+			state = 'M';
+	}
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return state;
+}

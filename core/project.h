@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * project.h - a project khora generated, as later commands see it: its
+ * root (the directory holding .khora/lock) and the lock's entries.
+ * The strings a lock_entry holds are borrowed from the lock's tree.
+ */
+#ifndef PROJECT_H
+#define PROJECT_H
+
+#include "diag.h"
+#include "ytree.h"
+
+struct lock_entry {
+	const char *path;
+	const char *plugin;
+	const char *template;	/* or NULL */
+	const char *sha256;	/* NULL for a symlink */
+	const char *symlink;	/* its target, or NULL */
+};
+
+/*
+ * The project root at or above path, and path relative to it (*rel,
+ * malloc'd); NULL when no .khora/lock is found above path.
+ */
+char *project_find_root(const char *path, char **rel);
+/* Reads ROOT/.khora/lock; *out is an array of *nr entries (malloc'd)
+ * pointing into *tree, which the caller frees with ynode_free(). */
+int project_read_lock(const char *root, struct ynode **tree,
+		      struct lock_entry **out, size_t *nr, struct diag *d);
+/* The state of one entry on disk: 0 unchanged, 'M', 'D'. */
+int project_entry_state(const char *root, const struct lock_entry *e);
+
+#endif /* PROJECT_H */
