@@ -5,7 +5,6 @@
  * crashing or broken plugin cannot hide the state of the others.
  */
 #include "compat.h"
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
+#include "walk.h"
 #include "wrapper.h"
 
 static void
@@ -50,41 +50,13 @@ plugins_list(const struct catalog *cat)
 	return 0;
 }
 
-static void
-list_dir(const char *root, const char *rel, struct strlist *out)
-{
-	struct strbuf path = STRBUF_INIT, sub = STRBUF_INIT;
-	struct dirent *de;
-	DIR *dh;
-
-	strbuf_addf(&path, "%s%s%s", root, *rel ? "/" : "", rel);
-	dh = opendir(path.buf);
-	while (dh && (de = readdir(dh))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		strbuf_reset(&sub);
-		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", root, sub.buf);
-		if (stat(path.buf, &st))
-			continue;
-		if (S_ISDIR(st.st_mode))
-			list_dir(root, sub.buf, out);
-		else
-			strlist_push(out, sub.buf);
-	}
-	if (dh)
-		closedir(dh);
-	strbuf_release(&path);
-	strbuf_release(&sub);
-}
-
 static int
-cmp_strs(const void *a, const void *b)
+list_one(const char *rel, const char *base, const struct stat *st, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)base;
+	if (!S_ISDIR(st->st_mode))
+		strlist_push(arg, rel);
+	return 0;
 }
 
 /* A plugin's templates, and which the user's data dir overrides. */
@@ -105,9 +77,7 @@ plugins_templates(const struct catalog *cat, const struct plugin_info *pi)
 	else if (home && *home == '/')
 		strbuf_addf(&user, "%s/.local/share/khora/templates/%s", home,
 			    pi->name);
-	list_dir(own.buf, "", &names);
-	if (names.nr)
-		qsort(names.v, names.nr, sizeof(*names.v), cmp_strs);
+	walk_tree(own.buf, "", list_one, &names);
 	printf("templates  %s\n", own.buf);
 	for (i = 0; i < names.nr; i++) {
 		strbuf_reset(&f);

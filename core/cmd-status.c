@@ -8,13 +8,13 @@
  * "? path" for scripts.
  */
 #include "compat.h"
-#include <dirent.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include "catalog.h"
 #include "cli.h"
 #include "project.h"
 #include "strbuf.h"
+#include "walk.h"
 #include "wrapper.h"
 
 /* A subset of .gitignore: NAME, *.GLOB, DIR/ and PATH/GLOB lines. */
@@ -54,42 +54,28 @@ tracked(const struct lock_entry *e, size_t nr, const char *rel)
 	return 0;
 }
 
-static void
-untracked(const char *root, const char *rel, const struct lock_entry *e,
-	  size_t nr, const struct strlist *pats, struct strlist *out)
+struct untracked {
+	const struct lock_entry *entries;
+	size_t nr;
+	const struct strlist *pats;
+	struct strlist *out;
+};
+
+static int
+untracked_one(const char *rel, const char *base, const struct stat *st,
+	      void *arg)
 {
-	struct strbuf path = STRBUF_INIT, sub = STRBUF_INIT;
-	struct dirent *de;
-	DIR *dh;
+	struct untracked *u = arg;
+	int is_dir = S_ISDIR(st->st_mode);
 
-	strbuf_addf(&path, "%s%s%s", root, *rel ? "/" : "", rel);
-	dh = opendir(path.buf);
-	while (dh && (de = readdir(dh))) {
-		struct stat st;
-		int is_dir;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    (!*rel && (!strcmp(de->d_name, ".git") ||
-			       !strcmp(de->d_name, ".khora"))))
-			continue;
-		strbuf_reset(&sub);
-		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", root, sub.buf);
-		if (lstat(path.buf, &st))
-			continue;
-		is_dir = S_ISDIR(st.st_mode);
-		if (ignored(pats, sub.buf, de->d_name, is_dir))
-			continue;
-		if (is_dir)
-			untracked(root, sub.buf, e, nr, pats, out);
-		else if (!tracked(e, nr, sub.buf))
-			strlist_push(out, sub.buf);
-	}
-	if (dh)
-		closedir(dh);
-	strbuf_release(&path);
-	strbuf_release(&sub);
+	if (!strchr(rel, '/') && (!strcmp(rel, ".git") ||
+				  !strcmp(rel, ".khora")))
+		return WALK_SKIP;
+	if (ignored(u->pats, rel, base, is_dir))
+		return WALK_SKIP;
+	if (!is_dir && !tracked(u->entries, u->nr, rel))
+		strlist_push(u->out, rel);
+	return 0;
 }
 
 static void
@@ -109,12 +95,6 @@ read_gitignore(const char *root, struct strlist *pats)
 	}
 	if (f)
 		fclose(f);
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int
@@ -157,9 +137,11 @@ cmd_status(int argc, char **argv, struct diag *d)
 			       "modified:", entries[i].path);
 	}
 	read_gitignore(root, &pats);
-	untracked(root, "", entries, nr, &pats, &extra);
-	if (extra.nr)
-		qsort(extra.v, extra.nr, sizeof(*extra.v), cmp_str);
+	{
+		struct untracked u = { entries, nr, &pats, &extra };
+
+		walk_tree(root, "", untracked_one, &u);
+	}
 	for (i = 0; i < extra.nr; i++)
 		if (porcelain)
 			printf("? %s\n", extra.v[i]);

@@ -75,7 +75,8 @@ project_read_lock(const char *root, struct ynode **tree,
 		struct diag_loc loc = { NULL, 0, 0 };
 
 		loc.file = lock.buf;
-		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files list");
+		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files "
+			   "list");
 		strbuf_release(&lock);
 		return -1;
 	}

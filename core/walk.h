@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * walk.h - a directory tree, visited in sorted order (so that what
+ * khora prints never depends on readdir's order).  The callback gets
+ * each entry's path relative to the root, its base name and its lstat;
+ * it returns 0 to go on (into a directory), WALK_SKIP to leave a
+ * directory out, or -1 to stop the walk with -1.
+ */
+#ifndef WALK_H
+#define WALK_H
+
+#include <sys/stat.h>
+
+#define WALK_SKIP 1
+
+typedef int (*walk_fn)(const char *rel, const char *base,
+		       const struct stat *st, void *arg);
+
+/* Walks root/rel ("" for root itself); 0, or -1 from the callback. */
+int walk_tree(const char *root, const char *rel, walk_fn fn, void *arg);
+
+#endif /* WALK_H */
