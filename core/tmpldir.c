@@ -266,6 +266,17 @@ tmpldir_require(const struct tmpldir *t, struct config *cfg, struct diag *d)
 	return 0;
 }
 
+const char *
+tmpldir_value(const struct tmpldir *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_vars; i++)
+		if (!strcmp(t->vars[i].name, name))
+			return t->vars[i].value;
+	return NULL;
+}
+
 void
 tmpldir_release(struct tmpldir *t)
 {

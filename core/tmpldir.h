@@ -42,6 +42,8 @@ struct tmpldir {
 
 /* Reads DIR/khora-template.yaml (exit code 3 on error). */
 int tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d);
+/* The answered value of a variable (after tmpldir_answer), or NULL. */
+const char *tmpldir_value(const struct tmpldir *t, const char *name);
 /* Is name a variable of the template? */
 int tmpldir_has_var(const struct tmpldir *t, const char *name);
 /* Turns on the features the template requires, in cfg. */
