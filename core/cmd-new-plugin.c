@@ -158,6 +158,7 @@ generate(const char *name, const char *target, struct diag *d)
 		return -1;
 	pipeline_init(&p, d, &cfg, &cat);
 	p.target = target;
+	p.no_force = 1;
 	dict = tdict_new(NULL);
 	tdict_set(dict, "name", name);
 	snprintf(abi, sizeof(abi), "%d.%d", KHORA_ABI_MAJOR, KHORA_ABI_MINOR);

@@ -30,8 +30,8 @@
 enum target_state { T_ABSENT, T_EMPTY_DIR, T_DIR };
 
 static int
-target_state(const char *target, int force, enum target_state *st,
-	     struct diag *d)
+target_state(const char *target, int force, int can_force,
+	     enum target_state *st, struct diag *d)
 {
 	struct diag_loc loc = { target, 0, 0 };
 	struct stat sb;
@@ -75,7 +75,8 @@ target_state(const char *target, int force, enum target_state *st,
 	if (!force)
 		return diag_error(d, EXIT_CONFLICT, &loc, "cannot create "
 				  "project: the directory exists and is not "
-				  "empty (use --force to write into it)");
+				  "empty%s", can_force ? " (use --force to "
+				  "write into it)" : "");
 	*st = T_DIR;
 	return 0;
 }
@@ -379,7 +380,7 @@ pipeline_stage_commit(struct pipeline *p)
 	size_t i;
 	int ret = -1, committed = 0, sig;
 
-	if (target_state(p->target, p->force, &st, p->d))
+	if (target_state(p->target, p->force, !p->no_force, &st, p->d))
 		return -1;
 	stage_interrupted = 0;
 	stage_catch_signals(1);

@@ -75,6 +75,7 @@ struct pipeline {
 
 	const char *target;
 	int pretend, force, durable;
+	int no_force;			/* the command has no --force */
 };
 
 void pipeline_init(struct pipeline *p, struct diag *d,

@@ -36,16 +36,11 @@ WORK = ("/dev/shm/khora-faults" if os.access("/dev/shm", os.W_OK)
         else os.path.join(ROOT, "tests", "tmp", "faults"))
 ERRNOS = {"ENOSPC": "No space left on device", "EIO": "Input/output error",
           "EACCES": "Permission denied", "EDQUOT": "Disk quota exceeded"}
-passed = failed = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from tally import Tally  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL  {name}: {detail}"[:2000])
+TALLY = Tally("faults")
+check = TALLY.check
 
 
 def snapshot(path):
@@ -254,8 +249,7 @@ def main():
     signals()
     race()
     shutil.rmtree(WORK, ignore_errors=True)
-    print(f"faults: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return TALLY.close()
 
 
 if __name__ == "__main__":

@@ -14,16 +14,11 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
 TEMPLATE = os.path.join(ROOT, "tests", "fixtures", "templates", "service")
-passed = failed = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from tally import Tally  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL  {name}: {detail}"[:1500])
+TALLY = Tally("prompts")
+check = TALLY.check
 
 
 def read_until(fd, text, seen, timeout=10.0):
@@ -111,8 +106,7 @@ def main():
     finally:
         os.close(fd)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"prompts: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return TALLY.close()
 
 
 if __name__ == "__main__":
