@@ -69,7 +69,8 @@ untracked_one(const char *rel, const char *base, const struct stat *st,
 	int is_dir = S_ISDIR(st->st_mode);
 
 	if (!strchr(rel, '/') && (!strcmp(rel, ".git") ||
-				  !strcmp(rel, ".khora")))
+				  !strcmp(rel, ".khora") ||
+				  starts_with(rel, ".khora-backup.")))
 		return WALK_SKIP;
 	if (ignored(u->pats, rel, base, is_dir))
 		return WALK_SKIP;
@@ -122,7 +123,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot show status of "
 				  "'%s': it is not inside a project khora "
 				  "generated (no .khora/lock above it)", dir);
-	if (project_read_lock(root, &tree, &entries, &nr, d))
+	/* first undo what a killed --force run left half-done */
+	if (project_recover(root, d) ||
+	    project_read_lock(root, &tree, &entries, &nr, d))
 		goto out;
 	for (i = 0; i < nr; i++) {
 		int state = project_entry_state(root, &entries[i]);

@@ -21,8 +21,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 #include "pipeline.h"
+#include "project.h"
 #include "stage.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -104,6 +106,8 @@ struct undo {
 struct forcer {
 	int tfd;		/* target dir */
 	int bfd;		/* backup dir inside the target */
+	int jfd;		/* its journal */
+	int durable;
 	char *bname;
 	struct undo *undo;
 	size_t nr, alloc;
@@ -141,6 +145,44 @@ rollback(struct forcer *f)
 	f->nr = 0;
 }
 
+/*
+ * The journal in the backup directory says, before each step, what the
+ * step is about to do: "D path" (create a directory), "B n path" (move
+ * the old file to backup n, "-" when there is none), "P path" (rename
+ * the new file in), and "C" once every file is in place.  A run killed
+ * half-way (SIGKILL, power cut) leaves it behind for the next run to
+ * roll back (see recover_interrupted()).
+ */
+static int
+jlog(struct forcer *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+jlog(struct forcer *f, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t off = 0;
+	va_list ap;
+	int ret = 0;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	strbuf_addch(&sb, '\n');
+	while (off < sb.len && !ret) {
+		ssize_t n = write(f->jfd, sb.buf + off, sb.len - off);
+
+		if (n < 0 && errno != EINTR)
+			ret = -1;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (!ret && f->durable && fdatasync(f->jfd))
+		ret = -1;
+	strbuf_release(&sb);
+	return ret;
+}
+
 /* mkdir -p in the target, recording what it created. */
 static int
 force_parents(struct forcer *f, const char *path, int upto_self)
@@ -152,7 +194,12 @@ force_parents(struct forcer *f, const char *path, int upto_self)
 		if (dir[i] != '/' && !(dir[i] == '\0' && upto_self))
 			continue;
 		dir[i] = '\0';
-		if (!mkdirat(f->tfd, dir, 0755))
+		if (!faccessat(f->tfd, dir, F_OK, AT_SYMLINK_NOFOLLOW)) {
+			/* there already */
+		} else if (jlog(f, "D %s", dir)) {
+			free(dir);
+			return -1;
+		} else if (!mkdirat(f->tfd, dir, 0755))
 			push_undo(f, dir, 1, -1);
 		else if (errno != EEXIST) {
 			free(dir);
@@ -257,10 +304,14 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	if (!fstatat(f->tfd, a->path, &st, AT_SYMLINK_NOFOLLOW)) {
 		backup = f->nbackups++;
 		snprintf(name, sizeof(name), "%d", backup);
-		if (renameat(f->tfd, a->path, f->bfd, name))
+		if (jlog(f, "B %d %s", backup, a->path) ||
+		    renameat(f->tfd, a->path, f->bfd, name))
 			goto fail;
+	} else if (jlog(f, "B - %s", a->path)) {
+		goto fail;
 	}
-	if (renameat(s->dirfd, a->path, f->tfd, a->path)) {
+	if (jlog(f, "P %s", a->path) ||
+	    renameat(s->dirfd, a->path, f->tfd, a->path)) {
 		int e = errno;
 
 		if (backup >= 0)
@@ -275,6 +326,108 @@ fail:
 			  strerror(errno));
 }
 
+/* Undoes what one journal line did (lines are undone in reverse). */
+static void
+undo_line(int tfd, int bfd, char *line, int *restored)
+{
+	char *path, name[32];
+
+	if (line[0] == 'D' && line[1] == ' ') {
+		unlinkat(tfd, line + 2, AT_REMOVEDIR);
+	} else if (line[0] == 'B' && line[1] == ' ') {
+		path = strchr(line + 2, ' ');
+		if (!path)
+			return;
+		*path++ = '\0';
+		if (!strcmp(line + 2, "-")) {
+			/* no old file: whatever is there now is new */
+			if (*restored)
+				unlinkat(tfd, path, 0);
+			return;
+		}
+		snprintf(name, sizeof(name), "%s", line + 2);
+		/* the old file was moved aside: put it back over the new */
+		if (!faccessat(bfd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
+		    !renameat(bfd, name, tfd, path))
+			return;
+	} else if (line[0] == 'P') {
+		*restored = 1;
+		return;
+	}
+	*restored = 0;
+}
+
+/*
+ * A --force run that died half-way left its backup directory (named
+ * with its pid) and journal in the target: without "C", undo its steps
+ * in reverse, so that the target is as before that run; with "C", the
+ * new version was complete, only the backups are left to delete.
+ */
+static int
+recover_interrupted(const char *target, int tfd, struct diag *d)
+{
+	struct strbuf journal = STRBUF_INIT;
+	DIR *dh = fdopendir(dup(tfd));
+	struct dirent *de;
+
+	while (dh && (de = readdir(dh))) {
+		char *end, *line, *save = NULL, **lines = NULL;
+		size_t nr = 0, alloc = 0;
+		int bfd, jfd, restored = 0, done;
+		long pid;
+		ssize_t n;
+		char buf[4096];
+
+		if (!starts_with(de->d_name, ".khora-backup."))
+			continue;
+		pid = strtol(de->d_name + 14, &end, 10);
+		if (*end == '.' && pid > 0 && !(kill((pid_t)pid, 0) &&
+						errno == ESRCH))
+			continue;	/* its run is alive */
+		bfd = openat(tfd, de->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		jfd = bfd < 0 ? -1 : openat(bfd, "journal", O_RDONLY |
+					     O_CLOEXEC);
+		strbuf_reset(&journal);
+		while (jfd >= 0 && (n = read(jfd, buf, sizeof(buf))) > 0)
+			strbuf_add(&journal, buf, (size_t)n);
+		if (jfd >= 0)
+			close(jfd);
+		for (line = strtok_r(journal.buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			ALLOC_GROW(lines, nr, alloc);
+			lines[nr++] = line;
+		}
+		done = nr && !strcmp(lines[nr - 1], "C");
+		while (!done && bfd >= 0 && nr--)
+			undo_line(tfd, bfd, lines[nr], &restored);
+		free(lines);
+		if (bfd >= 0)
+			close(bfd);
+		diag_warn(d, NULL, "%s/%s: %s an interrupted --force run",
+			  target, de->d_name, done ? "finished cleaning up "
+			  "after" : "rolled back");
+		remove_tree(tfd, de->d_name);
+	}
+	if (dh)
+		closedir(dh);
+	strbuf_release(&journal);
+	return 0;
+}
+
+int
+project_recover(const char *root, struct diag *d)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	ret = recover_interrupted(root, fd, d);
+	close(fd);
+	return ret;
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
@@ -285,7 +438,8 @@ commit_force(struct pipeline *p, struct stage *s)
 	int ret = -1;
 
 	memset(&f, 0, sizeof(f));
-	f.bfd = -1;
+	f.bfd = f.jfd = -1;
+	f.durable = s->durable;
 	f.mask = umask(0);
 	umask((mode_t)f.mask);
 	f.tfd = open(p->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -293,9 +447,10 @@ commit_force(struct pipeline *p, struct stage *s)
 	if (f.tfd < 0)
 		return diag_error(p->d, EXIT_IO, &loc, "cannot open target: %s",
 				  strerror(errno));
-	if (precheck(p, f.tfd))
+	if (recover_interrupted(p->target, f.tfd, p->d) || precheck(p, f.tfd))
 		goto out;
-	strbuf_addf(&sb, "%s/.khora-backup.XXXXXX", p->target);
+	strbuf_addf(&sb, "%s/.khora-backup.%ld.XXXXXX", p->target,
+		    (long)getpid());
 	if (!mkdtemp(sb.buf)) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot create a backup "
 			   "directory: %s", strerror(errno));
@@ -303,7 +458,10 @@ commit_force(struct pipeline *p, struct stage *s)
 	}
 	f.bname = strbuf_detach(&sb, NULL);
 	f.bfd = open(f.bname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (f.bfd < 0) {
+	if (f.bfd >= 0)
+		f.jfd = openat(f.bfd, "journal", O_WRONLY | O_CREAT | O_EXCL |
+			       O_APPEND | O_CLOEXEC, 0600);
+	if (f.bfd < 0 || f.jfd < 0) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot open the backup "
 			   "directory: %s", strerror(errno));
 		goto out;
@@ -315,8 +473,17 @@ commit_force(struct pipeline *p, struct stage *s)
 		}
 	if (s->durable)
 		syncfs(f.tfd);
+	/* from here on the new version stands, even if cleanup is cut */
+	if (jlog(&f, "C")) {
+		diag_error(p->d, EXIT_IO, &loc, "cannot write the journal: %s",
+			   strerror(errno));
+		rollback(&f);
+		goto out;
+	}
 	ret = 0;
 out:
+	if (f.jfd >= 0)
+		close(f.jfd);
 	for (i = 0; i < f.nr; i++)
 		free(f.undo[i].path);
 	free(f.undo);

@@ -27,6 +27,11 @@ char *project_find_root(const char *path, char **rel);
  * pointing into *tree, which the caller frees with ynode_free(). */
 int project_read_lock(const char *root, struct ynode **tree,
 		      struct lock_entry **out, size_t *nr, struct diag *d);
+/*
+ * Rolls back a --force run that died half-way in root (commit.c): the
+ * journal it left says what to undo.  A warning says it happened.
+ */
+int project_recover(const char *root, struct diag *d);
 /* The state of one entry on disk: 0 unchanged, 'M', 'D'. */
 int project_entry_state(const char *root, const struct lock_entry *e);
 

@@ -149,6 +149,49 @@ def sweep(force):
     return total
 
 
+def kill_sweep(total):
+    """--force killed (SIGKILL) at every intercepted call: the target is
+    untouched or holds the journal of the dead run; the next run rolls it
+    back and finishes, the user's file kept."""
+    args = ["new", "out", "-q", "-c", "src/khora.yaml", "--without", "git",
+            "--force"]
+    before = snapshot(os.path.join(WORK, "existing"))
+    out = os.path.join(WORK, "out")
+    recovered = rolled = 0
+    for n in range(1, total + 1):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(os.path.join(WORK, "existing"), out, symlinks=True)
+        env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
+                   KHORA_FAULT_KILL="1")
+        run(args, env)
+        now = snapshot(out)
+        journal = [k for k in (now or {}) if k.startswith(".khora-backup.")
+                   and k.endswith("/journal")]
+        # untouched but for the dead run's (perhaps empty) backup dir
+        bare = {k: v for k, v in (now or {}).items()
+                if not k.startswith(".khora-backup.")}
+        ok = bare == before or journal or complete(out)
+        # khora status rolls an interrupted run back: then the project
+        # is exactly as before that run (unless it had completed)
+        st = run(["status", "out", "--porcelain"])
+        if "rolled back" in st.stderr:
+            rolled += 1
+            ok = ok and snapshot(out) == before
+        r = run(args)
+        recovered += "an interrupted --force run" in r.stderr
+        ok = ok and r.returncode == 0 and complete(out) and open(
+            os.path.join(out, "NOTES.txt")).read() == "mine\n" and not [
+            k for k in snapshot(out) if k.startswith(".khora-backup")] \
+            and not leftovers()
+        check(f"SIGKILL at call {n}/{total} of --force, then a new run", ok,
+              f"journal {journal} rerun {r.returncode} {r.stderr!r} "
+              f"left {leftovers()}")
+    check("kill sweep rolled back interrupted runs", rolled > 0)
+    print(f"kill sweep: {total} points, {rolled} interrupted runs rolled "
+          f"back to the exact previous tree (by khora status), "
+          f"{recovered} cleaned up by the next run")
+
+
 def fsize_limit():
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
@@ -244,7 +287,7 @@ def main():
         f.write("mine\n")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     sweep(force=False)
-    sweep(force=True)
+    kill_sweep(sweep(force=True))
     fsize_limit()
     signals()
     race()
