@@ -4,7 +4,6 @@
  * loads code: `khora plugins list` and `khora --help` stop at this layer.
  */
 #include "compat.h"
-#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -131,17 +130,6 @@ plugin_info_free(struct plugin_info *pi)
 #define serr(d, n, ...) ynode_error(d, EXIT_PLUGIN, n, __VA_ARGS__)
 
 static int
-is_ident(const char *s)
-{
-	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
-static int
 read_list(struct diag *d, const struct ynode *v, const char *key,
 	  struct strlist *out)
 {
@@ -152,7 +140,8 @@ read_list(struct diag *d, const struct ynode *v, const char *key,
 	if (v->kind != Y_SEQ)
 		return serr(d, v, "invalid sidecar: '%s' must be a list", key);
 	for (i = 0; i < v->nr; i++) {
-		if (v->vals[i]->kind != Y_SCALAR || !is_ident(v->vals[i]->str))
+		if (v->vals[i]->kind != Y_SCALAR ||
+		    !is_identifier(v->vals[i]->str))
 			return serr(d, v->vals[i], "invalid sidecar: '%s' "
 				    "items must be names "
 				    "([A-Za-z_][A-Za-z0-9_]*)",
@@ -246,7 +235,7 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 		return serr(d, v, "invalid sidecar: '%s' must be a string",
 			    key);
 	if (!strcmp(key, "name")) {
-		if (!is_ident(v->str))
+		if (!is_identifier(v->str))
 			return serr(d, v, "invalid sidecar: name '%s' is not a "
 				    "C identifier", v->str);
 		pi->name = xstrdup(v->str);

@@ -6,7 +6,6 @@
  * The files go through the same staging and atomic commit as a project.
  */
 #include "compat.h"
-#include <ctype.h>
 #include "cli.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -128,18 +127,6 @@ static const struct {
 };
 
 static int
-valid_name(const char *s)
-{
-	if (!*s || !(isalpha((unsigned char)*s) || *s == '_') ||
-	    strlen(s) > 48)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
-static int
 generate(const char *name, const char *target, struct diag *d)
 {
 	struct config_overrides ov;
@@ -197,7 +184,7 @@ cmd_new_plugin(int argc, char **argv, struct diag *d)
 		return cli_usage_error(d, "new-plugin", "expected NAME [DIR]");
 	name = argv[1];
 	dir = argc == 3 ? argv[2] : name;
-	if (!valid_name(name))
+	if (!is_identifier(name) || strlen(name) > 48)
 		return diag_error(d, EXIT_USAGE, NULL, "invalid plugin name "
 				  "'%s': use a C identifier (letters, digits, "
 				  "'_'), at most 48 characters", name);

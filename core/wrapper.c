@@ -4,6 +4,7 @@
  * callers never carry an OOM path, plus did-you-mean helpers.
  */
 #include "compat.h"
+#include <ctype.h>
 #include "wrapper.h"
 
 static NORETURN void
@@ -57,6 +58,17 @@ xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+int
+is_identifier(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
 }
 
 int

@@ -30,5 +30,7 @@ const char *closest_match(const char *word, const char *const *cand,
 			  size_t n);
 
 int starts_with(const char *s, const char *prefix);
+/* A C identifier: [A-Za-z_][A-Za-z0-9_]* (plugin and feature names). */
+int is_identifier(const char *s);
 
 #endif /* WRAPPER_H */
