@@ -195,21 +195,17 @@ static int
 read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	 const struct ynode *v)
 {
-	const char *key = k->str, *best;
+	const char *key = k->str;
 	size_t i;
 	int b;
 
 	for (i = 0; i < ARRAY_SIZE(sidecar_keys); i++)
 		if (!strcmp(key, sidecar_keys[i]))
 			break;
-	if (i == ARRAY_SIZE(sidecar_keys)) {
-		best = closest_match(key, sidecar_keys,
-				     ARRAY_SIZE(sidecar_keys));
-		if (best)
-			return serr(d, k, "invalid sidecar: unknown key '%s' "
-				    "(did you mean '%s'?)", key, best);
-		return serr(d, k, "invalid sidecar: unknown key '%s'", key);
-	}
+	if (i == ARRAY_SIZE(sidecar_keys))
+		return serr(d, k, "invalid sidecar: unknown key '%s'%s", key,
+			    did_you_mean(key, sidecar_keys,
+					 ARRAY_SIZE(sidecar_keys)));
 	if (!strcmp(key, "provides"))
 		return read_list(d, v, key, &pi->provides);
 	if (!strcmp(key, "requires"))

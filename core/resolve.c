@@ -125,21 +125,14 @@ check_plugin_options(struct pipeline *p, const struct plugin_info *pi,
 			    "mapping, not %s", pi->name,
 			    ynode_kind_name(opts));
 	for (i = 0; i < opts->nr; i++) {
-		const char *key = opts->keys[i]->str, *best;
+		const char *key = opts->keys[i]->str;
 
-		if (!strlist_has(&pi->options, key)) {
-			best = closest_match(key,
-					     (const char *const *)pi->options.v,
-					     pi->options.nr);
-			if (best)
-				return rerr(p, EXIT_CONFIG, opts->keys[i],
-					    "unknown option '%s' of plugin "
-					    "'%s' (did you mean '%s'?)", key,
-					    pi->name, best);
+		if (!strlist_has(&pi->options, key))
 			return rerr(p, EXIT_CONFIG, opts->keys[i], "unknown "
-				    "option '%s' of plugin '%s'", key,
-				    pi->name);
-		}
+				    "option '%s' of plugin '%s'%s", key,
+				    pi->name, did_you_mean(key,
+				    (const char *const *)pi->options.v,
+				    pi->options.nr));
 		if (opts->vals[i]->kind != Y_SCALAR)
 			return rerr(p, EXIT_CONFIG, opts->vals[i], "option "
 				    "'%s' of plugin '%s' must be a scalar",

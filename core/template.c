@@ -550,15 +550,11 @@ parse_var(struct parser *ps, const char *tag, const char *s, size_t len)
 		id = mod_lookup(m, nlen);
 		if (id < 0) {
 			char buf[64];
-			const char *best;
 
 			snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
-			best = closest_match(buf, mod_names,
-					     ARRAY_SIZE(mod_names));
-			if (best)
-				return perr(ps, tag, "unknown modifier '%s' "
-					    "(did you mean '%s'?)", buf, best);
-			return perr(ps, tag, "unknown modifier '%s'", buf);
+			return perr(ps, tag, "unknown modifier '%s'%s", buf,
+				    did_you_mean(buf, mod_names,
+						 ARRAY_SIZE(mod_names)));
 		}
 		if (n->nr_mods == MAX_MODS)
 			return perr(ps, tag, "more than %d modifiers",
@@ -889,6 +885,7 @@ rerr(struct render *r, const struct template *t, const struct tnode *n,
 	return -1;
 }
 
+/* " (did you mean ...?)" from the names the dictionaries define. */
 static const char *
 suggest(const struct tdict *dict, const char *name, int sections)
 {
@@ -903,7 +900,7 @@ suggest(const struct tdict *dict, const char *name, int sections)
 			for (i = 0; i < dict->nr_vars && n < 256; i++)
 				cand[n++] = dict->vars[i].name;
 	}
-	return closest_match(name, cand, n);
+	return did_you_mean(name, cand, n);
 }
 
 /*
@@ -929,12 +926,8 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 	else
 		v = tdict_get(dict, n->name);
 	if (!v) {
-		const char *best = suggest(dict, n->name, 0);
-
-		if (best)
-			return rerr(r, t, n, "undefined variable '%s' (did you "
-				    "mean '%s'?)", n->name, best);
-		return rerr(r, t, n, "undefined variable '%s'", n->name);
+		return rerr(r, t, n, "undefined variable '%s'%s", n->name,
+			    suggest(dict, n->name, 0));
 	}
 	if (!n->nr_mods) {
 		strbuf_addstr(r->out, v);
@@ -970,12 +963,8 @@ render_section(struct render *r, const struct template *t,
 	}
 	s = tdict_section(dict, n->name);
 	if (!s) {
-		const char *best = suggest(dict, n->name, 1);
-
-		if (best)
-			return rerr(r, t, n, "undefined section '%s' (did you "
-				    "mean '%s'?)", n->name, best);
-		return rerr(r, t, n, "undefined section '%s'", n->name);
+		return rerr(r, t, n, "undefined section '%s'%s", n->name,
+			    suggest(dict, n->name, 1));
 	}
 	if (n->kind == TN_INVERTED)
 		return s->nr ? 0 : render_nodes(r, t, n->child, dict, NULL, 1);

@@ -74,15 +74,11 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (!strcmp(spec->keys[i]->str, keys[k]))
 				break;
-		if (k == ARRAY_SIZE(keys)) {
-			const char *best = closest_match(
-				spec->keys[i]->str, keys, ARRAY_SIZE(keys));
-
+		if (k == ARRAY_SIZE(keys))
 			return terr(d, spec->keys[i], "unknown key '%s' of "
-				    "variable '%s'%s%s%s", spec->keys[i]->str,
-				    key->str, best ? " (did you mean '" : "",
-				    best ? best : "", best ? "'?)" : "");
-		}
+				    "variable '%s'%s", spec->keys[i]->str,
+				    key->str, did_you_mean(spec->keys[i]->str,
+				    keys, ARRAY_SIZE(keys)));
 	}
 	type = scalar(spec, "type");
 	v->type = V_STRING;
@@ -203,16 +199,12 @@ tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d)
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (!strcmp(t->tree->keys[i]->str, keys[k]))
 				break;
-		if (k == ARRAY_SIZE(keys)) {
-			const char *best = closest_match(
-				t->tree->keys[i]->str, keys, ARRAY_SIZE(keys));
-
+		if (k == ARRAY_SIZE(keys))
 			return terr(d, t->tree->keys[i], "unknown key '%s' in "
-				    "the template manifest%s%s%s",
+				    "the template manifest%s",
 				    t->tree->keys[i]->str,
-				    best ? " (did you mean '" : "",
-				    best ? best : "", best ? "'?)" : "");
-		}
+				    did_you_mean(t->tree->keys[i]->str, keys,
+						 ARRAY_SIZE(keys)));
 	}
 	n = ymap_get(t->tree, "min_khora");
 	if (n && n->kind == Y_SCALAR && version_cmp(KHORA_VERSION, n->str) < 0)
@@ -521,20 +513,16 @@ prompt(struct tvar_spec *v, const char *deflt)
 static int
 unknown_answers(struct tmpldir *t, const struct ynode *map, struct diag *d)
 {
-	const char *cand[256], *best;
+	const char *cand[256];
 	size_t i, n = 0;
 
 	for (i = 0; i < t->nr_vars && n < ARRAY_SIZE(cand); i++)
 		cand[n++] = t->vars[i].name;
-	for (i = 0; map && i < map->nr; i++) {
-		if (find_var(t, map->keys[i]->str))
-			continue;
-		best = closest_match(map->keys[i]->str, cand, n);
-		return terr(d, map->keys[i], "unknown template variable "
-			    "'%s'%s%s%s", map->keys[i]->str,
-			    best ? " (did you mean '" : "", best ? best : "",
-			    best ? "'?)" : "");
-	}
+	for (i = 0; map && i < map->nr; i++)
+		if (!find_var(t, map->keys[i]->str))
+			return terr(d, map->keys[i], "unknown template "
+				    "variable '%s'%s", map->keys[i]->str,
+				    did_you_mean(map->keys[i]->str, cand, n));
 	return 0;
 }
 

@@ -60,6 +60,18 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+const char *
+did_you_mean(const char *word, const char *const *cand, size_t n)
+{
+	static char buf[160];
+	const char *best = closest_match(word, cand, n);
+
+	if (!best)
+		return "";
+	snprintf(buf, sizeof(buf), " (did you mean '%s'?)", best);
+	return buf;
+}
+
 int
 is_identifier(const char *s)
 {

@@ -29,6 +29,14 @@ size_t edit_distance(const char *a, const char *b);
 const char *closest_match(const char *word, const char *const *cand,
 			  size_t n);
 
+/*
+ * " (did you mean 'X'?)" for the candidate closest to word, or "" when
+ * none is close: for the end of a message.  The text lives in a static
+ * buffer until the next call, so use it in the call that prints it.
+ */
+const char *did_you_mean(const char *word, const char *const *cand,
+			 size_t n);
+
 int starts_with(const char *s, const char *prefix);
 /* A C identifier: [A-Za-z_][A-Za-z0-9_]* (plugin and feature names). */
 int is_identifier(const char *s);
