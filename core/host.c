@@ -41,20 +41,11 @@ h_verror(khora_ctx *ctx, int code, const char *fmt, va_list ap)
 	return -1;
 }
 
+/* The vtable's error(), and the host's own errors about a plugin's
+ * calls: the same plugin-attributed one-line message, exit code 4. */
 static int
-h_perr(khora_ctx *ctx, const char *fmt, ...)
+h_error(khora_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-static int
-h_perr(khora_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	h_verror(ctx, EXIT_PLUGIN, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 h_error(khora_ctx *ctx, const char *fmt, ...)
@@ -148,7 +139,7 @@ static int
 h_set_var(khora_ctx *ctx, const char *name, const char *value)
 {
 	if (!valid_name(name) || !value)
-		return h_perr(ctx, "set_var: invalid variable name or value");
+		return h_error(ctx, "set_var: invalid variable name or value");
 	tdict_set(ctx->dict, name, value);
 	return 0;
 }
@@ -157,7 +148,7 @@ static int
 h_set_section(khora_ctx *ctx, const char *name, int shown)
 {
 	if (!valid_name(name))
-		return h_perr(ctx, "set_section: invalid section name");
+		return h_error(ctx, "set_section: invalid section name");
 	tdict_show(ctx->dict, name, shown);
 	return 0;
 }
@@ -167,11 +158,11 @@ add(khora_ctx *ctx, enum action_kind kind, const char *path,
     const char *what)
 {
 	if (!ctx->planning) {
-		h_perr(ctx, "%s called outside the plan callback", what);
+		h_error(ctx, "%s called outside the plan callback", what);
 		return NULL;
 	}
 	if (!path) {
-		h_perr(ctx, "%s: path is NULL", what);
+		h_error(ctx, "%s: path is NULL", what);
 		return NULL;
 	}
 	return pipeline_add(ctx->p, kind, ctx->pi, path);
@@ -190,7 +181,7 @@ h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
 	struct action *a;
 
 	if (!tmpl || !*tmpl || tmpl[0] == '/' || strstr(tmpl, ".."))
-		return h_perr(ctx, "add_file '%s': invalid template name",
+		return h_error(ctx, "add_file '%s': invalid template name",
 			      path ? path : "(null)");
 	a = add(ctx, A_FILE, path, "add_file");
 	if (!a)
@@ -206,7 +197,7 @@ h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
 	struct action *a;
 
 	if (!text)
-		return h_perr(ctx, "add_text '%s': text is NULL",
+		return h_error(ctx, "add_text '%s': text is NULL",
 			      path ? path : "(null)");
 	a = add(ctx, A_TEXT, path, "add_text");
 	if (!a)
@@ -233,7 +224,7 @@ h_add_symlink(khora_ctx *ctx, const char *path, const char *target)
 	struct action *a;
 
 	if (!target || !*target)
-		return h_perr(ctx, "add_symlink '%s': empty target",
+		return h_error(ctx, "add_symlink '%s': empty target",
 			      path ? path : "(null)");
 	a = add(ctx, A_SYMLINK, path, "add_symlink");
 	if (!a)
@@ -247,12 +238,12 @@ static int
 h_contribute(khora_ctx *ctx, const char *slot, const char *item)
 {
 	if (!ctx->planning)
-		return h_perr(ctx, "contribute called outside the plan "
+		return h_error(ctx, "contribute called outside the plan "
 			      "callback");
 	if (!valid_name(slot) || !item)
-		return h_perr(ctx, "contribute: invalid slot name or item");
+		return h_error(ctx, "contribute: invalid slot name or item");
 	if (strchr(item, '\n'))
-		return h_perr(ctx, "contribute to '%s': an item is one line",
+		return h_error(ctx, "contribute to '%s': an item is one line",
 			      slot);
 	return pipeline_contribute(ctx->p, slot, item);
 }
@@ -285,13 +276,13 @@ static int
 h_add_command(khora_ctx *ctx, const char *const *argv, unsigned flags)
 {
 	if (!ctx->planning)
-		return h_perr(ctx, "add_command called outside the plan "
+		return h_error(ctx, "add_command called outside the plan "
 			      "callback");
 	if (!argv || !argv[0] || !*argv[0])
-		return h_perr(ctx, "add_command: empty command");
+		return h_error(ctx, "add_command: empty command");
 	if (flags & ~(KHORA_CMD_OPTIONAL | KHORA_CMD_FALLBACK |
 		      KHORA_CMD_QUIET))
-		return h_perr(ctx, "add_command '%s': unknown flags %#x",
+		return h_error(ctx, "add_command '%s': unknown flags %#x",
 			      argv[0], flags);
 	pipeline_add_command(ctx->p, ctx->pi, argv, flags);
 	return 0;
