@@ -14,6 +14,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_new_plugin_entry,
 	&cmd_explain_entry,
 	&cmd_status_entry,
+	&cmd_add_entry,
+	&cmd_update_entry,
 	&cmd_completion_entry,
 };
 

@@ -25,6 +25,8 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_explain_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_add_entry;
+extern const struct cmd_entry cmd_update_entry;
 extern const struct cmd_entry cmd_new_plugin_entry;
 
 const struct cmd_entry *const *cli_commands(size_t *nr);

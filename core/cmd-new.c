@@ -7,19 +7,16 @@
 #include "compat.h"
 #include <unistd.h>
 #include "cli.h"
+#include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
-#include "tmpldir.h"
 #include "wrapper.h"
 
 struct new_opts {
 	const char *target;
-	const char *config;
-	const char *template;		/* --template DIR */
-	const char *answers;		/* --answers FILE */
-	struct config_overrides ov;
-	int pretend, force, profile, quiet, verbose, durable, no_input;
+	struct gen_opts gen;
+	int pretend, force, profile, quiet, verbose, durable;
 };
 
 static void
@@ -52,29 +49,30 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if ((r = cli_opt(argc, argv, &i, "--config", 'c', &o->config,
-				 d)))
+		if ((r = cli_opt(argc, argv, &i, "--config", 'c',
+				 &o->gen.config, d)))
 			;
 		else if ((r = cli_opt(argc, argv, &i, "--with", 0, &v, d)) > 0)
-			push_list(&o->ov.with, &o->ov.nr_with, (char *)v, keep);
+			push_list(&o->gen.ov.with, &o->gen.ov.nr_with,
+				  (char *)v, keep);
 		else if (!r && (r = cli_opt(argc, argv, &i, "--without", 0, &v,
 					    d)) > 0)
-			push_list(&o->ov.without, &o->ov.nr_without,
+			push_list(&o->gen.ov.without, &o->gen.ov.nr_without,
 				  (char *)v, keep);
 		else if (!r && (r = cli_opt(argc, argv, &i, "--set", 0, &v,
 					    d)) > 0)
-			push(&o->ov.set, &o->ov.nr_set, v);
+			push(&o->gen.ov.set, &o->gen.ov.nr_set, v);
 		else if (!r && (r = cli_opt(argc, argv, &i, "--env", 0,
-					    &o->ov.env, d)))
+					    &o->gen.ov.env, d)))
 			;
 		else if (!r && (r = cli_opt(argc, argv, &i, "--template", 't',
-					    &o->template, d)))
+					    &o->gen.template, d)))
 			;
 		else if (!r && (r = cli_opt(argc, argv, &i, "--answers", 0,
-					    &o->answers, d)))
+					    &o->gen.answers, d)))
 			;
 		else if (!r && cli_flag(a, "--no-input", 0))
-			o->no_input = r = 1;
+			o->gen.no_input = r = 1;
 		else if (!r && cli_flag(a, "--pretend", 'n'))
 			o->pretend = r = 1;
 		else if (!r && cli_flag(a, "--force", 'f'))
@@ -238,163 +236,50 @@ print_profile(const struct profile *pr, double total, const char *plugins)
 		pr->dirs, pr->symlinks, pr->bytes);
 }
 
-static char *
-default_name(const char *target)
-{
-	char *copy = xstrdup(target), *end = copy + strlen(copy), *base;
-
-	while (end > copy + 1 && end[-1] == '/')
-		*--end = '\0';
-	base = strrchr(copy, '/');
-	base = xstrdup(base ? base + 1 : copy);
-	free(copy);
-	return base;
-}
-
-/*
- * --set NAME=VALUE for a variable of the --template: rewritten to
- * answers.NAME=VALUE, where the config keeps template answers.
- */
-static void
-route_answers(struct new_opts *o, const struct tmpldir *t,
-	      struct strlist *keep)
-{
-	size_t i;
-
-	for (i = 0; i < o->ov.nr_set; i++) {
-		const char *eq = strchr(o->ov.set[i], '=');
-		struct strbuf key = STRBUF_INIT;
-
-		if (!eq)
-			continue;
-		strbuf_add(&key, o->ov.set[i], (size_t)(eq - o->ov.set[i]));
-		if (!strchr(key.buf, '.') && tmpldir_has_var(t, key.buf)) {
-			strbuf_reset(&key);
-			strbuf_addf(&key, "answers.%s", o->ov.set[i]);
-			strlist_push(keep, key.buf);
-			o->ov.set[i] = keep->v[keep->nr - 1];
-		}
-		strbuf_release(&key);
-	}
-}
-
-/* The template directory: --template, or template: (relative to it). */
-static int
-find_template_dir(struct new_opts *o, const struct config *cfg,
-		  struct strbuf *dir)
-{
-	const struct ynode *n = ymap_get(cfg->root, "template");
-
-	if (o->template) {
-		strbuf_addstr(dir, o->template);
-		return 1;
-	}
-	if (!n || n->kind != Y_SCALAR)
-		return 0;
-	config_path(cfg, n->str, dir);
-	return 1;
-}
-
 static int
 run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 {
-	struct config cfg;
-	struct catalog cat;
-	struct pipeline p;
-	struct tmpldir tmpl;
+	struct generation g;
 	struct profile prof;
-	struct strbuf tdir = STRBUF_INIT, plugins = STRBUF_INIT;
-	double start = now_ms(), mark = start;
-	char *name = default_name(o->target);
-	int ret = -1, use_tmpl = 0;
+	struct strbuf plugins = STRBUF_INIT;
+	double start = now_ms(), mark;
+	int ret = -1;
 
-	memset(&cat, 0, sizeof(cat));
-	memset(&p, 0, sizeof(p));
-	memset(&tmpl, 0, sizeof(tmpl));
-	o->ov.default_name = name;
-	d->phase = "config";
-	if (o->template) {
-		if (tmpldir_load(&tmpl, o->template, d))
-			goto out_tmpl;
-		route_answers(o, &tmpl, keep);
-	}
-	if (config_load(&cfg, o->config, &o->ov, d))
-		goto out_cfg;
-	use_tmpl = find_template_dir(o, &cfg, &tdir);
-	if (use_tmpl && !o->template && tmpldir_load(&tmpl, tdir.buf, d))
-		goto out_cfg;
-	if (use_tmpl && (tmpldir_require(&tmpl, &cfg, d) ||
-			 tmpldir_answer(&tmpl, &cfg, o->answers, o->no_input,
-					d)))
-		goto out_cfg;
-	pipeline_init(&p, d, &cfg, &cat);
-	p.target = o->target;
-	p.pretend = o->pretend;
-	p.force = o->force;
-	p.durable = o->durable;
-	profile_lap(&p.prof, PH_CONFIG, &mark);
-	d->phase = "catalog";
-	if (catalog_load(&cat, d))
+	o->gen.target = o->target;
+	o->gen.project_config = 1;
+	if (generation_run(&g, &o->gen, keep, d))
 		goto out;
-	p.prof.plugins_catalogued = (unsigned)cat.nr;
-	profile_lap(&p.prof, PH_CATALOG, &mark);
-	d->phase = "resolve";
-	if (resolve_plugins(&p))
-		goto out;
-	profile_lap(&p.prof, PH_RESOLVE, &mark);
-	d->phase = "load";
-	if (load_plugins(&p))
-		goto out;
-	profile_lap(&p.prof, PH_LOAD, &mark);
-	d->phase = "plan";
-	if (plan_plugins(&p) || (use_tmpl && tmpldir_plan(&tmpl, &p)))
-		goto out;
-	profile_lap(&p.prof, PH_PLAN, &mark);
-	d->phase = "merge";
-	if (pipeline_merge(&p))
-		goto out;
-	profile_lap(&p.prof, PH_MERGE, &mark);
-	d->phase = "render";
-	if (pipeline_render(&p))
-		goto out;
-	profile_lap(&p.prof, PH_RENDER, &mark);
+	g.p.pretend = o->pretend;
+	g.p.force = o->force;
+	g.p.durable = o->durable;
+	mark = g.mark;
 	if (o->pretend) {
-		print_plan(&p);
+		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
-		if (pipeline_stage_commit(&p))
+		if (pipeline_stage_commit(&g.p))
 			goto out;
 		mark = now_ms();
 		d->phase = "post";
-		if (pipeline_post(&p))
+		if (pipeline_post(&g.p))
 			goto out;
-		profile_lap(&p.prof, PH_POST, &mark);
-		print_report(&p, o);
+		profile_lap(&g.p.prof, PH_POST, &mark);
+		print_report(&g.p, o);
 	}
 	ret = 0;
 out:
 	if (o->profile)
-		profile_plugins(&p, &plugins);
-	prof = p.prof;
+		profile_plugins(&g.p, &plugins);
+	prof = g.p.prof;
 	mark = now_ms();
-	/* the template's context hangs off the pipeline's dictionary */
-	host_ctx_free(tmpl.owner.ctx);
-	tmpl.owner.ctx = NULL;
-	pipeline_release(&p);
-	catalog_release(&cat);
-	if (o->profile) {
+	generation_release(&g);
+	if (o->profile && g.p_inited) {
 		profile_lap(&prof, PH_EXIT, &mark);
 		prof.ms[PH_STARTUP] = startup_ms();
 		print_profile(&prof, now_ms() - start + startup_ms(),
 			      plugins.buf);
 	}
 	strbuf_release(&plugins);
-out_cfg:
-	config_release(&cfg);
-out_tmpl:
-	tmpldir_release(&tmpl);
-	strbuf_release(&tdir);
-	free(name);
 	d->phase = NULL;
 	return ret;
 }
@@ -410,9 +295,9 @@ cmd_new(int argc, char **argv, struct diag *d)
 	ret = parse_args(argc, argv, &o, &keep, d);
 	if (!ret)
 		ret = run_pipeline(&o, &keep, d);
-	free((void *)o.ov.with);
-	free((void *)o.ov.without);
-	free((void *)o.ov.set);
+	free((void *)o.gen.ov.with);
+	free((void *)o.gen.ov.without);
+	free((void *)o.gen.ov.set);
 	strlist_clear(&keep);
 	return ret;
 }

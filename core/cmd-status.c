@@ -5,14 +5,17 @@
  * deleted, and new files khora did not generate (untracked; .git,
  * .khora and what the project's .gitignore ignores are left out).
  * Exit 0 when clean, 1 when not; --porcelain prints "M path", "D path",
- * "? path" for scripts.
+ * "U path" (conflict markers an update left), "? path", and "C
+ * khora.yaml" (config edited since the last generation) for scripts.
  */
 #include "compat.h"
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include "catalog.h"
 #include "cli.h"
 #include "project.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "walk.h"
 #include "wrapper.h"
@@ -69,6 +72,7 @@ untracked_one(const char *rel, const char *base, const struct stat *st,
 	int is_dir = S_ISDIR(st->st_mode);
 
 	if (!strchr(rel, '/') && (!strcmp(rel, ".git") ||
+				  !strcmp(rel, "khora.yaml") ||
 				  !strcmp(rel, ".khora") ||
 				  starts_with(rel, ".khora-backup.")))
 		return WALK_SKIP;
@@ -96,6 +100,37 @@ read_gitignore(const char *root, struct strlist *pats)
 	}
 	if (f)
 		fclose(f);
+}
+
+/* khora.yaml edited since the project was last generated from it. */
+static int
+config_changed(const char *root, const struct ynode *lock, int porcelain)
+{
+	const struct ynode *want = ymap_get(lock, "config_sha256");
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	char hex[65];
+	int changed = 0;
+
+	if (!want || want->kind != Y_SCALAR)
+		return 0;
+	strbuf_addf(&path, "%s/khora.yaml", root);
+	if (strbuf_read_file_at(&text, AT_FDCWD, path.buf)) {
+		changed = 'D';
+	} else {
+		sha256_hex(text.buf, text.len, hex);
+		if (strcmp(hex, want->str))
+			changed = 'C';
+	}
+	if (changed && porcelain)
+		printf("%c khora.yaml\n", changed);
+	else if (changed)
+		printf("%-10s khora.yaml (%s)\n", changed == 'D' ? "deleted:" :
+		       "config:", changed == 'D' ? "'khora update' needs it" :
+		       "changed since the last generation; 'khora update' "
+		       "applies it");
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return changed != 0;
 }
 
 static int
@@ -137,8 +172,10 @@ cmd_status(int argc, char **argv, struct diag *d)
 			printf("%c %s\n", state, entries[i].path);
 		else
 			printf("%-10s %s\n", state == 'D' ? "deleted:" :
-			       "modified:", entries[i].path);
+			       state == 'U' ? "conflict:" : "modified:",
+			       entries[i].path);
 	}
+	dirty += config_changed(root, tree, porcelain);
 	read_gitignore(root, &pats);
 	{
 		struct untracked u = { entries, nr, &pats, &extra };
@@ -171,6 +208,6 @@ const struct cmd_entry cmd_status_entry = {
 	"status",
 	"Show what changed in a generated project since khora wrote it.",
 	"[DIR] [--porcelain]",
-	"      --porcelain       one 'M|D|? path' line per change\n",
+	"      --porcelain       one 'M|D|U|C|? path' line per change\n",
 	cmd_status,
 };

@@ -99,7 +99,8 @@ rename_new(const char *from, const char *to, enum target_state st)
 
 struct undo {
 	char *path;
-	int kind;		/* 0 placed file, 1 created dir */
+	int kind;		/* 0 placed or removed file, 1 created dir,
+				 * 2 removed dir */
 	int backup;		/* index of the backup, -1 for none */
 };
 
@@ -134,6 +135,8 @@ rollback(struct forcer *f)
 
 		if (u->kind == 1) {
 			unlinkat(f->tfd, u->path, AT_REMOVEDIR);
+		} else if (u->kind == 2) {
+			mkdirat(f->tfd, u->path, 0755);
 		} else if (u->backup >= 0) {
 			snprintf(name, sizeof(name), "%d", u->backup);
 			renameat(f->bfd, name, f->tfd, u->path);
@@ -149,7 +152,8 @@ rollback(struct forcer *f)
  * The journal in the backup directory says, before each step, what the
  * step is about to do: "D path" (create a directory), "B n path" (move
  * the old file to backup n, "-" when there is none), "P path" (rename
- * the new file in), and "C" once every file is in place.  A run killed
+ * the new file in), "R path" (remove a directory `khora update` left
+ * empty), and "C" once every file is in place.  A run killed
  * half-way (SIGKILL, power cut) leaves it behind for the next run to
  * roll back (see recover_interrupted()).
  */
@@ -255,6 +259,10 @@ precheck(struct pipeline *p, int tfd)
 		struct diag_loc loc = { a->path, 0, 0 };
 		int bad = 0;
 
+		if (a->skip) {
+			free(path);
+			continue;
+		}
 		for (j = 0; path[j] && !bad; j++) {
 			if (path[j] != '/')
 				continue;
@@ -334,6 +342,8 @@ undo_line(int tfd, int bfd, char *line, int *restored)
 
 	if (line[0] == 'D' && line[1] == ' ') {
 		unlinkat(tfd, line + 2, AT_REMOVEDIR);
+	} else if (line[0] == 'R' && line[1] == ' ') {
+		mkdirat(tfd, line + 2, 0755);
 	} else if (line[0] == 'B' && line[1] == ' ') {
 		path = strchr(line + 2, ' ');
 		if (!path)
@@ -428,6 +438,39 @@ project_recover(const char *root, struct diag *d)
 	return ret;
 }
 
+/* update: a file no longer generated goes to the backup, a directory
+ * it leaves empty is removed; both come back on rollback. */
+static int
+unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
+{
+	struct diag_loc loc = { r->path, 0, 0 };
+	char name[32];
+	int backup;
+
+	if (r->is_dir) {
+		if (jlog(f, "R %s", r->path) ||
+		    (unlinkat(f->tfd, r->path, AT_REMOVEDIR) &&
+		     errno != ENOENT))
+			goto fail;
+		push_undo(f, r->path, 2, -1);
+		return 0;
+	}
+	backup = f->nbackups++;
+	snprintf(name, sizeof(name), "%d", backup);
+	if (jlog(f, "B %d %s", backup, r->path))
+		goto fail;
+	if (renameat(f->tfd, r->path, f->bfd, name)) {
+		if (errno == ENOENT)
+			return 0;
+		goto fail;
+	}
+	push_undo(f, r->path, 0, backup);
+	return 0;
+fail:
+	return diag_error(p->d, EXIT_IO, &loc, "cannot remove: %s",
+			  strerror(errno));
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
@@ -467,7 +510,12 @@ commit_force(struct pipeline *p, struct stage *s)
 		goto out;
 	}
 	for (i = 0; i < p->nr; i++)
-		if (place(p, &f, s, &p->actions[i])) {
+		if (!p->actions[i].skip && place(p, &f, s, &p->actions[i])) {
+			rollback(&f);
+			goto out;
+		}
+	for (i = 0; i < p->nr_removals; i++)
+		if (unplace(p, &f, &p->removals[i])) {
 			rollback(&f);
 			goto out;
 		}
@@ -554,6 +602,8 @@ pipeline_stage_commit(struct pipeline *p)
 	if (stage_init(&s, p->target, p->durable, p->d))
 		goto out;
 	for (i = 0; i < p->nr; i++) {
+		if (p->actions[i].skip)
+			continue;
 		if (interrupted(p) || stage_write(&s, &p->actions[i], p->d))
 			goto out;
 		if (p->actions[i].kind == A_DIR)

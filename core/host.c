@@ -188,6 +188,7 @@ h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
 		return -1;
 	a->tmpl = xstrdup(tmpl);
 	a->mode = clean_mode(mode, 0644);
+	a->yield = !!(mode & KHORA_MODE_YIELD);
 	return 0;
 }
 
@@ -204,6 +205,7 @@ h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
 		return -1;
 	a->text = xstrdup(text);
 	a->mode = clean_mode(mode, 0644);
+	a->yield = !!(mode & KHORA_MODE_YIELD);
 	return 0;
 }
 

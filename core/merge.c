@@ -68,7 +68,8 @@ intern(struct interner *in, const char *p, size_t len)
 
 	if (2 * (in->used + 1) > in->size)
 		intern_grow(in);
-	for (j = h & (in->size - 1); in->slot[j].p; j = (j + 1) & (in->size - 1))
+	for (j = h & (in->size - 1); in->slot[j].p;
+	     j = (j + 1) & (in->size - 1))
 		if (in->slot[j].h == h && in->slot[j].len == len &&
 		    !memcmp(in->slot[j].p, p, len))
 			return in->slot[j].id;

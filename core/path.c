@@ -3,7 +3,11 @@
  * path.c - normalisation and confinement of project-relative paths.
  */
 #include "compat.h"
+#include <limits.h>
+#include <stdio.h>
 #include "path.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 const char *
 path_check(char *path)
@@ -45,4 +49,58 @@ path_check(char *path)
 	if (!*path)
 		return "names the project root";
 	return NULL;
+}
+
+char *
+path_absolute(const char *path)
+{
+	char abs[PATH_MAX], parent[PATH_MAX];
+	char *dir, *s;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (realpath(path, abs))
+		return xstrdup(abs);
+	dir = xstrdup(path);
+	s = strrchr(dir, '/');
+	if (s)
+		*s = '\0';
+	if (!realpath(s ? (*dir ? dir : "/") : ".", parent)) {
+		free(dir);
+		return NULL;
+	}
+	strbuf_addstr(&sb, parent);
+	if (sb.len > 1)
+		strbuf_addch(&sb, '/');
+	strbuf_addstr(&sb, s ? s + 1 : path);
+	free(dir);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *
+path_relative(const char *from, const char *to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t common = 0, i;
+
+	/* the longest common prefix that ends at a component boundary */
+	for (i = 0;; i++) {
+		int fend = !from[i] || from[i] == '/';
+		int tend = !to[i] || to[i] == '/';
+
+		if (fend && tend)
+			common = i;
+		if (!from[i] || !to[i] || from[i] != to[i])
+			break;
+	}
+	for (i = common; from[i]; i++)
+		if (from[i] == '/' && from[i + 1])
+			strbuf_addstr(&sb, sb.len ? "/.." : "..");
+	if (to[common] == '/' && to[common + 1]) {
+		if (sb.len)
+			strbuf_addch(&sb, '/');
+		strbuf_addstr(&sb, to + common + 1);
+	}
+	if (!sb.len)
+		strbuf_addch(&sb, '.');
+	return strbuf_detach(&sb, NULL);
 }

@@ -20,4 +20,14 @@
  */
 const char *path_check(char *path);
 
+/*
+ * The absolute, symlink-free form of path (malloc'd), which need not
+ * exist: a missing last component is appended to its resolved
+ * directory.  NULL when the directory cannot be resolved either.
+ */
+char *path_absolute(const char *path);
+/* The relative path from directory `from` to `to`, both absolute and
+ * normalised (malloc'd); "." when they are the same. */
+char *path_relative(const char *from, const char *to);
+
 #endif /* PATH_H */

@@ -39,6 +39,16 @@ struct action {
 	char *data;			/* rendered content (files) */
 	size_t len;
 	char sha[65];
+	unsigned skip:1;		/* update: nothing to write */
+	unsigned is_config:1;		/* the project's khora.yaml */
+	unsigned conflict:1;		/* update left conflict markers */
+	unsigned yield:1;		/* KHORA_MODE_YIELD */
+};
+
+/* A file or directory `khora update` removes (after the writes). */
+struct removal {
+	char *path;
+	int is_dir;
 };
 
 struct command {
@@ -69,6 +79,8 @@ struct pipeline {
 	size_t nr_slots, alloc_slots;
 	struct command *cmds;
 	size_t nr_cmds, alloc_cmds;
+	struct removal *removals;
+	size_t nr_removals, alloc_removals;
 
 	struct tdict *global;
 	struct tcache cache;
@@ -109,6 +121,16 @@ int pipeline_contribute(struct pipeline *p, const char *slot,
 			const char *item);
 int pipeline_merge(struct pipeline *p);
 int pipeline_render(struct pipeline *p);
+/*
+ * Adds .khora/lock and .khora/base (the pristine content of every
+ * generated file, for update's merges) from the rendered actions;
+ * config_sha is the hash of the project's khora.yaml.
+ */
+void pipeline_add_records(struct pipeline *p, const char *config_sha);
+/* Parses .khora/base: calls fn for each (path, content) it holds. */
+int pipeline_read_base(const char *buf, size_t len,
+		       void (*fn)(const char *path, const char *data,
+				  size_t len, void *arg), void *arg);
 
 /* stage.c and commit.c */
 int pipeline_stage_commit(struct pipeline *p);

@@ -135,23 +135,26 @@ pipeline_init(struct pipeline *p, struct diag *d, const struct config *cfg,
 	build_global(p);
 }
 
+static void
+action_free(struct action *a)
+{
+	if (a->data != a->text)
+		free(a->data);
+	free(a->path);
+	free(a->tmpl);
+	free(a->tmpl_path);
+	free(a->tmpl_shown);
+	free(a->text);
+}
+
 void
 pipeline_release(struct pipeline *p)
 {
 	size_t i;
 
 	unload_plugins(p);
-	for (i = 0; i < p->nr; i++) {
-		struct action *a = &p->actions[i];
-
-		if (a->data != a->text)
-			free(a->data);
-		free(a->path);
-		free(a->tmpl);
-		free(a->tmpl_path);
-		free(a->tmpl_shown);
-		free(a->text);
-	}
+	for (i = 0; i < p->nr; i++)
+		action_free(&p->actions[i]);
 	free(p->actions);
 	for (i = 0; i < p->nr_slots; i++) {
 		free(p->slots[i].name);
@@ -166,6 +169,9 @@ pipeline_release(struct pipeline *p)
 		free(p->cmds[i].argv);
 	}
 	free(p->cmds);
+	for (i = 0; i < p->nr_removals; i++)
+		free(p->removals[i].path);
+	free(p->removals);
 	free(p->active);
 	strlist_clear(&p->on_names);
 	strlist_clear(&p->on_values);
@@ -330,6 +336,7 @@ check_paths(struct pipeline *p)
 					  "path %s", owner_name(a),
 					  owner_lib(a), shown, why);
 		if (a->owner && (!strcmp(a->path, ".khora/lock") ||
+				 !strcmp(a->path, ".khora/base") ||
 				 !strcmp(a->path, ".khora")))
 			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin "
 					  "'%s' (%s): invalid path '%s': "
@@ -402,6 +409,16 @@ pipeline_merge(struct pipeline *p)
 
 		if (strcmp(prev->path, a->path)) {
 			p->actions[w++] = *a;
+			continue;
+		}
+		/* a copy that yields (KHORA_MODE_YIELD) gives way */
+		if (prev->yield && !a->yield && a->kind != A_DIR) {
+			action_free(prev);
+			*prev = *a;
+			continue;
+		}
+		if (a->yield && prev->kind != A_DIR) {
+			action_free(a);
 			continue;
 		}
 		if (prev->kind != A_DIR || a->kind != A_DIR)
@@ -537,8 +554,15 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 	return 0;
 }
 
+/* Entries of the lock and the base: generated files, not the config. */
+static int
+recorded(const struct action *a)
+{
+	return a->kind != A_DIR && !a->is_config;
+}
+
 static void
-add_lock(struct pipeline *p)
+add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct action *a;
@@ -546,11 +570,18 @@ add_lock(struct pipeline *p)
 
 	strbuf_addf(&sb, "# khora lock file: what khora generated here, with "
 		    "content hashes.\n# Do not edit; 'khora update' reads "
-		    "it.\nlock_version: 1\nkhora_version: %s\nfiles:\n",
-		    KHORA_VERSION);
-	for (i = 0; i < p->nr; i++) {
+		    "it.\nlock_version: 1\nkhora_version: %s\n", KHORA_VERSION);
+	if (config_sha)
+		strbuf_addf(&sb, "config: khora.yaml\nconfig_sha256: %s\n",
+			    config_sha);
+	strbuf_addstr(&sb, "plugins:\n");
+	for (i = 0; i < p->nr_active; i++)
+		strbuf_addf(&sb, "  - {name: %s, version: \"%s\"}\n",
+			    p->active[i]->name, p->active[i]->version);
+	strbuf_addstr(&sb, "files:\n");
+	for (i = 0; i < nr; i++) {
 		a = &p->actions[i];
-		if (a->kind == A_DIR)
+		if (!recorded(a))
 			continue;
 		strbuf_addstr(&sb, "  - path: \"");
 		strbuf_add_json(&sb, a->path, strlen(a->path));
@@ -566,12 +597,92 @@ add_lock(struct pipeline *p)
 				    owner_name(a), a->tmpl);
 		strbuf_addf(&sb, "    mode: \"%04o\"\n    sha256: %s\n",
 			    a->mode, a->sha);
+		if (a->conflict)
+			strbuf_addstr(&sb, "    conflict: true\n");
 	}
 	a = pipeline_add(p, A_TEXT, NULL, ".khora/lock");
 	a->mode = 0644;
 	a->text = strbuf_detach(&sb, &a->len);
 	a->data = a->text;
 	sha256_hex(a->data, a->len, a->sha);
+}
+
+#define BASE_HEADER "# khora base: every file as khora last generated it, " \
+	"for the three-way\n# merges of 'khora update'. Do not edit.\n"
+
+/*
+ * One file for all the pristine copies: a project gains two files, not
+ * twice as many, and "@@ SIZE PATH" frames make it binary-safe.
+ */
+static void
+add_base(struct pipeline *p, size_t nr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct action *a;
+	size_t i, total = sizeof(BASE_HEADER);
+
+	for (i = 0; i < nr; i++)
+		total += p->actions[i].len + strlen(p->actions[i].path) + 32;
+	strbuf_grow(&sb, total);
+	strbuf_addstr(&sb, BASE_HEADER);
+	for (i = 0; i < nr; i++) {
+		a = &p->actions[i];
+		if (!recorded(a) || a->kind == A_SYMLINK)
+			continue;
+		strbuf_addf(&sb, "@@ %zu %s\n", a->len, a->path);
+		strbuf_add(&sb, a->data, a->len);
+		strbuf_addch(&sb, '\n');
+	}
+	a = pipeline_add(p, A_TEXT, NULL, ".khora/base");
+	a->mode = 0644;
+	a->text = strbuf_detach(&sb, &a->len);
+	a->data = a->text;
+	sha256_hex(a->data, a->len, a->sha);
+}
+
+void
+pipeline_add_records(struct pipeline *p, const char *config_sha)
+{
+	size_t nr = p->nr;
+
+	add_base(p, nr);
+	add_lock(p, config_sha, nr);
+}
+
+int
+pipeline_read_base(const char *buf, size_t len,
+		   void (*fn)(const char *path, const char *data, size_t len,
+			      void *arg), void *arg)
+{
+	size_t off = 0;
+
+	if (len < strlen(BASE_HEADER) || memcmp(buf, BASE_HEADER,
+						strlen(BASE_HEADER)))
+		return -1;
+	off = strlen(BASE_HEADER);
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		char *end, path[PATH_MAX_TOTAL + 1];
+		unsigned long long size;
+		size_t plen;
+
+		if (!nl || len - off < 5 || memcmp(buf + off, "@@ ", 3))
+			return -1;
+		errno = 0;
+		size = strtoull(buf + off + 3, &end, 10);
+		if (errno || *end != ' ' || end >= nl)
+			return -1;
+		plen = (size_t)(nl - end - 1);
+		if (plen > PATH_MAX_TOTAL || size > len ||
+		    (size_t)(nl - buf) + 1 + size + 1 > len ||
+		    nl[1 + size] != '\n')
+			return -1;
+		memcpy(path, end + 1, plen);
+		path[plen] = '\0';
+		fn(path, nl + 1, (size_t)size, arg);
+		off = (size_t)(nl - buf) + 1 + (size_t)size + 1;
+	}
+	return 0;
 }
 
 int
@@ -599,7 +710,6 @@ pipeline_render(struct pipeline *p)
 	strbuf_release(&out);
 	if (ret)
 		return -1;
-	add_lock(p);
 	p->prof.templates_parsed = p->cache.parsed;
 	p->prof.renders = p->cache.renders;
 	p->prof.cache_hits = p->cache.hits;

@@ -5,9 +5,10 @@
  */
 #include "compat.h"
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "merge.h"
+#include "path.h"
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -16,34 +17,28 @@
 char *
 project_find_root(const char *path, char **rel)
 {
-	char abs[PATH_MAX + NAME_MAX + 2], probe[sizeof(abs) + 16];
-	char *slash;
+	char *abs = path_absolute(path), *slash;
+	struct strbuf probe = STRBUF_INIT;
 
-	if (!realpath(path, abs)) {
-		/* a deleted file: resolve its directory */
-		char *dir = xstrdup(path), *s = strrchr(dir, '/');
-		char parent[PATH_MAX];
-
-		if (s)
-			*s = '\0';
-		if (!realpath(s ? (*dir ? dir : "/") : ".", parent)) {
-			free(dir);
-			return NULL;
-		}
-		snprintf(abs, sizeof(abs), "%s/%s", parent,
-			 s ? s + 1 : path);
-		free(dir);
-	}
+	if (!abs)
+		return NULL;
 	for (slash = abs + strlen(abs); slash > abs;) {
-		snprintf(probe, sizeof(probe), "%.*s/.khora/lock",
-			 (int)(slash - abs), abs);
-		if (!access(probe, R_OK)) {
+		strbuf_reset(&probe);
+		strbuf_addf(&probe, "%.*s/.khora/lock", (int)(slash - abs),
+			    abs);
+		if (!access(probe.buf, R_OK)) {
+			char *root = xstrndup(abs, (size_t)(slash - abs));
+
 			*rel = xstrdup(*slash ? slash + 1 : "");
-			return xstrndup(abs, (size_t)(slash - abs));
+			strbuf_release(&probe);
+			free(abs);
+			return root;
 		}
 		while (--slash > abs && *slash != '/')
 			;
 	}
+	strbuf_release(&probe);
+	free(abs);
 	return NULL;
 }
 
@@ -93,6 +88,8 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
 		le->symlink = field(e, "symlink");
+		le->conflict = field(e, "conflict") &&
+			!strcmp(field(e, "conflict"), "true");
 		(*nr)++;
 	}
 	return 0;
@@ -102,10 +99,10 @@ int
 project_entry_state(const char *root, const struct lock_entry *e)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	char hex[65], buf[8192], target[4096];
+	char hex[65], target[4096];
 	struct stat st;
 	ssize_t n;
-	int fd, state = 0;
+	int state = 0;
 
 	strbuf_addf(&path, "%s/%s", root, e->path);
 	if (lstat(path.buf, &st)) {
@@ -116,15 +113,14 @@ project_entry_state(const char *root, const struct lock_entry *e)
 			state = 'M';
 	} else if (!S_ISREG(st.st_mode)) {
 		state = 'M';
-	} else if ((fd = open(path.buf, O_RDONLY | O_CLOEXEC)) < 0) {
+	} else if (strbuf_read_file_at(&data, AT_FDCWD, path.buf)) {
 		state = 'M';
 	} else {
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			strbuf_add(&data, buf, (size_t)n);
-		close(fd);
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
-			state = 'M';
+			state = e->conflict && merge_has_markers(data.buf,
+								 data.len) ?
+				'U' : 'M';
 	}
 	strbuf_release(&path);
 	strbuf_release(&data);

@@ -16,6 +16,7 @@ struct lock_entry {
 	const char *template;	/* or NULL */
 	const char *sha256;	/* NULL for a symlink */
 	const char *symlink;	/* its target, or NULL */
+	int conflict;		/* update left conflict markers in it */
 };
 
 /*
@@ -32,7 +33,8 @@ int project_read_lock(const char *root, struct ynode **tree,
  * journal it left says what to undo.  A warning says it happened.
  */
 int project_recover(const char *root, struct diag *d);
-/* The state of one entry on disk: 0 unchanged, 'M', 'D'. */
+/* The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
+ * conflict update left, its markers still there). */
 int project_entry_state(const char *root, const struct lock_entry *e);
 
 #endif /* PROJECT_H */

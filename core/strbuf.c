@@ -3,6 +3,9 @@
  * strbuf.c - growable, NUL-terminated byte buffers with a size cap.
  */
 #include "compat.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -142,4 +145,36 @@ strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
 				strbuf_addch(sb, c);
 		}
 	}
+}
+
+int
+strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path)
+{
+	struct stat st;
+	ssize_t n = 0;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+			O_NONBLOCK), e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	strbuf_grow(sb, (size_t)st.st_size);
+	for (;;) {
+		strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sb->len += (size_t)n;
+	}
+	sb->buf[sb->len] = '\0';
+	e = errno;
+	close(fd);
+	errno = e;
+	return n < 0 ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "path.h"
 #include "pipeline.h"
 #include "strbuf.h"
 #include "tmpldir.h"
@@ -770,17 +771,46 @@ walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	return ret ? -1 : 0;
 }
 
+struct ynode *
+tmpldir_answers_map(const struct tmpldir *t)
+{
+	struct ynode *map = ynode_new(Y_MAP, t->manifest, 0, 0);
+	size_t i;
+
+	for (i = 0; i < t->nr_vars; i++) {
+		struct ynode *k, *v;
+
+		if (t->vars[i].secret || !t->vars[i].value)
+			continue;
+		k = ynode_new(Y_SCALAR, t->manifest, 0, 0);
+		v = ynode_new(Y_SCALAR, t->manifest, 0, 0);
+		k->str = xstrdup(t->vars[i].name);
+		v->str = xstrdup(t->vars[i].value);
+		v->quoted = 1;
+		ynode_append(map, k, v);
+	}
+	return map;
+}
+
 static void
 answers_file(struct tmpldir *t, struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *root, *dir, *rel;
 	struct action *a;
 	size_t i;
 
 	strbuf_addstr(&sb, "# Answers given to the template (secrets left "
 		      "out); khora update reuses them.\n");
 	strbuf_addf(&sb, "template: \"");
-	strbuf_add_json(&sb, t->dir, strlen(t->dir));
+	/* relative to the project, like its khora.yaml says it */
+	root = path_absolute(p->target);
+	dir = path_absolute(t->dir);
+	rel = root && dir ? path_relative(root, dir) : xstrdup(t->dir);
+	strbuf_add_json(&sb, rel, strlen(rel));
+	free(root);
+	free(dir);
+	free(rel);
 	strbuf_addstr(&sb, "\"\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
 		if (t->vars[i].secret || !t->vars[i].value)

@@ -42,6 +42,11 @@ struct tmpldir {
 
 /* Reads DIR/khora-template.yaml (exit code 3 on error). */
 int tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d);
+/*
+ * The answers, secrets left out, as a new map of quoted scalars (the
+ * caller frees it): what the project's khora.yaml records for update.
+ */
+struct ynode *tmpldir_answers_map(const struct tmpldir *t);
 /* The answered value of a variable (after tmpldir_answer), or NULL. */
 const char *tmpldir_value(const struct tmpldir *t, const char *name);
 /* Is name a variable of the template? */

@@ -93,7 +93,8 @@ struct khora_host {
 	/*
 	 * Actions.  path is relative to the project root, uses '/', and must
 	 * stay inside the project.  template names a file under the plugin's
-	 * template directory.  mode is a permission mask such as 0644.
+	 * template directory.  mode is a permission mask such as 0644,
+	 * optionally with KHORA_MODE_YIELD.
 	 */
 	int (*add_file)(khora_ctx *ctx, const char *path, const char *tmpl,
 			unsigned mode);
@@ -138,6 +139,13 @@ struct khora_host {
 	int (*config_error)(khora_ctx *ctx, const char *key, const char *fmt,
 			    ...) KHORA_PRINTF(3, 4);
 };
+
+/*
+ * add_file/add_text mode flag: the file is a copy that yields to any
+ * other plugin writing the same path, instead of a path collision
+ * (e.g. kg copying a docs directory the docs plugin also writes into).
+ */
+#define KHORA_MODE_YIELD 0x10000u
 
 #define KHORA_CMD_OPTIONAL 1u
 #define KHORA_CMD_FALLBACK 2u

@@ -14,7 +14,8 @@
 #                    a file "any-stderr" instead leaves it to the check
 #   expected.stdout  optional exact stdout
 #   expected/        optional tree that "out" must equal, byte for byte
-#   check            optional script run in the work directory afterwards,
+#   check            optional script run in the work directory afterwards
+#                    (in the same environment as the command),
 #                    with E2E_STDOUT and E2E_STDERR naming the captured output
 # A failing call (rc != 0) must leave the work directory exactly as it was.
 # Usage: run-e2e.sh [CASE-PATTERN]; prints "e2e: N passed, N failed".
@@ -68,6 +69,7 @@ for case in "$ROOT"/tests/e2e/[0-9][0-9][0-9][0-9]-*/; do
 	err="$work.stderr"
 	sed -i -e "s|$work|@TMP@|g" -e "s|$ROOT|@ROOT@|g" "$err" "$out"
 	ok=1
+	# shellcheck disable=SC2086 # envs is a word list on purpose
 	if [ "$rc" != "$want_rc" ]; then
 		fail "exit code $rc, expected $want_rc ($(head -c 300 "$err"))"
 		ok=0
@@ -93,7 +95,9 @@ for case in "$ROOT"/tests/e2e/[0-9][0-9][0-9][0-9]-*/; do
 			head -30
 		ok=0
 	elif [ -x "${case}check" ] &&
-		! (cd "$work" && E2E_STDOUT="$out" E2E_STDERR="$err" \
+		! (cd "$work" && env -u KHORA_PLUGIN_PATH HOME="$work/home" \
+			XDG_DATA_HOME="$work/home/.local/share" NO_COLOR=1 \
+			$envs E2E_STDOUT="$out" E2E_STDERR="$err" \
 			"${case}check" >"$work.check" 2>&1); then
 		fail "check script failed:"
 		sed 's/^/    /' "$work.check" | tail -30

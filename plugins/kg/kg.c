@@ -544,7 +544,10 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 			free(data);
 			continue;
 		}
-		ret = h->add_text(ctx, kg.files[i], data, 0644);
+		/* on update the docs dir is the project's own, where the
+		 * docs plugin's files are: a copy yields to them */
+		ret = h->add_text(ctx, kg.files[i], data,
+				  0644 | KHORA_MODE_YIELD);
 		parse_file(&kg, kg.files[i], data);
 		free(data);
 	}

@@ -134,12 +134,62 @@ START_TEST(test_lock)
 	text(&pa, "hello.txt", "abc");
 	ck_assert_int_eq(pipeline_merge(&p), 0);
 	ck_assert_int_eq(pipeline_render(&p), 0);
+	pipeline_add_records(&p, NULL);
 	lock = &p.actions[p.nr - 1];
 	ck_assert_str_eq(lock->path, ".khora/lock");
 	ck_assert_ptr_nonnull(strstr(lock->data, "  - path: \"hello.txt\"\n"
 				     "    plugin: alpha\n    mode: \"0644\"\n"
 				     "    sha256: ba7816bf8f01cfea414140de5dae"
 				     "2223b00361a396177a9cb410ff61f20015ad\n"));
+	ck_assert_str_eq(p.actions[p.nr - 2].path, ".khora/base");
+}
+END_TEST
+
+static void
+collect_base(const char *path, const char *data, size_t len, void *arg)
+{
+	struct strbuf *sb = arg;
+
+	strbuf_addf(sb, "[%s=%.*s]", path, (int)len, data);
+}
+
+/* .khora/base frames each file by its size: any byte survives */
+START_TEST(test_base_roundtrip)
+{
+	struct strbuf got = STRBUF_INIT;
+	const struct action *base;
+
+	text(&pa, "a.txt", "one\n@@ 3 fake\n");
+	text(&pa, "b/c.txt", "no newline");
+	text(&pb, "empty", "");
+	ck_assert_int_eq(pipeline_merge(&p), 0);
+	ck_assert_int_eq(pipeline_render(&p), 0);
+	pipeline_add_records(&p, NULL);
+	base = &p.actions[p.nr - 2];
+	ck_assert_int_eq(pipeline_read_base(base->data, base->len,
+					    collect_base, &got), 0);
+	ck_assert_str_eq(got.buf, "[a.txt=one\n@@ 3 fake\n][b/c.txt=no "
+			 "newline][empty=]");
+	/* a truncated or damaged base is refused, not half-read */
+	ck_assert_int_eq(pipeline_read_base(base->data, base->len - 2,
+					    collect_base, &got), -1);
+	ck_assert_int_eq(pipeline_read_base("junk", 4, collect_base, &got),
+			 -1);
+	strbuf_release(&got);
+}
+END_TEST
+
+/* a copy that yields (KHORA_MODE_YIELD) gives way instead of colliding */
+START_TEST(test_yield)
+{
+	struct action *a = pipeline_add(&p, A_TEXT, &pb, "docs/index.md");
+
+	a->text = strdup("copy");
+	a->yield = 1;
+	text(&pa, "docs/index.md", "generated");
+	ck_assert_int_eq(pipeline_merge(&p), 0);
+	ck_assert_uint_eq(p.nr, 1);
+	ck_assert_str_eq(p.actions[0].text, "generated");
 }
 END_TEST
 
@@ -158,6 +208,8 @@ suite(void)
 	tcase_add_test(tc, test_reserved_and_symlinks);
 	tcase_add_test(tc, test_symlink_escape);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_base_roundtrip);
+	tcase_add_test(tc, test_yield);
 	suite_add_tcase(s, tc);
 	return s;
 }

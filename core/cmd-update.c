@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-update.c - `khora update [DIR]` regenerates a project from its
+ * khora.yaml and merges the result with what the user changed since;
+ * `khora add FEATURE..` turns features on in that khora.yaml, then does
+ * the same.  Both write through the journalled per-file commit of
+ * --force, so that a failure or a kill leaves the project as before
+ * (doc/khora-update.7).
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+#include "confedit.h"
+#include "generate.h"
+#include "sha256.h"
+#include "update.h"
+#include "wrapper.h"
+
+struct update_opts {
+	const char *cmd;		/* "update" or "add" */
+	const char *dir;
+	struct strlist features;	/* add: NAME or NAME=VALUE */
+	enum merge_favor favor;
+	int pretend, diff, quiet, verbose, durable;
+};
+
+static int
+parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
+{
+	int i, side = 0, add = !strcmp(o->cmd, "add");
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int r = 0;
+
+		if (add && (r = cli_opt(argc, argv, &i, "--dir", 'C', &v, d)))
+			;
+		else if (cli_flag(a, "--pretend", 'n'))
+			o->pretend = r = 1;
+		else if (cli_flag(a, "--diff", 0))
+			o->diff = r = 1;
+		else if (cli_flag(a, "--ours", 0))
+			o->favor = MERGE_OURS, r = 2;
+		else if (cli_flag(a, "--theirs", 0))
+			o->favor = MERGE_THEIRS, r = 3;
+		else if (cli_flag(a, "--durable", 0))
+			o->durable = r = 1;
+		else if (cli_flag(a, "--quiet", 'q'))
+			o->quiet = r = 1;
+		else if (cli_flag(a, "--verbose", 'v'))
+			o->verbose = r = 1;
+		else if (!strcmp(a, "--error-format=json"))
+			d->json = r = 1;
+		if (r < 0)
+			return -1;
+		if ((r == 2 || r == 3) && side && side != r)
+			return cli_usage_error(d, o->cmd, "--ours and --theirs "
+					       "exclude each other");
+		if (r == 2 || r == 3)
+			side = r;
+		if (v && o->dir)
+			return cli_usage_error(d, o->cmd, "more than one "
+					       "project directory");
+		if (v)
+			o->dir = v;
+		if (r)
+			continue;
+		if (a[0] == '-' && a[1])
+			return cli_usage_error(d, o->cmd, "unknown option "
+					       "'%s'", a);
+		/* add: a directory is written with a slash (or is . or ..) */
+		if (add && !strchr(a, '/') && strcmp(a, ".") && strcmp(a, "..")) {
+			strlist_push(&o->features, a);
+			continue;
+		}
+		if (o->dir)
+			return cli_usage_error(d, o->cmd, "more than one "
+					       "project directory ('%s', '%s')",
+					       o->dir, a);
+		o->dir = a;
+	}
+	if (add && !o->features.nr)
+		return cli_usage_error(d, o->cmd, "missing feature (e.g. "
+				       "'khora add docker')");
+	if (!o->dir)
+		o->dir = ".";
+	return 0;
+}
+
+/* "DIR/name", or just "name" for the working directory. */
+static char *
+shown_path(const char *dir, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strcmp(dir, "."))
+		strbuf_addf(&sb, "%.*s/", (int)n, dir);
+	strbuf_addstr(&sb, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* add: each FEATURE[=VALUE] must name a feature, with a valid value. */
+static int
+check_feature(const struct strlist *known, const char *spec,
+	      struct strbuf *name, struct strbuf *value, struct diag *d)
+{
+	const char *eq = strchr(spec, '=');
+	const char *const *ch;
+	size_t i;
+
+	strbuf_reset(name);
+	strbuf_reset(value);
+	strbuf_add(name, spec, eq ? (size_t)(eq - spec) : strlen(spec));
+	strbuf_addstr(value, eq ? eq + 1 : "true");
+	if (!strlist_has(known, name->buf))
+		return diag_error(d, EXIT_USAGE, NULL, "cannot add feature "
+				  "'%s': no such feature%s ('khora plugins "
+				  "list' shows them)", name->buf,
+				  did_you_mean(name->buf,
+					       (const char *const *)known->v,
+					       known->nr));
+	ch = config_feature_choices(name->buf);
+	if (ch && !eq)
+		return diag_error(d, EXIT_USAGE, NULL, "cannot add feature "
+				  "'%s': it needs a value, e.g. 'khora add "
+				  "%s=%s'", name->buf, name->buf, ch[1]);
+	for (i = 0; ch && ch[i] && strcmp(ch[i], value->buf); i++)
+		;
+	if ((ch && (!ch[i] || !strcmp(value->buf, "none"))) ||
+	    (!ch && strcmp(value->buf, "true")))
+		return diag_error(d, EXIT_USAGE, NULL, "cannot add feature "
+				  "'%s': invalid value '%s'", name->buf,
+				  value->buf);
+	return 0;
+}
+
+/* add: the project's khora.yaml text with the features turned on. */
+static int
+edit_config(const struct update_opts *o, const char *file,
+	    struct strbuf *text, struct diag *d)
+{
+	struct strbuf name = STRBUF_INIT, value = STRBUF_INIT;
+	struct strlist known = { NULL, 0, 0 };
+	struct catalog cat;
+	struct pipeline fake;
+	size_t i;
+	int ret = 0;
+
+	memset(&cat, 0, sizeof(cat));
+	memset(&fake, 0, sizeof(fake));
+	fake.cat = &cat;
+	if (catalog_load(&cat, d))
+		ret = -1;
+	else
+		known_features(&fake, &known);
+	for (i = 0; !ret && i < o->features.nr; i++) {
+		struct strbuf out = STRBUF_INIT;
+
+		ret = check_feature(&known, o->features.v[i], &name, &value,
+				    d) ||
+			config_edit_feature(file, text->buf, text->len,
+					    name.buf, value.buf, &out, d);
+		if (!ret) {
+			strbuf_release(text);
+			*text = out;
+		} else {
+			strbuf_release(&out);
+			ret = -1;
+		}
+	}
+	strlist_clear(&known);
+	catalog_release(&cat);
+	strbuf_release(&name);
+	strbuf_release(&value);
+	return ret;
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	const struct update_item *x = *(struct update_item *const *)a;
+	const struct update_item *y = *(struct update_item *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static const char *
+why(const struct update_item *it, enum merge_favor favor)
+{
+	switch (it->change) {
+	case U_MERGE:
+		return "  (your changes kept)";
+	case U_CONFLICT:
+		return favor == MERGE_OURS ? "  (both changed it: yours kept)" :
+			favor == MERGE_THEIRS ? "  (both changed it: khora's "
+			"taken)" : "  (both changed it: resolve the <<<<<<< "
+			"markers)";
+	case U_KEEP:
+		return "  (your version; khora's did not change)";
+	case U_GONE:
+		return "  (you deleted it; khora's did not change)";
+	case U_GONE_CONFLICT:
+		return favor == MERGE_THEIRS ? "  (you deleted it; khora's "
+			"changed: restored)" : "  (you deleted it, khora's "
+			"changed: not restored; --theirs restores it)";
+	case U_ORPHAN:
+		return "  (no longer generated, but you changed it: kept)";
+	case U_RENAME:
+		return it->before ? "  (your changes moved with it)" : "";
+	default:
+		return "";
+	}
+}
+
+static void
+print_items(const struct update *u, struct update_item **v, size_t nr,
+	    int verbose, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct update_item *it = v[i];
+
+		if (it->change == U_SAME || (!verbose && (it->change == U_KEEP ||
+							  it->change == U_GONE)))
+			continue;
+		if (it->from)
+			fprintf(fp, "  %-9s %s -> %s%s\n", it->change ==
+				U_CONFLICT ? "conflict" : "rename", it->from,
+				it->path, why(it, u->favor));
+		else
+			fprintf(fp, "  %-9s %s%s\n",
+				update_change_name(it->change), it->path,
+				why(it, u->favor));
+	}
+}
+
+static void
+print_summary(const struct update *u, const char *what, const char *root,
+	      FILE *fp)
+{
+	static const struct { enum update_change c; const char *s; } parts[] = {
+		{ U_CREATE, "created" }, { U_UPDATE, "updated" },
+		{ U_MERGE, "merged" }, { U_CONFLICT, "with conflicts" },
+		{ U_GONE_CONFLICT, "deleted by you and changed" },
+		{ U_REMOVE, "removed" }, { U_RENAME, "moved" },
+		{ U_ORPHAN, "kept but no longer generated" },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(parts); i++)
+		n += u->count[parts[i].c];
+	if (!n) {
+		fprintf(fp, "up to date: '%s' is what its khora.yaml "
+			"generates\n", root);
+		return;
+	}
+	fprintf(fp, "%s '%s':", what, root);
+	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++)
+		if (u->count[parts[i].c])
+			fprintf(fp, "%s %u %s", n++ ? "," : "",
+				u->count[parts[i].c], parts[i].s);
+	fputc('\n', fp);
+}
+
+static void
+diff_header(struct strbuf *out, const char *path, unsigned from_mode,
+	    unsigned to_mode)
+{
+	strbuf_addf(out, "diff --git a/%s b/%s\n", path, path);
+	if (!from_mode)
+		strbuf_addf(out, "new file mode 100%03o\n", to_mode);
+	else if (!to_mode)
+		strbuf_addf(out, "deleted file mode 100%03o\n", from_mode);
+	else if (from_mode != to_mode)
+		strbuf_addf(out, "old mode 100%03o\nnew mode 100%03o\n",
+			    from_mode, to_mode);
+}
+
+/* A patch from the tree before to the tree after, for patch -p1. */
+static void
+print_diff(struct update_item **v, size_t nr, unsigned mask)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i, alen;
+
+	for (i = 0; i < nr; i++) {
+		const struct update_item *it = v[i];
+		const char *after = update_after(it, &alen);
+		unsigned to = it->a && it->a->kind != A_SYMLINK ?
+			it->a->mode & 0777 & ~mask : it->before_mode;
+		const char *before = it->from ? NULL : it->before;
+		unsigned from = before ? it->before_mode : 0;
+
+		if (it->change == U_SAME || it->before_link ||
+		    (it->a && it->a->kind == A_SYMLINK))
+			continue;
+		if (it->from && it->before) {
+			diff_header(&out, it->from, it->before_mode, 0);
+			merge_udiff(it->from, it->before, it->before_len,
+				    NULL, "", 0, &out);
+		}
+		if (it->a && it->a->skip)
+			after = before, alen = before ? it->before_len : 0;
+		if (!after && !before)
+			continue;
+		if (!after)
+			to = 0;
+		if (before && after && from == to && alen == it->before_len &&
+		    !memcmp(before, after, alen))
+			continue;
+		diff_header(&out, it->path, from, to);
+		merge_udiff(before ? it->path : NULL, before ? before : "",
+			    before ? it->before_len : 0,
+			    after ? it->path : NULL, after ? after : "",
+			    after ? alen : 0, &out);
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_release(&out);
+}
+
+static void
+report(const struct update_opts *o, const struct update *u,
+	const char *root)
+{
+	struct update_item **v = xmalloc((u->nr_items + 1) * sizeof(*v));
+	FILE *fp = o->diff ? stderr : stdout;
+	mode_t mask = umask(0);
+	size_t i;
+
+	umask(mask);
+	for (i = 0; i < u->nr_items; i++)
+		v[i] = &u->items[i];
+	if (u->nr_items)
+		qsort(v, u->nr_items, sizeof(*v), cmp_item);
+	if (o->pretend)
+		fprintf(fp, "%s plan for '%s' (--pretend: nothing written)\n",
+			o->cmd, root);
+	if (!o->quiet || o->pretend) {
+		print_items(u, v, u->nr_items, o->verbose, fp);
+		print_summary(u, o->pretend ? "would change" : "updated", root,
+			      fp);
+	}
+	if (o->diff)
+		print_diff(v, u->nr_items, (unsigned)mask);
+	free(v);
+}
+
+static int
+read_config(const char *file, struct strbuf *text, struct diag *d)
+{
+	struct diag_loc loc = { file, 0, 0 };
+
+	if (!strbuf_read_file_at(text, AT_FDCWD, file))
+		return 0;
+	return diag_error(d, errno == ENOENT ? EXIT_CONFIG : EXIT_IO, &loc,
+			  "cannot read the project's config: %s%s",
+			  strerror(errno), errno == ENOENT ? " (khora update "
+			  "regenerates the project from it; restore it or "
+			  "write one with 'khora init')" : "");
+}
+
+/* The pipeline: the project's config in, update's plan and commit. */
+static int
+regenerate(struct update_opts *o, const char *root, const char *cfgfile,
+	   struct strbuf *text, struct diag *d)
+{
+	struct gen_opts go;
+	struct generation g;
+	struct update u;
+	struct strlist keep = { NULL, 0, 0 };
+	char sha[65];
+	int ret = -1, add = !strcmp(o->cmd, "add");
+
+	memset(&go, 0, sizeof(go));
+	memset(&g, 0, sizeof(g));
+	go.target = root;
+	go.config = cfgfile;
+	go.config_buf = text->buf;
+	go.config_len = text->len;
+	if (update_init(&u, root, o->favor, d) ||
+	    generation_run(&g, &go, &keep, d))
+		goto out;
+	sha256_hex(text->buf, text->len, sha);
+	if (add) {
+		struct action *a = pipeline_add(&g.p, A_TEXT, NULL,
+						"khora.yaml");
+
+		a->mode = 0644;
+		a->is_config = 1;
+		a->text = xstrdup(text->buf);
+		a->data = a->text;
+		a->len = text->len;
+	}
+	d->phase = "update";
+	if (update_plan(&u, &g.p, sha, d))
+		goto out;
+	g.p.force = 1;
+	g.p.durable = o->durable;
+	d->phase = "stage";
+	if (!o->pretend && pipeline_stage_commit(&g.p))
+		goto out;
+	report(o, &u, root);
+	ret = 0;
+	if (u.conflicts && !o->pretend)
+		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
+				 "cleanly: %u file%s left with conflicts: "
+				 "edit out the <<<<<<< markers ('khora status' "
+				 "lists the files), or restore the project and "
+				 "rerun with --ours or --theirs", u.conflicts,
+				 u.conflicts == 1 ? "" : "s");
+out:
+	d->phase = NULL;
+	generation_release(&g);
+	update_release(&u);
+	strlist_clear(&keep);
+	return ret;
+}
+
+static int
+run(struct update_opts *o, struct diag *d)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *rel = NULL, *root = project_find_root(o->dir, &rel);
+	char *shown = NULL, *cfgfile = NULL;
+	int ret = -1;
+
+	if (!root) {
+		ret = diag_error(d, EXIT_USAGE, NULL, "cannot %s '%s': it is "
+				 "not inside a project khora generated (no "
+				 ".khora/lock above it)", o->cmd, o->dir);
+		goto out;
+	}
+	/* messages name the project as the user did when they can */
+	shown = *rel ? xstrdup(root) : shown_path(o->dir, "");
+	if (!*shown) {
+		free(shown);
+		shown = xstrdup(".");
+	} else if (shown[strlen(shown) - 1] == '/' && strlen(shown) > 1) {
+		shown[strlen(shown) - 1] = '\0';
+	}
+	cfgfile = shown_path(shown, "khora.yaml");
+	/* first finish or undo what a killed run left half-done */
+	if (project_recover(root, d) || read_config(cfgfile, &text, d))
+		goto out;
+	if (!strcmp(o->cmd, "add") && edit_config(o, cfgfile, &text, d))
+		goto out;
+	ret = regenerate(o, shown, cfgfile, &text, d);
+out:
+	strbuf_release(&text);
+	free(cfgfile);
+	free(shown);
+	free(root);
+	free(rel);
+	return ret;
+}
+
+static int
+cmd_run(int argc, char **argv, struct diag *d, const char *cmd)
+{
+	struct update_opts o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	o.cmd = cmd;
+	ret = parse_args(argc, argv, &o, d);
+	if (!ret)
+		ret = run(&o, d);
+	strlist_clear(&o.features);
+	return ret;
+}
+
+static int
+cmd_update(int argc, char **argv, struct diag *d)
+{
+	return cmd_run(argc, argv, d, "update");
+}
+
+static int
+cmd_add(int argc, char **argv, struct diag *d)
+{
+	return cmd_run(argc, argv, d, "add");
+}
+
+#define UPDATE_OPTIONS \
+	"  -n, --pretend         print what would change, write nothing\n" \
+	"      --diff            print the changes as a patch on stdout\n" \
+	"                        (the summary then goes to stderr)\n" \
+	"      --ours            on a conflict, keep your side\n" \
+	"      --theirs          on a conflict, take khora's side\n" \
+	"      --durable         fsync files and directories before commit\n" \
+	"  -q, --quiet           print nothing on success\n" \
+	"  -v, --verbose         also list files kept as you changed them\n"
+
+const struct cmd_entry cmd_update_entry = {
+	"update",
+	"Regenerate a project from its khora.yaml, merging your changes.",
+	"[DIR] [--pretend] [--diff] [--ours|--theirs]",
+	UPDATE_OPTIONS,
+	cmd_update,
+};
+
+const struct cmd_entry cmd_add_entry = {
+	"add",
+	"Turn features on in a project's khora.yaml and update it.",
+	"FEATURE[=VALUE].. [-C DIR] [--pretend] [--diff] [--ours|--theirs]",
+	"  -C, --dir DIR         the project (default: the working "
+	"directory;\n"
+	"                        a DIR argument with a '/' works too)\n"
+	UPDATE_OPTIONS,
+	cmd_add,
+};

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * generate.c - from config to rendered actions (DESIGN §1 phases 1-7),
+ * timed per phase, for `new`, `update` and `add`.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include "confedit.h"
+#include "generate.h"
+#include "path.h"
+#include "sha256.h"
+#include "wrapper.h"
+
+static char *
+default_name(const char *target)
+{
+	char *copy = xstrdup(target), *end = copy + strlen(copy), *base;
+
+	while (end > copy + 1 && end[-1] == '/')
+		*--end = '\0';
+	base = strrchr(copy, '/');
+	base = xstrdup(base ? base + 1 : copy);
+	free(copy);
+	return base;
+}
+
+/*
+ * --set NAME=VALUE for a variable of the --template: rewritten to
+ * answers.NAME=VALUE, where the config keeps template answers.
+ */
+static void
+route_answers(struct gen_opts *o, const struct tmpldir *t,
+	      struct strlist *keep)
+{
+	size_t i;
+
+	for (i = 0; i < o->ov.nr_set; i++) {
+		const char *eq = strchr(o->ov.set[i], '=');
+		struct strbuf key = STRBUF_INIT;
+
+		if (!eq)
+			continue;
+		strbuf_add(&key, o->ov.set[i], (size_t)(eq - o->ov.set[i]));
+		if (!strchr(key.buf, '.') && tmpldir_has_var(t, key.buf)) {
+			strbuf_reset(&key);
+			strbuf_addf(&key, "answers.%s", o->ov.set[i]);
+			strlist_push(keep, key.buf);
+			o->ov.set[i] = keep->v[keep->nr - 1];
+		}
+		strbuf_release(&key);
+	}
+}
+
+/* The template directory: --template, or template: (relative to it). */
+static int
+find_template_dir(struct gen_opts *o, const struct config *cfg,
+		  struct strbuf *dir)
+{
+	const struct ynode *n = ymap_get(cfg->root, "template");
+
+	if (o->template) {
+		strbuf_addstr(dir, o->template);
+		return 1;
+	}
+	if (!n || n->kind != Y_SCALAR)
+		return 0;
+	config_path(cfg, n->str, dir);
+	return 1;
+}
+
+static int
+load_config(struct generation *g, struct gen_opts *o, struct diag *d)
+{
+	g->cfg_loaded = 1;
+	if (o->config_buf)
+		return config_parse(&g->cfg, o->config, o->config_buf,
+				    o->config_len, &o->ov, d);
+	return config_load(&g->cfg, o->config, &o->ov, d);
+}
+
+/*
+ * The project's own khora.yaml, which update reads: the effective
+ * config, unless the config file already is that file (then it stays as
+ * the user wrote it).
+ */
+static void
+add_project_config(struct generation *g, struct gen_opts *o, int use_tmpl)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct action *a;
+	char *mine = o->config ? path_absolute(o->config) : NULL;
+	char *theirs;
+
+	strbuf_addf(&sb, "%s/khora.yaml", o->target);
+	theirs = path_absolute(sb.buf);
+	strbuf_reset(&sb);
+	if (mine && theirs && !strcmp(mine, theirs)) {
+		/* unreadable: the lock records the hash of nothing */
+		strbuf_read_file_at(&sb, AT_FDCWD, mine);
+		g->config_text = strbuf_detach(&sb, NULL);
+	} else {
+		struct ynode *answers = use_tmpl ?
+			tmpldir_answers_map(&g->tmpl) : NULL;
+
+		config_serialize(&g->cfg, o->target, o->template, answers,
+				 &sb);
+		ynode_free(answers);
+		a = pipeline_add(&g->p, A_TEXT, NULL, "khora.yaml");
+		a->mode = 0644;
+		a->is_config = 1;
+		a->text = xstrdup(sb.buf);
+		g->config_text = strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+	free(mine);
+	free(theirs);
+}
+
+static int
+plan_all(struct generation *g, struct gen_opts *o, int use_tmpl)
+{
+	struct pipeline *p = &g->p;
+
+	if (plan_plugins(p) || (use_tmpl && tmpldir_plan(&g->tmpl, p)))
+		return -1;
+	if (o->project_config)
+		add_project_config(g, o, use_tmpl);
+	return 0;
+}
+
+int
+generation_run(struct generation *g, struct gen_opts *o,
+	       struct strlist *keep, struct diag *d)
+{
+	struct pipeline *p = &g->p;
+	int use_tmpl;
+
+	memset(g, 0, sizeof(*g));
+	strbuf_init(&g->tdir, 0);
+	g->mark = now_ms();
+	g->name = default_name(o->target);
+	o->ov.default_name = g->name;
+	d->phase = "config";
+	if (o->template) {
+		if (tmpldir_load(&g->tmpl, o->template, d))
+			return -1;
+		route_answers(o, &g->tmpl, keep);
+	}
+	if (load_config(g, o, d))
+		return -1;
+	use_tmpl = find_template_dir(o, &g->cfg, &g->tdir);
+	if (use_tmpl && !o->template && tmpldir_load(&g->tmpl, g->tdir.buf,
+						     d))
+		return -1;
+	if (use_tmpl && (tmpldir_require(&g->tmpl, &g->cfg, d) ||
+			 tmpldir_answer(&g->tmpl, &g->cfg, o->answers,
+					o->no_input, d)))
+		return -1;
+	pipeline_init(p, d, &g->cfg, &g->cat);
+	g->p_inited = 1;
+	p->target = o->target;
+	profile_lap(&p->prof, PH_CONFIG, &g->mark);
+	d->phase = "catalog";
+	if (catalog_load(&g->cat, d))
+		return -1;
+	p->prof.plugins_catalogued = (unsigned)g->cat.nr;
+	profile_lap(&p->prof, PH_CATALOG, &g->mark);
+	d->phase = "resolve";
+	if (resolve_plugins(p))
+		return -1;
+	profile_lap(&p->prof, PH_RESOLVE, &g->mark);
+	d->phase = "load";
+	if (load_plugins(p))
+		return -1;
+	profile_lap(&p->prof, PH_LOAD, &g->mark);
+	d->phase = "plan";
+	if (plan_all(g, o, use_tmpl))
+		return -1;
+	profile_lap(&p->prof, PH_PLAN, &g->mark);
+	d->phase = "merge";
+	if (pipeline_merge(p))
+		return -1;
+	profile_lap(&p->prof, PH_MERGE, &g->mark);
+	d->phase = "render";
+	if (pipeline_render(p))
+		return -1;
+	if (o->project_config) {
+		char sha[65];
+
+		sha256_hex(g->config_text, strlen(g->config_text), sha);
+		pipeline_add_records(p, sha);
+	}
+	profile_lap(&p->prof, PH_RENDER, &g->mark);
+	return 0;
+}
+
+void
+generation_release(struct generation *g)
+{
+	/* the template's context hangs off the pipeline's dictionary */
+	host_ctx_free(g->tmpl.owner.ctx);
+	g->tmpl.owner.ctx = NULL;
+	if (g->p_inited)
+		pipeline_release(&g->p);
+	catalog_release(&g->cat);
+	if (g->cfg_loaded)
+		config_release(&g->cfg);
+	tmpldir_release(&g->tmpl);
+	strbuf_release(&g->tdir);
+	free(g->config_text);
+	free(g->name);
+}

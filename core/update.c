@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * update.c - the decisions of `khora update`, file by file (the table
+ * in update.h), and the removals and renames they imply.  Nothing is
+ * written here: the pipeline's commit does that, with its journal.
+ */
+#include "compat.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "sha256.h"
+#include "strbuf.h"
+#include "update.h"
+#include "wrapper.h"
+
+static const char *const change_names[U__COUNT] = {
+	"same", "create", "update", "keep", "merge", "conflict", "gone",
+	"deleted", "remove", "orphan", "rename",
+};
+
+const char *
+update_change_name(enum update_change c)
+{
+	return change_names[c];
+}
+
+const char *
+update_after(const struct update_item *it, size_t *len)
+{
+	if (it->change == U_REMOVE || (!it->a && it->change != U_ORPHAN)) {
+		*len = 0;
+		return NULL;
+	}
+	if (!it->a || it->a->skip) {
+		*len = it->before_len;
+		return it->before;
+	}
+	*len = it->a->len;
+	return it->a->kind == A_SYMLINK ? it->a->text : it->a->data;
+}
+
+static void
+add_base(const char *path, const char *data, size_t len, void *arg)
+{
+	struct update *u = arg;
+
+	ALLOC_GROW(u->base, u->nr_base, u->alloc_base);
+	u->base[u->nr_base].path = xstrdup(path);
+	u->base[u->nr_base].data = data;
+	u->base[u->nr_base++].len = len;
+}
+
+static int
+cmp_base(const void *a, const void *b)
+{
+	return strcmp(((const struct base_file *)a)->path,
+		      ((const struct base_file *)b)->path);
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_entry *)a)->path,
+		      ((const struct lock_entry *)b)->path);
+}
+
+int
+update_init(struct update *u, const char *root, enum merge_favor favor,
+	    struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct diag_loc loc = { root, 0, 0 };
+
+	memset(u, 0, sizeof(*u));
+	u->root = root;
+	u->favor = favor;
+	u->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (u->rootfd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot open project: %s",
+				  strerror(errno));
+	if (project_read_lock(root, &u->lock_tree, &u->old, &u->nr_old, d))
+		return -1;
+	if (u->nr_old)
+		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
+	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base") ||
+	    pipeline_read_base(sb.buf, sb.len, add_base, u)) {
+		u->base_missing = 1;
+		u->nr_base = 0;
+	}
+	u->base_buf = strbuf_detach(&sb, NULL);
+	if (u->nr_base)
+		qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
+	return 0;
+}
+
+void
+update_release(struct update *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++) {
+		free(u->items[i].before);
+		free(u->items[i].merged);
+	}
+	free(u->items);
+	for (i = 0; i < u->nr_base; i++)
+		free(u->base[i].path);
+	free(u->base);
+	free(u->base_buf);
+	free(u->old);
+	ynode_free(u->lock_tree);
+	if (u->rootfd >= 0)
+		close(u->rootfd);
+	memset(u, 0, sizeof(*u));
+	u->rootfd = -1;
+}
+
+static struct lock_entry *
+old_find(const struct update *u, const char *path)
+{
+	struct lock_entry key;
+
+	memset(&key, 0, sizeof(key));
+	key.path = path;
+	return u->nr_old ? bsearch(&key, u->old, u->nr_old, sizeof(*u->old),
+				   cmp_entry) : NULL;
+}
+
+/* The previous pristine content of e, if the base has it intact. */
+static const struct base_file *
+base_get(const struct update *u, const struct lock_entry *e,
+	 struct diag *d)
+{
+	struct base_file key, *b;
+	char hex[65];
+
+	key.path = (char *)e->path;
+	b = u->nr_base ? bsearch(&key, u->base, u->nr_base, sizeof(*u->base),
+				 cmp_base) : NULL;
+	if (b && e->sha256) {
+		sha256_hex(b->data, b->len, hex);
+		if (!strcmp(hex, e->sha256))
+			return b;
+	}
+	diag_warn(d, NULL, "%s/%s: no previous version in .khora/base%s: "
+		  "merged as if both versions were new", u->root, e->path,
+		  u->base_missing ? " (missing or damaged)" : "");
+	return NULL;
+}
+
+static struct update_item *
+new_item(struct update *u, const char *path, struct action *a)
+{
+	struct update_item *it;
+
+	ALLOC_GROW(u->items, u->nr_items, u->alloc_items);
+	it = &u->items[u->nr_items++];
+	memset(it, 0, sizeof(*it));
+	it->path = path;
+	it->a = a;
+	return it;
+}
+
+/* What is at path now: 0 absent, 1 file, 2 symlink, 3 other. */
+static int
+read_before(struct update *u, const char *path, struct update_item *it)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	char target[4096];
+	ssize_t n;
+
+	if (fstatat(u->rootfd, path, &st, AT_SYMLINK_NOFOLLOW))
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(u->rootfd, path, target, sizeof(target) - 1);
+		if (n < 0)
+			return 3;
+		it->before = xstrndup(target, (size_t)n);
+		it->before_len = (size_t)n;
+		it->before_link = 1;
+		return 2;
+	}
+	if (!S_ISREG(st.st_mode) || strbuf_read_file_at(&sb, u->rootfd, path)) {
+		strbuf_release(&sb);
+		return 3;
+	}
+	it->before_mode = st.st_mode & 0777;
+	it->before = strbuf_detach(&sb, &it->before_len);
+	return 1;
+}
+
+static int
+same_as_new(const struct update_item *it, const struct action *a,
+	    unsigned mask)
+{
+	if (a->kind == A_SYMLINK)
+		return it->before_link && !strcmp(it->before, a->text);
+	return !it->before_link && it->before_len == a->len &&
+		!memcmp(it->before, a->data, a->len) &&
+		it->before_mode == (a->mode & 0777 & ~mask);
+}
+
+static int
+untouched(const struct update_item *it, const struct lock_entry *e)
+{
+	char hex[65];
+
+	if (!e)
+		return 0;
+	if (e->symlink)
+		return it->before_link && !strcmp(it->before, e->symlink);
+	if (it->before_link || !e->sha256)
+		return 0;
+	sha256_hex(it->before, it->before_len, hex);
+	return !strcmp(hex, e->sha256);
+}
+
+/* Whether khora's version of e changed from the last run to a. */
+static int
+khora_changed(const struct lock_entry *e, const struct action *a)
+{
+	if (a->kind == A_SYMLINK || e->symlink)
+		return !(a->kind == A_SYMLINK && e->symlink &&
+			 !strcmp(a->text, e->symlink));
+	return !e->sha256 || strcmp(a->sha, e->sha256);
+}
+
+/* Both changed: merge into it->merged, or keep one side. */
+static void
+merge_item(struct update *u, struct update_item *it,
+	   const struct lock_entry *e, struct diag *d)
+{
+	const struct base_file *b = e && !e->symlink ? base_get(u, e, d) :
+		NULL;
+	struct action *a = it->a;
+	struct strbuf out = STRBUF_INIT;
+	int n;
+
+	if (a->kind == A_SYMLINK || it->before_link) {
+		/* no lines to merge in a symlink: one side wins */
+		it->change = U_CONFLICT;
+		a->skip = u->favor != MERGE_THEIRS;
+		u->conflicts += u->favor == MERGE_MARKERS;
+		return;
+	}
+	n = merge3(b ? b->data : "", b ? b->len : 0, it->before,
+		   it->before_len, a->data, a->len, u->favor, &out);
+	it->change = n ? U_CONFLICT : U_MERGE;
+	if (n && u->favor == MERGE_MARKERS) {
+		a->conflict = 1;
+		u->conflicts++;
+	}
+	it->merged = strbuf_detach(&out, &it->merged_len);
+}
+
+static void
+decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
+{
+	struct lock_entry *e = old_find(u, a->path);
+	struct update_item *it = new_item(u, a->path, a);
+	int what = read_before(u, a->path, it);
+
+	if (a->is_config) {
+		/* add's edit of khora.yaml: the user asked for it */
+		it->change = what && same_as_new(it, a, mask) ? U_SAME :
+			U_UPDATE;
+		a->skip = it->change == U_SAME;
+	} else if (!what) {
+		if (!e) {
+			it->change = U_CREATE;
+		} else if (!khora_changed(e, a)) {
+			it->change = U_GONE;
+			a->skip = 1;
+		} else {
+			it->change = U_GONE_CONFLICT;
+			a->skip = u->favor != MERGE_THEIRS;
+			u->conflicts += u->favor == MERGE_MARKERS;
+		}
+	} else if (what == 3) {
+		it->change = U_UPDATE;	/* the commit's precheck says why */
+	} else if (same_as_new(it, a, mask)) {
+		it->change = U_SAME;
+		a->skip = 1;
+	} else if (untouched(it, e)) {
+		it->change = U_UPDATE;
+	} else if (e && !khora_changed(e, a)) {
+		it->change = U_KEEP;
+		a->skip = 1;
+		if (e->conflict && merge_has_markers(it->before,
+						     it->before_len))
+			a->conflict = 1;
+	} else {
+		merge_item(u, it, e, d);
+	}
+}
+
+/* A file no longer generated whose template (or content) now makes a
+ * file at a new path: the user's changes move there. */
+static struct update_item *
+find_rename(struct update *u, const struct lock_entry *e)
+{
+	struct update_item *found = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < u->nr_items; i++) {
+		struct update_item *it = &u->items[i];
+		const struct action *a = it->a;
+		char tmpl[512];
+
+		if (it->change != U_CREATE || it->from || !a ||
+		    a->kind == A_SYMLINK || !a->owner || e->symlink)
+			continue;
+		snprintf(tmpl, sizeof(tmpl), "%s/%s", a->owner->name,
+			 a->tmpl ? a->tmpl : "");
+		if ((a->tmpl && e->template && !strcmp(tmpl, e->template)) ||
+		    (e->sha256 && !strcmp(a->sha, e->sha256))) {
+			found = it;
+			n++;
+		}
+	}
+	return n == 1 ? found : NULL;
+}
+
+static void
+add_removal(struct pipeline *p, const char *path, int is_dir)
+{
+	ALLOC_GROW(p->removals, p->nr_removals, p->alloc_removals);
+	p->removals[p->nr_removals].path = xstrdup(path);
+	p->removals[p->nr_removals++].is_dir = is_dir;
+}
+
+static void
+rename_item(struct update *u, struct pipeline *p, struct update_item *it,
+	    const struct lock_entry *e, struct diag *d)
+{
+	struct update_item old;
+
+	memset(&old, 0, sizeof(old));
+	if (!read_before(u, e->path, &old))
+		return;		/* deleted by the user: just create */
+	it->from = e->path;
+	add_removal(p, e->path, 0);
+	if (untouched(&old, e)) {
+		it->change = U_RENAME;
+		free(old.before);
+		return;
+	}
+	it->before = old.before;
+	it->before_len = old.before_len;
+	it->before_mode = old.before_mode;
+	it->before_link = old.before_link;
+	merge_item(u, it, e, d);
+	if (it->change == U_MERGE)
+		it->change = U_RENAME;
+	/* what the diff shows: the new file starts empty */
+}
+
+static void
+gone_files(struct update *u, struct pipeline *p, const char *seen,
+	   struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < u->nr_old; i++) {
+		const struct lock_entry *e = &u->old[i];
+		struct update_item *it, probe;
+		int what;
+
+		if (seen[i])
+			continue;
+		it = find_rename(u, e);
+		if (it) {
+			rename_item(u, p, it, e, d);
+			continue;
+		}
+		memset(&probe, 0, sizeof(probe));
+		what = read_before(u, e->path, &probe);
+		if (!what) {
+			free(probe.before);
+			continue;
+		}
+		it = new_item(u, e->path, NULL);
+		*it = probe;
+		it->path = e->path;
+		if (what != 3 && untouched(it, e)) {
+			it->change = U_REMOVE;
+			add_removal(p, e->path, 0);
+		} else {
+			it->change = U_ORPHAN;	/* the report says why */
+		}
+	}
+}
+
+static int
+removed(const struct pipeline *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_removals; i++)
+		if (!strcmp(p->removals[i].path, path))
+			return 1;
+	return 0;
+}
+
+/* Whether dir holds nothing but what the update removes. */
+static int
+emptied(const struct update *u, const struct pipeline *p, const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd = openat(u->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC), ok = 1;
+	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (!dh) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (ok && (de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s", dir, de->d_name);
+		ok = removed(p, sb.buf);
+	}
+	closedir(dh);
+	strbuf_release(&sb);
+	return ok;
+}
+
+/* A generated path needs dir (it is dir or below it). */
+static int
+needed(const struct pipeline *p, const char *dir)
+{
+	size_t i, n = strlen(dir);
+
+	for (i = 0; i < p->nr; i++)
+		if (!strncmp(p->actions[i].path, dir, n) &&
+		    (!p->actions[i].path[n] || p->actions[i].path[n] == '/'))
+			return 1;
+	return 0;
+}
+
+/* Directories the removals leave empty go too, deepest first. */
+static void
+empty_dirs(struct update *u, struct pipeline *p)
+{
+	struct strlist dirs = { NULL, 0, 0 };
+	size_t i, j, nr_files = p->nr_removals;
+
+	for (i = 0; i < nr_files; i++) {
+		char *dir = xstrdup(p->removals[i].path), *s;
+
+		while ((s = strrchr(dir, '/'))) {
+			*s = '\0';
+			for (j = 0; j < dirs.nr && strcmp(dirs.v[j], dir); j++)
+				;
+			if (j == dirs.nr)
+				strlist_push(&dirs, dir);
+		}
+		free(dir);
+	}
+	/* longer paths first: children before their parents */
+	for (i = 0; i < dirs.nr; i++)
+		for (j = i + 1; j < dirs.nr; j++)
+			if (strlen(dirs.v[j]) > strlen(dirs.v[i])) {
+				char *t = dirs.v[i];
+
+				dirs.v[i] = dirs.v[j];
+				dirs.v[j] = t;
+			}
+	for (i = 0; i < dirs.nr; i++)
+		if (!needed(p, dirs.v[i]) && emptied(u, p, dirs.v[i]))
+			add_removal(p, dirs.v[i], 1);
+	strlist_clear(&dirs);
+}
+
+int
+update_plan(struct update *u, struct pipeline *p, const char *config_sha,
+	    struct diag *d)
+{
+	char *seen = xcalloc(u->nr_old + 1, 1);
+	mode_t mask = umask(0);
+	size_t i, nr = p->nr;
+
+	umask(mask);
+	/* items point at actions: the records (and add's khora.yaml) must
+	 * not move them, so make room for them now */
+	if (p->alloc < p->nr + 8) {
+		p->alloc = p->nr + 8;
+		p->actions = xrealloc(p->actions,
+				      p->alloc * sizeof(*p->actions));
+	}
+	for (i = 0; i < nr; i++) {
+		struct action *a = &p->actions[i];
+		struct lock_entry *e = old_find(u, a->path);
+		struct stat st;
+
+		if (e)
+			seen[e - u->old] = 1;
+		if (a->kind == A_DIR) {
+			a->skip = !fstatat(u->rootfd, a->path, &st,
+					   AT_SYMLINK_NOFOLLOW) &&
+				S_ISDIR(st.st_mode);
+			continue;
+		}
+		decide(u, a, (unsigned)mask, d);
+	}
+	gone_files(u, p, seen, d);
+	empty_dirs(u, p);
+	free(seen);
+	/* the records hold khora's pristine versions, not the merges */
+	pipeline_add_records(p, config_sha);
+	for (i = 0; i < u->nr_items; i++) {
+		struct update_item *it = &u->items[i];
+
+		u->count[it->change]++;
+		if (!it->merged || it->a->skip)
+			continue;
+		if (it->a->data != it->a->text)
+			free(it->a->data);
+		it->a->data = it->merged;
+		it->a->len = it->merged_len;
+		it->merged = NULL;
+	}
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * update.h - what `khora update` does to each file of a project
+ * (doc/khora-update.7): the newly rendered pipeline is compared with
+ * the previous pristine version (.khora/base, checked against the
+ * hashes of .khora/lock) and with the file on disk.
+ *
+ *   on disk      previous     new          result
+ *   absent       -            any          create
+ *   = new        any          any          nothing (never rewritten)
+ *   = previous   any          any          replace (untouched by you)
+ *   changed      = new        -            keep yours
+ *   changed      != new       -            three-way merge, conflict
+ *                                          markers where both changed
+ *   absent       = new        -            stays deleted (your choice)
+ *   absent       != new       -            stays deleted: a conflict
+ *   not generated any more, = previous     removed
+ *   not generated any more, changed        kept, untracked, a warning
+ *   moved (same template or same content)  your changes follow it
+ *
+ * struct update owns the lock tree, the base and the items; it borrows
+ * the pipeline, whose actions it marks skip (nothing to write) or gives
+ * merged content, and to which it adds removals and the new records.
+ */
+#ifndef UPDATE_H
+#define UPDATE_H
+
+#include "merge.h"
+#include "pipeline.h"
+#include "project.h"
+
+enum update_change {
+	U_SAME,			/* as generated: nothing to do */
+	U_CREATE,		/* new file */
+	U_UPDATE,		/* untouched by the user: replaced */
+	U_KEEP,			/* the user's change, khora's unchanged */
+	U_MERGE,		/* both changed, merged cleanly */
+	U_CONFLICT,		/* both changed: markers (or --ours/theirs) */
+	U_GONE,			/* deleted by the user, khora unchanged */
+	U_GONE_CONFLICT,	/* deleted by the user, changed by khora */
+	U_REMOVE,		/* no longer generated: removed */
+	U_ORPHAN,		/* no longer generated, changed: kept */
+	U_RENAME,		/* moved: merged into the new path */
+	U__COUNT
+};
+
+struct update_item {
+	enum update_change change;
+	const char *path;		/* borrowed from the action or lock */
+	const char *from;		/* U_RENAME: the old path */
+	struct action *a;		/* NULL for U_REMOVE, U_ORPHAN */
+	char *before;			/* on disk before, or NULL if absent */
+	size_t before_len;
+	unsigned before_mode;
+	int before_link;		/* before is a symlink's target */
+	char *merged;			/* merge result, moved to a->data */
+	size_t merged_len;
+};
+
+struct base_file {
+	char *path;
+	const char *data;		/* into base_buf */
+	size_t len;
+};
+
+struct update {
+	const char *root;
+	int rootfd;
+	enum merge_favor favor;
+	struct ynode *lock_tree;
+	struct lock_entry *old;
+	size_t nr_old;
+	char *base_buf;
+	struct base_file *base;
+	size_t nr_base, alloc_base;
+	int base_missing;		/* no usable .khora/base */
+	struct update_item *items;
+	size_t nr_items, alloc_items;
+	unsigned count[U__COUNT];
+	unsigned conflicts;		/* files left with conflicts */
+};
+
+/* Reads root's lock and base.  0, or -1 with a diagnostic. */
+int update_init(struct update *u, const char *root, enum merge_favor favor,
+		struct diag *d);
+/*
+ * Decides every file's fate against p (rendered, without records),
+ * then adds p's records (config_sha: the project's khora.yaml).
+ */
+int update_plan(struct update *u, struct pipeline *p, const char *config_sha,
+		struct diag *d);
+void update_release(struct update *u);
+
+/* What to print for a change: "create", "merge", ... */
+const char *update_change_name(enum update_change c);
+/* The content an item leaves on disk (NULL: absent). */
+const char *update_after(const struct update_item *it, size_t *len);
+
+#endif /* UPDATE_H */
