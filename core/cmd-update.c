@@ -194,8 +194,17 @@ why(const struct update_item *it, enum merge_favor favor)
 {
 	switch (it->change) {
 	case U_MERGE:
+		if (it->resolved)
+			return favor == MERGE_OURS ? "  (conflict resolved: "
+				"yours kept)" : "  (conflict resolved: khora's "
+				"taken)";
 		return "  (your changes kept)";
 	case U_CONFLICT:
+		if (it->untracked)
+			return favor == MERGE_OURS ? "  (your own file: kept)" :
+				favor == MERGE_THEIRS ? "  (your own file: "
+				"replaced)" : "  (your own file differs from "
+				"khora's: resolve the <<<<<<< markers)";
 		return favor == MERGE_OURS ? "  (both changed it: yours kept)" :
 			favor == MERGE_THEIRS ? "  (both changed it: khora's "
 			"taken)" : "  (both changed it: resolve the <<<<<<< "
@@ -252,6 +261,7 @@ print_summary(const struct update *u, const char *what, const char *root,
 		{ U_ORPHAN, "kept but no longer generated" },
 	};
 	size_t i, n = 0;
+	const char *label;
 
 	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		n += u->count[parts[i].c];
@@ -261,10 +271,17 @@ print_summary(const struct update *u, const char *what, const char *root,
 		return;
 	}
 	fprintf(fp, "%s '%s':", what, root);
-	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++)
-		if (u->count[parts[i].c])
-			fprintf(fp, "%s %u %s", n++ ? "," : "",
-				u->count[parts[i].c], parts[i].s);
+	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++) {
+		if (!u->count[parts[i].c])
+			continue;
+		label = parts[i].s;
+		/* --ours and --theirs resolve what would conflict */
+		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS)
+			label = u->favor == MERGE_OURS ? "resolved with --ours" :
+				"resolved with --theirs";
+		fprintf(fp, "%s %u %s", n++ ? "," : "", u->count[parts[i].c],
+			label);
+	}
 	fputc('\n', fp);
 }
 
@@ -403,16 +420,17 @@ regenerate(struct update_opts *o, const char *root, const char *cfgfile,
 	g.p.force = 1;
 	g.p.durable = o->durable;
 	d->phase = "stage";
-	if (!o->pretend && pipeline_stage_commit(&g.p))
+	/* nothing to write: no staging, no backup, not even a mtime */
+	if (!o->pretend && update_writes(&g.p) && pipeline_stage_commit(&g.p))
 		goto out;
 	report(o, &u, root);
 	ret = 0;
 	if (u.conflicts && !o->pretend)
 		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
-				 "cleanly: %u file%s left with conflicts: "
-				 "edit out the <<<<<<< markers ('khora status' "
-				 "lists the files), or restore the project and "
-				 "rerun with --ours or --theirs", u.conflicts,
+				 "cleanly: %u file%s changed both by you and "
+				 "by khora: edit out the <<<<<<< markers, or "
+				 "run 'khora update --ours' (or --theirs) to "
+				 "pick a side", u.conflicts,
 				 u.conflicts == 1 ? "" : "s");
 out:
 	d->phase = NULL;

@@ -518,3 +518,53 @@ merge_has_markers(const char *text, size_t len)
 	}
 	return 0;
 }
+
+static int
+is_line(const char *p, size_t n, const char *mark)
+{
+	size_t m = strlen(mark);
+
+	return n >= m && !memcmp(p, mark, m) && (n == m || p[m] == '\n');
+}
+
+int
+merge_resolve_markers(const char *text, size_t len, enum merge_favor favor,
+		      struct strbuf *out)
+{
+	struct strbuf ours = STRBUF_INIT, theirs = STRBUF_INIT;
+	size_t i = 0, block = 0;
+	int state = 0, n = 0;	/* 0 outside, 1 yours, 2 khora's */
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		const char *p = text + i;
+
+		if (state == 0 && is_line(p, end - i, MERGE_MARK_OURS)) {
+			state = 1;
+			block = i;
+			strbuf_reset(&ours);
+			strbuf_reset(&theirs);
+		} else if (state == 1 && is_line(p, end - i, MERGE_MARK_SEP)) {
+			state = 2;
+		} else if (state == 2 && is_line(p, end - i,
+						 MERGE_MARK_THEIRS)) {
+			struct strbuf *keep = favor == MERGE_THEIRS ? &theirs :
+				&ours;
+
+			strbuf_add(out, keep->buf, keep->len);
+			state = 0;
+			n++;
+		} else if (state) {
+			strbuf_add(state == 1 ? &ours : &theirs, p, end - i);
+		} else {
+			strbuf_add(out, p, end - i);
+		}
+		i = end;
+	}
+	if (state)	/* unclosed: keep the text as it was */
+		strbuf_add(out, text + block, len - block);
+	strbuf_release(&ours);
+	strbuf_release(&theirs);
+	return n;
+}

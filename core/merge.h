@@ -52,6 +52,14 @@ int merge_udiff(const char *a_path, const char *a, size_t a_len,
 		const char *b_path, const char *b, size_t b_len,
 		struct strbuf *out);
 
+/*
+ * Resolves the conflict blocks merge3() left in text for one side
+ * (MERGE_OURS or MERGE_THEIRS) into out; a block without its closing
+ * marker stays as it is.  Returns the number of blocks resolved.
+ */
+int merge_resolve_markers(const char *text, size_t len,
+			  enum merge_favor favor, struct strbuf *out);
+
 /* Whether text has a line that starts a conflict ("<<<<<<< yours"). */
 int merge_has_markers(const char *text, size_t len);
 

@@ -25,6 +25,17 @@ update_change_name(enum update_change c)
 	return change_names[c];
 }
 
+int
+update_writes(const struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!p->actions[i].skip)
+			return 1;
+	return p->nr_removals != 0;
+}
+
 const char *
 update_after(const struct update_item *it, size_t *len)
 {
@@ -227,10 +238,11 @@ khora_changed(const struct lock_entry *e, const struct action *a)
 	return !e->sha256 || strcmp(a->sha, e->sha256);
 }
 
-/* Both changed: merge into it->merged, or keep one side. */
+/* Both changed: merge ours into it->merged, or keep one side. */
 static void
 merge_item(struct update *u, struct update_item *it,
-	   const struct lock_entry *e, struct diag *d)
+	   const struct lock_entry *e, const char *ours, size_t ours_len,
+	   struct diag *d)
 {
 	const struct base_file *b = e && !e->symlink ? base_get(u, e, d) :
 		NULL;
@@ -245,14 +257,36 @@ merge_item(struct update *u, struct update_item *it,
 		u->conflicts += u->favor == MERGE_MARKERS;
 		return;
 	}
-	n = merge3(b ? b->data : "", b ? b->len : 0, it->before,
-		   it->before_len, a->data, a->len, u->favor, &out);
+	n = merge3(b ? b->data : "", b ? b->len : 0, ours, ours_len, a->data,
+		   a->len, u->favor, &out);
 	it->change = n ? U_CONFLICT : U_MERGE;
 	if (n && u->favor == MERGE_MARKERS) {
 		a->conflict = 1;
 		u->conflicts++;
 	}
 	it->merged = strbuf_detach(&out, &it->merged_len);
+}
+
+/*
+ * The markers a previous update left, resolved now for the side asked:
+ * the result is what the user would have had with --ours or --theirs
+ * then, merged again if khora's version changed since.
+ */
+static void
+resolve_item(struct update *u, struct update_item *it,
+	     const struct lock_entry *e, struct diag *d)
+{
+	struct strbuf res = STRBUF_INIT;
+
+	merge_resolve_markers(it->before, it->before_len, u->favor, &res);
+	it->resolved = 1;
+	if (khora_changed(e, it->a)) {
+		merge_item(u, it, e, res.buf, res.len, d);
+		strbuf_release(&res);
+		return;
+	}
+	it->change = U_MERGE;
+	it->merged = strbuf_detach(&res, &it->merged_len);
 }
 
 static void
@@ -270,19 +304,28 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 	} else if (!what) {
 		if (!e) {
 			it->change = U_CREATE;
-		} else if (!khora_changed(e, a)) {
+		} else if (!khora_changed(e, a) &&
+			   !(e->conflict && u->favor == MERGE_THEIRS)) {
+			/* a conflict stays open for a later --theirs */
 			it->change = U_GONE;
 			a->skip = 1;
+			a->conflict = e->conflict && u->favor == MERGE_MARKERS;
 		} else {
 			it->change = U_GONE_CONFLICT;
 			a->skip = u->favor != MERGE_THEIRS;
-			u->conflicts += u->favor == MERGE_MARKERS;
+			a->conflict = u->favor == MERGE_MARKERS;
+			u->conflicts += u->favor == MERGE_MARKERS &&
+				khora_changed(e, a);
 		}
 	} else if (what == 3) {
 		it->change = U_UPDATE;	/* the commit's precheck says why */
 	} else if (same_as_new(it, a, mask)) {
 		it->change = U_SAME;
 		a->skip = 1;
+	} else if (e && e->conflict && u->favor != MERGE_MARKERS &&
+		   what == 1 && merge_has_markers(it->before,
+						  it->before_len)) {
+		resolve_item(u, it, e, d);
 	} else if (untouched(it, e)) {
 		it->change = U_UPDATE;
 	} else if (e && !khora_changed(e, a)) {
@@ -292,7 +335,8 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 						     it->before_len))
 			a->conflict = 1;
 	} else {
-		merge_item(u, it, e, d);
+		it->untracked = !e;
+		merge_item(u, it, e, it->before, it->before_len, d);
 	}
 }
 
@@ -351,7 +395,7 @@ rename_item(struct update *u, struct pipeline *p, struct update_item *it,
 	it->before_len = old.before_len;
 	it->before_mode = old.before_mode;
 	it->before_link = old.before_link;
-	merge_item(u, it, e, d);
+	merge_item(u, it, e, it->before, it->before_len, d);
 	if (it->change == U_MERGE)
 		it->change = U_RENAME;
 	/* what the diff shows: the new file starts empty */
@@ -514,6 +558,15 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 	free(seen);
 	/* the records hold khora's pristine versions, not the merges */
 	pipeline_add_records(p, config_sha);
+	for (i = nr; i < p->nr; i++) {
+		struct update_item probe;
+
+		memset(&probe, 0, sizeof(probe));
+		if (read_before(u, p->actions[i].path, &probe) == 1 &&
+		    same_as_new(&probe, &p->actions[i], (unsigned)mask))
+			p->actions[i].skip = 1;
+		free(probe.before);
+	}
 	for (i = 0; i < u->nr_items; i++) {
 		struct update_item *it = &u->items[i];
 

@@ -53,6 +53,8 @@ struct update_item {
 	size_t before_len;
 	unsigned before_mode;
 	int before_link;		/* before is a symlink's target */
+	int untracked;			/* before: a file khora did not write */
+	int resolved;			/* markers resolved by --ours/theirs */
 	char *merged;			/* merge result, moved to a->data */
 	size_t merged_len;
 };
@@ -91,6 +93,8 @@ int update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		struct diag *d);
 void update_release(struct update *u);
 
+/* Whether the update writes or removes anything at all. */
+int update_writes(const struct pipeline *p);
 /* What to print for a change: "create", "merge", ... */
 const char *update_change_name(enum update_change c);
 /* The content an item leaves on disk (NULL: absent). */
