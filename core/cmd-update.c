@@ -15,6 +15,7 @@
 #include "confedit.h"
 #include "generate.h"
 #include "sha256.h"
+#include "stage.h"
 #include "update.h"
 #include "wrapper.h"
 
@@ -382,10 +383,36 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
 			  "write one with 'khora init')" : "");
 }
 
+/*
+ * A plugin that generated files here and is now missing (uninstalled,
+ * or its sidecar unreadable) would make update delete its files: stop.
+ * A plugin present but inactive is a feature turned off: that is meant.
+ */
+static int
+check_plugins(const struct update *u, const struct catalog *cat,
+	      struct diag *d)
+{
+	const struct ynode *list = ymap_get(u->lock_tree, "plugins");
+	size_t i;
+
+	for (i = 0; list && list->kind == Y_SEQ && i < list->nr; i++) {
+		const struct ynode *n = ymap_get(list->vals[i], "name");
+
+		if (n && n->kind == Y_SCALAR && !catalog_find(cat, n->str))
+			return diag_error(d, EXIT_PLUGIN, NULL, "cannot update "
+					  "'%s': plugin '%s' generated files "
+					  "here but is not installed, or its "
+					  "sidecar cannot be read (install it, "
+					  "or turn its feature off in "
+					  "khora.yaml)", u->root, n->str);
+	}
+	return 0;
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
-regenerate(struct update_opts *o, const char *root, const char *cfgfile,
-	   struct strbuf *text, struct diag *d)
+regenerate(struct update_opts *o, const char *root, const char *abs_root,
+	   const char *cfgfile, struct strbuf *text, struct diag *d)
 {
 	struct gen_opts go;
 	struct generation g;
@@ -401,7 +428,8 @@ regenerate(struct update_opts *o, const char *root, const char *cfgfile,
 	go.config_buf = text->buf;
 	go.config_len = text->len;
 	if (update_init(&u, root, o->favor, d) ||
-	    generation_run(&g, &go, &keep, d))
+	    generation_run(&g, &go, &keep, d) ||
+	    check_plugins(&u, &g.cat, d))
 		goto out;
 	sha256_hex(text->buf, text->len, sha);
 	if (add) {
@@ -419,9 +447,14 @@ regenerate(struct update_opts *o, const char *root, const char *cfgfile,
 		goto out;
 	g.p.force = 1;
 	g.p.durable = o->durable;
+	/* staged next to the project, whatever name the user gave it */
+	g.p.target = abs_root;
 	d->phase = "stage";
-	/* nothing to write: no staging, no backup, not even a mtime */
-	if (!o->pretend && update_writes(&g.p) && pipeline_stage_commit(&g.p))
+	/* nothing to write: no staging, no backup, not even a mtime; but
+	 * what a killed run left next to the project goes */
+	if (!o->pretend && !update_writes(&g.p))
+		stage_remove_stale(abs_root, d);
+	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
 	report(o, &u, root);
 	ret = 0;
@@ -468,7 +501,7 @@ run(struct update_opts *o, struct diag *d)
 		goto out;
 	if (!strcmp(o->cmd, "add") && edit_config(o, cfgfile, &text, d))
 		goto out;
-	ret = regenerate(o, shown, cfgfile, &text, d);
+	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
 	strbuf_release(&text);
 	free(cfgfile);

@@ -151,7 +151,8 @@ rollback(struct forcer *f)
 /*
  * The journal in the backup directory says, before each step, what the
  * step is about to do: "D path" (create a directory), "B n path" (move
- * the old file to backup n, "-" when there is none), "P path" (rename
+ * the old file to backup n, as a hard link or by a rename, "-" when there
+ * is none), "P path" (rename
  * the new file in), "R path" (remove a directory `khora update` left
  * empty), and "C" once every file is in place.  A run killed
  * half-way (SIGKILL, power cut) leaves it behind for the next run to
@@ -298,7 +299,7 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	struct diag_loc loc = { a->path, 0, 0 };
 	char name[32];
 	struct stat st;
-	int backup = -1;
+	int backup = -1, linked = 0;
 
 	if (a->kind == A_DIR) {
 		if (force_parents(f, a->path, 1))
@@ -312,8 +313,14 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	if (!fstatat(f->tfd, a->path, &st, AT_SYMLINK_NOFOLLOW)) {
 		backup = f->nbackups++;
 		snprintf(name, sizeof(name), "%d", backup);
-		if (jlog(f, "B %d %s", backup, a->path) ||
-		    renameat(f->tfd, a->path, f->bfd, name))
+		/* a hard link keeps the old file in place until the new one
+		 * replaces it in one rename: the path (.khora/lock above
+		 * all) never goes missing, even if the run is killed */
+		if (jlog(f, "B %d %s", backup, a->path))
+			goto fail;
+		if (!linkat(f->tfd, a->path, f->bfd, name, 0))
+			linked = 1;
+		else if (renameat(f->tfd, a->path, f->bfd, name))
 			goto fail;
 	} else if (jlog(f, "B - %s", a->path)) {
 		goto fail;
@@ -322,7 +329,9 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	    renameat(s->dirfd, a->path, f->tfd, a->path)) {
 		int e = errno;
 
-		if (backup >= 0)
+		if (linked)
+			unlinkat(f->bfd, name, 0);
+		else if (backup >= 0)
 			renameat(f->bfd, name, f->tfd, a->path);
 		errno = e;
 		goto fail;
@@ -537,8 +546,13 @@ out:
 	free(f.undo);
 	if (f.bfd >= 0)
 		close(f.bfd);
-	if (f.bname)
-		remove_tree(AT_FDCWD, f.bname);
+	if (f.bname && remove_tree(AT_FDCWD, f.bname)) {
+		struct diag_loc bl = { f.bname, 0, 0 };
+
+		diag_warn(p->d, &bl, "cannot remove the backup directory: %s "
+			  "(the next khora command finishes the cleanup)",
+			  strerror(errno));
+	}
 	free(f.bname);
 	close(f.tfd);
 	strbuf_release(&sb);

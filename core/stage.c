@@ -130,6 +130,21 @@ remove_stale(struct stage *s, struct diag *d)
 	strbuf_release(&prefix);
 }
 
+void
+stage_remove_stale(const char *target, struct diag *d)
+{
+	struct stage s;
+	const char *slash = strrchr(target, '/');
+
+	memset(&s, 0, sizeof(s));
+	s.parent = slash ? xstrndup(target, (size_t)(slash - target + 1)) :
+			   xstrdup(".");
+	s.base = xstrdup(slash ? slash + 1 : target);
+	remove_stale(&s, d);
+	free(s.parent);
+	free(s.base);
+}
+
 int
 stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 {

@@ -32,6 +32,8 @@ struct stage {
 /* Set by the SIGINT/SIGTERM/SIGHUP handler while staging. */
 extern volatile sig_atomic_t stage_interrupted;
 
+/* Removes what stage_init() would: target's dead runs' staging dirs. */
+void stage_remove_stale(const char *target, struct diag *d);
 int stage_init(struct stage *s, const char *target, int durable,
 	       struct diag *d);
 int stage_write(struct stage *s, const struct action *a, struct diag *d);

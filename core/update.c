@@ -94,8 +94,18 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base") ||
-	    pipeline_read_base(sb.buf, sb.len, add_base, u)) {
+	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base") &&
+	    errno != ENOENT) {
+		int e = errno;
+
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/.khora/base", root);
+		loc.file = sb.buf;
+		diag_error(d, EXIT_IO, &loc, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return -1;
+	}
+	if (pipeline_read_base(sb.buf, sb.len, add_base, u)) {
 		u->base_missing = 1;
 		u->nr_base = 0;
 	}
@@ -120,6 +130,7 @@ update_release(struct update *u)
 	free(u->base);
 	free(u->base_buf);
 	free(u->old);
+	free(u->err_path);
 	ynode_free(u->lock_tree);
 	if (u->rootfd >= 0)
 		close(u->rootfd);
@@ -173,7 +184,22 @@ new_item(struct update *u, const char *path, struct action *a)
 	return it;
 }
 
-/* What is at path now: 0 absent, 1 file, 2 symlink, 3 other. */
+/* The first file that could not be read: the update then stops. */
+static int
+read_error(struct update *u, const char *path)
+{
+	if (!u->err_path) {
+		u->err_errno = errno;
+		u->err_path = xstrdup(path);
+	}
+	return -1;
+}
+
+/*
+ * What is at path now: 0 absent, 1 file, 2 symlink, 3 other, -1 if it
+ * cannot be read (never guessed: a guess could overwrite the user's
+ * work).
+ */
 static int
 read_before(struct update *u, const char *path, struct update_item *it)
 {
@@ -183,19 +209,21 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	ssize_t n;
 
 	if (fstatat(u->rootfd, path, &st, AT_SYMLINK_NOFOLLOW))
-		return 0;
+		return errno == ENOENT ? 0 : read_error(u, path);
 	if (S_ISLNK(st.st_mode)) {
 		n = readlinkat(u->rootfd, path, target, sizeof(target) - 1);
 		if (n < 0)
-			return 3;
+			return read_error(u, path);
 		it->before = xstrndup(target, (size_t)n);
 		it->before_len = (size_t)n;
 		it->before_link = 1;
 		return 2;
 	}
-	if (!S_ISREG(st.st_mode) || strbuf_read_file_at(&sb, u->rootfd, path)) {
-		strbuf_release(&sb);
+	if (!S_ISREG(st.st_mode))
 		return 3;
+	if (strbuf_read_file_at(&sb, u->rootfd, path)) {
+		strbuf_release(&sb);
+		return read_error(u, path);
 	}
 	it->before_mode = st.st_mode & 0777;
 	it->before = strbuf_detach(&sb, &it->before_len);
@@ -296,7 +324,9 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 	struct update_item *it = new_item(u, a->path, a);
 	int what = read_before(u, a->path, it);
 
-	if (a->is_config) {
+	if (what < 0) {
+		a->skip = 1;	/* update_plan() fails: no decision */
+	} else if (a->is_config) {
 		/* add's edit of khora.yaml: the user asked for it */
 		it->change = what && same_as_new(it, a, mask) ? U_SAME :
 			U_UPDATE;
@@ -382,7 +412,7 @@ rename_item(struct update *u, struct pipeline *p, struct update_item *it,
 	struct update_item old;
 
 	memset(&old, 0, sizeof(old));
-	if (!read_before(u, e->path, &old))
+	if (read_before(u, e->path, &old) <= 0)
 		return;		/* deleted by the user: just create */
 	it->from = e->path;
 	add_removal(p, e->path, 0);
@@ -421,7 +451,7 @@ gone_files(struct update *u, struct pipeline *p, const char *seen,
 		}
 		memset(&probe, 0, sizeof(probe));
 		what = read_before(u, e->path, &probe);
-		if (!what) {
+		if (what <= 0) {
 			free(probe.before);
 			continue;
 		}
@@ -448,9 +478,10 @@ removed(const struct pipeline *p, const char *path)
 	return 0;
 }
 
-/* Whether dir holds nothing but what the update removes. */
+/* Whether dir holds nothing but what the update removes (-1: it cannot
+ * be read). */
 static int
-emptied(const struct update *u, const struct pipeline *p, const char *dir)
+emptied(struct update *u, const struct pipeline *p, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int fd = openat(u->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -461,7 +492,7 @@ emptied(const struct update *u, const struct pipeline *p, const char *dir)
 	if (!dh) {
 		if (fd >= 0)
 			close(fd);
-		return 0;
+		return errno == ENOENT ? 0 : read_error(u, dir);
 	}
 	while (ok && (de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -517,7 +548,7 @@ empty_dirs(struct update *u, struct pipeline *p)
 				dirs.v[j] = t;
 			}
 	for (i = 0; i < dirs.nr; i++)
-		if (!needed(p, dirs.v[i]) && emptied(u, p, dirs.v[i]))
+		if (!needed(p, dirs.v[i]) && emptied(u, p, dirs.v[i]) > 0)
 			add_removal(p, dirs.v[i], 1);
 	strlist_clear(&dirs);
 }
@@ -554,8 +585,19 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		decide(u, a, (unsigned)mask, d);
 	}
 	gone_files(u, p, seen, d);
-	empty_dirs(u, p);
 	free(seen);
+	empty_dirs(u, p);
+	if (u->err_path) {
+		struct strbuf sb = STRBUF_INIT;
+		struct diag_loc loc = { NULL, 0, 0 };
+
+		strbuf_addf(&sb, "%s/%s", u->root, u->err_path);
+		loc.file = sb.buf;
+		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
+			   strerror(u->err_errno));
+		strbuf_release(&sb);
+		return -1;
+	}
 	/* the records hold khora's pristine versions, not the merges */
 	pipeline_add_records(p, config_sha);
 	for (i = nr; i < p->nr; i++) {

@@ -80,6 +80,8 @@ struct update {
 	size_t nr_items, alloc_items;
 	unsigned count[U__COUNT];
 	unsigned conflicts;		/* files left with conflicts */
+	char *err_path;			/* the first file that was unreadable */
+	int err_errno;
 };
 
 /* Reads root's lock and base.  0, or -1 with a diagnostic. */

@@ -15,6 +15,13 @@
    which the next run removes.
 5. Two runs racing for one target: one wins, the other exits 6, and the
    tree is entirely the winner's.
+6. khora update of an edited project (a feature off, a moved api_dir, a
+   new description, the user's own changes): every intercepted call made
+   to fail, with each errno: the project is exactly the uninterrupted
+   update's result, or exactly as before with one error line.  Then the
+   update is killed (SIGKILL) at every call: the next khora command rolls
+   it back to the exact previous tree or finds it complete, and a rerun
+   gives the uninterrupted result.
 Prints "faults: N passed, N failed".
 """
 
@@ -192,6 +199,109 @@ def kill_sweep(total):
           f"{recovered} cleaned up by the next run")
 
 
+def evolve_setup():
+    """A project to update, and the tree an uninterrupted update makes."""
+    src = os.path.join(WORK, "evolve")
+    shutil.copytree(os.path.join(WORK, "existing"), src, symlinks=True)
+    cfg = os.path.join(src, "khora.yaml")
+    text = open(cfg).read()
+    text = text.replace("  terraform: true\n", "  terraform: false\n")
+    text = text.replace("  api_dir: api\n", "  api_dir: web\n")
+    text = text.replace("project_description: ", "project_description: "
+                        "\"Updated: \" # ")
+    open(cfg, "w").write(text.replace('"Updated: " # "', '"Updated: '))
+    with open(os.path.join(src, "api", "main.py"), "a") as f:
+        f.write("\n# mine\n")
+    ref = os.path.join(WORK, "evolved")
+    shutil.copytree(src, ref, symlinks=True)
+    r = run(["update", "evolved", "-q"])
+    check("reference update succeeds", r.returncode == 0, r.stderr)
+    check("reference update moved the user's change",
+          open(os.path.join(ref, "web", "main.py")).read().endswith(
+              "# mine\n") and not os.path.exists(os.path.join(ref, "infra")))
+    return snapshot(src), snapshot(ref)
+
+
+def fresh_evolve():
+    out = os.path.join(WORK, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(os.path.join(WORK, "evolve"), out, symlinks=True)
+    return out
+
+
+def no_backup(tree):
+    return not [k for k in tree or {} if k.startswith(".khora-backup")]
+
+
+def update_sweep(before, after):
+    args = ["update", "out", "-q"]
+    env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
+               KHORA_FAULT_LOG=os.path.join(WORK, "count.log"))
+    out = fresh_evolve()
+    r = run(args, env)
+    check("update count run succeeds", r.returncode == 0, r.stderr)
+    total = int(open(env["KHORA_FAULT_LOG"]).read().split()[0])
+    os.unlink(env["KHORA_FAULT_LOG"])
+    tolerated = 0
+    for n in range(1, total + 1):
+        for errname, text in ERRNOS.items():
+            out = fresh_evolve()
+            env["KHORA_FAULT"] = f"{n}:{errname}"
+            r = run(args, env)
+            fired = open(env["KHORA_FAULT_LOG"]).read().split()[1]
+            os.unlink(env["KHORA_FAULT_LOG"])
+            name = f"update fault {n}/{total} {errname} in {fired}"
+            now = snapshot(out)
+            if r.returncode == 0:
+                tolerated += 1
+                # a backup directory that could not be removed is said,
+                # and the next command removes it
+                if "cannot remove the backup directory" in r.stderr:
+                    now = {k: v for k, v in now.items()
+                           if not k.startswith(".khora-backup.")}
+                    run(["status", "out"])
+                    now = now if no_backup(snapshot(out)) else None
+                check(name, now == after and not leftovers(),
+                      f"rc 0 but not the reference tree, left "
+                      f"{leftovers()} {r.stderr!r}")
+                continue
+            lines = r.stderr.splitlines()
+            ok = (r.returncode in (3, 4, 5, 7) and lines and
+                  all(l.startswith("khora: warning: ") for l in lines[:-1])
+                  and text in r.stderr and now == before and
+                  not leftovers())
+            check(name, ok, f"rc {r.returncode}: {r.stderr!r} same "
+                  f"{now == before} left {leftovers()}")
+    print(f"sweep update: {total} calls x {len(ERRNOS)} errnos, "
+          f"{tolerated} tolerated (the reference result)")
+    return total
+
+
+def update_kill_sweep(total, before, after):
+    args = ["update", "out", "-q"]
+    rolled = finished = 0
+    for n in range(1, total + 1):
+        out = fresh_evolve()
+        env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
+                   KHORA_FAULT_KILL="1")
+        run(args, env)
+        st = run(["status", "out", "--porcelain"])
+        now = snapshot(out)
+        rolled += "rolled back" in st.stderr
+        finished += now == after
+        ok = no_backup(now) and now in (before, after) and not [
+            l for l in st.stderr.splitlines() if "warning" not in l]
+        r = run(args)
+        ok = ok and r.returncode == 0 and snapshot(out) == after and \
+            not leftovers()
+        check(f"SIGKILL at call {n}/{total} of update, then status and "
+              f"update", ok, f"status {st.stderr!r} as before "
+              f"{now == before} rerun {r.returncode} {r.stderr!r}")
+    check("update kill sweep rolled back interrupted runs", rolled > 0)
+    print(f"update kill sweep: {total} points, {rolled} rolled back to "
+          f"the exact previous tree, {finished} found complete")
+
+
 def fsize_limit():
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
@@ -286,11 +396,17 @@ def main():
     with open(os.path.join(existing, "NOTES.txt"), "w") as f:
         f.write("mine\n")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    sweep(force=False)
-    kill_sweep(sweep(force=True))
-    fsize_limit()
-    signals()
-    race()
+    # KHORA_FAULTS_ONLY=update runs only the update sweeps (development)
+    only_update = os.environ.get("KHORA_FAULTS_ONLY") == "update"
+    if not only_update:
+        sweep(force=False)
+        kill_sweep(sweep(force=True))
+    before, after = evolve_setup()
+    update_kill_sweep(update_sweep(before, after), before, after)
+    if not only_update:
+        fsize_limit()
+        signals()
+        race()
     shutil.rmtree(WORK, ignore_errors=True)
     return TALLY.close()
 

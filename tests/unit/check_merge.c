@@ -126,6 +126,23 @@ START_TEST(test_udiff)
 }
 END_TEST
 
+START_TEST(test_resolve_markers)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *t = "a\n<<<<<<< yours\nB1\n=======\nB2\n>>>>>>> khora\n"
+		"c\n<<<<<<< yours\nunclosed\n";
+
+	ck_assert_int_eq(merge_resolve_markers(t, strlen(t), MERGE_OURS,
+					       &out), 1);
+	ck_assert_str_eq(out.buf, "a\nB1\nc\n<<<<<<< yours\nunclosed\n");
+	strbuf_reset(&out);
+	ck_assert_int_eq(merge_resolve_markers(t, strlen(t), MERGE_THEIRS,
+					       &out), 1);
+	ck_assert_str_eq(out.buf, "a\nB2\nc\n<<<<<<< yours\nunclosed\n");
+	strbuf_release(&out);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -136,6 +153,7 @@ suite(void)
 	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_merge_identities);
 	tcase_add_test(tc, test_udiff);
+	tcase_add_test(tc, test_resolve_markers);
 	suite_add_tcase(s, tc);
 	return s;
 }
