@@ -200,7 +200,8 @@ install: all
 	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
 	install -m 644 doc/khora.yaml.5 doc/khora-template.5 \
 		$(DESTDIR)$(mandir)/man5/
-	install -m 644 doc/khora-plugin.7 $(DESTDIR)$(mandir)/man7/
+	install -m 644 doc/khora-plugin.7 doc/khora-update.7 \
+		$(DESTDIR)$(mandir)/man7/
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/khora
@@ -217,6 +218,7 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \
 		$(DESTDIR)$(mandir)/man5/khora-template.5 \
 		$(DESTDIR)$(mandir)/man7/khora-plugin.7 \
+		$(DESTDIR)$(mandir)/man7/khora-update.7 \
 		$(DESTDIR)$(datadir)/bash-completion/completions/khora
 	-rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/khora \
 		$(DESTDIR)$(includedir)/khora $(DESTDIR)$(datadir)/khora \
