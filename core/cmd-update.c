@@ -72,7 +72,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 			return cli_usage_error(d, o->cmd, "unknown option "
 					       "'%s'", a);
 		/* add: a directory is written with a slash (or is . or ..) */
-		if (add && !strchr(a, '/') && strcmp(a, ".") && strcmp(a, "..")) {
+		if (add && !strchr(a, '/') && strcmp(a, ".") &&
+		    strcmp(a, "..")) {
 			strlist_push(&o->features, a);
 			continue;
 		}
@@ -236,8 +237,9 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 	for (i = 0; i < nr; i++) {
 		const struct update_item *it = v[i];
 
-		if (it->change == U_SAME || (!verbose && (it->change == U_KEEP ||
-							  it->change == U_GONE)))
+		if (it->change == U_SAME || (!verbose &&
+					       (it->change == U_KEEP ||
+						it->change == U_GONE)))
 			continue;
 		if (it->from)
 			fprintf(fp, "  %-9s %s -> %s%s\n", it->change ==
@@ -278,7 +280,8 @@ print_summary(const struct update *u, const char *what, const char *root,
 		label = parts[i].s;
 		/* --ours and --theirs resolve what would conflict */
 		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS)
-			label = u->favor == MERGE_OURS ? "resolved with --ours" :
+			label = u->favor == MERGE_OURS ?
+				"resolved with --ours" :
 				"resolved with --theirs";
 		fprintf(fp, "%s %u %s", n++ ? "," : "", u->count[parts[i].c],
 			label);
@@ -374,7 +377,7 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
 {
 	struct diag_loc loc = { file, 0, 0 };
 
-	if (!strbuf_read_file_at(text, AT_FDCWD, file))
+	if (!strbuf_read_file_at(text, AT_FDCWD, file, 0))
 		return 0;
 	return diag_error(d, errno == ENOENT ? EXIT_CONFIG : EXIT_IO, &loc,
 			  "cannot read the project's config: %s%s",

@@ -96,7 +96,7 @@ add_project_config(struct generation *g, struct gen_opts *o, int use_tmpl)
 	strbuf_reset(&sb);
 	if (mine && theirs && !strcmp(mine, theirs)) {
 		/* unreadable: the lock records the hash of nothing */
-		strbuf_read_file_at(&sb, AT_FDCWD, mine);
+		strbuf_read_file_at(&sb, AT_FDCWD, mine, 0);
 		g->config_text = strbuf_detach(&sb, NULL);
 	} else {
 		struct ynode *answers = use_tmpl ?

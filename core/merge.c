@@ -119,46 +119,25 @@ struct lcs {
 	long *row1, *row2;	/* two rows of LCS lengths */
 };
 
-/* row[j] = length of the LCS of a[a0..a1) and b[b0..b0+j). */
+/*
+ * row[j] = length of the LCS of a[a0..a1) and b[b0..b0+j), or with rev
+ * of the same ranges read from their ends: b[b1-j..b1).
+ */
 static void
-lcs_row(const struct lcs *c, long a0, long a1, long b0, long b1, long *row)
+lcs_row(const struct lcs *c, long a0, long a1, long b0, long b1, int rev,
+	long *row)
 {
 	long i, j, m = b1 - b0;
 
 	for (j = 0; j <= m; j++)
 		row[j] = 0;
-	for (i = a0; i < a1; i++) {
-		long diag = 0;
+	for (i = 0; i < a1 - a0; i++) {
+		long ai = c->a[rev ? a1 - 1 - i : a0 + i], diag = 0;
 
 		for (j = 1; j <= m; j++) {
 			long up = row[j], v;
 
-			if (c->a[i] == c->b[b0 + j - 1])
-				v = diag + 1;
-			else
-				v = up > row[j - 1] ? up : row[j - 1];
-			diag = up;
-			row[j] = v;
-		}
-	}
-}
-
-/* The same from the end: row[j] = LCS of a[a0..a1) and b[b1-j..b1). */
-static void
-lcs_row_rev(const struct lcs *c, long a0, long a1, long b0, long b1,
-	    long *row)
-{
-	long i, j, m = b1 - b0;
-
-	for (j = 0; j <= m; j++)
-		row[j] = 0;
-	for (i = a1 - 1; i >= a0; i--) {
-		long diag = 0;
-
-		for (j = 1; j <= m; j++) {
-			long up = row[j], v;
-
-			if (c->a[i] == c->b[b1 - j])
+			if (ai == c->b[rev ? b1 - j : b0 + j - 1])
 				v = diag + 1;
 			else
 				v = up > row[j - 1] ? up : row[j - 1];
@@ -188,8 +167,8 @@ lcs_solve(struct lcs *c, long a0, long a1, long b0, long b1)
 		return;
 	}
 	mid = a0 + (a1 - a0) / 2;
-	lcs_row(c, a0, mid, b0, b1, c->row1);
-	lcs_row_rev(c, mid, a1, b0, b1, c->row2);
+	lcs_row(c, a0, mid, b0, b1, 0, c->row1);
+	lcs_row(c, mid, a1, b0, b1, 1, c->row2);
 	best = -1;
 	split_at = b0;
 	for (j = 0; j <= b1 - b0; j++)

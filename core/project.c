@@ -113,7 +113,7 @@ project_entry_state(const char *root, const struct lock_entry *e)
 			state = 'M';
 	} else if (!S_ISREG(st.st_mode)) {
 		state = 'M';
-	} else if (strbuf_read_file_at(&data, AT_FDCWD, path.buf)) {
+	} else if (strbuf_read_file_at(&data, AT_FDCWD, path.buf, 1)) {
 		state = 'M';
 	} else {
 		sha256_hex(data.buf, data.len, hex);

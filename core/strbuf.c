@@ -148,12 +148,14 @@ strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
 }
 
 int
-strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path)
+strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path,
+		    int nofollow)
 {
 	struct stat st;
 	ssize_t n = 0;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-			O_NONBLOCK), e;
+	size_t want;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+			(nofollow ? O_NOFOLLOW : 0)), e;
 
 	if (fd < 0)
 		return -1;
@@ -162,10 +164,11 @@ strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path)
 		errno = EINVAL;
 		return -1;
 	}
+	/* one read of the size fstat gave; a loop only if it was short */
+	want = sb->len + (size_t)st.st_size;
 	strbuf_grow(sb, (size_t)st.st_size);
-	for (;;) {
-		strbuf_grow(sb, 8192);
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+	while (sb->len < want) {
+		n = read(fd, sb->buf + sb->len, want - sb->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

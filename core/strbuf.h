@@ -37,10 +37,12 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /*
  * Appends the content of the regular file path (relative to dirfd,
- * AT_FDCWD for the working directory; a symlink is not followed).
- * 0, or -1 with errno (EINVAL: not a regular file).
+ * AT_FDCWD for the working directory; with nofollow, a symlink is not
+ * followed), as long as fstat() said it was.  0, or -1 with errno
+ * (EINVAL: not a regular file).
  */
-int strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path);
+int strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path,
+			int nofollow);
 /* Appends s with JSON string escaping, without the quotes. */
 void strbuf_add_json(struct strbuf *sb, const char *s, size_t len);
 

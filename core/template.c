@@ -796,33 +796,6 @@ cache_index(struct tcache *c, struct template *t)
 	*cache_slot(c, t->path) = t;
 }
 
-static int
-read_file(const char *path, struct strbuf *sb)
-{
-	struct stat st;
-	ssize_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	/* one read of the size fstat gave; a loop only if it was short */
-	strbuf_grow(sb, (size_t)st.st_size + 1);
-	while (sb->len < (size_t)st.st_size) {
-		n = read(fd, sb->buf + sb->len, (size_t)st.st_size - sb->len);
-		if (n <= 0)
-			break;
-		sb->len += (size_t)n;
-	}
-	sb->buf[sb->len] = '\0';
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
 struct template *
 tcache_get(struct tcache *c, const char *path, const char *display,
 	   struct diag *d)
@@ -835,7 +808,7 @@ tcache_get(struct tcache *c, const char *path, const char *display,
 		c->hits++;
 		return *cache_slot(c, path);
 	}
-	if (read_file(path, &sb)) {
+	if (strbuf_read_file_at(&sb, AT_FDCWD, path, 0)) {
 		struct diag_loc loc = { display, 0, 0 };
 
 		diag_error(d, EXIT_TEMPLATE, &loc, "cannot read template: %s",

@@ -94,7 +94,7 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base") &&
+	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base", 1) &&
 	    errno != ENOENT) {
 		int e = errno;
 
@@ -221,7 +221,7 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	}
 	if (!S_ISREG(st.st_mode))
 		return 3;
-	if (strbuf_read_file_at(&sb, u->rootfd, path)) {
+	if (strbuf_read_file_at(&sb, u->rootfd, path, 1)) {
 		strbuf_release(&sb);
 		return read_error(u, path);
 	}
