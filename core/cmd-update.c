@@ -222,7 +222,7 @@ why(const struct update_item *it, enum merge_favor favor)
 	case U_ORPHAN:
 		return "  (no longer generated, but you changed it: kept)";
 	case U_RENAME:
-		return it->before ? "  (your changes moved with it)" : "";
+		return it->carried ? "  (your changes moved with it)" : "";
 	default:
 		return "";
 	}

@@ -416,19 +416,19 @@ rename_item(struct update *u, struct pipeline *p, struct update_item *it,
 		return;		/* deleted by the user: just create */
 	it->from = e->path;
 	add_removal(p, e->path, 0);
-	if (untouched(&old, e)) {
-		it->change = U_RENAME;
-		free(old.before);
-		return;
-	}
+	/* before: the old path's content, which the diff shows deleted */
 	it->before = old.before;
 	it->before_len = old.before_len;
 	it->before_mode = old.before_mode;
 	it->before_link = old.before_link;
+	if (untouched(&old, e)) {
+		it->change = U_RENAME;
+		return;
+	}
+	it->carried = 1;
 	merge_item(u, it, e, it->before, it->before_len, d);
 	if (it->change == U_MERGE)
 		it->change = U_RENAME;
-	/* what the diff shows: the new file starts empty */
 }
 
 static void

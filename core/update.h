@@ -49,12 +49,14 @@ struct update_item {
 	const char *path;		/* borrowed from the action or lock */
 	const char *from;		/* U_RENAME: the old path */
 	struct action *a;		/* NULL for U_REMOVE, U_ORPHAN */
-	char *before;			/* on disk before, or NULL if absent */
+	char *before;			/* on disk before, or NULL if absent
+					 * (U_RENAME: the old path's) */
 	size_t before_len;
 	unsigned before_mode;
 	int before_link;		/* before is a symlink's target */
 	int untracked;			/* before: a file khora did not write */
 	int resolved;			/* markers resolved by --ours/theirs */
+	int carried;			/* U_RENAME: the user's changes moved */
 	char *merged;			/* merge result, moved to a->data */
 	size_t merged_len;
 };
