@@ -27,7 +27,9 @@ cmd_explain(int argc, char **argv, struct diag *d)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot explain '%s': "
 				  "it is not inside a project khora generated "
 				  "(no .khora/lock above it)", argv[1]);
-	if (project_read_lock(root, &tree, &entries, &nr, d)) {
+	/* an interrupted update or --force run is undone first */
+	if (project_recover_if_idle(root, d) ||
+	    project_read_lock(root, &tree, &entries, &nr, d)) {
 		ret = -1;
 		goto out;
 	}

@@ -159,7 +159,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 				  "'%s': it is not inside a project khora "
 				  "generated (no .khora/lock above it)", dir);
 	/* first undo what a killed --force run left half-done */
-	if (project_recover(root, d) ||
+	if (project_recover_if_idle(root, d) ||
 	    project_read_lock(root, &tree, &entries, &nr, d))
 		goto out;
 	for (i = 0; i < nr; i++) {

@@ -482,7 +482,7 @@ run(struct update_opts *o, struct diag *d)
 	struct strbuf text = STRBUF_INIT;
 	char *rel = NULL, *root = project_find_root(o->dir, &rel);
 	char *shown = NULL, *cfgfile = NULL;
-	int ret = -1;
+	int ret = -1, lockfd = -1;
 
 	if (!root) {
 		ret = diag_error(d, EXIT_USAGE, NULL, "cannot %s '%s': it is "
@@ -499,13 +499,17 @@ run(struct update_opts *o, struct diag *d)
 		shown[strlen(shown) - 1] = '\0';
 	}
 	cfgfile = shown_path(shown, "khora.yaml");
-	/* first finish or undo what a killed run left half-done */
-	if (project_recover(root, d) || read_config(cfgfile, &text, d))
+	/* one run at a time; then finish or undo what a killed one left */
+	lockfd = project_lock(shown, d);
+	if (lockfd < 0 || project_recover(root, d) ||
+	    read_config(cfgfile, &text, d))
 		goto out;
 	if (!strcmp(o->cmd, "add") && edit_config(o, cfgfile, &text, d))
 		goto out;
 	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	strbuf_release(&text);
 	free(cfgfile);
 	free(shown);

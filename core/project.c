@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "merge.h"
@@ -125,4 +126,36 @@ project_entry_state(const char *root, const struct lock_entry *e)
 	strbuf_release(&path);
 	strbuf_release(&data);
 	return state;
+}
+
+int
+project_lock(const char *root, struct diag *d)
+{
+	struct diag_loc loc = { root, 0, 0 };
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot open project: %s",
+				  strerror(errno));
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	close(fd);
+	if (errno == EWOULDBLOCK)
+		return diag_error(d, EXIT_CONFLICT, &loc, "cannot change the "
+				  "project: another khora run is changing it");
+	return diag_error(d, EXIT_IO, &loc, "cannot lock the project: %s",
+			  strerror(errno));
+}
+
+int
+project_recover_if_idle(const char *root, struct diag *d)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		ret = project_recover(root, d);
+	close(fd);
+	return ret;
 }

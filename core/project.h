@@ -33,6 +33,15 @@ int project_read_lock(const char *root, struct ynode **tree,
  * journal it left says what to undo.  A warning says it happened.
  */
 int project_recover(const char *root, struct diag *d);
+/*
+ * Takes the project's lock (flock(2) on its root directory) for a run
+ * that changes it; the fd to close when done, or -1 with an error (exit
+ * 6) when another khora holds it.
+ */
+int project_lock(const char *root, struct diag *d);
+/* project_recover() for a read-only command: only when no other khora
+ * holds the project's lock (a run in progress is not touched). */
+int project_recover_if_idle(const char *root, struct diag *d);
 /* The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
  * conflict update left, its markers still there). */
 int project_entry_state(const char *root, const struct lock_entry *e);
