@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "confedit.h"
 #include "generate.h"
+#include "khora-plugin.h"
 #include "sha256.h"
 #include "stage.h"
 #include "update.h"
@@ -134,10 +135,19 @@ check_feature(const struct strlist *known, const char *spec,
 	for (i = 0; ch && ch[i] && strcmp(ch[i], value->buf); i++)
 		;
 	if ((ch && (!ch[i] || !strcmp(value->buf, "none"))) ||
-	    (!ch && strcmp(value->buf, "true")))
-		return diag_error(d, EXIT_USAGE, NULL, "cannot add feature "
-				  "'%s': invalid value '%s'", name->buf,
-				  value->buf);
+	    (!ch && strcmp(value->buf, "true"))) {
+		struct strbuf want = STRBUF_INIT;
+
+		for (i = 0; ch && ch[i]; i++)
+			if (strcmp(ch[i], "none"))
+				strbuf_addf(&want, "%s%s", want.len ? ", " : "",
+					    ch[i]);
+		diag_error(d, EXIT_USAGE, NULL, "cannot add feature '%s': "
+			   "invalid value '%s' (expected %s)", name->buf,
+			   value->buf, ch ? want.buf : "no value");
+		strbuf_release(&want);
+		return -1;
+	}
 	return 0;
 }
 
@@ -412,6 +422,66 @@ check_plugins(const struct update *u, const struct catalog *cat,
 	return 0;
 }
 
+/*
+ * Plugins' commands (the git plugin's first commit) run when a plugin is
+ * first applied to the project: drop those of plugins the lock lists.
+ */
+static void
+new_plugins_commands(struct pipeline *p, const struct update *u)
+{
+	const struct ynode *list = ymap_get(u->lock_tree, "plugins");
+	size_t i, j, w = 0;
+
+	for (i = 0; i < p->nr_cmds; i++) {
+		struct command *c = &p->cmds[i];
+		int known = 0;
+		char **v;
+
+		for (j = 0; list && list->kind == Y_SEQ && j < list->nr; j++) {
+			const struct ynode *n = ymap_get(list->vals[j], "name");
+
+			known |= n && n->kind == Y_SCALAR &&
+				!strcmp(n->str, c->owner->name);
+		}
+		if (!known) {
+			p->cmds[w++] = *c;
+			continue;
+		}
+		for (v = c->argv; *v; v++)
+			free(*v);
+		free(c->argv);
+	}
+	p->nr_cmds = w;
+}
+
+static int
+under_vcs(const char *root)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int yes;
+
+	strbuf_addf(&sb, "%s/.git", root);
+	yes = !access(sb.buf, F_OK);
+	strbuf_release(&sb);
+	return yes;
+}
+
+static void
+print_commands(const struct pipeline *p, FILE *fp)
+{
+	size_t i;
+	char **v;
+
+	for (i = 0; i < p->nr_cmds; i++) {
+		fprintf(fp, "  %-9s", "run");
+		for (v = p->cmds[i].argv; *v; v++)
+			fprintf(fp, " %s", *v);
+		fprintf(fp, "  (plugin %s, new to this project%s)\n",
+			p->cmds[i].owner->name, p->cmds[i].flags &
+			KHORA_CMD_FALLBACK ? "; if the previous fails" : "");
+	}
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
@@ -453,6 +523,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	/* staged next to the project, whatever name the user gave it */
 	g.p.target = abs_root;
 	d->phase = "stage";
+	new_plugins_commands(&g.p, &u);
 	/* nothing to write: no staging, no backup, not even a mtime; but
 	 * what a killed run left next to the project goes */
 	if (!o->pretend && !update_writes(&g.p))
@@ -460,6 +531,17 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
 	report(o, &u, root);
+	if (o->pretend && !o->quiet)
+		print_commands(&g.p, o->diff ? stderr : stdout);
+	d->phase = "post";
+	if (!o->pretend && g.p.nr_cmds && under_vcs(abs_root)) {
+		/* e.g. git's first commit would sweep up the user's work */
+		diag_warn(d, NULL, "%s: the project is already a git "
+			  "repository: the commands of newly added plugins "
+			  "were not run (--pretend lists them)", root);
+	} else if (!o->pretend && pipeline_post(&g.p)) {
+		goto out;
+	}
 	ret = 0;
 	if (u.conflicts && !o->pretend)
 		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
