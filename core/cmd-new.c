@@ -198,6 +198,12 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 	if (j)
 		printf("  %-18s %-8s %3zu file%s\n", "template", "-", j,
 		       j == 1 ? "" : "s");
+	/* khora.yaml, .khora/lock and .khora/base: what update needs */
+	for (i = 0, j = 0; i < p->nr; i++)
+		j += !p->actions[i].owner;
+	if (j)
+		printf("  %-18s %-8s %3zu file%s (for khora update)\n",
+		       "khora", KHORA_VERSION, j, j == 1 ? "" : "s");
 	printf("next:\n  cd %s && python3 -m pytest\n  (README.md says "
 	       "what was generated and how to run it)\n", p->target);
 }
