@@ -92,18 +92,28 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 	return 0;
 }
 
+/* dir without its trailing slashes ("/" stays "/"). */
+static char *
+strip_slashes(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return xstrndup(dir, n);
+}
+
 /* "DIR/name", or just "name" for the working directory. */
 static char *
 shown_path(const char *dir, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t n = strlen(dir);
+	char *d = strip_slashes(dir);
 
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	if (strcmp(dir, "."))
-		strbuf_addf(&sb, "%.*s/", (int)n, dir);
+	if (strcmp(d, "."))
+		strbuf_addf(&sb, "%s%s", d, strcmp(d, "/") ? "/" : "");
 	strbuf_addstr(&sb, name);
+	free(d);
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -336,8 +346,6 @@ print_diff(struct update_item **v, size_t nr, unsigned mask)
 			merge_udiff(it->from, it->before, it->before_len,
 				    NULL, "", 0, &out);
 		}
-		if (it->a && it->a->skip)
-			after = before, alen = before ? it->before_len : 0;
 		if (!after && !before)
 			continue;
 		if (!after)
@@ -573,13 +581,7 @@ run(struct update_opts *o, struct diag *d)
 		goto out;
 	}
 	/* messages name the project as the user did when they can */
-	shown = *rel ? xstrdup(root) : shown_path(o->dir, "");
-	if (!*shown) {
-		free(shown);
-		shown = xstrdup(".");
-	} else if (shown[strlen(shown) - 1] == '/' && strlen(shown) > 1) {
-		shown[strlen(shown) - 1] = '\0';
-	}
+	shown = *rel ? xstrdup(root) : strip_slashes(o->dir);
 	cfgfile = shown_path(shown, "khora.yaml");
 	/* one run at a time; then finish or undo what a killed one left */
 	lockfd = project_lock(shown, d);

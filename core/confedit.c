@@ -109,7 +109,7 @@ rebase_path(const struct config *cfg, const char *path, const char *dir,
 	    int from_cwd)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *abs, *rel;
+	char *rel;
 
 	if (*path == '/')
 		return xstrdup(path);
@@ -117,12 +117,8 @@ rebase_path(const struct config *cfg, const char *path, const char *dir,
 		strbuf_addstr(&sb, path);
 	else
 		config_path(cfg, path, &sb);
-	abs = path_absolute(sb.buf);
+	rel = path_relative_from(dir, sb.buf);
 	strbuf_release(&sb);
-	if (!abs || !dir)
-		return abs ? abs : xstrdup(path);
-	rel = path_relative(dir, abs);
-	free(abs);
 	return rel;
 }
 

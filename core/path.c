@@ -104,3 +104,17 @@ path_relative(const char *from, const char *to)
 		strbuf_addch(&sb, '.');
 	return strbuf_detach(&sb, NULL);
 }
+
+char *
+path_relative_from(const char *dir, const char *path)
+{
+	char *abs = path_absolute(path), *rel;
+
+	if (!abs)
+		return xstrdup(path);
+	if (!dir)
+		return abs;
+	rel = path_relative(dir, abs);
+	free(abs);
+	return rel;
+}

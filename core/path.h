@@ -29,5 +29,9 @@ char *path_absolute(const char *path);
 /* The relative path from directory `from` to `to`, both absolute and
  * normalised (malloc'd); "." when they are the same. */
 char *path_relative(const char *from, const char *to);
+/* path (relative to the working directory, or absolute) as seen from
+ * the absolute directory dir: path_relative() of its absolute form;
+ * that form when dir is NULL, path itself when it cannot be resolved. */
+char *path_relative_from(const char *dir, const char *path);
 
 #endif /* PATH_H */

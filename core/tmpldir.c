@@ -796,7 +796,7 @@ static void
 answers_file(struct tmpldir *t, struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *root, *dir, *rel;
+	char *root, *rel;
 	struct action *a;
 	size_t i;
 
@@ -805,11 +805,9 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	strbuf_addf(&sb, "template: \"");
 	/* relative to the project, like its khora.yaml says it */
 	root = path_absolute(p->target);
-	dir = path_absolute(t->dir);
-	rel = root && dir ? path_relative(root, dir) : xstrdup(t->dir);
+	rel = path_relative_from(root, t->dir);
 	strbuf_add_json(&sb, rel, strlen(rel));
 	free(root);
-	free(dir);
 	free(rel);
 	strbuf_addstr(&sb, "\"\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
