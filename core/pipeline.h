@@ -120,6 +120,13 @@ struct action *pipeline_add(struct pipeline *p, enum action_kind kind,
 int pipeline_contribute(struct pipeline *p, const char *slot,
 			const char *item);
 int pipeline_merge(struct pipeline *p);
+/*
+ * The names the core defines in every template's dictionary, for
+ * i = 0, 1, ... until NULL; a name ending in '_' is a prefix.  A
+ * template variable may not take one (it would shadow it).
+ */
+const char *pipeline_reserved(size_t i);
+int pipeline_is_reserved(const char *name);
 int pipeline_render(struct pipeline *p);
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every

@@ -6,6 +6,7 @@
  * cache, and the lock file that records what was generated.
  */
 #include "compat.h"
+#include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,58 +27,160 @@ static const char *const std_slots[] = {
 	"readme_sections", "precommit_hooks", "pythonpath",
 };
 
+/*
+ * What the core puts into every template's dictionary, in one table:
+ * build_global() fills the dictionary from it and pipeline_reserved()
+ * refuses a template variable of the same name, so the two cannot
+ * drift apart.
+ */
+enum gval {
+	GV_CFG,			/* a string of struct config ("" when NULL) */
+	GV_SHOWN,		/* a section shown when that string is set */
+	GV_VERSION, GV_PORT, GV_PY_NODOT, GV_CONFIG_DIR, GV_YEAR,
+	GV_HAS_YEAR,
+	GV_LIST,		/* a list section built by build_features() */
+};
+
+#define CFG(f) offsetof(struct config, f)
+
+static const struct gvar {
+	const char *name;
+	enum gval how;
+	size_t off;
+} global_vars[] = {
+	{ "khora_version", GV_VERSION, 0 },
+	{ "project_name", GV_CFG, CFG(project_name) },
+	{ "package_name", GV_CFG, CFG(package) },
+	{ "project_slug", GV_CFG, CFG(slug) },
+	{ "project_description", GV_CFG, CFG(description) },
+	{ "python_version", GV_CFG, CFG(python_version) },
+	{ "version", GV_CFG, CFG(version) },
+	{ "license", GV_CFG, CFG(license) },
+	{ "author", GV_CFG, CFG(author) },
+	{ "author_email", GV_CFG, CFG(author_email) },
+	{ "http_port", GV_PORT, 0 },
+	{ "python_version_nodot", GV_PY_NODOT, 0 },
+	{ "config_dir", GV_CONFIG_DIR, 0 },
+	{ "api_dir", GV_CFG, CFG(api_dir) },
+	{ "docs_dir", GV_CFG, CFG(docs_dir) },
+	{ "has_api_dir", GV_SHOWN, CFG(api_dir) },
+	{ "has_docs_dir", GV_SHOWN, CFG(docs_dir) },
+	/* no clock in the output: a year only when the caller fixes one */
+	{ "has_year", GV_HAS_YEAR, 0 },
+	{ "year", GV_YEAR, 0 },
+	{ "features", GV_LIST, 0 },
+	{ "plugins", GV_LIST, 0 },
+};
+
+/* Prefixes of the sections build_features() and build_slots() define. */
+static const char *const global_prefixes[] = { "feature_", "has_" };
+
+const char *
+pipeline_reserved(size_t i)
+{
+	if (i < ARRAY_SIZE(global_vars))
+		return global_vars[i].name;
+	i -= ARRAY_SIZE(global_vars);
+	if (i < ARRAY_SIZE(std_slots))
+		return std_slots[i];
+	i -= ARRAY_SIZE(std_slots);
+	if (i < ARRAY_SIZE(global_prefixes))
+		return global_prefixes[i];
+	return NULL;
+}
+
+int
+pipeline_is_reserved(const char *name)
+{
+	const char *r;
+	size_t i;
+
+	for (i = 0; (r = pipeline_reserved(i)); i++) {
+		size_t n = strlen(r);
+
+		if (r[n - 1] == '_' ? !strncmp(name, r, n) : !strcmp(name, r))
+			return 1;
+	}
+	return 0;
+}
+
+/* SOURCE_DATE_EPOCH's year into sb, or 0 when there is none. */
+static int
+fixed_year(struct strbuf *sb)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+	time_t t;
+	struct tm tm;
+
+	if (!sde || !*sde)
+		return 0;
+	v = strtoll(sde, &end, 10);
+	t = (time_t)v;
+	if (*end || v < 0 || !gmtime_r(&t, &tm))
+		return 0;
+	strbuf_addf(sb, "%d", tm.tm_year + 1900);
+	return 1;
+}
+
+static void
+build_one(struct tdict *g, const struct config *c, const struct gvar *v,
+	  struct strbuf *sb)
+{
+	const char *str = NULL, *slash;
+
+	strbuf_reset(sb);
+	if (v->how == GV_CFG || v->how == GV_SHOWN)
+		str = *(const char *const *)((const char *)c + v->off);
+	switch (v->how) {
+	case GV_CFG:
+		tdict_set(g, v->name, str ? str : "");
+		break;
+	case GV_SHOWN:
+		tdict_show(g, v->name, str != NULL);
+		break;
+	case GV_VERSION:
+		tdict_set(g, v->name, KHORA_VERSION);
+		break;
+	case GV_PORT:
+		strbuf_addf(sb, "%ld", c->http_port);
+		tdict_set(g, v->name, sb->buf);
+		break;
+	case GV_PY_NODOT:
+		for (str = c->python_version; str && *str; str++)
+			if (*str != '.')
+				strbuf_addch(sb, *str);
+		tdict_set(g, v->name, sb->buf);
+		break;
+	case GV_CONFIG_DIR:
+		slash = strrchr(c->file, '/');
+		if (slash)
+			strbuf_add(sb, c->file, (size_t)(slash - c->file));
+		else
+			strbuf_addch(sb, '.');
+		tdict_set(g, v->name, sb->len ? sb->buf : "/");
+		break;
+	case GV_YEAR:
+		if (fixed_year(sb))
+			tdict_set(g, v->name, sb->buf);
+		break;
+	case GV_HAS_YEAR:
+		tdict_show(g, v->name, fixed_year(sb));
+		break;
+	case GV_LIST:
+		break;
+	}
+}
+
 static void
 build_global(struct pipeline *p)
 {
-	const struct config *c = p->cfg;
-	struct tdict *g = p->global;
 	struct strbuf sb = STRBUF_INIT;
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	size_t i;
 
-	tdict_set(g, "khora_version", KHORA_VERSION);
-	tdict_set(g, "project_name", c->project_name);
-	tdict_set(g, "package_name", c->package);
-	tdict_set(g, "project_slug", c->slug);
-	tdict_set(g, "project_description", c->description);
-	tdict_set(g, "python_version", c->python_version);
-	tdict_set(g, "version", c->version);
-	tdict_set(g, "license", c->license);
-	tdict_set(g, "author", c->author);
-	tdict_set(g, "author_email", c->author_email);
-	strbuf_addf(&sb, "%ld", c->http_port);
-	tdict_set(g, "http_port", sb.buf);
-	strbuf_reset(&sb);
-	for (const char *s = c->python_version; *s; s++)
-		if (*s != '.')
-			strbuf_addch(&sb, *s);
-	tdict_set(g, "python_version_nodot", sb.buf);
-	{
-		const char *slash = strrchr(c->file, '/');
-		char *dir = slash ? xstrndup(c->file, (size_t)(slash -
-						c->file)) : xstrdup(".");
-
-		tdict_set(g, "config_dir", *dir ? dir : "/");
-		free(dir);
-	}
-	tdict_set(g, "api_dir", c->api_dir ? c->api_dir : "");
-	tdict_set(g, "docs_dir", c->docs_dir ? c->docs_dir : "");
-	tdict_show(g, "has_api_dir", c->api_dir != NULL);
-	tdict_show(g, "has_docs_dir", c->docs_dir != NULL);
-	/* No clock in the output: a year only when the caller fixes one. */
-	tdict_show(g, "has_year", 0);
-	if (sde && *sde) {
-		char *end;
-		long long v = strtoll(sde, &end, 10);
-		time_t t = (time_t)v;
-		struct tm tm;
-
-		if (!*end && v >= 0 && gmtime_r(&t, &tm)) {
-			strbuf_reset(&sb);
-			strbuf_addf(&sb, "%d", tm.tm_year + 1900);
-			tdict_set(g, "year", sb.buf);
-			tdict_show(g, "has_year", 1);
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(global_vars); i++)
+		build_one(p->global, p->cfg, &global_vars[i], &sb);
 	strbuf_release(&sb);
 }
 
@@ -530,7 +633,7 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 static int
 render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 {
-	char *display = NULL;
+	char *display = NULL, *root;
 	struct template *t;
 	int ret;
 
@@ -541,7 +644,11 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 		a->tmpl_path = find_template(p, a, &display);
 	if (!a->tmpl_path)
 		return -1;
-	t = tcache_get(&p->cache, a->tmpl_path, display, p->d);
+	/* tmpl_path is ROOT/tmpl: the template may not leave ROOT */
+	root = xstrndup(a->tmpl_path, strlen(a->tmpl_path) -
+			strlen(a->tmpl) - 1);
+	t = tcache_get(&p->cache, root, a->tmpl, display, p->d);
+	free(root);
 	a->tmpl_shown = display;
 	if (!t)
 		return -1;

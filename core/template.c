@@ -40,7 +40,8 @@ struct arena_block {
 struct template {
 	char *display;
 	char *path;			/* NULL for in-memory templates */
-	char *dir;			/* for includes */
+	char *base;			/* the directory it may not leave */
+	char *dir;			/* its directory, relative to root */
 	char *src;			/* owned copy of the source */
 	size_t len;
 	struct tnode *root;
@@ -734,6 +735,7 @@ template_free(struct template *t)
 	}
 	free(t->display);
 	free(t->path);
+	free(t->base);
 	free(t->dir);
 	free(t->src);
 	free(t);
@@ -796,38 +798,151 @@ cache_index(struct tcache *c, struct template *t)
 	*cache_slot(c, t->path) = t;
 }
 
-struct template *
-tcache_get(struct tcache *c, const char *path, const char *display,
-	   struct diag *d)
+/* Why the entry name of dfd may not be read as a template, or NULL. */
+static const char *
+refuse_type(int dfd, const char *name, int last)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct template *t;
-	const char *slash;
+	struct stat st;
 
-	if (c->nr_slots && *cache_slot(c, path)) {
-		c->hits++;
-		return *cache_slot(c, path);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return strerror(errno);
+	if (S_ISLNK(st.st_mode))
+		return last ? "is a symbolic link (khora never follows "
+			      "links in a template)" :
+			      "goes through a symbolic link (khora never "
+			      "follows links in a template)";
+	if (!last)
+		return S_ISDIR(st.st_mode) ? NULL : strerror(ENOTDIR);
+	if (S_ISFIFO(st.st_mode))
+		return "is a FIFO, not a regular file";
+	if (S_ISSOCK(st.st_mode))
+		return "is a socket, not a regular file";
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return "is a device, not a regular file";
+	if (S_ISDIR(st.st_mode))
+		return strerror(EISDIR);
+	return S_ISREG(st.st_mode) ? NULL : "is not a regular file";
+}
+
+/*
+ * Walks rel one component at a time from root, each opened relative to
+ * its parent's descriptor with O_NOFOLLOW, and types checked with
+ * fstatat() before the open (so a FIFO or a device is never opened)
+ * and fstat() after it (so a swap in between is caught).
+ */
+int
+template_open(const char *root, const char *rel, const char **why)
+{
+	char *copy = xstrdup(rel), *comp = copy, *slash;
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	struct stat st;
+
+	*why = NULL;
+	if (dfd < 0)
+		*why = strerror(errno);
+	while (!*why) {
+		int last;
+
+		slash = strchr(comp, '/');
+		if (slash)
+			*slash = '\0';
+		last = !slash;
+		if ((!*comp || !strcmp(comp, ".")) && !last) {
+			comp = slash + 1;
+			continue;
+		}
+		if (!*comp || !strcmp(comp, "..")) {
+			*why = "names a path outside the template";
+			break;
+		}
+		*why = refuse_type(dfd, comp, last);
+		if (*why)
+			break;
+		fd = openat(dfd, comp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+			    O_NONBLOCK | (last ? 0 : O_DIRECTORY));
+		if (fd < 0 || fstat(fd, &st) || (last ? !S_ISREG(st.st_mode) :
+						 !S_ISDIR(st.st_mode))) {
+			*why = fd < 0 ? strerror(errno) : "changed while "
+			       "khora read it";
+			break;
+		}
+		close(dfd);
+		dfd = -1;
+		if (last)
+			break;
+		dfd = fd;
+		fd = -1;
+		comp = slash + 1;
 	}
-	if (strbuf_read_file_at(&sb, AT_FDCWD, path, 0)) {
+	if (*why && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(copy);
+	return fd;
+}
+
+/* Reads all of fd into sb; 0 or -1 with errno. */
+static int
+read_fd(int fd, struct strbuf *sb)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_add(sb, buf, (size_t)n);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+struct template *
+tcache_get(struct tcache *c, const char *root, const char *rel,
+	   const char *display, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	struct template *t = NULL;
+	const char *slash, *why;
+	int fd;
+
+	strbuf_addf(&path, "%s/%s", root, rel);
+	if (c->nr_slots && *cache_slot(c, path.buf)) {
+		c->hits++;
+		t = *cache_slot(c, path.buf);
+		goto out;
+	}
+	fd = template_open(root, rel, &why);
+	if (fd >= 0 && read_fd(fd, &sb))
+		why = strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	if (why) {
 		struct diag_loc loc = { display, 0, 0 };
 
 		diag_error(d, EXIT_TEMPLATE, &loc, "cannot read template: %s",
-			   errno == EINVAL ? "not a regular file" :
-			   strerror(errno));
-		strbuf_release(&sb);
-		return NULL;
+			   why);
+		goto out;
 	}
 	t = template_parse(display, sb.buf, sb.len, d);
-	strbuf_release(&sb);
 	if (!t)
-		return NULL;
-	t->path = xstrdup(path);
-	slash = strrchr(path, '/');
-	t->dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+		goto out;
+	t->path = strbuf_detach(&path, NULL);
+	t->base = xstrdup(root);
+	slash = strrchr(rel, '/');
+	t->dir = xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
 	c->parsed++;
 	cache_index(c, t);
 	ALLOC_GROW(c->t, c->nr, c->alloc);
 	c->t[c->nr++] = t;
+out:
+	strbuf_release(&sb);
+	strbuf_release(&path);
 	return t;
 }
 
@@ -952,28 +1067,31 @@ static int
 render_include(struct render *r, const struct template *t,
 	       const struct tnode *n, const struct tdict *dict)
 {
-	struct strbuf path = STRBUF_INIT, disp = STRBUF_INIT;
+	struct strbuf rel = STRBUF_INIT, disp = STRBUF_INIT;
 	const char *slash = strrchr(t->display, '/');
 	struct template *inc;
-	int ret;
+	const char *why;
+	int ret, fd;
 
-	if (!t->dir)
+	if (!t->base)
 		return rerr(r, t, n, "cannot include '%s': the template has "
 			    "no directory", n->name);
-	strbuf_addf(&path, "%s/%s", t->dir, n->name);
-	if (access(path.buf, R_OK)) {
-		int e = errno;
-
-		strbuf_release(&path);
-		return rerr(r, t, n, "cannot include '%s': %s", n->name,
-			    strerror(e));
+	/* relative to the includer, never out of its root (the parser
+	 * refused absolute names and any "..") */
+	strbuf_addf(&rel, "%s%s%s", t->dir, *t->dir ? "/" : "", n->name);
+	/* checked first, so that the error names the include's line */
+	fd = template_open(t->base, rel.buf, &why);
+	if (fd < 0) {
+		strbuf_release(&rel);
+		return rerr(r, t, n, "cannot include '%s': %s", n->name, why);
 	}
+	close(fd);
 	if (slash)
 		strbuf_add(&disp, t->display,
 			   (size_t)(slash - t->display + 1));
 	strbuf_addstr(&disp, n->name);
-	inc = tcache_get(r->c, path.buf, disp.buf, r->d);
-	strbuf_release(&path);
+	inc = tcache_get(r->c, t->base, rel.buf, disp.buf, r->d);
+	strbuf_release(&rel);
 	strbuf_release(&disp);
 	if (!inc)
 		return -1;

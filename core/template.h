@@ -56,12 +56,24 @@ const char *tdict_get(const struct tdict *d, const char *name);
 void tcache_init(struct tcache *c);
 void tcache_release(struct tcache *c);
 /*
- * Returns the parsed template at path (read and parsed on first use),
- * or NULL with a diagnostic (exit code 5).  display is the name used in
- * messages (e.g. "python/pyproject.toml.tmpl").
+ * Returns the parsed template rel below the directory root (read and
+ * parsed on first use), or NULL with a diagnostic (exit code 5).
+ * display is the name used in messages (e.g.
+ * "python/pyproject.toml.tmpl").  The file, and every include it
+ * names, is read through template_open(): a template never reads
+ * outside root.
  */
-struct template *tcache_get(struct tcache *c, const char *path,
-			    const char *display, struct diag *d);
+struct template *tcache_get(struct tcache *c, const char *root,
+			    const char *rel, const char *display,
+			    struct diag *d);
+/*
+ * Opens rel, a '/'-separated path below the directory root, for
+ * reading: every component must be a real directory and the last a
+ * regular file (no symlink anywhere below root, no "..", no FIFO,
+ * socket or device, which are never opened).  Returns the descriptor,
+ * or -1 with *why saying what was wrong (static or strerror text).
+ */
+int template_open(const char *root, const char *rel, const char **why);
 /* Parses text held in memory (the caller keeps it alive). */
 struct template *template_parse(const char *display, const char *src,
 				size_t len, struct diag *d);
@@ -69,7 +81,8 @@ void template_free(struct template *t);
 
 /*
  * Renders t with dict, appending to out.  {{>name}} is looked up
- * relative to the including template's directory, through the cache.
+ * relative to the including template's directory, below the root the
+ * template was read from, through the cache.
  * Returns 0, or -1 with a diagnostic.
  */
 int template_render(struct template *t, const struct tdict *dict,

@@ -53,6 +53,120 @@ scalar(const struct ynode *map, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
+/*
+ * glibc's regexec() backtracks on back-references (a crash or minutes
+ * for ^(((a*)*)*\\3)*\\1\\2b$) and regcomp() copies a bounded
+ * repetition once per count (so {1,255}{1,255} is a blowup): a manifest
+ * regex is a back-reference-free ERE whose expansion stays small.
+ */
+#define REGEX_MAX_LEN 1024
+#define REGEX_MAX_SIZE 1000	/* atoms once repetitions are expanded */
+#define REGEX_MAX_DEPTH 32
+#define ANSWER_MAX_MATCH 4096	/* bytes of an answer a regex checks */
+
+/* The end of the bracket expression starting at re[i] == '['. */
+static size_t
+bracket_end(const char *re, size_t i)
+{
+	i++;
+	if (re[i] == '^')
+		i++;
+	if (re[i] == ']')
+		i++;
+	for (; re[i] && re[i] != ']'; i++)
+		if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' ||
+				     re[i + 1] == '=')) {
+			const char *e = strchr(re + i + 2, re[i + 1]);
+
+			if (!e || e[1] != ']')
+				return strlen(re);
+			i = (size_t)(e - re) + 1;
+		}
+	return re[i] ? i : strlen(re);
+}
+
+/* Why the regex re is refused, or NULL. */
+static const char *
+regex_refuse(const char *re)
+{
+	static char why[128];
+	unsigned long total[REGEX_MAX_DEPTH + 1], last = 0, k, m;
+	size_t i, depth = 0;
+	char *end;
+
+	total[0] = 0;
+	if (strlen(re) > REGEX_MAX_LEN)
+		return "is longer than 1024 characters";
+	for (i = 0; re[i]; i++) {
+		switch (re[i]) {
+		case '\\':
+			if (re[i + 1] >= '1' && re[i + 1] <= '9') {
+				snprintf(why, sizeof(why), "has a back-reference "
+					 "'\\%c' (only back-reference-free "
+					 "extended regular expressions are "
+					 "allowed)", re[i + 1]);
+				return why;
+			}
+			i += !!re[i + 1];
+			last = 1;
+			break;
+		case '[':
+			i = bracket_end(re, i);
+			if (!re[i])
+				return NULL;	/* unclosed: regcomp() says */
+			last = 1;
+			break;
+		case '(':
+			if (depth == REGEX_MAX_DEPTH)
+				return "nests groups deeper than 32";
+			total[++depth] = 0;
+			last = 0;
+			continue;
+		case ')':
+			last = depth ? total[depth--] : 1;
+			break;
+		case '|':
+			last = 0;
+			continue;
+		case '*': case '?':
+			continue;
+		case '+':
+			/* x+ is xx* */
+			total[depth] += last;
+			last *= 2;
+			break;
+		case '{':
+			k = strtoul(re + i + 1, &end, 10);
+			m = k;
+			if (*end == ',' && end[1] != '}')
+				m = strtoul(end + 1, &end, 10);
+			else if (*end == ',' && end++)
+				m = k + 1;	/* x{n,} is n x and x* */
+			if (*end != '}' || end == re + i + 1)
+				return NULL;	/* regcomp() decides */
+			if (m < k)
+				return NULL;	/* regcomp() refuses it */
+			if (k > 255 || m > 256)
+				return "has a repetition count over 255";
+			i = (size_t)(end - re);
+			total[depth] += last * ((m > k ? m : k) - 1);
+			last *= m > k ? m : k;
+			if (total[depth] > REGEX_MAX_SIZE)
+				return "is too complex (its repetitions "
+				       "expand to more than 1000 atoms)";
+			continue;
+		default:
+			last = 1;
+			break;
+		}
+		total[depth] += last;
+		if (total[depth] > REGEX_MAX_SIZE || last > REGEX_MAX_SIZE)
+			return "is too complex (its repetitions expand to "
+			       "more than 1000 atoms)";
+	}
+	return NULL;
+}
+
 static int
 parse_var(struct tvar_spec *v, const struct ynode *key,
 	  const struct ynode *spec, struct diag *d)
@@ -68,6 +182,11 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 
 	v->name = key->str;
 	v->node = key;
+	if (pipeline_is_reserved(key->str))
+		return ynode_error(d, EXIT_TEMPLATE, key, "variable '%s' is "
+				   "reserved: khora defines it for every "
+				   "template (see khora-template(5))",
+				   key->str);
 	if (spec->kind != Y_MAP)
 		return terr(d, spec, "variable '%s' must be a mapping",
 			    key->str);
@@ -119,11 +238,16 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 						    &b))
 		v->secret = b;
 	if (v->regex) {
+		const struct ynode *rn = ymap_get(spec, "regex");
+		const char *why = regex_refuse(v->regex);
 		regex_t re;
 
+		if (why)
+			return ynode_error(d, EXIT_TEMPLATE, rn, "regex of "
+					   "variable '%s' %s", key->str, why);
 		if (regcomp(&re, v->regex, REG_EXTENDED | REG_NOSUB))
-			return terr(d, ymap_get(spec, "regex"), "invalid "
-				    "regex of variable '%s'", key->str);
+			return terr(d, rn, "invalid regex of variable '%s'",
+				    key->str);
 		regfree(&re);
 	}
 	return 0;
@@ -169,25 +293,82 @@ version_cmp(const char *a, const char *b)
 	return 0;
 }
 
+static int parse_manifest(struct tmpldir *t, const char *text, size_t len,
+			  struct diag *d);
+
+/* The manifest's bytes, read like every template file (no symlink). */
+static int
+read_manifest(struct tmpldir *t, struct strbuf *sb, struct diag *d)
+{
+	struct diag_loc loc = { t->manifest, 0, 0 };
+	const char *why = NULL;
+	char chunk[8192];
+	ssize_t n = 0;
+	int fd = template_open(t->dir, MANIFEST, &why);
+
+	if (fd < 0)
+		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: %s",
+				  why);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		if (n > 0 && sb->len + (size_t)n > YTREE_MAX_BYTES) {
+			close(fd);
+			return diag_error(d, EXIT_CONFIG, &loc, "cannot read "
+					  "file: larger than %zu KiB",
+					  YTREE_MAX_BYTES >> 10);
+		}
+		if (n > 0)
+			strbuf_add(sb, chunk, (size_t)n);
+	}
+	if (n < 0)
+		why = strerror(errno);
+	close(fd);
+	return n < 0 ? diag_error(d, EXIT_CONFIG, &loc, "cannot read file: "
+				  "%s", why) : 0;
+}
+
 int
 tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d)
 {
-	static const char *const keys[] = {
-		"name", "description", "min_khora", "requires", "variables",
-		"files", "exclude",
-	};
 	struct strbuf sb = STRBUF_INIT;
-	const struct ynode *vars, *n;
-	size_t i, k;
+	int ret;
 
 	memset(t, 0, sizeof(*t));
 	t->dir = xstrdup(dir);
 	strbuf_addf(&sb, "%s/%s", dir, MANIFEST);
 	t->manifest = strbuf_detach(&sb, NULL);
+	ret = read_manifest(t, &sb, d);
+	if (!ret)
+		ret = parse_manifest(t, sb.buf, sb.len, d);
+	strbuf_release(&sb);
+	return ret;
+}
+
+int
+tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
+	      size_t len, struct diag *d)
+{
+	memset(t, 0, sizeof(*t));
+	t->dir = xstrdup(dir);
+	t->manifest = xstrdup(MANIFEST);
+	return parse_manifest(t, text, len, d);
+}
+
+static int
+parse_manifest(struct tmpldir *t, const char *text, size_t len,
+	       struct diag *d)
+{
+	static const char *const keys[] = {
+		"name", "description", "min_khora", "requires", "variables",
+		"files", "exclude",
+	};
+	const struct ynode *vars, *n;
+	size_t i, k;
+
 	t->owner.name = (char *)"template";
 	t->owner.is_template = 1;
 	t->owner.library = t->dir;
-	if (ytree_parse_file(t->manifest, &t->tree, d, EXIT_CONFIG))
+	if (ytree_parse_buf(t->manifest, text, len, &t->tree, d, EXIT_CONFIG))
 		return -1;
 	if (!t->tree || t->tree->kind != Y_MAP) {
 		struct diag_loc loc = { t->manifest, 0, 0 };
@@ -401,6 +582,8 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	default:
 		break;
 	}
+	if (v->regex && strlen(in) > ANSWER_MAX_MATCH)
+		return "longer than 4096 bytes (the most a regex: checks)";
 	if (v->regex) {
 		regex_t re;
 		int no;
@@ -656,22 +839,86 @@ render_name(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	return name;
 }
 
+/*
+ * Version-control metadata: never part of a project, whatever the
+ * manifest says (a template shipping .git/hooks/post-commit would have
+ * its hook run by the git plugin's first commit, a .git file could
+ * point git at a hostile repository).
+ */
+static const char *const vcs_names[] = {
+	".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".fslckout",
+	"_FOSSIL_", ".pijul", ".jj",
+};
+
 static int
-slurp(const char *path, struct strbuf *sb, mode_t *mode)
+is_vcs(const char *base, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vcs_names); i++)
+		if (strlen(vcs_names[i]) == len &&
+		    !strncmp(base, vcs_names[i], len))
+			return 1;
+	return 0;
+}
+
+/* The first component of path that is VCS metadata, or NULL. */
+static const char *
+vcs_component(const char *path)
+{
+	while (*path) {
+		size_t len = strcspn(path, "/");
+
+		if (is_vcs(path, len))
+			return path;
+		path += len;
+		path += *path == '/';
+	}
+	return NULL;
+}
+
+static int
+terr_file(struct tmpldir *t, struct pipeline *p, const char *rel,
+	  const char *why)
+{
+	struct strbuf full = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 0, 0 };
+
+	strbuf_addf(&full, "%s/%s", t->dir, rel);
+	loc.file = full.buf;
+	diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read template file: %s",
+		   why);
+	strbuf_release(&full);
+	return -1;
+}
+
+static int walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
+		const char *rel, int dfd, size_t *count);
+
+/* Reads rel through template_open(): a regular file below the root. */
+static int
+slurp(struct tmpldir *t, const char *rel, struct strbuf *sb, mode_t *mode,
+      const char **why)
 {
 	struct stat st;
 	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = 0;
+	int fd = template_open(t->dir, rel, why);
 
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st)) {
+		*why = strerror(errno);
+		close(fd);
 		return -1;
 	}
 	*mode = st.st_mode & 0777;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		strbuf_add(sb, buf, (size_t)n);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			strbuf_add(sb, buf, (size_t)n);
+	if (n < 0)
+		*why = strerror(errno);
 	close(fd);
 	return n < 0 ? -1 : 0;
 }
@@ -682,17 +929,31 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 {
 	int is_dir = S_ISDIR(st->st_mode);
 	struct strbuf full = STRBUF_INIT, data = STRBUF_INIT;
-	struct diag_loc loc = { NULL, 0, 0 };
 	size_t len = strlen(rel);
 	int kt = !is_dir && len > 3 && !strcmp(rel + len - 3, ".kt");
 	char *name = render_name(t, p, dict, rel);
+	const char *why = NULL, *vcs;
 	struct action *a;
 	mode_t mode = 0644;
+	int ret = -1;
 
 	if (!name)
 		return -1;
 	if (kt)
 		name[strlen(name) - 3] = '\0';
+	vcs = vcs_component(name);
+	if (vcs) {
+		struct strbuf full2 = STRBUF_INIT;
+		struct diag_loc loc = { NULL, 0, 0 };
+
+		strbuf_addf(&full2, "%s/%s", t->dir, rel);
+		loc.file = full2.buf;
+		diag_error(p->d, EXIT_TEMPLATE, &loc, "refusing to write '%s': "
+			   "'%.*s' is version-control metadata", name,
+			   (int)strcspn(vcs, "/"), vcs);
+		strbuf_release(&full2);
+		goto out;
+	}
 	strbuf_addf(&full, "%s/%s", t->dir, rel);
 	if (is_dir) {
 		a = pipeline_add(p, A_DIR, &t->owner, name);
@@ -703,70 +964,117 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		a->tmpl_path = strbuf_detach(&full, NULL);
 		a->mode = st->st_mode & 0111 ? 0755 : 0644;
 	} else {
-		if (slurp(full.buf, &data, &mode)) {
-			loc.file = full.buf;
-			diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
-				   "template file: %s", strerror(errno));
-			strbuf_release(&full);
-			free(name);
-			return -1;
+		if (slurp(t, rel, &data, &mode, &why)) {
+			terr_file(t, p, rel, why);
+			goto out;
 		}
 		a = pipeline_add(p, A_DATA, &t->owner, name);
 		a->data = strbuf_detach(&data, &a->len);
 		a->mode = mode;
 	}
+	ret = 0;
+out:
 	strbuf_release(&full);
+	strbuf_release(&data);
 	free(name);
-	return 0;
+	return ret;
 }
 
+/* The names in the directory dfd (which it closes); -1 on a read error. */
+static int
+read_names(int dfd, struct strlist *names)
+{
+	DIR *dh = fdopendir(dfd);
+	struct dirent *de;
+	int e;
+
+	if (!dh) {
+		e = errno;
+		close(dfd);
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dh);
+		if (!de)
+			break;
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strlist_push(names, de->d_name);
+	}
+	e = errno;
+	closedir(dh);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+/* One entry of the directory dfd: added, walked into, or refused. */
+static int
+walk_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
+	   int dfd, const char *base, const char *rel, size_t *count)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	if (is_vcs(base, strlen(base)))
+		return 0;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
+		return terr_file(t, p, rel, strerror(errno));
+	if (!wanted(t, rel))
+		return 0;
+	if (++*count > MAX_TEMPLATE_FILES)
+		return diag_error(p->d, EXIT_TEMPLATE, NULL, "template "
+				  "directory '%s' has more than %d entries",
+				  t->dir, MAX_TEMPLATE_FILES);
+	if (S_ISREG(st.st_mode))
+		return add_entry(t, p, dict, rel, &st);
+	if (!S_ISDIR(st.st_mode)) {
+		/* a symlink, FIFO, socket or device: never followed or
+		 * opened, template_open() says which */
+		fd = template_open(t->dir, rel, &why);
+		if (fd >= 0) {
+			close(fd);
+			why = "changed while khora read it";
+		}
+		return terr_file(t, p, rel, why);
+	}
+	fd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return terr_file(t, p, rel, strerror(errno));
+	if (add_entry(t, p, dict, rel, &st)) {
+		close(fd);
+		return -1;
+	}
+	return walk(t, p, dict, rel, fd, count);
+}
+
+/*
+ * Walks the directory dfd (rel below the template's root; it closes
+ * dfd), each entry reached from its parent's descriptor.
+ */
 static int
 walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
-     const char *rel, size_t *count)
+     const char *rel, int dfd, size_t *count)
 {
-	struct strbuf path = STRBUF_INIT, sub = STRBUF_INIT;
+	struct strbuf sub = STRBUF_INIT;
 	struct strlist names = { NULL, 0, 0 };
-	struct dirent *de;
-	DIR *dh;
 	size_t i;
-	int ret = 0;
+	int ret = 0, fd = dup(dfd);
 
-	strbuf_addf(&path, "%s%s%s", t->dir, *rel ? "/" : "", rel);
-	dh = opendir(path.buf);
-	if (!dh) {
-		struct diag_loc loc = { path.buf, 0, 0 };
-
-		ret = diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
-				 "template directory: %s", strerror(errno));
-		strbuf_release(&path);
-		return ret;
+	if (fd < 0 || read_names(fd, &names)) {
+		ret = terr_file(t, p, *rel ? rel : ".", strerror(errno));
+		goto out;
 	}
-	while ((de = readdir(dh)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strlist_push(&names, de->d_name);
-	closedir(dh);
 	for (i = 0; i < names.nr && !ret; i++) {
-		struct stat st;
-
 		strbuf_reset(&sub);
 		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", names.v[i]);
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", t->dir, sub.buf);
-		if (lstat(path.buf, &st) || !wanted(t, sub.buf))
-			continue;
-		if (++*count > MAX_TEMPLATE_FILES) {
-			ret = diag_error(p->d, EXIT_TEMPLATE, NULL, "template "
-					 "directory '%s' has more than %d "
-					 "entries", t->dir, MAX_TEMPLATE_FILES);
-		} else if (S_ISDIR(st.st_mode)) {
-			ret = add_entry(t, p, dict, sub.buf, &st) ||
-			      walk(t, p, dict, sub.buf, count);
-		} else if (S_ISREG(st.st_mode)) {
-			ret = add_entry(t, p, dict, sub.buf, &st);
-		}
+		ret = walk_entry(t, p, dict, dfd, names.v[i], sub.buf, count);
 	}
+out:
+	close(dfd);
 	strlist_clear(&names);
-	strbuf_release(&path);
 	strbuf_release(&sub);
 	return ret ? -1 : 0;
 }
@@ -829,6 +1137,7 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 	struct tdict *dict;
 	size_t i, count = 0;
 	char *save;
+	int fd;
 
 	t->owner.selected = 1;
 	t->owner.version = (char *)"-";
@@ -850,7 +1159,14 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 			free(copy);
 		}
 	}
-	if (walk(t, p, dict, "", &count))
+	fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		struct diag_loc loc = { t->dir, 0, 0 };
+
+		return diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
+				  "template directory: %s", strerror(errno));
+	}
+	if (walk(t, p, dict, "", fd, &count))
 		return -1;
 	answers_file(t, p);
 	return 0;

@@ -40,8 +40,15 @@ struct tmpldir {
 	struct plugin_info owner;	/* "template", for the lock */
 };
 
-/* Reads DIR/khora-template.yaml (exit code 3 on error). */
+/*
+ * Reads DIR/khora-template.yaml (exit code 3 on error; 5 for a regex
+ * with a back-reference or a variable named like one the core
+ * defines).  t is initialised either way; tmpldir_release() it.
+ */
 int tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d);
+/* The same from the manifest's text (for tests and the fuzzer). */
+int tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
+		  size_t len, struct diag *d);
 /*
  * The answers, secrets left out, as a new map of quoted scalars (the
  * caller frees it): what the project's khora.yaml records for update.

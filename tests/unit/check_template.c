@@ -208,7 +208,7 @@ START_TEST(test_include_and_cache)
 	fclose(f);
 	tcache_init(&c);
 	for (i = 0; i < 3; i++) {
-		t = tcache_get(&c, path, "main.tmpl", &d);
+		t = tcache_get(&c, dir, "main.tmpl", "main.tmpl", &d);
 		ck_assert_ptr_nonnull(t);
 		strbuf_reset(&out);
 		ck_assert_int_eq(template_render(t, dict, &c, &out, &d), 0);
@@ -223,12 +223,13 @@ START_TEST(test_include_and_cache)
 	fclose(f);
 	tcache_release(&c);
 	tcache_init(&c);
-	t = tcache_get(&c, inc, "part.tmpl", &d);
+	t = tcache_get(&c, dir, "part.tmpl", "part.tmpl", &d);
 	strbuf_reset(&out);
 	ck_assert_int_eq(template_render(t, dict, &c, &out, &d), -1);
 	ck_assert_str_eq(err.buf, "khora: part.tmpl:1:1: cannot include "
 			 "'part.tmpl': the include is recursive\n");
-	ck_assert_ptr_null(tcache_get(&c, "/nonexistent/x", "x.tmpl", &d));
+	ck_assert_ptr_null(tcache_get(&c, "/nonexistent", "x", "x.tmpl",
+				       &d));
 	tcache_release(&c);
 	unlink(path);
 	unlink(inc);
