@@ -101,10 +101,10 @@ regex_refuse(const char *re)
 		switch (re[i]) {
 		case '\\':
 			if (re[i + 1] >= '1' && re[i + 1] <= '9') {
-				snprintf(why, sizeof(why), "has a back-reference "
-					 "'\\%c' (only back-reference-free "
-					 "extended regular expressions are "
-					 "allowed)", re[i + 1]);
+				snprintf(why, sizeof(why), "has a back-"
+					 "reference '\\%c' (only back-"
+					 "reference-free extended regular "
+					 "expressions are allowed)", re[i + 1]);
 				return why;
 			}
 			i += !!re[i + 1];
