@@ -112,7 +112,7 @@ tests/hclcheck/hclcheck: tests/hclcheck/main.go
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=c99 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS = config sidecar template
+FUZZ_TARGETS = config sidecar template manifest
 FUZZ_OBJS = $(patsubst core/%.c,tests/fuzz/build/%.o,$(CORE_SRCS))
 FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),tests/fuzz/fuzz_$(t))
 FUZZ_SECONDS ?= 60

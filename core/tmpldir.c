@@ -624,8 +624,12 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 	const char *why = validate(v, text, &out);
 
 	if (why) {
-		ynode_error(d, EXIT_CONFIG, n, "invalid answer '%s' for '%s': "
-			    "%s", text, v->name, why);
+		/* a long answer is shown by its start: one line */
+		int cut = strlen(text) > 80;
+
+		ynode_error(d, EXIT_CONFIG, n, "invalid answer '%.*s%s' for "
+			    "'%s': %s", cut ? 60 : (int)strlen(text), text,
+			    cut ? "..." : "", v->name, why);
 		free(text);
 		return -1;
 	}

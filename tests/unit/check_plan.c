@@ -5,6 +5,7 @@
  * lock file that records every file with its hash.
  */
 #include "unit.h"
+#include <fcntl.h>
 #include "pipeline.h"
 
 static struct config cfg;
@@ -193,6 +194,63 @@ START_TEST(test_yield)
 }
 END_TEST
 
+/*
+ * The reserved names are the ones the dictionary gets: each defined
+ * (as a variable or a section) in every run, and each listed in
+ * khora-template(5).
+ */
+START_TEST(test_reserved_names)
+{
+	struct strbuf doc = STRBUF_INIT, want = STRBUF_INIT;
+	const char *name;
+	char *sec;
+	size_t i;
+
+	setenv("SOURCE_DATE_EPOCH", "0", 1);
+	pipeline_release(&p);
+	pipeline_init(&p, &d, &cfg, &cat);
+	unsetenv("SOURCE_DATE_EPOCH");
+	ck_assert_int_eq(pipeline_merge(&p), 0);
+	ck_assert_int_eq(strbuf_read_file_at(&doc, AT_FDCWD,
+					     "doc/khora-template.5", 0), 0);
+	sec = strstr(doc.buf, ".SH RESERVED NAMES");
+	ck_assert_ptr_nonnull(sec);
+	/* the section alone, each name in bold on its own line */
+	ck_assert_ptr_nonnull(strstr(sec + 1, "\n.SH "));
+	strstr(sec + 1, "\n.SH ")[1] = '\0';
+	for (i = 0; (name = pipeline_reserved(i)); i++) {
+		char *v, *s;
+
+		strbuf_reset(&want);
+		strbuf_addf(&want, "\n.BR %s ", name);
+		if (!strstr(sec, want.buf)) {
+			strbuf_reset(&want);
+			strbuf_addf(&want, "\n.B %s\n", name);
+		}
+		ck_assert_msg(strstr(sec, want.buf) != NULL, "%s is not in "
+			      "khora-template(5)", name);
+		ck_assert(pipeline_is_reserved(name));
+		if (name[strlen(name) - 1] == '_')
+			continue;
+		strbuf_reset(&want);
+		strbuf_addf(&want, "{{%s}}", name);
+		v = template_render_string("v", want.buf, p.global, &d);
+		strbuf_reset(&want);
+		strbuf_addf(&want, "{{#%s}}{{/%s}}", name, name);
+		s = template_render_string("s", want.buf, p.global, &d);
+		ck_assert_msg(v || s, "%s is not in the dictionary", name);
+		free(v);
+		free(s);
+	}
+	ck_assert(pipeline_is_reserved("has_anything"));
+	ck_assert(pipeline_is_reserved("feature_docs"));
+	ck_assert(!pipeline_is_reserved("service_name"));
+	ck_assert(!pipeline_is_reserved("project"));
+	strbuf_release(&doc);
+	strbuf_release(&want);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -210,6 +268,7 @@ suite(void)
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_base_roundtrip);
 	tcase_add_test(tc, test_yield);
+	tcase_add_test(tc, test_reserved_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

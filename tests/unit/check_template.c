@@ -6,6 +6,9 @@
  * the strict errors with template:line:col.
  */
 #include "unit.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include "stage.h"
 #include "template.h"
 
 static struct tdict *dict;
@@ -239,6 +242,68 @@ START_TEST(test_include_and_cache)
 }
 END_TEST
 
+/* Why template_open() refuses root/rel, or NULL when it opens it. */
+static const char *
+refused(const char *root, const char *rel)
+{
+	const char *why;
+	int fd = template_open(root, rel, &why);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? NULL : why;
+}
+
+/* template_open(): below the root, no link anywhere, no odd file. */
+START_TEST(test_open_confined)
+{
+	char dir[] = "/tmp/khora-topen-XXXXXX", path[128];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tpl", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tpl/sub", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tpl/sub/a", dir);
+	f = fopen(path, "w");
+	fputs("a", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	f = fopen(path, "w");
+	fputs("s", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tpl/in", dir);
+	ck_assert_int_eq(symlink("sub/a", path), 0);
+	snprintf(path, sizeof(path), "%s/tpl/out", dir);
+	ck_assert_int_eq(symlink("../secret", path), 0);
+	snprintf(path, sizeof(path), "%s/tpl/linkdir", dir);
+	ck_assert_int_eq(symlink("sub", path), 0);
+	snprintf(path, sizeof(path), "%s/tpl/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/tpl", dir);
+	ck_assert_ptr_null(refused(path, "sub/a"));
+	ck_assert_ptr_null(refused(path, "./sub//a"));
+	ck_assert_str_eq(refused(path, "in"), "is a symbolic link (khora "
+			 "never follows links in a template)");
+	ck_assert_str_eq(refused(path, "out"), "is a symbolic link (khora "
+			 "never follows links in a template)");
+	ck_assert_str_eq(refused(path, "linkdir/a"), "goes through a "
+			 "symbolic link (khora never follows links in a "
+			 "template)");
+	ck_assert_str_eq(refused(path, "fifo"), "is a FIFO, not a regular "
+			 "file");
+	ck_assert_str_eq(refused(path, "../secret"), "names a path outside "
+			 "the template");
+	ck_assert_str_eq(refused(path, "sub/../../secret"), "names a path "
+			 "outside the template");
+	ck_assert_str_eq(refused(path, "sub"), strerror(EISDIR));
+	ck_assert_str_eq(refused(path, "nope"), strerror(ENOENT));
+	ck_assert_str_eq(refused(path, "sub/a/b"), strerror(ENOTDIR));
+	ck_assert_int_eq(remove_tree(AT_FDCWD, dir), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -255,6 +320,7 @@ suite(void)
 	tcase_add_test(tc, test_comment_and_delims);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_include_and_cache);
+	tcase_add_test(tc, test_open_confined);
 	suite_add_tcase(s, tc);
 	return s;
 }

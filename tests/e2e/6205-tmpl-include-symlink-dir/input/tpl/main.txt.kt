@@ -1,0 +1,2 @@
+head
+{{>partials/key}}
