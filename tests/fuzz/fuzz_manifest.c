@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char cfgtext[] = "project_name: shop\n";
+	static const char cfgtext[] = "project_name: shop\n"
+		"python_version: \"3.11\"\n";
 	struct strbuf out = STRBUF_INIT;
 	struct diag d = DIAG_INIT;
 	struct config cfg;
