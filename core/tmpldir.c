@@ -131,10 +131,13 @@ regex_refuse(const char *re)
 		case '*': case '?':
 			continue;
 		case '+':
-			/* x+ is xx* */
+			/* x+ is xx*: one more copy of x */
 			total[depth] += last;
 			last *= 2;
-			break;
+			if (total[depth] > REGEX_MAX_SIZE)
+				return "is too complex (its repetitions "
+				       "expand to more than 1000 atoms)";
+			continue;
 		case '{':
 			k = strtoul(re + i + 1, &end, 10);
 			m = k;

@@ -126,6 +126,55 @@ START_TEST(test_missing_listed_together)
 }
 END_TEST
 
+/* The manifest's regex: NULL when accepted, else the error message. */
+static const char *
+regex_error(const char *re)
+{
+	static char text[2048];
+	struct diag d = DIAG_INIT;
+	struct tmpldir t;
+	const char *ret = NULL;
+
+	d.capture = &msg;
+	strbuf_reset(&msg);
+	snprintf(text, sizeof(text), "variables:\n  v: {regex: '%s'}\n", re);
+	if (tmpldir_parse(&t, "tpl", text, strlen(text), &d))
+		ret = msg.buf;
+	tmpldir_release(&t);
+	return ret;
+}
+
+START_TEST(test_regex_screening)
+{
+	char big[1100];
+
+	ck_assert_ptr_null(regex_error("^[a-z][a-z0-9-]*$"));
+	ck_assert_ptr_null(regex_error("^[[:alpha:]\\1]+(b|c){2,}$"));
+	ck_assert_ptr_null(regex_error("^(a{1,30}){1,30}x$"));
+	ck_assert_ptr_null(regex_error("^a\\.b\\{3\\}$"));
+	ck_assert_str_eq(regex_error("^(a*)\\1$"), "khora: "
+			 "khora-template.yaml:2:14: regex of variable 'v' "
+			 "has a back-reference '\\1' (only "
+			 "back-reference-free extended regular expressions "
+			 "are allowed)\n");
+	ck_assert_ptr_nonnull(strstr(regex_error("(a{1,255}){1,255}"),
+				     "too complex"));
+	ck_assert_ptr_nonnull(strstr(regex_error("(((a+)+)+)+{1,200}"),
+				     "too complex"));
+	ck_assert_ptr_nonnull(strstr(regex_error("a{256}"), "over 255"));
+	ck_assert_ptr_nonnull(strstr(regex_error("((((((((((((((((((((((("
+						 "((((((((((a))))))))))))))))"
+						 "))))))))))))))))"),
+				     "deeper than 32"));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_ptr_nonnull(strstr(regex_error(big), "longer than 1024"));
+	/* a regex the screening lets by is still compiled */
+	ck_assert_ptr_nonnull(strstr(regex_error("a{3,2}"), "invalid regex"));
+	ck_assert_ptr_nonnull(strstr(regex_error("[a"), "invalid regex"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -136,6 +185,7 @@ suite(void)
 	tcase_add_test(tc, test_defaults_and_types);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_missing_listed_together);
+	tcase_add_test(tc, test_regex_screening);
 	suite_add_tcase(s, tc);
 	return s;
 }
