@@ -134,7 +134,8 @@ struct khora_host {
 	 *                      unless the plugin's option "nested" is true.
 	 * KHORA_CMD_PATHS      stdin: the path of every file khora generated,
 	 *                      project-relative, each ended by a NUL (for
-	 *                      git's --pathspec-from-file=- --pathspec-file-nul)
+	 *                      git's --pathspec-from-file=-
+	 *                      --pathspec-file-nul)
 	 * Commands run without the variables that point git elsewhere
 	 * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ...).  A plugin's
 	 * commands are a chain: after the first failure that no FALLBACK
