@@ -752,7 +752,10 @@ walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", names.v[i]);
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s", t->dir, sub.buf);
-		if (lstat(path.buf, &st) || !wanted(t, sub.buf))
+		/* a template checked out with git: its repository is no
+		 * content (and path_check() refuses it) */
+		if (path_is_git(names.v[i], strlen(names.v[i])) ||
+		    lstat(path.buf, &st) || !wanted(t, sub.buf))
 			continue;
 		if (++*count > MAX_TEMPLATE_FILES) {
 			ret = diag_error(p->d, EXIT_TEMPLATE, NULL, "template "
