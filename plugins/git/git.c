@@ -82,7 +82,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	const char *msg = h->option(ctx, "message");
 	const char *nested = h->option(ctx, "nested");
 	const char *why;
-	const char *check[] = { GIT, "rev-parse", "--show-toplevel", NULL };
+	/* reads, runs nothing: no need for GIT's options in messages */
+	const char *check[] = { "git", "rev-parse", "--show-toplevel", NULL };
 	/* --template= : no hooks or config from a user's init template */
 	const char *init[] = { GIT, "init", "-q", "--template=", "-b", "main",
 			       NULL };
