@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "khora-plugin.h"
@@ -138,18 +139,27 @@ static int
 paths_file(const struct pipeline *p)
 {
 	FILE *fp = tmpfile();
+	struct stat st;
 	size_t i;
-	int fd;
+	int fd, tfd = open(p->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (!fp)
+	if (!fp || tfd < 0) {
+		if (fp)
+			fclose(fp);
+		if (tfd >= 0)
+			close(tfd);
 		return -1;
+	}
 	for (i = 0; i < p->nr; i++) {
 		const struct action *a = &p->actions[i];
 
-		if (a->kind == A_DIR || a->conflict)
+		/* update: a generated file the user deleted stays deleted */
+		if (a->kind == A_DIR || a->conflict ||
+		    fstatat(tfd, a->path, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		fwrite(a->path, 1, strlen(a->path) + 1, fp);
 	}
+	close(tfd);
 	if (fflush(fp) || ferror(fp) || lseek(fileno(fp), 0, SEEK_SET)) {
 		fclose(fp);
 		return -1;
