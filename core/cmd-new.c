@@ -246,9 +246,10 @@ print_profile(const struct profile *pr, double total, const char *plugins)
 
 /*
  * The target as a shell gives it: "out/" and "out/." are "out"; "." or
- * any other spelling of the current directory (not a symbolic link to
- * it: khora never writes through one) is "generate here", by its
- * absolute path, so that the project is named after the directory and
+ * any other spelling of the current directory (even the logical
+ * "$(pwd)" of a shell that came through a symbolic link: it names the
+ * directory the user is in, nothing else) is "generate here", by its
+ * physical path, so that the project is named after the directory and
  * staged beside it.
  */
 static int
@@ -267,7 +268,7 @@ normalise_target(struct new_opts *o, struct strlist *keep, struct diag *d)
 		else
 			break;
 	}
-	if (!lstat(sb.buf, &st) && S_ISDIR(st.st_mode) && !stat(".", &here) &&
+	if (!stat(sb.buf, &st) && S_ISDIR(st.st_mode) && !stat(".", &here) &&
 	    st.st_dev == here.st_dev && st.st_ino == here.st_ino) {
 		cwd = getcwd(NULL, 0);
 		if (!cwd) {
