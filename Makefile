@@ -141,7 +141,7 @@ fuzz: fuzz-progs
 	done
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
-	tests/hclcheck/hclcheck
+	tests/hclcheck/hclcheck tests/fixtures/libfault.so
 
 # the Check suites and the ABI numbers only: what a package build runs
 unit-check: $(UNIT_BINS) tests/abi/abi_test

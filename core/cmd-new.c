@@ -5,6 +5,7 @@
  * render and prints the plan instead of staging it.
  */
 #include "compat.h"
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "generate.h"
@@ -17,6 +18,7 @@ struct new_opts {
 	const char *target;
 	struct gen_opts gen;
 	int pretend, force, profile, quiet, verbose, durable;
+	int in_place;			/* the target is the current dir */
 };
 
 static void
@@ -242,15 +244,107 @@ print_profile(const struct profile *pr, double total, const char *plugins)
 		pr->dirs, pr->symlinks, pr->bytes);
 }
 
+/*
+ * The target as a shell gives it: "out/" and "out/." are "out"; "." or
+ * any other spelling of the current directory (even the logical
+ * "$(pwd)" of a shell that came through a symbolic link: it names the
+ * directory the user is in, nothing else) is "generate here", by its
+ * physical path, so that the project is named after the directory and
+ * staged beside it.
+ */
+static int
+normalise_target(struct new_opts *o, struct strlist *keep, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat here, st;
+	char *cwd;
+
+	strbuf_addstr(&sb, o->target);
+	for (;;) {
+		if (sb.len > 1 && sb.buf[sb.len - 1] == '/')
+			sb.buf[--sb.len] = '\0';
+		else if (sb.len > 2 && !strcmp(sb.buf + sb.len - 2, "/."))
+			sb.buf[sb.len -= 2] = '\0';
+		else
+			break;
+	}
+	if (!stat(sb.buf, &st) && S_ISDIR(st.st_mode) && !stat(".", &here) &&
+	    st.st_dev == here.st_dev && st.st_ino == here.st_ino) {
+		cwd = getcwd(NULL, 0);
+		if (!cwd) {
+			strbuf_release(&sb);
+			return diag_error(d, EXIT_IO, NULL, "cannot find the "
+					  "current directory: %s",
+					  strerror(errno));
+		}
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, cwd);
+		free(cwd);
+		o->in_place = 1;
+	}
+	strlist_push(keep, sb.buf);
+	o->target = keep->v[keep->nr - 1];
+	strbuf_release(&sb);
+	return 0;
+}
+
+/*
+ * mkdir -p of the target's parents, as git clone and cargo new do; the
+ * ones made are listed in *made (outermost first) for undo_parents().
+ */
+static int
+make_parents(const char *target, struct strlist *made, struct diag *d)
+{
+	char *path = xstrdup(target);
+	char *slash = strrchr(path, '/');
+	size_t i;
+
+	if (slash && slash != path)
+		*slash = '\0';
+	for (i = 1; slash && slash != path && i <= strlen(path); i++) {
+		struct diag_loc loc = { NULL, 0, 0 };
+		char c = path[i];
+
+		if (c && c != '/')
+			continue;
+		path[i] = '\0';
+		if (!mkdir(path, 0777)) {
+			strlist_push(made, path);
+		} else if (errno != EEXIST) {
+			loc.file = path;
+			diag_error(d, EXIT_IO, &loc, "cannot create directory: "
+				   "%s", strerror(errno));
+			free(path);
+			return -1;
+		}
+		path[i] = c;
+	}
+	free(path);
+	return 0;
+}
+
+/* A failed run leaves no directory it made (only empty ones go). */
+static void
+undo_parents(struct strlist *made)
+{
+	size_t i = made->nr;
+
+	while (i--)
+		rmdir(made->v[i]);
+}
+
 static int
 run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 {
 	struct generation g;
 	struct profile prof;
 	struct strbuf plugins = STRBUF_INIT;
+	struct strlist made = { NULL, 0, 0 };
 	double start = now_ms(), mark;
 	int ret = -1;
 
+	if (normalise_target(o, keep, d))
+		return -1;
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
 	if (generation_run(&g, &o->gen, keep, d))
@@ -258,13 +352,17 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	g.p.pretend = o->pretend;
 	g.p.force = o->force;
 	g.p.durable = o->durable;
+	g.p.in_place = o->in_place;
 	mark = g.mark;
 	if (o->pretend) {
 		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
-		if (pipeline_stage_commit(&g.p))
+		if (make_parents(o->target, &made, d) ||
+		    pipeline_stage_commit(&g.p)) {
+			undo_parents(&made);
 			goto out;
+		}
 		mark = now_ms();
 		d->phase = "post";
 		if (pipeline_post(&g.p))
@@ -286,6 +384,7 @@ out:
 			      plugins.buf);
 	}
 	strbuf_release(&plugins);
+	strlist_clear(&made);
 	d->phase = NULL;
 	return ret;
 }

@@ -611,6 +611,9 @@ pipeline_stage_commit(struct pipeline *p)
 
 	if (target_state(p->target, p->force, !p->no_force, &st, p->d))
 		return -1;
+	/* replacing the shell's directory would leave it in a deleted one */
+	if (st == T_EMPTY_DIR && p->in_place)
+		st = T_DIR;
 	stage_interrupted = 0;
 	stage_catch_signals(1);
 	if (stage_init(&s, p->target, p->durable, p->d))

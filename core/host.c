@@ -283,7 +283,8 @@ h_add_command(khora_ctx *ctx, const char *const *argv, unsigned flags)
 	if (!argv || !argv[0] || !*argv[0])
 		return h_error(ctx, "add_command: empty command");
 	if (flags & ~(KHORA_CMD_OPTIONAL | KHORA_CMD_FALLBACK |
-		      KHORA_CMD_QUIET))
+		      KHORA_CMD_QUIET | KHORA_CMD_NESTED_CHECK |
+		      KHORA_CMD_PATHS))
 		return h_error(ctx, "add_command '%s': unknown flags %#x",
 			      argv[0], flags);
 	pipeline_add_command(ctx->p, ctx->pi, argv, flags);

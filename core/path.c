@@ -4,10 +4,18 @@
  */
 #include "compat.h"
 #include <limits.h>
+#include <strings.h>
 #include <stdio.h>
 #include "path.h"
 #include "strbuf.h"
 #include "wrapper.h"
+
+int
+path_is_git(const char *name, size_t len)
+{
+	return (len == 4 && !strncasecmp(name, ".git", 4)) ||
+	       (len == 5 && !strncasecmp(name, "git~1", 5));
+}
 
 const char *
 path_check(char *path)
@@ -40,6 +48,9 @@ path_check(char *path)
 			return "escapes the project";
 		if (len > PATH_MAX_COMPONENT)
 			return "has a component that is too long";
+		if (path_is_git(start, len))
+			return "goes into a .git directory (git's own: hooks "
+			       "and config there run code)";
 		if (w != path)
 			*w++ = '/';
 		memmove(w, start, len);

@@ -21,6 +21,14 @@
 const char *path_check(char *path);
 
 /*
+ * Whether a path component names git's own directory (".git" in any
+ * case, or its NTFS short name "git~1"), which no generated path may
+ * enter, as git refuses such paths in a tree: a config or hook there is
+ * code that git runs.
+ */
+int path_is_git(const char *name, size_t len);
+
+/*
  * The absolute, symlink-free form of path (malloc'd), which need not
  * exist: a missing last component is appended to its resolved
  * directory.  NULL when the directory cannot be resolved either.

@@ -88,6 +88,8 @@ struct pipeline {
 	const char *target;
 	int pretend, force, durable;
 	int no_force;			/* the command has no --force */
+	int in_place;			/* target is the current directory:
+					 * file by file, never replaced */
 };
 
 void pipeline_init(struct pipeline *p, struct diag *d,

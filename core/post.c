@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "khora-plugin.h"
@@ -40,9 +41,61 @@ show(struct strbuf *sb, char **argv)
 		strbuf_addf(sb, "%s%s", sb->len ? " " : "", *argv);
 }
 
-/* Returns the exit status, 127 when the program cannot be run. */
+/*
+ * The variables that point git at another repository, index or config
+ * (git's own "local env vars", the list it clears before it runs a
+ * command in a submodule).  A khora started from a git hook inherits
+ * GIT_DIR and GIT_INDEX_FILE: its commands must act on the project, not
+ * on the caller's repository.  Identity (GIT_AUTHOR_*) and
+ * GIT_CEILING_DIRECTORIES are the user's choices and stay.
+ */
+static const char *const local_vars[] = {
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG",
+	"GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY",
+	"GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE",
+	"GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+	"GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
+	"GIT_COMMON_DIR", "GIT_TEMPLATE_DIR", "GIT_INDEX_VERSION",
+	"GIT_QUARANTINE_PATH", "GIT_NAMESPACE",
+};
+
+/* In the child, before exec: the environment without local_vars. */
+static void
+clean_environment(void)
+{
+	extern char **environ;
+	size_t i;
+	char **e;
+	int again = 1;
+
+	for (i = 0; i < ARRAY_SIZE(local_vars); i++)
+		unsetenv(local_vars[i]);
+	while (again) {
+		again = 0;
+		for (e = environ; e && *e; e++) {
+			char *eq = strchr(*e, '=');
+			char name[128];
+
+			if (!eq || (size_t)(eq - *e) >= sizeof(name) ||
+			    (!starts_with(*e, "GIT_CONFIG_KEY_") &&
+			     !starts_with(*e, "GIT_CONFIG_VALUE_")))
+				continue;
+			memcpy(name, *e, (size_t)(eq - *e));
+			name[eq - *e] = '\0';
+			unsetenv(name);
+			again = 1;
+			break;
+		}
+	}
+}
+
+/*
+ * Returns the exit status, 127 when the program cannot be run.  in and
+ * out are the child's stdin and stdout (-1: /dev/null, and stdout to
+ * khora's stderr or, quiet, to /dev/null).
+ */
 static int
-spawn(const char *dir, char **argv, int quiet)
+spawn(const char *dir, char **argv, int quiet, int in, int out)
 {
 	int status = 0, fd;
 	pid_t pid;
@@ -55,15 +108,16 @@ spawn(const char *dir, char **argv, int quiet)
 	if (!pid) {
 		if (chdir(dir))
 			_exit(126);
+		clean_environment();
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
-			dup2(fd, 0);
+			dup2(in >= 0 ? in : fd, 0);
 			if (quiet) {
-				dup2(fd, 1);
+				dup2(out >= 0 ? out : fd, 1);
 				dup2(fd, 2);
 			} else {
 				/* keep khora's stdout for its own report */
-				dup2(2, 1);
+				dup2(out >= 0 ? out : 2, 1);
 			}
 		}
 		execvp(argv[0], argv);
@@ -76,15 +130,116 @@ spawn(const char *dir, char **argv, int quiet)
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/*
+ * KHORA_CMD_PATHS: every file khora generated, project-relative, each
+ * followed by a NUL, in an unlinked temporary file (no argv limit, and
+ * no pipe whose reader may exit early).  Returns its descriptor.
+ */
+static int
+paths_file(const struct pipeline *p)
+{
+	FILE *fp = tmpfile();
+	struct stat st;
+	size_t i;
+	int fd, tfd = open(p->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (!fp || tfd < 0) {
+		if (fp)
+			fclose(fp);
+		if (tfd >= 0)
+			close(tfd);
+		return -1;
+	}
+	for (i = 0; i < p->nr; i++) {
+		const struct action *a = &p->actions[i];
+
+		/* update: a generated file the user deleted stays deleted */
+		if (a->kind == A_DIR || a->conflict ||
+		    fstatat(tfd, a->path, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		fwrite(a->path, 1, strlen(a->path) + 1, fp);
+	}
+	close(tfd);
+	if (fflush(fp) || ferror(fp) || lseek(fileno(fp), 0, SEEK_SET)) {
+		fclose(fp);
+		return -1;
+	}
+	fd = dup(fileno(fp));
+	fclose(fp);
+	return fd;
+}
+
+/* The directory that holds the project: where a check looks from. */
+static void
+parent_dir(const char *target, struct strbuf *out)
+{
+	const char *slash = strrchr(target, '/');
+
+	if (!slash)
+		strbuf_addch(out, '.');
+	else if (slash == target)
+		strbuf_addch(out, '/');
+	else
+		strbuf_add(out, target, (size_t)(slash - target));
+}
+
+/*
+ * KHORA_CMD_NESTED_CHECK: runs the check in the directory that holds
+ * the project; 1 when it succeeded (the enclosing project, its first
+ * output line, in *said), 0 when it failed, 127 when the program is
+ * missing.
+ */
+static int
+check_nested(const struct pipeline *p, struct command *c,
+	     struct strbuf *said)
+{
+	struct strbuf dir = STRBUF_INIT;
+	FILE *fp = tmpfile();
+	char buf[1024];
+	int rc;
+
+	parent_dir(p->target, &dir);
+	rc = spawn(dir.buf, c->argv, 1, -1, fp ? fileno(fp) : -1);
+	strbuf_release(&dir);
+	if (fp && !rc) {
+		rewind(fp);
+		if (fgets(buf, sizeof(buf), fp))
+			strbuf_add(said, buf, strcspn(buf, "\n"));
+	}
+	if (fp)
+		fclose(fp);
+	return rc == 127 ? 127 : !rc;
+}
+
+static int
+run_one(struct pipeline *p, struct command *c)
+{
+	int in = -1, rc;
+
+	if ((c->flags & KHORA_CMD_PATHS) && (in = paths_file(p)) < 0)
+		return 126;
+	rc = spawn(p->target, c->argv, c->flags & KHORA_CMD_QUIET, in, -1);
+	if (in >= 0)
+		close(in);
+	return rc;
+}
+
+/*
+ * A plugin's commands are a chain: the first one that fails (and is
+ * not rescued by a KHORA_CMD_FALLBACK right after it) stops the
+ * plugin's later commands, so that, say, no commit follows a failed
+ * "git init" (which would commit into whatever repository encloses the
+ * project).
+ */
 int
 pipeline_post(struct pipeline *p)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, said = STRBUF_INIT;
 	const struct plugin_info *skip = NULL;
 	size_t i;
-	int prev_failed = 0, rc;
+	int prev_failed = 0, rc, ret = 0;
 
-	for (i = 0; i < p->nr_cmds; i++) {
+	for (i = 0; i < p->nr_cmds && !ret; i++) {
 		struct command *c = &p->cmds[i];
 
 		if (c->owner == skip)
@@ -93,14 +248,33 @@ pipeline_post(struct pipeline *p)
 			continue;
 		strbuf_reset(&sb);
 		show(&sb, c->argv);
-		if (c->flags & KHORA_CMD_FALLBACK)
-			diag_warn(p->d, NULL, "plugin '%s': the previous "
-				  "command failed, running '%s' instead",
-				  c->owner->name, sb.buf);
-		rc = spawn(p->target, c->argv, c->flags & KHORA_CMD_QUIET);
-		prev_failed = rc != 0;
-		if (!rc)
-			continue;
+		if (c->flags & KHORA_CMD_NESTED_CHECK) {
+			strbuf_reset(&said);
+			rc = check_nested(p, c, &said);
+			prev_failed = 0;
+			if (rc == 1) {
+				skip = c->owner;
+				diag_warn(p->d, NULL, "plugin '%s': the "
+					  "project is inside '%s': its "
+					  "commands were not run "
+					  "(plugins_config.%s.nested: true "
+					  "runs them)", c->owner->name,
+					  said.buf, c->owner->name);
+				continue;
+			}
+			if (rc != 127)
+				continue;
+		} else {
+			if (c->flags & KHORA_CMD_FALLBACK)
+				diag_warn(p->d, NULL, "plugin '%s': the "
+					  "previous command failed, running "
+					  "'%s' instead", c->owner->name,
+					  sb.buf);
+			rc = run_one(p, c);
+			prev_failed = rc != 0;
+			if (!rc)
+				continue;
+		}
 		if (rc == 127) {
 			/* the program is missing: its later commands too */
 			skip = c->owner;
@@ -115,17 +289,20 @@ pipeline_post(struct pipeline *p)
 		if (i + 1 < p->nr_cmds &&
 		    (p->cmds[i + 1].flags & KHORA_CMD_FALLBACK))
 			continue;
+		skip = c->owner;
 		if (c->flags & KHORA_CMD_OPTIONAL) {
 			diag_warn(p->d, NULL, "plugin '%s': '%s' failed (exit "
-				  "code %d); the project is complete without "
-				  "it", c->owner->name, sb.buf, rc);
+				  "code %d), its later commands were not run; "
+				  "the project is complete without them",
+				  c->owner->name, sb.buf, rc);
 			continue;
 		}
-		strbuf_release(&sb);
-		return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
-				  "failed (exit code %d) after the project was "
-				  "written", c->owner->name, sb.buf, rc);
+		/* sb stays alive until the message is made (issue 15) */
+		ret = diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
+				 "failed (exit code %d) after the project was "
+				 "written", c->owner->name, sb.buf, rc);
 	}
 	strbuf_release(&sb);
-	return 0;
+	strbuf_release(&said);
+	return ret;
 }

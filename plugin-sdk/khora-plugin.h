@@ -125,6 +125,21 @@ struct khora_host {
 	 * KHORA_CMD_OPTIONAL   failure (or a missing program) is a warning
 	 * KHORA_CMD_FALLBACK   run only if the previous command failed
 	 * KHORA_CMD_QUIET      discard the command's output
+	 * KHORA_CMD_NESTED_CHECK  not a step but a check, run in the
+	 *                      directory that holds the project: when it
+	 *                      succeeds, the project lies inside another
+	 *                      one (a git work tree...) whose directory it
+	 *                      printed, and the plugin's later commands are
+	 *                      skipped with a warning naming it.  Add it
+	 *                      unless the plugin's option "nested" is true.
+	 * KHORA_CMD_PATHS      stdin: the path of every file khora generated,
+	 *                      project-relative, each ended by a NUL (for
+	 *                      git's --pathspec-from-file=-
+	 *                      --pathspec-file-nul)
+	 * Commands run without the variables that point git elsewhere
+	 * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ...).  A plugin's
+	 * commands are a chain: after the first failure that no FALLBACK
+	 * rescues, its later commands are not run.
 	 */
 	int (*add_command)(khora_ctx *ctx, const char *const *argv,
 			   unsigned flags);
@@ -150,6 +165,8 @@ struct khora_host {
 #define KHORA_CMD_OPTIONAL 1u
 #define KHORA_CMD_FALLBACK 2u
 #define KHORA_CMD_QUIET 4u
+#define KHORA_CMD_NESTED_CHECK 8u
+#define KHORA_CMD_PATHS 16u
 
 #define KHORA_HOST_HAS(host, fn) \
 	((host)->size >= offsetof(struct khora_host, fn) + \

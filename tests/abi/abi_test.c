@@ -59,6 +59,8 @@ main(void)
 	EXPECT(KHORA_CMD_OPTIONAL, 1);
 	EXPECT(KHORA_CMD_FALLBACK, 2);
 	EXPECT(KHORA_CMD_QUIET, 4);
+	EXPECT(KHORA_CMD_NESTED_CHECK, 8);
+	EXPECT(KHORA_CMD_PATHS, 16);
 
 	EXPECT(sizeof(struct khora_plugin), 120);
 	EXPECT(OFF(khora_plugin, abi_major), 0);
