@@ -633,7 +633,7 @@ out:
 	free(f.undo);
 	if (f.bfd >= 0)
 		close(f.bfd);
-	if (f.bname && remove_tree(AT_FDCWD, f.bname)) {
+	if (f.bname && remove_tree(f.tfd, strrchr(f.bname, '/') + 1)) {
 		struct diag_loc bl = { f.bname, 0, 0 };
 
 		diag_warn(p->d, &bl, "cannot remove the backup directory: %s "
