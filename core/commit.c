@@ -153,6 +153,7 @@ struct forcer {
 	size_t nr, alloc;
 	int nbackups;
 	unsigned mask;		/* umask: what modes files really get */
+	int keep;		/* a rollback step failed: keep the backups */
 };
 
 static void
@@ -164,10 +165,12 @@ push_undo(struct forcer *f, const char *path, int kind, int backup)
 	f->undo[f->nr++].backup = backup;
 }
 
-static void
+/* -1 when an old file could not be put back: its backup must stay */
+static int
 rollback(struct forcer *f)
 {
 	char name[32];
+	int ret = 0;
 
 	while (f->nr--) {
 		struct undo *u = &f->undo[f->nr];
@@ -178,13 +181,16 @@ rollback(struct forcer *f)
 			confined_at(f->tfd, u->path, 0, 1);
 		} else if (u->backup >= 0) {
 			snprintf(name, sizeof(name), "%d", u->backup);
-			confined_rename(f->bfd, name, f->tfd, u->path);
+			if (confined_rename(f->bfd, name, f->tfd, u->path))
+				ret = -1;
 		} else {
 			confined_at(f->tfd, u->path, 0, 0);
 		}
 		free(u->path);
 	}
 	f->nr = 0;
+	f->keep |= ret;
+	return ret;
 }
 
 /*
@@ -594,9 +600,7 @@ commit_force(struct pipeline *p, struct stage *s)
 		goto out;
 	}
 	f.bname = strbuf_detach(&sb, NULL);
-	/* through the target's fd: a target swapped since is not used */
-	f.bfd = openat(f.tfd, strrchr(f.bname, '/') + 1, O_RDONLY |
-		       O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	f.bfd = open(f.bname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f.bfd >= 0)
 		f.jfd = openat(f.bfd, "journal", O_WRONLY | O_CREAT | O_EXCL |
 			       O_APPEND | O_CLOEXEC, 0600);
@@ -633,7 +637,15 @@ out:
 	free(f.undo);
 	if (f.bfd >= 0)
 		close(f.bfd);
-	if (f.bname && remove_tree(f.tfd, strrchr(f.bname, '/') + 1)) {
+	if (f.keep) {
+		struct diag_loc bl = { f.bname, 0, 0 };
+
+		/* its journal has no "C": recovery replays it, which puts
+		 * back what the rollback could not */
+		diag_warn(p->d, &bl, "cannot put every old file back: the "
+			  "backups are kept here, and the next 'khora update' "
+			  "retries");
+	} else if (f.bname && remove_tree(AT_FDCWD, f.bname)) {
 		struct diag_loc bl = { f.bname, 0, 0 };
 
 		diag_warn(p->d, &bl, "cannot remove the backup directory: %s "
