@@ -46,10 +46,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
 SHIM = os.path.join(ROOT, "tests", "fixtures", "libfault.so")
 # tmpfs when there is one: thousands of small runs, same semantics
-# (per process: helpers in other worktrees may run it at the same time)
-WORK = os.path.join("/dev/shm" if os.access("/dev/shm", os.W_OK) else
-                    os.path.join(ROOT, "tests", "tmp"),
-                    f"khora-faults.{os.getpid()}")
+# (one per process: several worktrees may run the sweeps at once)
+WORK = (f"/dev/shm/khora-faults.{os.getpid()}"
+        if os.access("/dev/shm", os.W_OK)
+        else os.path.join(ROOT, "tests", "tmp", f"faults.{os.getpid()}"))
 ERRNOS = {"ENOSPC": "No space left on device", "EIO": "Input/output error",
           "EACCES": "Permission denied", "EDQUOT": "Disk quota exceeded"}
 READ_CALLS = ("read,fstat,fstatat,readdir,opendir,fdopendir,readlinkat,"
