@@ -169,6 +169,10 @@ kernel_open(int dirfd, const char *rel, int flags, mode_t mode)
 		use_walk = 1;
 		return walk_open(dirfd, rel, flags, mode);
 	}
+	/* older container seccomp profiles answer EPERM to a syscall they
+	 * do not know; the walk then says whether that was a real EPERM */
+	if (fd < 0 && errno == EPERM)
+		return walk_open(dirfd, rel, flags, mode);
 	if (fd < 0 && errno == ENOTDIR && (flags & O_DIRECTORY))
 		errno = kernel_symlink_errno(dirfd, rel, &how);
 	return fd;

@@ -8,7 +8,8 @@
  *
  * Resolution uses openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS) where the kernel has it; on ENOSYS (remembered
- * for the rest of the run) it walks component by component with
+ * for the rest of the run) or EPERM (a seccomp filter that does not know
+ * openat2; that call only) it walks component by component with
  * openat(O_NOFOLLOW | O_DIRECTORY).  KHORA_CONFINE_FALLBACK=1 in the
  * environment, or confine_force_fallback(1), forces the walk so that the
  * tests exercise both paths on any kernel.
