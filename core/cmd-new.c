@@ -11,6 +11,7 @@
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
+#include "project.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -333,6 +334,15 @@ undo_parents(struct strlist *made)
 		rmdir(made->v[i]);
 }
 
+/* A real directory (not a symlink to one): what --force writes into. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static int
 run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 {
@@ -341,7 +351,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct strbuf plugins = STRBUF_INIT;
 	struct strlist made = { NULL, 0, 0 };
 	double start = now_ms(), mark;
-	int ret = -1;
+	int ret = -1, lockfd = -1;
 
 	if (normalise_target(o, keep, d))
 		return -1;
@@ -358,6 +368,11 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
+		/* the same lock as update and add: a concurrent update's
+		 * rollback must not undo this run */
+		if ((o->force || o->in_place) && is_dir(o->target) &&
+		    (lockfd = project_lock(o->target, d)) < 0)
+			goto out;
 		if (make_parents(o->target, &made, d) ||
 		    pipeline_stage_commit(&g.p)) {
 			undo_parents(&made);
@@ -372,6 +387,8 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	}
 	ret = 0;
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	if (o->profile)
 		profile_plugins(&g.p, &plugins);
 	prof = g.p.prof;

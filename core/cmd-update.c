@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "confedit.h"
+#include "confine.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "sha256.h"
@@ -394,12 +395,24 @@ static int
 read_config(const char *file, struct strbuf *text, struct diag *d)
 {
 	struct diag_loc loc = { file, 0, 0 };
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? xstrndup(file, (size_t)(slash - file + 1)) :
+		xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
 
-	if (!strbuf_read_file_at(text, AT_FDCWD, file, 0))
+	/* khora.yaml is the project's: no symlink, no FIFO */
+	e = fd < 0 || confine_read(fd, slash ? slash + 1 : file, text, 0) ?
+		errno : 0;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	if (!e)
 		return 0;
+	errno = e;
 	return diag_error(d, errno == ENOENT ? EXIT_CONFIG : EXIT_IO, &loc,
 			  "cannot read the project's config: %s%s",
-			  strerror(errno), errno == ENOENT ? " (khora update "
+			  confine_strerror(errno), errno == ENOENT ?
+			  " (khora update "
 			  "regenerates the project from it; restore it or "
 			  "write one with 'khora init')" : "");
 }

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "merge.h"
 #include "path.h"
 #include "project.h"
@@ -96,26 +97,52 @@ project_read_lock(const char *root, struct ynode **tree,
 	return 0;
 }
 
-int
-project_entry_state(const char *root, const struct lock_entry *e)
+/* readlinkat() of path's last component, its parents confined. */
+static ssize_t
+read_link(int rootfd, const char *path, char *buf, size_t size)
 {
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	const char *base;
+	int fd = confine_parent(rootfd, path, &base), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = readlinkat(fd, base, buf, size);
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
+static int
+entry_state_at(int rootfd, const struct lock_entry *e)
+{
+	struct strbuf data = STRBUF_INIT;
 	char hex[65], target[4096];
 	struct stat st;
 	ssize_t n;
 	int state = 0;
 
-	strbuf_addf(&path, "%s/%s", root, e->path);
-	if (lstat(path.buf, &st)) {
-		state = 'D';
+	if (confine_lstat(rootfd, e->path, &st)) {
+		/* a directory on the way replaced by a symlink or a file:
+		 * what khora wrote is not there; anything else is an error */
+		if (errno == ENOENT || errno == ENOTDIR)
+			state = 'D';
+		else if (errno == ELOOP)
+			state = 'M';
+		else
+			state = -1;
 	} else if (e->symlink) {
-		n = readlink(path.buf, target, sizeof(target) - 1);
-		if (n < 0 || (target[n] = '\0', strcmp(target, e->symlink)))
+		n = read_link(rootfd, e->path, target, sizeof(target) - 1);
+		if (n < 0 && errno != EINVAL)
+			state = -1;
+		else if (n < 0 || (target[n] = '\0',
+				   strcmp(target, e->symlink)))
 			state = 'M';
 	} else if (!S_ISREG(st.st_mode)) {
 		state = 'M';
-	} else if (strbuf_read_file_at(&data, AT_FDCWD, path.buf, 1)) {
-		state = 'M';
+	} else if (confine_read(rootfd, e->path, &data, 0)) {
+		state = -1;
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
@@ -123,8 +150,21 @@ project_entry_state(const char *root, const struct lock_entry *e)
 								 data.len) ?
 				'U' : 'M';
 	}
-	strbuf_release(&path);
 	strbuf_release(&data);
+	return state;
+}
+
+int
+project_entry_state(const char *root, const struct lock_entry *e)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), state, err;
+
+	if (fd < 0)
+		return -1;
+	state = entry_state_at(fd, e);
+	err = errno;
+	close(fd);
+	errno = err;
 	return state;
 }
 

@@ -42,8 +42,13 @@ int project_lock(const char *root, struct diag *d);
 /* project_recover() for a read-only command: only when no other khora
  * holds the project's lock (a run in progress is not touched). */
 int project_recover_if_idle(const char *root, struct diag *d);
-/* The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
- * conflict update left, its markers still there). */
+/*
+ * The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
+ * conflict update left, its markers still there); -1 with errno when it
+ * cannot be read (never taken for a change: see confine.h).  Every
+ * path is resolved below root with confine_*(): a symlink on the way
+ * makes the entry 'M'.
+ */
 int project_entry_state(const char *root, const struct lock_entry *e);
 
 #endif /* PROJECT_H */

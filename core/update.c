@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "update.h"
@@ -94,14 +95,15 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base", 1) &&
+	if (confine_read(u->rootfd, ".khora/base", &sb, 0) &&
 	    errno != ENOENT) {
 		int e = errno;
 
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%s/.khora/base", root);
 		loc.file = sb.buf;
-		diag_error(d, EXIT_IO, &loc, "cannot read: %s", strerror(e));
+		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
+			   confine_strerror(e));
 		strbuf_release(&sb);
 		return -1;
 	}
@@ -206,12 +208,21 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
 	char target[4096];
+	const char *base;
 	ssize_t n;
+	int fd, e;
 
-	if (fstatat(u->rootfd, path, &st, AT_SYMLINK_NOFOLLOW))
+	/* a symlink on the way is an error (ELOOP), not an absence */
+	if (confine_lstat(u->rootfd, path, &st))
 		return errno == ENOENT ? 0 : read_error(u, path);
 	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(u->rootfd, path, target, sizeof(target) - 1);
+		fd = confine_parent(u->rootfd, path, &base);
+		n = fd < 0 ? -1 : readlinkat(fd, base, target,
+					     sizeof(target) - 1);
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
 		if (n < 0)
 			return read_error(u, path);
 		it->before = xstrndup(target, (size_t)n);
@@ -221,7 +232,7 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	}
 	if (!S_ISREG(st.st_mode))
 		return 3;
-	if (strbuf_read_file_at(&sb, u->rootfd, path, 1)) {
+	if (confine_read(u->rootfd, path, &sb, 0)) {
 		strbuf_release(&sb);
 		return read_error(u, path);
 	}
@@ -478,14 +489,17 @@ removed(const struct pipeline *p, const char *path)
 	return 0;
 }
 
-/* Whether dir holds nothing but what the update removes (-1: it cannot
- * be read). */
+/*
+ * Whether dir holds nothing but what the update removes (-1: it cannot
+ * be read).  A readdir() error is an error, not the end of the list: a
+ * directory taken for empty would be removed with the user's files.
+ */
 static int
 emptied(struct update *u, const struct pipeline *p, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int fd = openat(u->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			O_CLOEXEC), ok = 1;
+	int fd = confine_open(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+	int ok = 1;
 	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 
@@ -494,13 +508,20 @@ emptied(struct update *u, const struct pipeline *p, const char *dir)
 			close(fd);
 		return errno == ENOENT ? 0 : read_error(u, dir);
 	}
-	while (ok && (de = readdir(dh))) {
+	for (;;) {
+		errno = 0;
+		de = readdir(dh);
+		if (!de)
+			break;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%s/%s", dir, de->d_name);
-		ok = removed(p, sb.buf);
+		if (!removed(p, sb.buf))
+			ok = 0;
 	}
+	if (errno)
+		ok = read_error(u, dir);
 	closedir(dh);
 	strbuf_release(&sb);
 	return ok;
@@ -577,8 +598,7 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		if (e)
 			seen[e - u->old] = 1;
 		if (a->kind == A_DIR) {
-			a->skip = !fstatat(u->rootfd, a->path, &st,
-					   AT_SYMLINK_NOFOLLOW) &&
+			a->skip = !confine_lstat(u->rootfd, a->path, &st) &&
 				S_ISDIR(st.st_mode);
 			continue;
 		}
@@ -594,7 +614,7 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		strbuf_addf(&sb, "%s/%s", u->root, u->err_path);
 		loc.file = sb.buf;
 		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
-			   strerror(u->err_errno));
+			   confine_strerror(u->err_errno));
 		strbuf_release(&sb);
 		return -1;
 	}
