@@ -47,6 +47,19 @@ plugins_list(const struct catalog *cat)
 		       pi->summary, pi->is_default ? " [default]" : "");
 		strbuf_release(&f);
 	}
+	/* after the usable ones: the reason replaces the summary */
+	for (i = 0; i < cat->nr_refused; i++) {
+		const struct plugin_info *pi = cat->refused[i];
+		struct strbuf f = STRBUF_INIT;
+
+		for (j = 0; j < pi->provides.nr; j++)
+			strbuf_addf(&f, "%s%s", j ? "," : "",
+				    pi->provides.v[j]);
+		printf("%-18s %-8s %-5s %-18s REFUSED %s: %s\n", pi->name,
+		       pi->version, "-", f.len ? f.buf : "-", pi->sidecar,
+		       pi->refused);
+		strbuf_release(&f);
+	}
 	return 0;
 }
 
@@ -101,6 +114,12 @@ plugins_info(const struct catalog *cat, const char *name, int templates,
 	const char *cand[128], *best;
 	size_t i, n = 0;
 
+	for (i = 0; !pi && i < cat->nr_refused; i++)
+		if (!strcmp(cat->refused[i]->name, name))
+			return diag_error(d, EXIT_PLUGIN, NULL, "plugin '%s' "
+					  "(%s) was refused: %s", name,
+					  cat->refused[i]->sidecar,
+					  cat->refused[i]->refused);
 	for (i = 0; !pi && i < cat->nr && n < ARRAY_SIZE(cand); i++)
 		cand[n++] = cat->plugins[i]->name;
 	best = pi ? NULL : closest_match(name, cand, n);
@@ -190,8 +209,14 @@ plugins_check(struct catalog *cat, struct diag *d)
 		printf("FAILED  %-18s %s\n", "(sidecar)", cat->broken.v[i]);
 		bad++;
 	}
-	printf("%zu plugins checked, %zu failed\n", cat->nr + cat->broken.nr,
-	       bad);
+	/* never loaded, not even in a child: counted as failed */
+	for (i = 0; i < cat->nr_refused; i++) {
+		printf("REFUSED %-18s %s: %s\n", cat->refused[i]->name,
+		       cat->refused[i]->sidecar, cat->refused[i]->refused);
+		bad++;
+	}
+	printf("%zu plugins checked, %zu failed\n", cat->nr + cat->broken.nr +
+	       cat->nr_refused, bad);
 	if (bad) {
 		d->code = EXIT_PLUGIN;
 		return -1;
