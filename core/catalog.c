@@ -580,24 +580,36 @@ refuse(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 /*
  * A refused sidecar is still parsed, quietly (YAML is data), to learn
  * what it would have provided: asking for that feature then names the
- * refusal instead of saying the feature is unknown.
+ * refusal instead of saying the feature is unknown.  A symbolic link
+ * refused for leading out is followed for this only: what it names is
+ * read, never loaded, and only its names reach a message.
  */
 static struct plugin_info *
-refused_info(int fd, const char *path, const char *name)
+refused_info(int dirfd, int fd, const char *path, const char *name)
 {
 	struct diag quiet = DIAG_INIT;
 	struct plugin_info *pi = NULL;
+	struct stat st;
+	int own = -1;
 
 	quiet.demote = 1;
 	quiet.quiet_warnings = 1;
-	if (fd >= 0 && !read_sidecar_fd(fd, path, &pi, &quiet))
-		return pi;
-	pi = xcalloc(1, sizeof(*pi));
-	pi->sidecar = xstrdup(path);
-	pi->name = xstrndup(name, strlen(name) - strlen(".plugin"));
-	pi->version = xstrdup("-");
-	pi->summary = xstrdup("");
-	pi->library = xstrdup("-");
+	if (fd < 0) {
+		fd = own = openat(dirfd, name, O_RDONLY | O_NONBLOCK |
+				  O_CLOEXEC | O_NOCTTY);
+		if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode)))
+			fd = -1;
+	}
+	if (fd < 0 || read_sidecar_fd(fd, path, &pi, &quiet)) {
+		pi = xcalloc(1, sizeof(*pi));
+		pi->sidecar = xstrdup(path);
+		pi->name = xstrndup(name, strlen(name) - strlen(".plugin"));
+		pi->version = xstrdup("-");
+		pi->summary = xstrdup("");
+		pi->library = xstrdup("-");
+	}
+	if (own >= 0)
+		close(own);
 	return pi;
 }
 
@@ -633,7 +645,7 @@ read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
 		strbuf_addstr(&why, dir_why);
 	}
 	if (why.len) {
-		pi = refused_info(fd, path.buf, name);
+		pi = refused_info(dirfd, fd, path.buf, name);
 		free(pi->refused);
 		pi->refused = strbuf_detach(&why, NULL);
 		refuse(cat, pi, d);
