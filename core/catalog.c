@@ -447,11 +447,12 @@ open_dir_checked(const char *dir, struct strbuf *why)
 	strbuf_release(&label);
 	return fd;
 broken:
-	/* it was there a moment ago: something is changing it */
-	if (errno == ELOOP || errno == ENOTDIR)
+	/* realpath() saw no link there: something is changing it */
+	if (errno == ELOOP)
 		strbuf_addf(why, "directory %s changed while it was checked",
 			    dir);
-	else if (errno != ENOENT && errno != EACCES && !why->len)
+	else if (errno != ENOENT && errno != EACCES && errno != ENOTDIR &&
+		 !why->len)
 		strbuf_addf(why, "cannot open directory %s: %s", dir,
 			    strerror(errno));
 	if (fd >= 0)
