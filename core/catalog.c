@@ -336,7 +336,8 @@ read_sidecar_fd(int fd, const char *path, struct plugin_info **out,
 			continue;
 		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
 			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
-				   "larger than %zu KiB", YTREE_MAX_BYTES >> 10);
+				   "larger than %zu KiB",
+				   YTREE_MAX_BYTES >> 10);
 			goto fail;
 		}
 		strbuf_add(&sb, chunk, (size_t)n);
