@@ -7,11 +7,11 @@
  * then the plugin path policy on the open file (catalog.h), then
  * dlopen(RTLD_NOW | RTLD_LOCAL) of that very file, so that a missing
  * dependency fails here and not in the middle of a callback, then the
- * entry symbol and the descriptor.  While a plugin callback runs, a fatal-signal handler
- * names the plugin and the phase instead of leaving a bare "Segmentation
- * fault"; no file has been written at that point (plugins run before
- * staging), so there is nothing to undo.  Plugins are never dlclose()d
- * while the run goes on.
+ * entry symbol and the descriptor.  While a plugin callback runs, a
+ * fatal-signal handler names the plugin and the phase instead of leaving
+ * a bare "Segmentation fault"; no file has been written at that point
+ * (plugins run before staging), so there is nothing to undo.  Plugins
+ * are never dlclose()d while the run goes on.
  */
 #include "compat.h"
 #include <dlfcn.h>
