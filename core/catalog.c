@@ -401,8 +401,8 @@ check_owner_mode(const struct stat *st, int ancestor, const char *what,
  * what is read.  Symbolic links in dir itself are resolved first
  * (realpath) and the real path is checked.  Returns the descriptor (with
  * a refusal in why, if any: the caller still lists what it refuses), or
- * -1 when dir cannot be opened (why says so when it is not plain
- * absence, which stays silent as before).
+ * -1 with errno when dir cannot be opened (why set if it was refused
+ * first, or is changing under us).
  */
 static int
 open_dir_checked(const char *dir, struct strbuf *why)
@@ -410,7 +410,7 @@ open_dir_checked(const char *dir, struct strbuf *why)
 	char real[PATH_MAX], *comp, *next;
 	struct strbuf label = STRBUF_INIT;
 	struct stat st;
-	int fd, nfd;
+	int fd, nfd, e;
 
 	if (!realpath(dir, real))
 		return -1;
@@ -432,8 +432,10 @@ open_dir_checked(const char *dir, struct strbuf *why)
 		nfd = openat(fd, comp, (last ? O_RDONLY : O_PATH) |
 			     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
 			     O_NONBLOCK);
+		e = errno;
 		close(fd);
 		fd = nfd;
+		errno = e;
 		if (fd < 0 || fstat(fd, &st))
 			goto broken;
 		if (why->len)
@@ -452,13 +454,11 @@ broken:
 	if (errno == ELOOP)
 		strbuf_addf(why, "directory %s changed while it was checked",
 			    dir);
-	else if (errno != ENOENT && errno != EACCES && errno != ENOTDIR &&
-		 !why->len)
-		strbuf_addf(why, "cannot open directory %s: %s", dir,
-			    strerror(errno));
+	e = errno;
 	if (fd >= 0)
 		close(fd);
 	strbuf_release(&label);
+	errno = e;
 	return -1;
 }
 
@@ -707,6 +707,11 @@ scan_subdir(struct catalog *cat, int dirfd, const char *dirpath,
 			diag_warn(d, &loc, "plugin directory refused: a "
 				  "symbolic link (not followed below the "
 				  "plugin path)");
+		else if (errno != ELOOP && errno != ENOTDIR &&
+			 errno != ENOENT)
+			/* its plugins are skipped: say so, as for a sidecar */
+			diag_warn(d, &loc, "cannot read plugin directory: %s",
+				  strerror(errno));
 		goto out;
 	}
 	if (*dir_why) {
@@ -814,6 +819,12 @@ catalog_load(struct catalog *cat, struct diag *d)
 
 			diag_warn(d, &loc, "plugin directory refused: %s",
 				  why.buf);
+		} else if (errno != ENOENT && errno != ENOTDIR) {
+			struct diag_loc loc = { cat->dirs.v[i], 0, 0 };
+
+			/* not there is fine; there but unreadable is said */
+			diag_warn(d, &loc, "cannot read plugin directory: %s",
+				  strerror(errno));
 		}
 		strbuf_release(&why);
 	}
