@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,6 +117,7 @@ plugin_info_free(struct plugin_info *pi)
 	free(pi->library);
 	free(pi->template_dir);
 	free(pi->shadows);
+	free(pi->refused);
 	strlist_clear(&pi->provides);
 	strlist_clear(&pi->requires);
 	strlist_clear(&pi->conflicts);
@@ -240,9 +242,60 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	} else if (!strcmp(key, "summary")) {
 		pi->summary = xstrdup(v->str);
 	} else if (!strcmp(key, "library")) {
+		/* a file of the sidecar's own directory, nothing else */
+		if (!*v->str || strchr(v->str, '/') || !strcmp(v->str, ".") ||
+		    !strcmp(v->str, "..")) {
+			struct strbuf why = STRBUF_INIT;
+
+			strbuf_addf(&why, "library '%s' is not a file of the "
+				    "sidecar's own directory", v->str);
+			free(pi->refused);
+			pi->refused = strbuf_detach(&why, NULL);
+		}
 		pi->library = sibling(pi->sidecar, v->str);
 	} else {
 		pi->template_dir = sibling(pi->sidecar, v->str);
+	}
+	return 0;
+}
+
+/* The sidecar's tree is parsed: read its keys into pi. */
+static int
+read_sidecar_tree(struct plugin_info *pi, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *base;
+	size_t i, blen;
+
+	if (!pi->tree || pi->tree->kind != Y_MAP) {
+		struct diag_loc loc = { pi->sidecar, 0, 0 };
+
+		return diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: "
+				  "expected a mapping of name, version, abi, "
+				  "provides, ...");
+	}
+	for (i = 0; i < pi->tree->nr; i++)
+		if (read_key(d, pi, pi->tree->keys[i], pi->tree->vals[i]))
+			return -1;
+	if (!pi->name || !pi->version || !pi->abi_major) {
+		struct diag_loc loc = { pi->sidecar, 0, 0 };
+
+		return diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: "
+				  "'name', 'version' and 'abi' are required");
+	}
+	base = strrchr(pi->sidecar, '/');
+	base = base ? base + 1 : pi->sidecar;
+	blen = strlen(base) - strlen(".plugin");
+	if (strlen(pi->name) != blen || strncmp(pi->name, base, blen))
+		return diag_error(d, EXIT_PLUGIN, NULL, "invalid sidecar '%s': "
+				  "name '%s' does not match the file name",
+				  pi->sidecar, pi->name);
+	if (!pi->summary)
+		pi->summary = xstrdup("");
+	if (!pi->library) {
+		strbuf_addf(&sb, "%s.so", pi->name);
+		pi->library = sibling(pi->sidecar, sb.buf);
+		strbuf_release(&sb);
 	}
 	return 0;
 }
@@ -252,51 +305,160 @@ catalog_read_sidecar(const char *path, struct plugin_info **out,
 		     struct diag *d)
 {
 	struct plugin_info *pi = xcalloc(1, sizeof(*pi));
-	struct strbuf sb = STRBUF_INIT;
-	const char *base;
-	size_t i, blen;
 
 	*out = NULL;
 	pi->sidecar = xstrdup(path);
-	if (ytree_parse_file(pi->sidecar, &pi->tree, d, EXIT_PLUGIN))
-		goto fail;
-	if (!pi->tree || pi->tree->kind != Y_MAP) {
-		struct diag_loc loc = { pi->sidecar, 0, 0 };
-
-		diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: expected a "
-			   "mapping of name, version, abi, provides, ...");
-		goto fail;
-	}
-	for (i = 0; i < pi->tree->nr; i++)
-		if (read_key(d, pi, pi->tree->keys[i], pi->tree->vals[i]))
-			goto fail;
-	if (!pi->name || !pi->version || !pi->abi_major) {
-		struct diag_loc loc = { pi->sidecar, 0, 0 };
-
-		diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: 'name', "
-			   "'version' and 'abi' are required");
-		goto fail;
-	}
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	blen = strlen(base) - strlen(".plugin");
-	if (strlen(pi->name) != blen || strncmp(pi->name, base, blen)) {
-		diag_error(d, EXIT_PLUGIN, NULL, "invalid sidecar '%s': name "
-			   "'%s' does not match the file name", path,
-			   pi->name);
-		goto fail;
-	}
-	if (!pi->summary)
-		pi->summary = xstrdup("");
-	if (!pi->library) {
-		strbuf_addf(&sb, "%s.so", pi->name);
-		pi->library = sibling(path, sb.buf);
-		strbuf_release(&sb);
+	if (ytree_parse_file(pi->sidecar, &pi->tree, d, EXIT_PLUGIN) ||
+	    read_sidecar_tree(pi, d)) {
+		plugin_info_free(pi);
+		return -1;
 	}
 	*out = pi;
 	return 0;
+}
+
+/* The same, from a descriptor the path policy has looked at. */
+static int
+read_sidecar_fd(int fd, const char *path, struct plugin_info **out,
+		struct diag *d)
+{
+	struct plugin_info *pi = xcalloc(1, sizeof(*pi));
+	struct diag_loc loc = { path, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+
+	*out = NULL;
+	pi->sidecar = xstrdup(path);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
+			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
+				   "larger than %zu KiB",
+				   YTREE_MAX_BYTES >> 10);
+			goto fail;
+		}
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: %s",
+			   strerror(errno));
+		goto fail;
+	}
+	if (ytree_parse_buf(pi->sidecar, sb.buf, sb.len, &pi->tree, d,
+			    EXIT_PLUGIN) || read_sidecar_tree(pi, d))
+		goto fail;
+	strbuf_release(&sb);
+	*out = pi;
+	return 0;
 fail:
+	strbuf_release(&sb);
 	plugin_info_free(pi);
+	return -1;
+}
+
+/*
+ * The path policy on one fstat() result, as sudo checks its plugins: the
+ * owner must be root or the running user, and nobody else may write.
+ * An ancestor (a directory above a plugin directory) may be writable by
+ * others when it is sticky and root's, like /tmp (nobody can rename what
+ * is ours in it), and its group write bit is not looked at: Debian's
+ * /usr/local is root:staff 2775, and staff can replace /usr/local/bin
+ * anyway.  Appends what (a label, may be empty) and the reason to why
+ * and returns -1, or returns 0.
+ */
+static int
+check_owner_mode(const struct stat *st, int ancestor, const char *what,
+		 struct strbuf *why)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		strbuf_addf(why, "%sowned by uid %lu (neither you nor root)",
+			    what, (unsigned long)st->st_uid);
+		return -1;
+	}
+	if ((st->st_mode & S_IWOTH) &&
+	    !(ancestor && (st->st_mode & S_ISVTX) && st->st_uid == 0)) {
+		strbuf_addf(why, "%swritable by others", what);
+		return -1;
+	}
+	if (!ancestor && (st->st_mode & S_IWGRP)) {
+		strbuf_addf(why, "%swritable by group", what);
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef O_PATH
+#define O_PATH O_RDONLY
+#endif
+
+/*
+ * Opens the directory dir for reading after checking it and every
+ * directory above it, from / down, each on the descriptor that the next
+ * step opens from, without following symbolic links: what was checked is
+ * what is read.  Symbolic links in dir itself are resolved first
+ * (realpath) and the real path is checked.  Returns the descriptor (with
+ * a refusal in why, if any: the caller still lists what it refuses), or
+ * -1 with errno when dir cannot be opened (why set if it was refused
+ * first, or is changing under us).
+ */
+static int
+open_dir_checked(const char *dir, struct strbuf *why)
+{
+	char real[PATH_MAX], *comp, *next;
+	struct strbuf label = STRBUF_INIT;
+	struct stat st;
+	int fd, nfd, e;
+
+	if (!realpath(dir, real))
+		return -1;
+	fd = open("/", (real[1] ? O_PATH : O_RDONLY) | O_DIRECTORY |
+		  O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		goto broken;
+	check_owner_mode(&st, real[1] != '\0', real[1] ?
+			 "directory / above it is " : "directory / is ", why);
+	for (comp = real + 1; *comp; comp = next) {
+		int last;
+
+		next = strchr(comp, '/');
+		last = !next;
+		if (next)
+			*next++ = '\0';
+		else
+			next = comp + strlen(comp);
+		nfd = openat(fd, comp, (last ? O_RDONLY : O_PATH) |
+			     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
+			     O_NONBLOCK);
+		e = errno;
+		close(fd);
+		fd = nfd;
+		errno = e;
+		if (fd < 0 || fstat(fd, &st))
+			goto broken;
+		if (why->len)
+			continue;
+		strbuf_reset(&label);
+		strbuf_addf(&label, last ? "directory %s is " :
+			    "directory %s above it is ", real);
+		check_owner_mode(&st, !last, label.buf, why);
+		if (!last)
+			next[-1] = '/';
+	}
+	strbuf_release(&label);
+	return fd;
+broken:
+	/* realpath() saw no link there: something is changing it */
+	if (errno == ELOOP)
+		strbuf_addf(why, "directory %s changed while it was checked",
+			    dir);
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&label);
+	errno = e;
 	return -1;
 }
 
@@ -340,52 +502,285 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A plugin directory that cannot be read is said (its plugins then
- * look uninstalled: the warning tells why); a missing one is not. */
-static void
-scan_failed(const char *dir, int err, struct diag *d)
+/*
+ * Opens the file name of the directory dirfd (path dirpath) for reading
+ * and checks the open file; what ("library") prefixes the reason, NULL
+ * for the sidecar itself.  A symbolic link is followed only when it is
+ * ours or root's and names a file of the same directory, one step (what
+ * it names is then checked like any file there): a plugin never reaches
+ * out of its directory.  Returns the descriptor, with a refusal in why
+ * if any, or -1 with errno (and why set when the policy is the reason).
+ */
+static int
+open_file_checked(int dirfd, const char *dirpath, const char *name,
+		  const char *what, struct strbuf *why)
 {
-	struct diag_loc loc = { dir, 0, 0 };
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+			  O_NOCTTY;
+	struct strbuf label = STRBUF_INIT;
+	char target[NAME_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	diag_warn(d, &loc, "cannot read plugin directory: %s", strerror(err));
+	if (what)
+		strbuf_addf(&label, "%s %s/%s is ", what, dirpath, name);
+	fd = openat(dirfd, name, flags);
+	if (fd < 0 && errno == ELOOP) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISLNK(st.st_mode) ||
+		    (n = readlinkat(dirfd, name, target,
+				    sizeof(target) - 1)) <= 0)
+			goto out;
+		target[n] = '\0';
+		if (strchr(target, '/') || !strcmp(target, ".") ||
+		    !strcmp(target, "..")) {
+			strbuf_addf(why, "%sa symbolic link out of its "
+				    "directory", label.buf);
+			goto out;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			strbuf_addf(why, "%sa symbolic link owned by uid "
+				    "%lu (neither you nor root)", label.buf,
+				    (unsigned long)st.st_uid);
+			goto out;
+		}
+		fd = openat(dirfd, target, flags);
+		if (fd < 0 && errno == ELOOP) {
+			strbuf_addf(why, "%sa chain of symbolic links",
+				    label.buf);
+			goto out;
+		}
+	}
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st)) {
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode))
+		strbuf_addf(why, "%snot a regular file", label.buf);
+	else
+		check_owner_mode(&st, 0, label.buf, why);
+out:
+	strbuf_release(&label);
+	return fd;
 }
 
-/* Sorted names so that the catalog order never depends on readdir. */
+/* Keeps a refused plugin apart, for messages, and says so. */
 static void
-scan_dir(const char *dir, int depth, struct strlist *found, struct diag *d)
+refuse(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 {
-	struct strbuf path = STRBUF_INIT;
+	struct diag_loc loc = { pi->sidecar, 0, 0 };
+
+	diag_warn(d, &loc, "plugin refused: %s", pi->refused);
+	ALLOC_GROW(cat->refused, cat->nr_refused, cat->alloc_refused);
+	cat->refused[cat->nr_refused++] = pi;
+}
+
+/*
+ * A refused sidecar is still parsed, quietly (YAML is data), to learn
+ * what it would have provided: asking for that feature then names the
+ * refusal instead of saying the feature is unknown.  A symbolic link
+ * refused for leading out is followed for this only: what it names is
+ * read, never loaded, and only its names reach a message.
+ */
+static struct plugin_info *
+refused_info(int dirfd, int fd, const char *path, const char *name)
+{
+	struct diag quiet = DIAG_INIT;
+	struct plugin_info *pi = NULL;
+	struct stat st;
+	int own = -1;
+
+	quiet.demote = 1;
+	quiet.quiet_warnings = 1;
+	if (fd < 0) {
+		fd = own = openat(dirfd, name, O_RDONLY | O_NONBLOCK |
+				  O_CLOEXEC | O_NOCTTY);
+		if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode)))
+			fd = -1;
+	}
+	if (fd < 0 || read_sidecar_fd(fd, path, &pi, &quiet)) {
+		pi = xcalloc(1, sizeof(*pi));
+		pi->sidecar = xstrdup(path);
+		pi->name = xstrndup(name, strlen(name) - strlen(".plugin"));
+		pi->version = xstrdup("-");
+		pi->summary = xstrdup("");
+		pi->library = xstrdup("-");
+	}
+	if (own >= 0)
+		close(own);
+	return pi;
+}
+
+/* The library of an accepted sidecar: checked now, again at dlopen. */
+static void
+check_library(struct plugin_info *pi, int dirfd, const char *dirpath)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *base = strrchr(pi->library, '/');
+	int fd;
+
+	fd = open_file_checked(dirfd, dirpath, base ? base + 1 : pi->library,
+			       "library", &why);
+	if (fd >= 0)
+		close(fd);
+	if (why.len)
+		pi->refused = strbuf_detach(&why, NULL);
+	strbuf_release(&why);
+}
+
+static void
+read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
+	    const char *name, const char *dir_why, struct diag *d)
+{
+	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
+	struct plugin_info *pi = NULL;
+	int demote = d->demote, fd, ret;
+
+	strbuf_addf(&path, "%s/%s", dirpath, name);
+	fd = open_file_checked(dirfd, dirpath, name, NULL, &why);
+	if (*dir_why) {
+		strbuf_reset(&why);
+		strbuf_addstr(&why, dir_why);
+	}
+	if (why.len) {
+		pi = refused_info(dirfd, fd, path.buf, name);
+		free(pi->refused);
+		pi->refused = strbuf_detach(&why, NULL);
+		refuse(cat, pi, d);
+		goto out;
+	}
+	if (fd < 0) {
+		struct diag_loc loc = { path.buf, 0, 0 };
+
+		diag_warn(d, &loc, "cannot read file: %s", strerror(errno));
+		strlist_push(&cat->broken, path.buf);
+		goto out;
+	}
+	d->demote = 1;
+	ret = read_sidecar_fd(fd, path.buf, &pi, d);
+	d->demote = demote;
+	if (ret) {
+		strlist_push(&cat->broken, path.buf);
+		goto out;
+	}
+	if (!pi->refused)
+		check_library(pi, dirfd, dirpath);
+	if (pi->refused)
+		refuse(cat, pi, d);
+	else
+		add_plugin(cat, pi);
+out:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&path);
+	strbuf_release(&why);
+}
+
+static void scan_dir(struct catalog *cat, int fd, const char *dirpath,
+		     const char *dir_why, int depth, struct diag *d);
+
+/*
+ * A subdirectory of a plugin directory: the layout of the source tree.
+ * Not followed when it is a symbolic link (it could lead anywhere); a
+ * refused one is still read to name the plugins it holds.
+ */
+static void
+scan_subdir(struct catalog *cat, int dirfd, const char *dirpath,
+	    const char *name, const char *dir_why, struct diag *d)
+{
+	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
+	struct stat st;
+	int fd;
+
+	strbuf_addf(&path, "%s/%s", dirpath, name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		struct diag_loc loc = { path.buf, 0, 0 };
+
+		if (errno == ELOOP && !fstatat(dirfd, name, &st, 0) &&
+		    S_ISDIR(st.st_mode))
+			diag_warn(d, &loc, "plugin directory refused: a "
+				  "symbolic link (not followed below the "
+				  "plugin path)");
+		else if (errno != ELOOP && errno != ENOTDIR &&
+			 errno != ENOENT)
+			/* its plugins are skipped: say so, as for a sidecar */
+			diag_warn(d, &loc, "cannot read plugin directory: %s",
+				  strerror(errno));
+		goto out;
+	}
+	if (*dir_why) {
+		strbuf_addstr(&why, dir_why);
+	} else if (fstat(fd, &st)) {
+		close(fd);
+		goto out;
+	} else {
+		struct strbuf label = STRBUF_INIT;
+
+		strbuf_addf(&label, "directory %s is ", path.buf);
+		check_owner_mode(&st, 0, label.buf, &why);
+		strbuf_release(&label);
+	}
+	scan_dir(cat, fd, path.buf, why.buf, 1, d);
+out:
+	strbuf_release(&path);
+	strbuf_release(&why);
+}
+
+/*
+ * Reads the directory fd (closed here), sorted so that the catalog order
+ * never depends on readdir; dir_why is the refusal of the directory (""
+ * when it passed), inherited by everything in it.
+ */
+static void
+scan_dir(struct catalog *cat, int fd, const char *dirpath,
+	 const char *dir_why, int depth, struct diag *d)
+{
+	struct strlist names = { NULL, 0, 0 };
 	struct dirent *de;
-	DIR *dh = opendir(dir);
+	DIR *dh = fdopendir(fd);
+	size_t i;
 
 	if (!dh) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			scan_failed(dir, errno, d);
+		close(fd);
 		return;
 	}
 	for (;;) {
 		errno = 0;
 		if (!(de = readdir(dh))) {
-			if (errno)
-				scan_failed(dir, errno, d);
+			if (errno) {
+				/* its plugins would look uninstalled: say why */
+				struct diag_loc loc = { dirpath, 0, 0 };
+
+				diag_warn(d, &loc, "cannot read plugin "
+					  "directory: %s", strerror(errno));
+			}
 			break;
 		}
 		if (de->d_name[0] == '.')
 			continue;
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", dir, de->d_name);
-		if (has_suffix(de->d_name, ".plugin")) {
-			strlist_push(found, path.buf);
-		} else if (depth == 0 && (de->d_type == DT_DIR ||
-					  de->d_type == DT_UNKNOWN)) {
-			struct stat st;
-
-			if (!stat(path.buf, &st) && S_ISDIR(st.st_mode))
-				scan_dir(path.buf, 1, found, d);
-		}
+		if (has_suffix(de->d_name, ".plugin") ||
+		    (depth == 0 && (de->d_type == DT_DIR ||
+				    de->d_type == DT_LNK ||
+				    de->d_type == DT_UNKNOWN)))
+			strlist_push(&names, de->d_name);
 	}
+	if (names.nr)
+		qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
+	for (i = 0; i < names.nr; i++)
+		if (has_suffix(names.v[i], ".plugin"))
+			read_plugin(cat, dirfd(dh), dirpath, names.v[i],
+				    dir_why, d);
+		else
+			scan_subdir(cat, dirfd(dh), dirpath, names.v[i],
+				    dir_why, d);
 	closedir(dh);
-	strbuf_release(&path);
+	strlist_clear(&names);
 }
 
 static void
@@ -418,45 +813,80 @@ build_path(struct catalog *cat)
 int
 catalog_load(struct catalog *cat, struct diag *d)
 {
-	size_t i, j;
+	size_t i;
 
 	memset(cat, 0, sizeof(*cat));
 	cat->templatedir = khora_templatedir();
 	build_path(cat);
 	for (i = 0; i < cat->dirs.nr; i++) {
-		struct strlist found = { NULL, 0, 0 };
-		struct stat st;
+		struct strbuf why = STRBUF_INIT;
+		int fd = open_dir_checked(cat->dirs.v[i], &why);
 
-		/* anyone could drop a .so there: never load from it */
-		if (!stat(cat->dirs.v[i], &st) && (st.st_mode & S_IWOTH)) {
+		if (fd >= 0) {
+			/* a refused directory is read to name its plugins */
+			scan_dir(cat, fd, cat->dirs.v[i], why.buf, 0, d);
+		} else if (why.len) {
 			struct diag_loc loc = { cat->dirs.v[i], 0, 0 };
 
-			diag_warn(d, &loc, "plugin directory is "
-				  "world-writable: skipped (chmod o-w it to "
-				  "use its plugins)");
-			continue;
-		}
-		scan_dir(cat->dirs.v[i], 0, &found, d);
-		if (found.nr)
-			qsort(found.v, found.nr, sizeof(*found.v), cmp_str);
-		for (j = 0; j < found.nr; j++) {
-			struct plugin_info *pi;
-			int demote = d->demote, ret;
+			diag_warn(d, &loc, "plugin directory refused: %s",
+				  why.buf);
+		} else if (errno != ENOENT && errno != ENOTDIR) {
+			struct diag_loc loc = { cat->dirs.v[i], 0, 0 };
 
-			d->demote = 1;
-			ret = catalog_read_sidecar(found.v[j], &pi, d);
-			d->demote = demote;
-			if (ret)
-				strlist_push(&cat->broken, found.v[j]);
-			else
-				add_plugin(cat, pi);
+			/* not there is fine; there but unreadable is said */
+			diag_warn(d, &loc, "cannot read plugin directory: %s",
+				  strerror(errno));
 		}
-		strlist_clear(&found);
+		strbuf_release(&why);
 	}
 	if (cat->nr)
 		qsort(cat->plugins, cat->nr, sizeof(*cat->plugins),
 		      cmp_plugin);
 	return 0;
+}
+
+const struct plugin_info *
+catalog_refused_provider(const struct catalog *cat, const char *feature)
+{
+	size_t i;
+
+	for (i = 0; i < cat->nr_refused; i++)
+		if (strlist_has(&cat->refused[i]->provides, feature))
+			return cat->refused[i];
+	return NULL;
+}
+
+int
+catalog_open_library(const struct plugin_info *pi, struct strbuf *why)
+{
+	char *dir = xstrdup(pi->library), *slash = strrchr(dir, '/');
+	int dfd, fd = -1, e = ENOENT;
+
+	if (pi->refused || !slash) {
+		strbuf_addstr(why, pi->refused ? pi->refused :
+			      "library path has no directory");
+		goto out;
+	}
+	*slash = '\0';
+	dfd = open_dir_checked(*dir ? dir : "/", why);
+	if (dfd < 0) {
+		e = errno;
+		goto out;
+	}
+	if (!why->len) {
+		fd = open_file_checked(dfd, *dir ? dir : "", slash + 1,
+				       "library", why);
+		e = errno;
+		if (fd >= 0 && why->len) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	close(dfd);
+out:
+	free(dir);
+	errno = e;
+	return fd;
 }
 
 struct plugin_info *
@@ -481,5 +911,8 @@ catalog_release(struct catalog *cat)
 	free(cat->plugins);
 	strlist_clear(&cat->dirs);
 	strlist_clear(&cat->broken);
+	for (i = 0; i < cat->nr_refused; i++)
+		plugin_info_free(cat->refused[i]);
+	free(cat->refused);
 	memset(cat, 0, sizeof(*cat));
 }

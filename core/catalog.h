@@ -10,6 +10,16 @@
  * files, directly and one level of subdirectories down (the layout of
  * the source tree).  Never the project directory.
  *
+ * Path policy (like sudo's for its plugins): a plugin is refused, not
+ * loaded, when its sidecar, its shared object or a directory holding
+ * them is writable by group or others or owned by someone other than
+ * root and the running user, when a directory above them is writable by
+ * others (unless sticky and root's, like /tmp) or owned by someone else,
+ * or when its library is not a file of the sidecar's own directory.  A
+ * symbolic link is followed only to a file of the same directory.
+ * Refused plugins are kept apart (catalog.refused) with the reason, so
+ * that a request for their feature can name it.
+ *
  * The catalog owns its plugin_info records, their strings and the
  * sidecar trees; the loader fills in the runtime fields.
  */
@@ -37,6 +47,7 @@ struct plugin_info {
 	char *library;		/* path of the .so */
 	char *template_dir;	/* plugin's own templates, or NULL */
 	char *shadows;		/* sidecar of a same-name plugin it hides */
+	char *refused;		/* why the path policy refuses it, or NULL */
 	unsigned abi_major, abi_minor;
 	int is_default;		/* its features are on unless turned off */
 	struct strlist provides, requires, conflicts, after, options;
@@ -48,6 +59,7 @@ struct plugin_info {
 	int initialized;	/* init succeeded: fini is owed */
 	int is_template;	/* the owner of a template directory's files */
 	void *handle;
+	int lib_fd;		/* with handle: the descriptor dlopen()ed */
 	const struct khora_plugin *desc;
 	struct khora_ctx *ctx;
 	double plan_ms;
@@ -59,6 +71,8 @@ struct catalog {
 	size_t nr, alloc;
 	struct strlist dirs;		/* the search path, in order */
 	struct strlist broken;		/* sidecars skipped as unreadable */
+	struct plugin_info **refused;	/* refused by the path policy */
+	size_t nr_refused, alloc_refused;
 	const char *templatedir;	/* builtin templates */
 };
 
@@ -72,6 +86,20 @@ int catalog_load(struct catalog *cat, struct diag *d);
 void catalog_release(struct catalog *cat);
 struct plugin_info *catalog_find(const struct catalog *cat,
 				 const char *name);
+/* A refused plugin that would provide feature, or NULL. */
+const struct plugin_info *catalog_refused_provider(const struct catalog *cat,
+						   const char *feature);
+
+struct strbuf;
+/*
+ * Opens pi's shared object for dlopen after checking it, its directory
+ * and every directory above as catalog_load() does, on the open
+ * descriptors (no check-then-open race).  Returns the descriptor; -1
+ * with the reason in why when the policy refuses it, or -1 with errno
+ * set (ENOENT: missing) and why left empty.
+ */
+int catalog_open_library(const struct plugin_info *pi, struct strbuf *why);
+
 /* Exposed for tests: parse one sidecar file. */
 int catalog_read_sidecar(const char *path, struct plugin_info **out,
 			 struct diag *d);

@@ -15,6 +15,28 @@
 #include "walk.h"
 #include "wrapper.h"
 
+/*
+ * A refused plugin's names and paths come from a place others could
+ * write: shown with control characters escaped, on one line, as diag
+ * does.  Returns sb's text.
+ */
+static const char *
+shown(struct strbuf *sb, const char *s)
+{
+	strbuf_reset(sb);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, c);
+	}
+	return sb->buf;
+}
+
 static void
 print_list(const char *label, const struct strlist *l)
 {
@@ -46,6 +68,24 @@ plugins_list(const struct catalog *cat)
 		       pi->abi_major, pi->abi_minor, f.len ? f.buf : "-",
 		       pi->summary, pi->is_default ? " [default]" : "");
 		strbuf_release(&f);
+	}
+	/* after the usable ones: the reason replaces the summary */
+	for (i = 0; i < cat->nr_refused; i++) {
+		const struct plugin_info *pi = cat->refused[i];
+		struct strbuf f = STRBUF_INIT, a = STRBUF_INIT,
+			      b = STRBUF_INIT, c = STRBUF_INIT;
+
+		for (j = 0; j < pi->provides.nr; j++)
+			strbuf_addf(&f, "%s%s", j ? "," : "",
+				    pi->provides.v[j]);
+		printf("%-18s %-8s %-5s %-18s REFUSED ", shown(&a, pi->name),
+		       shown(&b, pi->version), "-", f.len ? f.buf : "-");
+		printf("%s: %s\n", shown(&a, pi->sidecar),
+		       shown(&c, pi->refused));
+		strbuf_release(&f);
+		strbuf_release(&a);
+		strbuf_release(&b);
+		strbuf_release(&c);
 	}
 	return 0;
 }
@@ -101,6 +141,12 @@ plugins_info(const struct catalog *cat, const char *name, int templates,
 	const char *cand[128], *best;
 	size_t i, n = 0;
 
+	for (i = 0; !pi && i < cat->nr_refused; i++)
+		if (!strcmp(cat->refused[i]->name, name))
+			return diag_error(d, EXIT_PLUGIN, NULL, "plugin '%s' "
+					  "(%s) was refused: %s", name,
+					  cat->refused[i]->sidecar,
+					  cat->refused[i]->refused);
 	for (i = 0; !pi && i < cat->nr && n < ARRAY_SIZE(cand); i++)
 		cand[n++] = cat->plugins[i]->name;
 	best = pi ? NULL : closest_match(name, cand, n);
@@ -161,6 +207,7 @@ check_child(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 static int
 plugins_check(struct catalog *cat, struct diag *d)
 {
+	struct strbuf a = STRBUF_INIT;
 	size_t i, bad = 0;
 
 	for (i = 0; i < cat->nr; i++) {
@@ -187,11 +234,20 @@ plugins_check(struct catalog *cat, struct diag *d)
 		}
 	}
 	for (i = 0; i < cat->broken.nr; i++) {
-		printf("FAILED  %-18s %s\n", "(sidecar)", cat->broken.v[i]);
+		printf("FAILED  %-18s %s\n", "(sidecar)",
+		       shown(&a, cat->broken.v[i]));
 		bad++;
 	}
-	printf("%zu plugins checked, %zu failed\n", cat->nr + cat->broken.nr,
-	       bad);
+	/* never loaded, not even in a child: counted as failed */
+	for (i = 0; i < cat->nr_refused; i++) {
+		printf("REFUSED %-18s ", shown(&a, cat->refused[i]->name));
+		printf("%s: ", shown(&a, cat->refused[i]->sidecar));
+		printf("%s\n", shown(&a, cat->refused[i]->refused));
+		bad++;
+	}
+	strbuf_release(&a);
+	printf("%zu plugins checked, %zu failed\n", cat->nr + cat->broken.nr +
+	       cat->nr_refused, bad);
 	if (bad) {
 		d->code = EXIT_PLUGIN;
 		return -1;

@@ -4,13 +4,14 @@
  *
  * Checks happen in the order that gives the most useful message: the
  * sidecar's ABI before dlopen (an incompatible object is never mapped),
- * then dlopen(RTLD_NOW | RTLD_LOCAL) so that a missing dependency fails
- * here and not in the middle of a callback, then the entry symbol and
- * the descriptor.  While a plugin callback runs, a fatal-signal handler
- * names the plugin and the phase instead of leaving a bare "Segmentation
- * fault"; no file has been written at that point (plugins run before
- * staging), so there is nothing to undo.  Plugins are never dlclose()d
- * while the run goes on.
+ * then the plugin path policy on the open file (catalog.h), then
+ * dlopen(RTLD_NOW | RTLD_LOCAL) of that very file, so that a missing
+ * dependency fails here and not in the middle of a callback, then the
+ * entry symbol and the descriptor.  While a plugin callback runs, a
+ * fatal-signal handler names the plugin and the phase instead of leaving
+ * a bare "Segmentation fault"; no file has been written at that point
+ * (plugins run before staging), so there is nothing to undo.  Plugins
+ * are never dlclose()d while the run goes on.
  */
 #include "compat.h"
 #include <dlfcn.h>
@@ -199,26 +200,76 @@ check_descriptor(struct pipeline *p, const struct plugin_info *pi,
 	return 0;
 }
 
+/*
+ * dlopen()s the very file that the path policy checked: the descriptor
+ * catalog_open_library() opened and fstat()ed, through /proc/self/fd/N.
+ * Handing dlopen the path again would let whoever can rename in one of
+ * its directories swap the file between check and load; the policy
+ * makes that root or the user, but the descriptor closes the window for
+ * good.  The price: the object's name is /proc/self/fd/N, so a plugin
+ * cannot use $ORIGIN in its rpath (documented in khora-plugin(7)), and
+ * the descriptor stays open as long as the object is loaded: glibc
+ * finds an already loaded object by name first, so a second plugin
+ * opened as the same /proc/self/fd/N would get the first one.  Without
+ * /proc the checked path is used: every directory up to / was just
+ * checked, so only root or the user could swap it.
+ */
+static void *
+open_checked(struct pipeline *p, struct plugin_info *pi)
+{
+	struct strbuf why = STRBUF_INIT;
+	char fdpath[64];
+	const char *err, *name = pi->library;
+	size_t len;
+	void *h;
+	int fd = catalog_open_library(pi, &why);
+
+	if (fd < 0) {
+		if (why.len)
+			lerr(p, pi, "refused: %s", why.buf);
+		else if (errno == ENOENT)
+			lerr(p, pi, "the shared object is missing: reinstall "
+			     "the plugin");
+		else
+			lerr(p, pi, "cannot open it: %s", strerror(errno));
+		strbuf_release(&why);
+		return NULL;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (!access(fdpath, F_OK))
+		name = fdpath;
+	h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		err = dlerror();
+		err = err ? err : "dlopen failed";
+		/* name the plugin's file, not the descriptor */
+		len = strlen(fdpath);
+		if (!strncmp(err, fdpath, len) && err[len] == ':')
+			strbuf_addf(&why, "%s%s", pi->library, err + len);
+		else
+			strbuf_addstr(&why, err);
+		lerr(p, pi, "%s (a library it needs is missing or unusable: "
+		     "check 'ldd %s')", why.buf, pi->library);
+		close(fd);
+	} else {
+		pi->lib_fd = fd;
+	}
+	strbuf_release(&why);
+	return h;
+}
+
 static int
 load_one(struct pipeline *p, struct plugin_info *pi)
 {
 	struct strbuf sym = STRBUF_INIT;
 	khora_plugin_entry_fn entry;
-	const char *err;
 	void *h;
 
 	if (check_abi(p, pi))
 		return -1;
-	if (access(pi->library, F_OK))
-		return lerr(p, pi, "the shared object is missing: reinstall "
-			    "the plugin");
-	h = dlopen(pi->library, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		err = dlerror();
-		return lerr(p, pi, "%s (a library it needs is missing or "
-			    "unusable: check 'ldd %s')", err ? err : "dlopen "
-			    "failed", pi->library);
-	}
+	h = open_checked(p, pi);
+	if (!h)
+		return -1;
 	pi->handle = h;
 	strbuf_addf(&sym, "khora_plugin_%s", pi->name);
 	*(void **)&entry = dlsym(h, sym.buf);
@@ -294,6 +345,27 @@ plan_plugins(struct pipeline *p)
 	return 0;
 }
 
+/*
+ * The descriptor is closed once the object is gone; one that stays
+ * mapped (linked with -z nodelete) keeps its descriptor, and so its
+ * name /proc/self/fd/N, to the end of the process.
+ */
+static void
+release_handle(struct plugin_info *pi)
+{
+	char fdpath[64];
+	void *still;
+
+	dlclose(pi->handle);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", pi->lib_fd);
+	still = dlopen(fdpath, RTLD_LAZY | RTLD_NOLOAD);
+	if (still)
+		dlclose(still);
+	else
+		close(pi->lib_fd);
+	pi->lib_fd = -1;
+}
+
 void
 unload_plugins(struct pipeline *p)
 {
@@ -310,7 +382,7 @@ unload_plugins(struct pipeline *p)
 		host_ctx_free(pi->ctx);
 		pi->ctx = NULL;
 		if (pi->handle)
-			dlclose(pi->handle);
+			release_handle(pi);
 		pi->handle = NULL;
 		pi->desc = NULL;
 		pi->initialized = 0;

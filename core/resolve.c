@@ -41,6 +41,34 @@ known_features(const struct pipeline *p, struct strlist *out)
 			if (!strlist_has(out, f))
 				strlist_push(out, f);
 		}
+	/* known, so that asking for one names the refusal */
+	for (i = 0; i < p->cat->nr_refused; i++)
+		for (j = 0; j < p->cat->refused[i]->provides.nr; j++) {
+			const char *f = p->cat->refused[i]->provides.v[j];
+
+			if (!strlist_has(out, f))
+				strlist_push(out, f);
+		}
+}
+
+/* The error for a feature whose only provider the path policy refused. */
+static int
+refused_error(struct pipeline *p, const char *feature,
+	      const struct ynode *where, const struct plugin_info *by)
+{
+	const struct plugin_info *r = catalog_refused_provider(p->cat,
+							       feature);
+
+	if (!r)
+		return 0;
+	if (by)
+		return rerr(p, EXIT_PLUGIN, where, "cannot use plugin '%s': "
+			    "it requires feature '%s', whose plugin '%s' "
+			    "(%s) was refused: %s", by->name, feature,
+			    r->name, r->sidecar, r->refused);
+	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
+		    "its plugin '%s' (%s) was refused: %s", feature, r->name,
+		    r->sidecar, r->refused);
 }
 
 static int
@@ -228,6 +256,8 @@ check_unprovided(struct pipeline *p, const char *feature,
 		return -1;
 	}
 	strbuf_release(&users);
+	if (refused_error(p, feature, where, NULL))
+		return -1;
 	if (config_feature_package(feature))
 		return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not "
 			    "installed: install %s", feature,
@@ -249,6 +279,8 @@ select_provider(struct pipeline *p, const char *feature,
 	}
 	if (!by)
 		return 0;	/* checked by check_unprovided() later */
+	if (refused_error(p, feature, where, by))
+		return -1;
 	if (config_feature_package(feature))
 		return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
 			    "requires feature '%s', which is not installed: "

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_catalog.c - sidecar reading (core/catalog.c) and feature
- * resolution (core/resolve.c): requires, conflicts, defaults, order.
+ * resolution (core/resolve.c): requires, conflicts, defaults, order;
+ * the plugin path policy on the catalog and again when the loader opens
+ * the shared object.
  */
 #include "unit.h"
 #include <sys/stat.h>
@@ -15,6 +17,8 @@ static struct strbuf msg = STRBUF_INIT;
 static void
 setup(void)
 {
+	/* the path policy refuses group-writable files: fix the modes */
+	umask(022);
 	snprintf(dir, sizeof(dir), "/tmp/khora-cat-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("KHORA_PLUGIN_PATH", dir, 1);
@@ -241,6 +245,84 @@ START_TEST(test_shadowing)
 }
 END_TEST
 
+static void
+touch_mode(const char *name, mode_t mode)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* The refusal of the only plugin on the path, or NULL when accepted. */
+static const char *
+load_refusal(struct catalog *cat)
+{
+	struct diag d = DIAG_INIT;
+
+	strbuf_reset(&msg);
+	d.capture = &msg;
+	ck_assert_int_eq(catalog_load(cat, &d), 0);
+	if (catalog_find(cat, "pol"))
+		return NULL;
+	ck_assert_uint_eq(cat->nr_refused, 1);
+	ck_assert_ptr_eq(catalog_refused_provider(cat, "polf"),
+			 cat->refused[0]);
+	ck_assert(strstr(msg.buf, "plugin refused: "));
+	return cat->refused[0]->refused;
+}
+
+START_TEST(test_path_policy)
+{
+	struct strbuf why = STRBUF_INIT, want = STRBUF_INIT;
+	struct catalog cat;
+	char so[256];
+	int fd;
+
+	sidecar("pol", "provides: [polf]\n");
+	touch_mode("pol.plugin", 0644);
+	touch_mode("pol.so", 0644);
+	ck_assert_ptr_null(load_refusal(&cat));
+	fd = catalog_open_library(catalog_find(&cat, "pol"), &why);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* swapped after the catalog: the loader's own check sees it */
+	snprintf(so, sizeof(so), "%s/pol.so", dir);
+	ck_assert_int_eq(chmod(so, 0664), 0);
+	errno = 0;
+	ck_assert_int_eq(catalog_open_library(catalog_find(&cat, "pol"),
+					      &why), -1);
+	strbuf_addf(&want, "library %s is writable by group", so);
+	ck_assert_str_eq(why.buf, want.buf);
+	catalog_release(&cat);
+	ck_assert_str_eq(load_refusal(&cat), want.buf);
+	catalog_release(&cat);
+	ck_assert_int_eq(chmod(so, 0644), 0);
+	touch_mode("pol.plugin", 0646);
+	ck_assert_str_eq(load_refusal(&cat), "writable by others");
+	catalog_release(&cat);
+	touch_mode("pol.plugin", 0644);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	strbuf_reset(&want);
+	strbuf_addf(&want, "directory %s is writable by others", dir);
+	ck_assert_str_eq(load_refusal(&cat), want.buf);
+	catalog_release(&cat);
+	/* the same mode with the sticky bit: /tmp is fine above, not here */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_str_eq(load_refusal(&cat), want.buf);
+	catalog_release(&cat);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_ptr_null(load_refusal(&cat));
+	catalog_release(&cat);
+	strbuf_release(&why);
+	strbuf_release(&want);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -253,6 +335,7 @@ suite(void)
 	tcase_add_test(tc, test_resolve_order);
 	tcase_add_test(tc, test_resolve_errors);
 	tcase_add_test(tc, test_shadowing);
+	tcase_add_test(tc, test_path_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }
