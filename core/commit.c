@@ -14,7 +14,9 @@
  * each staged entry is renamed into place; a file it replaces is first
  * moved into a backup directory inside the target, so that an error
  * half-way rolls everything back in reverse order.  Identical files are
- * left alone (their mtime is kept).
+ * left alone (their mtime is kept).  What the run marks (trash_old,
+ * removal.trash) is also linked into .khora/trash before the commit
+ * point, so that it outlives the backup directory.
  */
 #include "compat.h"
 #include <dirent.h>
@@ -27,6 +29,7 @@
 #include "project.h"
 #include "stage.h"
 #include "strbuf.h"
+#include "trash.h"
 #include "wrapper.h"
 
 enum target_state { T_ABSENT, T_EMPTY_DIR, T_DIR };
@@ -102,6 +105,7 @@ struct undo {
 	int kind;		/* 0 placed or removed file, 1 created dir,
 				 * 2 removed dir */
 	int backup;		/* index of the backup, -1 for none */
+	int trash;		/* the backup is kept in .khora/trash */
 };
 
 struct forcer {
@@ -122,6 +126,7 @@ push_undo(struct forcer *f, const char *path, int kind, int backup)
 	ALLOC_GROW(f->undo, f->nr, f->alloc);
 	f->undo[f->nr].path = xstrdup(path);
 	f->undo[f->nr].kind = kind;
+	f->undo[f->nr].trash = 0;
 	f->undo[f->nr++].backup = backup;
 }
 
@@ -337,6 +342,7 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 		goto fail;
 	}
 	push_undo(f, a->path, 0, backup);
+	f->undo[f->nr - 1].trash = backup >= 0 && a->trash_old;
 	return 0;
 fail:
 	return diag_error(p->d, EXIT_IO, &loc, "cannot write file: %s",
@@ -474,21 +480,52 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 		goto fail;
 	}
 	push_undo(f, r->path, 0, backup);
+	f->undo[f->nr - 1].trash = r->trash;
 	return 0;
 fail:
 	return diag_error(p->d, EXIT_IO, &loc, "cannot remove: %s",
 			  strerror(errno));
 }
 
+/*
+ * Before the commit point: a copy of what the user may want back goes
+ * to .khora/trash (a hard link to its backup).  A crash before "C"
+ * rolls the files back and leaves a harmless extra copy in the trash.
+ */
+static int
+keep_trash(struct pipeline *p, struct forcer *f, struct trash *t)
+{
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		struct diag_loc loc = { f->undo[i].path, 0, 0 };
+
+		if (!f->undo[i].trash || f->undo[i].backup < 0)
+			continue;
+		snprintf(name, sizeof(name), "%d", f->undo[i].backup);
+		if (trash_keep(t, f->tfd, f->bfd, name, f->undo[i].path))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot keep a "
+					  "copy in .khora/trash: %s",
+					  strerror(errno));
+	}
+	if (t->fd >= 0)
+		snprintf(p->trash, sizeof(p->trash), ".khora/trash/%s",
+			 t->name);
+	return 0;
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
 	struct forcer f;
+	struct trash t;
 	struct strbuf sb = STRBUF_INIT;
 	struct diag_loc loc = { p->target, 0, 0 };
 	size_t i;
 	int ret = -1;
 
+	trash_init(&t);
 	memset(&f, 0, sizeof(f));
 	f.bfd = f.jfd = -1;
 	f.durable = s->durable;
@@ -528,12 +565,19 @@ commit_force(struct pipeline *p, struct stage *s)
 			rollback(&f);
 			goto out;
 		}
+	if (keep_trash(p, &f, &t)) {
+		trash_discard(&t, f.tfd);
+		rollback(&f);
+		goto out;
+	}
 	if (s->durable)
 		syncfs(f.tfd);
 	/* from here on the new version stands, even if cleanup is cut */
 	if (jlog(&f, "C")) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot write the journal: %s",
 			   strerror(errno));
+		trash_discard(&t, f.tfd);
+		p->trash[0] = '\0';
 		rollback(&f);
 		goto out;
 	}
@@ -554,6 +598,7 @@ out:
 			  strerror(errno));
 	}
 	free(f.bname);
+	trash_release(&t);
 	close(f.tfd);
 	strbuf_release(&sb);
 	return ret;

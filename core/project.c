@@ -91,6 +91,8 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->symlink = field(e, "symlink");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
+		le->user = field(e, "user") &&
+			!strcmp(field(e, "user"), "true");
 		(*nr)++;
 	}
 	return 0;
@@ -105,6 +107,8 @@ project_entry_state(const char *root, const struct lock_entry *e)
 	ssize_t n;
 	int state = 0;
 
+	if (e->user)
+		return 0;	/* the user's: nothing to compare */
 	strbuf_addf(&path, "%s/%s", root, e->path);
 	if (lstat(path.buf, &st)) {
 		state = 'D';
