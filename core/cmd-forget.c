@@ -58,6 +58,36 @@ parse_args(int argc, char **argv, struct forget_opts *o, struct diag *d)
 	return 0;
 }
 
+/* Folds "." and ".." components; -1 when ".." climbs above the top. */
+static int
+fold_dots(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *save = NULL, *c;
+
+	for (c = strtok_r(sb->buf, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
+		char *slash;
+
+		if (!strcmp(c, "."))
+			continue;
+		if (strcmp(c, "..")) {
+			strbuf_addf(&out, "%s%s", out.len ? "/" : "", c);
+			continue;
+		}
+		if (!out.len) {
+			strbuf_release(&out);
+			return -1;
+		}
+		slash = strrchr(out.buf, '/');
+		out.len = slash ? (size_t)(slash - out.buf) : 0;
+		out.buf[out.len] = '\0';
+	}
+	strbuf_release(sb);
+	*sb = out;
+	return 0;
+}
+
 /*
  * arg as a project path: relative to the directory the user named
  * (rel, below root), or absolute under root.  NULL when it leaves the
@@ -76,7 +106,7 @@ project_path(const char *root, const char *rel, const char *arg)
 	} else {
 		strbuf_addf(&sb, "%s%s%s", rel, *rel ? "/" : "", arg);
 	}
-	if (!sb.len || path_check(sb.buf)) {
+	if (fold_dots(&sb) || !sb.len || path_check(sb.buf)) {
 		strbuf_release(&sb);
 		return NULL;
 	}
