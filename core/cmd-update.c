@@ -624,7 +624,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
 	report(o, &u, root);
-	if (!strcmp(o->cmd, "remove"))
+	if (!strcmp(o->cmd, "remove") && !o->pretend)
 		warn_orphans(&u, root, d);
 	if (o->pretend && !o->quiet)
 		print_commands(&g.p, o->diff ? stderr : stdout);

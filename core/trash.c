@@ -56,10 +56,13 @@ trash_open(struct trash *t, int tfd)
 		if (!mkdirat(rfd, t->name, 0700))
 			break;
 		if (errno != EEXIST) {
+			t->name[0] = '\0';	/* not made: not ours */
 			close(rfd);
 			return -1;
 		}
 	}
+	if (i == 1000)
+		t->name[0] = '\0';	/* every name taken: none is ours */
 	t->fd = i < 1000 ? openat(rfd, t->name, O_RDONLY | O_DIRECTORY |
 				  O_NOFOLLOW | O_CLOEXEC) : -1;
 	close(rfd);
@@ -82,14 +85,18 @@ trash_discard(struct trash *t, int tfd)
 {
 	char path[128];
 
-	if (t->fd < 0)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", TRASH_DIR, t->name);
-	remove_tree(tfd, path);
+	/* also after a failed trash_open(): what it made goes */
+	if (t->name[0]) {
+		snprintf(path, sizeof(path), "%s/%s", TRASH_DIR, t->name);
+		remove_tree(tfd, path);
+	}
 	if (t->made_root)
 		unlinkat(tfd, TRASH_DIR, AT_REMOVEDIR);
-	close(t->fd);
+	if (t->fd >= 0)
+		close(t->fd);
 	t->fd = -1;
+	t->name[0] = '\0';
+	t->made_root = 0;
 }
 
 void
