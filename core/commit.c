@@ -155,7 +155,8 @@ rollback(struct forcer *f)
 
 /*
  * The journal in the backup directory says, before each step, what the
- * step is about to do: "D path" (create a directory), "B n path" (move
+ * step is about to do: "D path" (create a directory), "T name" (make
+ * .khora/trash/name for copies, removed on rollback), "B n path" (move
  * the old file to backup n, as a hard link or by a rename, "-" when there
  * is none), "P path" (rename
  * the new file in), "R path" (remove a directory `khora update` left
@@ -378,6 +379,9 @@ undo_line(int tfd, int bfd, char *line, int *restored)
 	} else if (line[0] == 'P') {
 		*restored = 1;
 		return;
+	} else if (line[0] == 'T' && line[1] == ' ') {
+		/* copies kept for a commit that did not happen */
+		trash_undo(tfd, line + 2);
 	}
 	*restored = 0;
 }
@@ -503,6 +507,14 @@ keep_trash(struct pipeline *p, struct forcer *f, struct trash *t)
 
 		if (!f->undo[i].trash || f->undo[i].backup < 0)
 			continue;
+		/* "D" and "T" first: a killed run's recovery removes them */
+		if (t->fd < 0 && (trash_prepare(t, f->tfd) ||
+				  (t->need_root && jlog(f, "D .khora/trash")) ||
+				  jlog(f, "T %s", t->name) ||
+				  trash_create(t, f->tfd)))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot keep a "
+					  "copy in .khora/trash: %s",
+					  strerror(errno));
 		snprintf(name, sizeof(name), "%d", f->undo[i].backup);
 		if (trash_keep(t, f->tfd, f->bfd, name, f->undo[i].path))
 			return diag_error(p->d, EXIT_IO, &loc, "cannot keep a "

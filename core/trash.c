@@ -24,56 +24,120 @@ trash_init(struct trash *t)
 	t->fd = -1;
 }
 
-/* .khora/trash/<UTC time>, a free name of it. */
+/* .khora/trash, opened without following a symlink (-1 if absent). */
 static int
-trash_open(struct trash *t, int tfd)
+open_root(int tfd, int *kfd_out)
+{
+	int kfd = openat(tfd, ".khora", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC), fd;
+
+	if (kfd < 0)
+		return -1;
+	fd = openat(kfd, "trash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (kfd_out)
+		*kfd_out = kfd;
+	else
+		close(kfd);
+	return fd;
+}
+
+int
+trash_prepare(struct trash *t, int tfd)
 {
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int kfd, rfd, i;
+	int kfd = -1, rfd = open_root(tfd, &kfd), i;
 
 	/* neither .khora nor its trash may be a symlink */
-	kfd = openat(tfd, ".khora", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		     O_CLOEXEC);
 	if (kfd < 0)
 		return -1;
-	if (mkdirat(kfd, "trash", 0700) == 0)
-		t->made_root = 1;
-	rfd = errno == EEXIST || t->made_root ? openat(kfd, "trash",
-		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	close(kfd);
-	if (rfd < 0)
+	if (rfd < 0 && errno != ENOENT) {
+		close(kfd);
 		return -1;
+	}
+	t->need_root = rfd < 0;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	/* two runs in one second: the second gets ".2", and so on */
+	/* two runs in one second: the second gets ".2", and so on (the
+	 * project's lock keeps other khora runs out meanwhile) */
 	for (i = 1; i < 1000; i++) {
 		if (i == 1)
 			snprintf(t->name, sizeof(t->name), "%s", stamp);
 		else
 			snprintf(t->name, sizeof(t->name), "%s.%d", stamp, i);
-		if (!mkdirat(rfd, t->name, 0700))
+		if (rfd < 0 || faccessat(rfd, t->name, F_OK,
+					 AT_SYMLINK_NOFOLLOW))
 			break;
-		if (errno != EEXIST) {
-			t->name[0] = '\0';	/* not made: not ours */
-			close(rfd);
-			return -1;
-		}
 	}
-	if (i == 1000)
+	if (rfd >= 0)
+		close(rfd);
+	close(kfd);
+	if (i == 1000) {
 		t->name[0] = '\0';	/* every name taken: none is ours */
-	t->fd = i < 1000 ? openat(rfd, t->name, O_RDONLY | O_DIRECTORY |
-				  O_NOFOLLOW | O_CLOEXEC) : -1;
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+int
+trash_create(struct trash *t, int tfd)
+{
+	int kfd = openat(tfd, ".khora", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC), rfd;
+
+	if (kfd < 0)
+		return -1;
+	if (t->need_root && !mkdirat(kfd, "trash", 0700))
+		t->made_root = 1;
+	rfd = openat(kfd, "trash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	close(kfd);
+	if (rfd < 0)
+		return -1;
+	if (mkdirat(rfd, t->name, 0700)) {
+		close(rfd);
+		return -1;
+	}
+	t->made_run = 1;
+	t->fd = openat(rfd, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		       O_CLOEXEC);
 	close(rfd);
 	return t->fd < 0 ? -1 : 0;
+}
+
+int
+trash_valid_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!strchr("0123456789TZ.", name[i]))
+			return 0;
+	return i > 0 && i < 64 && name[0] != '.';
+}
+
+void
+trash_undo(int tfd, const char *name)
+{
+	int fd;
+
+	if (!trash_valid_name(name))
+		return;
+	fd = open_root(tfd, NULL);
+	if (fd < 0)
+		return;
+	remove_tree(fd, name);
+	close(fd);
 }
 
 int
 trash_keep(struct trash *t, int tfd, int fromfd, const char *from,
 	   const char *path)
 {
-	if (t->fd < 0 && trash_open(t, tfd))
+	if (t->fd < 0)
 		return -1;
 	if (make_parents(t->fd, path, &t->cache))
 		return -1;
@@ -85,8 +149,8 @@ trash_discard(struct trash *t, int tfd)
 {
 	char path[128];
 
-	/* also after a failed trash_open(): what it made goes */
-	if (t->name[0]) {
+	/* also after a failed trash_create(): what it made goes */
+	if (t->made_run) {
 		snprintf(path, sizeof(path), "%s/%s", TRASH_DIR, t->name);
 		remove_tree(tfd, path);
 	}
@@ -96,7 +160,7 @@ trash_discard(struct trash *t, int tfd)
 		close(t->fd);
 	t->fd = -1;
 	t->name[0] = '\0';
-	t->made_root = 0;
+	t->made_root = t->made_run = 0;
 }
 
 void

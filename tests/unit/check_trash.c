@@ -50,6 +50,10 @@ START_TEST(test_keep_links)
 
 	put("old", "the user's\n");
 	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert(t.need_root);
+	ck_assert(trash_valid_name(t.name));
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
 	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "old", "src/a/old.py"), 0);
 	snprintf(path, sizeof(path), ".khora/trash/%s/src/a/old.py", t.name);
 	ck_assert_int_eq(fstatat(tfd, "old", &a, 0), 0);
@@ -67,7 +71,12 @@ START_TEST(test_two_runs_one_second)
 	put("f", "x");
 	trash_init(&t1);
 	trash_init(&t2);
+	ck_assert_int_eq(trash_prepare(&t1, tfd), 0);
+	ck_assert_int_eq(trash_create(&t1, tfd), 0);
 	ck_assert_int_eq(trash_keep(&t1, tfd, tfd, "f", "f"), 0);
+	ck_assert_int_eq(trash_prepare(&t2, tfd), 0);
+	ck_assert(!t2.need_root);
+	ck_assert_int_eq(trash_create(&t2, tfd), 0);
 	ck_assert_int_eq(trash_keep(&t2, tfd, tfd, "f", "f"), 0);
 	/* the same second, or the next one: never the same directory */
 	ck_assert_str_ne(t1.name, t2.name);
@@ -84,6 +93,8 @@ START_TEST(test_discard)
 
 	put("f", "x");
 	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
 	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "d/f"), 0);
 	trash_discard(&t, tfd);
 	ck_assert_int_ne(fstatat(tfd, ".khora/trash", &st,
@@ -104,8 +115,33 @@ START_TEST(test_symlink_refused)
 	ck_assert_int_eq(symlinkat(target, tfd, ".khora/trash"), 0);
 	put("f", "x");
 	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), -1);
+	ck_assert_int_eq(trash_create(&t, tfd), -1);
 	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "f"), -1);
 	ck_assert_int_eq(rmdir(other), 0);	/* still empty */
+	ck_assert_uint_eq(trash_count(dir), 0);
+	trash_release(&t);
+}
+END_TEST
+
+/* a journal is input: recovery removes only a run directory's name */
+START_TEST(test_undo_names)
+{
+	struct trash t;
+
+	ck_assert(!trash_valid_name("../x"));
+	ck_assert(!trash_valid_name(".."));
+	ck_assert(!trash_valid_name(""));
+	ck_assert(!trash_valid_name("a/b"));
+	ck_assert(trash_valid_name("20261202T214000Z.2"));
+	put("f", "x");
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "f"), 0);
+	trash_undo(tfd, "..");
+	ck_assert_uint_eq(trash_count(dir), 1);
+	trash_undo(tfd, t.name);
 	ck_assert_uint_eq(trash_count(dir), 0);
 	trash_release(&t);
 }
@@ -122,6 +158,7 @@ trash_suite(void)
 	tcase_add_test(tc, test_two_runs_one_second);
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_symlink_refused);
+	tcase_add_test(tc, test_undo_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
