@@ -90,8 +90,11 @@ trash_create(struct trash *t, int tfd)
 
 	if (kfd < 0)
 		return -1;
-	if (t->need_root && !mkdirat(kfd, "trash", 0700))
-		t->made_root = 1;
+	if (t->need_root && mkdirat(kfd, "trash", 0700)) {
+		close(kfd);
+		return -1;
+	}
+	t->made_root = t->need_root;
 	rfd = openat(kfd, "trash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	close(kfd);
