@@ -16,6 +16,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_status_entry,
 	&cmd_add_entry,
 	&cmd_update_entry,
+	&cmd_remove_entry,
+	&cmd_forget_entry,
 	&cmd_completion_entry,
 };
 

@@ -27,6 +27,8 @@ extern const struct cmd_entry cmd_explain_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_add_entry;
 extern const struct cmd_entry cmd_update_entry;
+extern const struct cmd_entry cmd_remove_entry;
+extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_new_plugin_entry;
 
 const struct cmd_entry *const *cli_commands(size_t *nr);

@@ -207,6 +207,9 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 	if (j)
 		printf("  %-18s %-8s %3zu file%s (for khora update)\n",
 		       "khora", KHORA_VERSION, j, j == 1 ? "" : "s");
+	if (p->trash[0])
+		printf("kept the files it replaced in %s/%s (see "
+		       "khora-update(7))\n", p->target, p->trash);
 	printf("next:\n  cd %s && python3 -m pytest\n  (README.md says "
 	       "what was generated and how to run it)\n", p->target);
 }
@@ -351,6 +354,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct strbuf plugins = STRBUF_INIT;
 	struct strlist made = { NULL, 0, 0 };
 	double start = now_ms(), mark;
+	size_t i;
 	int ret = -1, lockfd = -1;
 
 	if (normalise_target(o, keep, d))
@@ -363,6 +367,10 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	g.p.force = o->force;
 	g.p.durable = o->durable;
 	g.p.in_place = o->in_place;
+	/* --force replaces files khora did not write: keep them */
+	for (i = 0; o->force && i < g.p.nr; i++)
+		g.p.actions[i].trash_old = !starts_with(g.p.actions[i].path,
+							".khora/");
 	mark = g.mark;
 	if (o->pretend) {
 		print_plan(&g.p);

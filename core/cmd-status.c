@@ -4,7 +4,8 @@
  * project since khora wrote it, from .khora/lock: files modified,
  * deleted, and new files khora did not generate (untracked; .git,
  * .khora and what the project's .gitignore ignores are left out).
- * Exit 0 when clean, 1 when not; --porcelain prints "M path", "D path",
+ * Exit 0 when clean, 8 (EXIT_DIRTY) when not, the usual error codes
+ * when it cannot tell; --porcelain prints "M path", "D path",
  * "U path" (conflict markers an update left), "? path", and "C
  * khora.yaml" (config edited since the last generation) for scripts.
  * Everything is read below the root's fd with confine_*(); a file or
@@ -22,6 +23,7 @@
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
+#include "trash.h"
 #include "walk.h"
 #include "wrapper.h"
 
@@ -176,7 +178,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 	struct ynode *tree = NULL;
 	const char *dir = ".";
 	char *root, *rel = NULL, *bad = NULL;
-	size_t i, nr = 0, dirty = 0;
+	size_t i, nr = 0, dirty = 0, ntrash;
 	int porcelain = 0, ret = -1, rootfd = -1, changed, *states = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -248,9 +250,14 @@ cmd_status(int argc, char **argv, struct diag *d)
 	if (!porcelain && !dirty)
 		printf("clean: %zu files as khora generated them (%s)\n", nr,
 		       root);
+	/* not a change: a reminder that copies are kept */
+	ntrash = porcelain ? 0 : trash_count(root);
+	if (ntrash)
+		printf("%zu file%s in .khora/trash (see khora-update(7))\n",
+		       ntrash, ntrash == 1 ? "" : "s");
 	ret = 0;
 	if (dirty)
-		d->code = 1;
+		d->code = EXIT_DIRTY;
 out:
 	if (rootfd >= 0)
 		close(rootfd);
@@ -262,7 +269,7 @@ out:
 	free(entries);
 	free(root);
 	free(rel);
-	return dirty && !ret ? 1 : ret;
+	return dirty && !ret ? EXIT_DIRTY : ret;
 }
 
 const struct cmd_entry cmd_status_entry = {

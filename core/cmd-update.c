@@ -3,9 +3,11 @@
  * cmd-update.c - `khora update [DIR]` regenerates a project from its
  * khora.yaml and merges the result with what the user changed since;
  * `khora add FEATURE..` turns features on in that khora.yaml, then does
- * the same.  Both write through the journalled per-file commit of
- * --force, so that a failure or a kill leaves the project as before
- * (doc/khora-update.7).
+ * the same; `khora remove FEATURE..` turns them off, then does the
+ * same (its files go to .khora/trash when untouched, stay untracked
+ * when the user changed them).  All three write through the journalled
+ * per-file commit of --force, so that a failure or a kill leaves the
+ * project as before (doc/khora-update.7).
  */
 #include "compat.h"
 #include <fcntl.h>
@@ -22,7 +24,7 @@
 #include "wrapper.h"
 
 struct update_opts {
-	const char *cmd;		/* "update" or "add" */
+	const char *cmd;		/* "update", "add" or "remove" */
 	const char *dir;
 	struct strlist features;	/* add: NAME or NAME=VALUE */
 	enum merge_favor favor;
@@ -32,7 +34,7 @@ struct update_opts {
 static int
 parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 {
-	int i, side = 0, add = !strcmp(o->cmd, "add");
+	int i, side = 0, add = strcmp(o->cmd, "update") != 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
@@ -87,7 +89,7 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 	}
 	if (add && !o->features.nr)
 		return cli_usage_error(d, o->cmd, "missing feature (e.g. "
-				       "'khora add docker')");
+				       "'khora %s docker')", o->cmd);
 	if (!o->dir)
 		o->dir = ".";
 	return 0;
@@ -162,7 +164,50 @@ check_feature(const struct strlist *known, const char *spec,
 	return 0;
 }
 
-/* add: the project's khora.yaml text with the features turned on. */
+/*
+ * remove: NAME must be a feature that khora.yaml turns on; its value
+ * becomes false (none for a feature with choices).
+ */
+static int
+check_removal(const struct strlist *known, const char *file,
+	      const struct strbuf *text, const char *spec,
+	      struct strbuf *name, struct strbuf *value, struct diag *d)
+{
+	struct ynode *root = NULL;
+	const struct ynode *v;
+	int on = 1, ret = 0;
+
+	strbuf_reset(name);
+	strbuf_reset(value);
+	strbuf_addstr(name, spec);
+	if (strchr(spec, '='))
+		return diag_error(d, EXIT_USAGE, NULL, "cannot remove feature "
+				  "'%s': remove takes a name, no value",
+				  spec);
+	if (!strlist_has(known, spec))
+		return diag_error(d, EXIT_USAGE, NULL, "cannot remove feature "
+				  "'%s': no such feature%s ('khora plugins "
+				  "list' shows them)", spec,
+				  did_you_mean(spec,
+					       (const char *const *)known->v,
+					       known->nr));
+	if (ytree_parse_buf(file, text->buf, text->len, &root, d,
+			    EXIT_CONFIG))
+		return -1;
+	/* absent: maybe on by default; the generation tells */
+	v = ymap_get(ymap_get(root, "features"), spec);
+	if (v && v->kind == Y_SCALAR && ynode_bool(v, &on))
+		on = strcmp(v->str, "none") != 0;	/* a choice */
+	if ((v && v->kind != Y_SCALAR) || !on)
+		ret = diag_error(d, EXIT_USAGE, NULL, "cannot remove feature "
+				 "'%s': %s does not turn it on", spec, file);
+	ynode_free(root);
+	strbuf_addstr(value, config_feature_choices(spec) ? "none" : "false");
+	return ret;
+}
+
+/* add, remove: the project's khora.yaml text with the features turned
+ * on, or off. */
 static int
 edit_config(const struct update_opts *o, const char *file,
 	    struct strbuf *text, struct diag *d)
@@ -184,8 +229,11 @@ edit_config(const struct update_opts *o, const char *file,
 	for (i = 0; !ret && i < o->features.nr; i++) {
 		struct strbuf out = STRBUF_INIT;
 
-		ret = check_feature(&known, o->features.v[i], &name, &value,
-				    d) ||
+		ret = (!strcmp(o->cmd, "remove") ?
+		       check_removal(&known, file, text, o->features.v[i],
+				     &name, &value, d) :
+		       check_feature(&known, o->features.v[i], &name, &value,
+				     d)) ||
 			config_edit_feature(file, text->buf, text->len,
 					    name.buf, value.buf, &out, d);
 		if (!ret) {
@@ -503,6 +551,41 @@ print_commands(const struct pipeline *p, FILE *fp)
 	}
 }
 
+/* remove: a feature another one requires stays on: say so, write
+ * nothing. */
+static int
+still_on(const struct update_opts *o, const struct pipeline *p,
+	 struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < o->features.nr; i++)
+		if (resolve_feature(p, o->features.v[i]))
+			return diag_error(d, EXIT_CONFIG, NULL, "cannot remove "
+					  "feature '%s': a feature still on "
+					  "requires it (remove that one too)",
+					  o->features.v[i]);
+	return 0;
+}
+
+/* remove: what the user changed stays, untracked: say it aloud. */
+static void
+warn_orphans(const struct update *u, const char *root, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++) {
+		char *p;
+
+		if (u->items[i].change != U_ORPHAN)
+			continue;
+		p = shown_path(root, u->items[i].path);
+		diag_warn(d, NULL, "%s: kept, untracked: you changed it since "
+			  "khora wrote it", p);
+		free(p);
+	}
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
@@ -513,7 +596,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	struct update u;
 	struct strlist keep = { NULL, 0, 0 };
 	char sha[65];
-	int ret = -1, add = !strcmp(o->cmd, "add");
+	int ret = -1, add = strcmp(o->cmd, "update") != 0;
 
 	memset(&go, 0, sizeof(go));
 	memset(&g, 0, sizeof(g));
@@ -526,6 +609,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	    check_plugins(&u, &g.cat, d))
 		goto out;
 	sha256_hex(text->buf, text->len, sha);
+	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
+		goto out;
 	if (add) {
 		struct action *a = pipeline_add(&g.p, A_TEXT, NULL,
 						"khora.yaml");
@@ -552,6 +637,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
 	report(o, &u, root);
+	if (!strcmp(o->cmd, "remove") && !o->pretend)
+		warn_orphans(&u, root, d);
 	if (o->pretend && !o->quiet)
 		print_commands(&g.p, o->diff ? stderr : stdout);
 	d->phase = "post";
@@ -601,7 +688,7 @@ run(struct update_opts *o, struct diag *d)
 	if (lockfd < 0 || project_recover(root, d) ||
 	    read_config(cfgfile, &text, d))
 		goto out;
-	if (!strcmp(o->cmd, "add") && edit_config(o, cfgfile, &text, d))
+	if (strcmp(o->cmd, "update") && edit_config(o, cfgfile, &text, d))
 		goto out;
 	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
@@ -642,6 +729,12 @@ cmd_add(int argc, char **argv, struct diag *d)
 	return cmd_run(argc, argv, d, "add");
 }
 
+static int
+cmd_remove(int argc, char **argv, struct diag *d)
+{
+	return cmd_run(argc, argv, d, "remove");
+}
+
 #define UPDATE_OPTIONS \
 	"  -n, --pretend         print what would change, write nothing\n" \
 	"      --diff            print the changes as a patch on stdout\n" \
@@ -669,4 +762,15 @@ const struct cmd_entry cmd_add_entry = {
 	"                        a DIR argument with a '/' works too)\n"
 	UPDATE_OPTIONS,
 	cmd_add,
+};
+
+const struct cmd_entry cmd_remove_entry = {
+	"remove",
+	"Turn features off in a project's khora.yaml and update it.",
+	"FEATURE.. [-C DIR] [--pretend] [--diff]",
+	"  -C, --dir DIR         the project (default: the working "
+	"directory;\n"
+	"                        a DIR argument with a '/' works too)\n"
+	UPDATE_OPTIONS,
+	cmd_remove,
 };

@@ -18,6 +18,9 @@
  * a directory fd that confine_parent() resolved without following a
  * symlink: a directory swapped for a symlink after the pre-check makes
  * that step fail and the run roll back, it is never written through.
+ * What the run marks (trash_old, removal.trash) is also linked into
+ * .khora/trash before the commit point, so that it outlives the backup
+ * directory.
  */
 #include "compat.h"
 #include <dirent.h>
@@ -31,6 +34,7 @@
 #include "project.h"
 #include "stage.h"
 #include "strbuf.h"
+#include "trash.h"
 #include "wrapper.h"
 
 enum target_state { T_ABSENT, T_EMPTY_DIR, T_DIR };
@@ -154,6 +158,7 @@ struct undo {
 	int kind;		/* 0 placed or removed file, 1 created dir,
 				 * 2 removed dir */
 	int backup;		/* index of the backup, -1 for none */
+	int trash;		/* the backup is kept in .khora/trash */
 };
 
 struct forcer {
@@ -175,6 +180,7 @@ push_undo(struct forcer *f, const char *path, int kind, int backup)
 	ALLOC_GROW(f->undo, f->nr, f->alloc);
 	f->undo[f->nr].path = xstrdup(path);
 	f->undo[f->nr].kind = kind;
+	f->undo[f->nr].trash = 0;
 	f->undo[f->nr++].backup = backup;
 }
 
@@ -208,7 +214,8 @@ rollback(struct forcer *f)
 
 /*
  * The journal in the backup directory says, before each step, what the
- * step is about to do: "D path" (create a directory), "B n path" (move
+ * step is about to do: "D path" (create a directory), "T name" (make
+ * .khora/trash/name for copies, removed on rollback), "B n path" (move
  * the old file to backup n, as a hard link or by a rename, "-" when there
  * is none), "P path" (rename
  * the new file in), "R path" (remove a directory `khora update` left
@@ -436,6 +443,7 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	close(pfd);
 	close(sfd);
 	push_undo(f, a->path, 0, backup);
+	f->undo[f->nr - 1].trash = backup >= 0 && a->trash_old;
 	return 0;
 fail:
 	e = errno;
@@ -476,6 +484,9 @@ undo_line(int tfd, int bfd, char *line, int *restored)
 	} else if (line[0] == 'P') {
 		*restored = 1;
 		return;
+	} else if (line[0] == 'T' && line[1] == ' ') {
+		/* copies kept for a commit that did not happen */
+		trash_undo(tfd, line + 2);
 	}
 	*restored = 0;
 }
@@ -578,21 +589,60 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 		goto fail;
 	}
 	push_undo(f, r->path, 0, backup);
+	f->undo[f->nr - 1].trash = r->trash;
 	return 0;
 fail:
 	return diag_error(p->d, EXIT_IO, &loc, "cannot remove: %s",
 			  confine_strerror(errno));
 }
 
+/*
+ * Before the commit point: a copy of what the user may want back goes
+ * to .khora/trash (a hard link to its backup).  A crash before "C"
+ * rolls the files back and leaves a harmless extra copy in the trash.
+ */
+static int
+keep_trash(struct pipeline *p, struct forcer *f, struct trash *t)
+{
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		struct diag_loc loc = { f->undo[i].path, 0, 0 };
+
+		if (!f->undo[i].trash || f->undo[i].backup < 0)
+			continue;
+		/* "D" and "T" first: a killed run's recovery removes them */
+		if (t->fd < 0 && (trash_prepare(t, f->tfd) ||
+				  (t->need_root && jlog(f, "D .khora/trash")) ||
+				  jlog(f, "T %s", t->name) ||
+				  trash_create(t, f->tfd)))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot keep a "
+					  "copy in .khora/trash: %s",
+					  strerror(errno));
+		snprintf(name, sizeof(name), "%d", f->undo[i].backup);
+		if (trash_keep(t, f->tfd, f->bfd, name, f->undo[i].path))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot keep a "
+					  "copy in .khora/trash: %s",
+					  strerror(errno));
+	}
+	if (t->fd >= 0)
+		snprintf(p->trash, sizeof(p->trash), ".khora/trash/%s",
+			 t->name);
+	return 0;
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
 	struct forcer f;
+	struct trash t;
 	struct strbuf sb = STRBUF_INIT;
 	struct diag_loc loc = { p->target, 0, 0 };
 	size_t i;
 	int ret = -1;
 
+	trash_init(&t);
 	memset(&f, 0, sizeof(f));
 	f.bfd = f.jfd = -1;
 	f.durable = s->durable;
@@ -632,12 +682,19 @@ commit_force(struct pipeline *p, struct stage *s)
 			rollback(&f);
 			goto out;
 		}
+	if (keep_trash(p, &f, &t)) {
+		trash_discard(&t, f.tfd);
+		rollback(&f);
+		goto out;
+	}
 	if (s->durable)
 		syncfs(f.tfd);
 	/* from here on the new version stands, even if cleanup is cut */
 	if (jlog(&f, "C")) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot write the journal: %s",
 			   strerror(errno));
+		trash_discard(&t, f.tfd);
+		p->trash[0] = '\0';
 		rollback(&f);
 		goto out;
 	}
@@ -666,6 +723,7 @@ out:
 			  strerror(errno));
 	}
 	free(f.bname);
+	trash_release(&t);
 	close(f.tfd);
 	strbuf_release(&sb);
 	return ret;

@@ -23,6 +23,7 @@ enum khora_exit {
 	EXIT_TEMPLATE = 5,
 	EXIT_CONFLICT = 6,
 	EXIT_IO = 7,
+	EXIT_DIRTY = 8,		/* khora status: the project changed */
 };
 
 struct diag_loc {

@@ -189,6 +189,7 @@ h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
 	a->tmpl = xstrdup(tmpl);
 	a->mode = clean_mode(mode, 0644);
 	a->yield = !!(mode & KHORA_MODE_YIELD);
+	a->user = !!(mode & KHORA_MODE_INPUT);
 	return 0;
 }
 
@@ -206,6 +207,7 @@ h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
 	a->text = xstrdup(text);
 	a->mode = clean_mode(mode, 0644);
 	a->yield = !!(mode & KHORA_MODE_YIELD);
+	a->user = !!(mode & KHORA_MODE_INPUT);
 	return 0;
 }
 

@@ -43,12 +43,20 @@ struct action {
 	unsigned is_config:1;		/* the project's khora.yaml */
 	unsigned conflict:1;		/* update left conflict markers */
 	unsigned yield:1;		/* KHORA_MODE_YIELD */
+	unsigned user:1;		/* the user's file (KHORA_MODE_INPUT,
+					 * or forgotten): the lock says so,
+					 * the base has no copy */
+	unsigned unowned:1;		/* was there before khora: not
+					 * recorded at all */
+	unsigned trash_old:1;		/* what this replaces goes to
+					 * .khora/trash */
 };
 
 /* A file or directory `khora update` removes (after the writes). */
 struct removal {
 	char *path;
 	int is_dir;
+	int trash;			/* keep a copy in .khora/trash */
 };
 
 struct command {
@@ -86,6 +94,8 @@ struct pipeline {
 	struct tcache cache;
 
 	const char *target;
+	char trash[96];			/* .khora/trash/<UTC time> when
+					 * the commit kept files there */
 	int pretend, force, durable;
 	int no_force;			/* the command has no --force */
 	int in_place;			/* target is the current directory:

@@ -661,11 +661,12 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 	return 0;
 }
 
-/* Entries of the lock and the base: generated files, not the config. */
+/* Entries of the lock and the base: generated files, not the config,
+ * nor a file that was there before khora (it is the user's). */
 static int
 recorded(const struct action *a)
 {
-	return a->kind != A_DIR && !a->is_config;
+	return a->kind != A_DIR && !a->is_config && !a->unowned;
 }
 
 static void
@@ -693,6 +694,11 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 		strbuf_addstr(&sb, "  - path: \"");
 		strbuf_add_json(&sb, a->path, strlen(a->path));
 		strbuf_addf(&sb, "\"\n    plugin: %s\n", owner_name(a));
+		if (a->user) {
+			/* the user's: no hash, nothing to compare */
+			strbuf_addstr(&sb, "    user: true\n");
+			continue;
+		}
 		if (a->kind == A_SYMLINK) {
 			strbuf_addstr(&sb, "    symlink: \"");
 			strbuf_add_json(&sb, a->text, strlen(a->text));
@@ -734,7 +740,7 @@ add_base(struct pipeline *p, size_t nr)
 	strbuf_addstr(&sb, BASE_HEADER);
 	for (i = 0; i < nr; i++) {
 		a = &p->actions[i];
-		if (!recorded(a) || a->kind == A_SYMLINK)
+		if (!recorded(a) || a->kind == A_SYMLINK || a->user)
 			continue;
 		strbuf_addf(&sb, "@@ %zu %s\n", a->len, a->path);
 		strbuf_add(&sb, a->data, a->len);

@@ -92,6 +92,8 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->symlink = field(e, "symlink");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
+		le->user = field(e, "user") &&
+			!strcmp(field(e, "user"), "true");
 		(*nr)++;
 	}
 	return 0;
@@ -123,6 +125,8 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 	ssize_t n;
 	int state = 0;
 
+	if (e->user)
+		return 0;	/* the user's: nothing to compare */
 	if (confine_lstat(rootfd, e->path, &st)) {
 		/* a directory on the way replaced by a symlink or a file:
 		 * what khora wrote is not there; anything else is an error */

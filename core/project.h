@@ -17,6 +17,9 @@ struct lock_entry {
 	const char *sha256;	/* NULL for a symlink */
 	const char *symlink;	/* its target, or NULL */
 	int conflict;		/* update left conflict markers in it */
+	int user;		/* the user's (KHORA_MODE_INPUT, or khora
+				 * forget): never compared, replaced or
+				 * removed */
 };
 
 /*

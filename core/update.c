@@ -337,6 +337,12 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 
 	if (what < 0) {
 		a->skip = 1;	/* update_plan() fails: no decision */
+	} else if ((e && e->user) || a->user) {
+		/* the user's (a plugin's input, or forgotten): written
+		 * only where an input copy finds nothing, never again */
+		it->change = !what && a->user && !e ? U_CREATE : U_SAME;
+		a->skip = it->change == U_SAME;
+		a->user = 1;
 	} else if (a->is_config) {
 		/* add's edit of khora.yaml: the user asked for it */
 		it->change = what && same_as_new(it, a, mask) ? U_SAME :
@@ -363,6 +369,8 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 	} else if (same_as_new(it, a, mask)) {
 		it->change = U_SAME;
 		a->skip = 1;
+		/* there before khora wrote it: the user's, not recorded */
+		a->unowned = !e;
 	} else if (e && e->conflict && u->favor != MERGE_MARKERS &&
 		   what == 1 && merge_has_markers(it->before,
 						  it->before_len)) {
@@ -408,11 +416,14 @@ find_rename(struct update *u, const struct lock_entry *e)
 	return n == 1 ? found : NULL;
 }
 
+/* A removed file is kept in .khora/trash: cheap, and a wrong removal
+ * then costs nothing. */
 static void
 add_removal(struct pipeline *p, const char *path, int is_dir)
 {
 	ALLOC_GROW(p->removals, p->nr_removals, p->alloc_removals);
 	p->removals[p->nr_removals].path = xstrdup(path);
+	p->removals[p->nr_removals].trash = !is_dir;
 	p->removals[p->nr_removals++].is_dir = is_dir;
 }
 
@@ -453,7 +464,8 @@ gone_files(struct update *u, struct pipeline *p, const char *seen,
 		struct update_item *it, probe;
 		int what;
 
-		if (seen[i])
+		/* the user's file: never removed, the record just goes */
+		if (seen[i] || e->user)
 			continue;
 		it = find_rename(u, e);
 		if (it) {
@@ -633,6 +645,12 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		struct update_item *it = &u->items[i];
 
 		u->count[it->change]++;
+		/* replaced bytes that are not what khora last wrote (the
+		 * user's, or khora.yaml's old text) go to .khora/trash */
+		if (it->a && !it->a->skip && it->before && !it->from &&
+		    (it->change != U_UPDATE || it->a->is_config ||
+		     !untouched(it, old_find(u, it->path))))
+			it->a->trash_old = 1;
 		if (!it->merged || it->a->skip)
 			continue;
 		if (it->a->data != it->a->text)

@@ -161,6 +161,13 @@ struct khora_host {
  * (e.g. kg copying a docs directory the docs plugin also writes into).
  */
 #define KHORA_MODE_YIELD 0x10000u
+/*
+ * add_file/add_text mode flag: the file is a copy of the user's own
+ * input (e.g. kg copying the docs it reads): written where nothing is,
+ * then the user's.  khora never records it as generated, never
+ * compares, replaces or removes it (doc/khora-update.7, ownership).
+ */
+#define KHORA_MODE_INPUT 0x20000u
 
 #define KHORA_CMD_OPTIONAL 1u
 #define KHORA_CMD_FALLBACK 2u

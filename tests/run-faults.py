@@ -72,6 +72,10 @@ def snapshot(path):
             p = os.path.join(folder, name)
             st = os.lstat(p)
             rel = os.path.relpath(p, path)
+            # a run's trash directory is named by the time it ran
+            parts = rel.split(os.sep)
+            if parts[:2] == [".khora", "trash"] and len(parts) > 2:
+                rel = os.sep.join(parts[:2] + ["RUN"] + parts[3:])
             if os.path.isfile(p) and not os.path.islink(p):
                 out[rel] = (st.st_mode, hashlib.sha256(
                     open(p, "rb").read()).hexdigest())

@@ -582,9 +582,10 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 			continue;
 		}
 		/* on update the docs dir is the project's own, where the
-		 * docs plugin's files are: a copy yields to them */
+		 * docs plugin's files are: a copy yields to them; and the
+		 * documents are the user's, never khora's (KHORA_MODE_INPUT) */
 		ret = h->add_text(ctx, kg.files[i], data,
-				  0644 | KHORA_MODE_YIELD);
+				  0644 | KHORA_MODE_YIELD | KHORA_MODE_INPUT);
 		parse_file(&kg, kg.files[i], data);
 		free(data);
 	}

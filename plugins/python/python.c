@@ -14,6 +14,8 @@ static const char *const gitignore[] = {
 	"__pycache__/", "*.py[cod]", "*.egg-info/", ".eggs/", "build/",
 	"dist/", ".venv/", "venv/", ".pytest_cache/", ".ruff_cache/",
 	".mypy_cache/", ".coverage", "htmlcov/", ".env",
+	/* copies of what khora replaced: the user's, maybe secrets */
+	".khora/trash/",
 };
 
 static const char *

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trash.c - the recoverable place for what a commit removes or
+ * replaces (trash.h).  Every step opens below the project's root fd
+ * with O_NOFOLLOW: a hostile .khora/trash that is a symlink makes the
+ * commit fail, it never sends the user's files elsewhere.
+ */
+#include "compat.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "stage.h"
+#include "trash.h"
+#include "wrapper.h"
+
+#define TRASH_DIR ".khora/trash"
+
+void
+trash_init(struct trash *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
+/* .khora/trash, opened without following a symlink (-1 if absent). */
+static int
+open_root(int tfd, int *kfd_out)
+{
+	int kfd = openat(tfd, ".khora", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC), fd;
+
+	if (kfd < 0)
+		return -1;
+	fd = openat(kfd, "trash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (kfd_out)
+		*kfd_out = kfd;
+	else
+		close(kfd);
+	return fd;
+}
+
+int
+trash_prepare(struct trash *t, int tfd)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int kfd = -1, rfd = open_root(tfd, &kfd), i;
+
+	/* neither .khora nor its trash may be a symlink */
+	if (kfd < 0)
+		return -1;
+	if (rfd < 0 && errno != ENOENT) {
+		close(kfd);
+		return -1;
+	}
+	t->need_root = rfd < 0;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	/* two runs in one second: the second gets ".2", and so on (the
+	 * project's lock keeps other khora runs out meanwhile) */
+	for (i = 1; i < 1000; i++) {
+		if (i == 1)
+			snprintf(t->name, sizeof(t->name), "%s", stamp);
+		else
+			snprintf(t->name, sizeof(t->name), "%s.%d", stamp, i);
+		if (rfd < 0 || faccessat(rfd, t->name, F_OK,
+					 AT_SYMLINK_NOFOLLOW))
+			break;
+	}
+	if (rfd >= 0)
+		close(rfd);
+	close(kfd);
+	if (i == 1000) {
+		t->name[0] = '\0';	/* every name taken: none is ours */
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+int
+trash_create(struct trash *t, int tfd)
+{
+	int kfd = openat(tfd, ".khora", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC), rfd;
+
+	if (kfd < 0)
+		return -1;
+	if (t->need_root && mkdirat(kfd, "trash", 0700)) {
+		close(kfd);
+		return -1;
+	}
+	t->made_root = t->need_root;
+	rfd = openat(kfd, "trash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	close(kfd);
+	if (rfd < 0)
+		return -1;
+	if (mkdirat(rfd, t->name, 0700)) {
+		close(rfd);
+		return -1;
+	}
+	t->made_run = 1;
+	t->fd = openat(rfd, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		       O_CLOEXEC);
+	close(rfd);
+	return t->fd < 0 ? -1 : 0;
+}
+
+int
+trash_valid_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!strchr("0123456789TZ.", name[i]))
+			return 0;
+	return i > 0 && i < 64 && name[0] != '.';
+}
+
+void
+trash_undo(int tfd, const char *name)
+{
+	int fd;
+
+	if (!trash_valid_name(name))
+		return;
+	fd = open_root(tfd, NULL);
+	if (fd < 0)
+		return;
+	remove_tree(fd, name);
+	close(fd);
+}
+
+int
+trash_keep(struct trash *t, int tfd, int fromfd, const char *from,
+	   const char *path)
+{
+	if (t->fd < 0)
+		return -1;
+	if (make_parents(t->fd, path, &t->cache))
+		return -1;
+	return linkat(fromfd, from, t->fd, path, 0);
+}
+
+void
+trash_discard(struct trash *t, int tfd)
+{
+	char path[128];
+
+	/* also after a failed trash_create(): what it made goes */
+	if (t->made_run) {
+		snprintf(path, sizeof(path), "%s/%s", TRASH_DIR, t->name);
+		remove_tree(tfd, path);
+	}
+	if (t->made_root)
+		unlinkat(tfd, TRASH_DIR, AT_REMOVEDIR);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	t->name[0] = '\0';
+	t->made_root = t->made_run = 0;
+}
+
+void
+trash_release(struct trash *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->cache);
+	trash_init(t);
+}
+
+static size_t
+count_at(int dirfd, int depth)
+{
+	DIR *dh;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0;
+
+	if (depth > 64)
+		return 0;
+	dh = fdopendir(dirfd);
+	if (!dh) {
+		close(dirfd);
+		return 0;
+	}
+	while ((de = readdir(dh))) {
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (!S_ISDIR(st.st_mode)) {
+			n++;
+			continue;
+		}
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			n += count_at(fd, depth + 1);
+	}
+	closedir(dh);
+	return n;
+}
+
+size_t
+trash_count(const char *root)
+{
+	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (rfd < 0)
+		return 0;
+	fd = openat(rfd, TRASH_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	close(rfd);
+	return fd < 0 ? 0 : count_at(fd, 0);
+}

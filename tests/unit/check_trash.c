@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_trash.c - .khora/trash: a kept file is a hard link with its
+ * path below the run's directory, two runs in one second get two
+ * directories, a discarded run leaves nothing, and a .khora/trash that
+ * is a symlink is refused.
+ */
+#include "unit.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include "stage.h"
+#include "trash.h"
+#include "wrapper.h"
+
+static char dir[64];
+static int tfd = -1;
+
+static void
+put(const char *path, const char *text)
+{
+	int fd = openat(tfd, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/khora-trash-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(tfd, 0);
+	ck_assert_int_eq(mkdirat(tfd, ".khora", 0755), 0);
+}
+
+static void
+teardown(void)
+{
+	close(tfd);
+	remove_tree(AT_FDCWD, dir);
+}
+
+START_TEST(test_keep_links)
+{
+	struct trash t;
+	struct stat a, b;
+	char path[256];
+
+	put("old", "the user's\n");
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert(t.need_root);
+	ck_assert(trash_valid_name(t.name));
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "old", "src/a/old.py"), 0);
+	snprintf(path, sizeof(path), ".khora/trash/%s/src/a/old.py", t.name);
+	ck_assert_int_eq(fstatat(tfd, "old", &a, 0), 0);
+	ck_assert_int_eq(fstatat(tfd, path, &b, 0), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	ck_assert_uint_eq(trash_count(dir), 1);
+	trash_release(&t);
+}
+END_TEST
+
+START_TEST(test_two_runs_one_second)
+{
+	struct trash t1, t2;
+
+	put("f", "x");
+	trash_init(&t1);
+	trash_init(&t2);
+	ck_assert_int_eq(trash_prepare(&t1, tfd), 0);
+	ck_assert_int_eq(trash_create(&t1, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t1, tfd, tfd, "f", "f"), 0);
+	ck_assert_int_eq(trash_prepare(&t2, tfd), 0);
+	ck_assert(!t2.need_root);
+	ck_assert_int_eq(trash_create(&t2, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t2, tfd, tfd, "f", "f"), 0);
+	/* the same second, or the next one: never the same directory */
+	ck_assert_str_ne(t1.name, t2.name);
+	ck_assert_uint_eq(trash_count(dir), 2);
+	trash_release(&t1);
+	trash_release(&t2);
+}
+END_TEST
+
+START_TEST(test_discard)
+{
+	struct trash t;
+	struct stat st;
+
+	put("f", "x");
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "d/f"), 0);
+	trash_discard(&t, tfd);
+	ck_assert_int_ne(fstatat(tfd, ".khora/trash", &st,
+				 AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_uint_eq(trash_count(dir), 0);
+	trash_release(&t);
+}
+END_TEST
+
+START_TEST(test_symlink_refused)
+{
+	char other[128], target[128];
+	struct trash t;
+
+	snprintf(other, sizeof(other), "%s/elsewhere", dir);
+	ck_assert_int_eq(mkdir(other, 0755), 0);
+	snprintf(target, sizeof(target), "%s", other);
+	ck_assert_int_eq(symlinkat(target, tfd, ".khora/trash"), 0);
+	put("f", "x");
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), -1);
+	ck_assert_int_eq(trash_create(&t, tfd), -1);
+	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "f"), -1);
+	ck_assert_int_eq(rmdir(other), 0);	/* still empty */
+	ck_assert_uint_eq(trash_count(dir), 0);
+	trash_release(&t);
+}
+END_TEST
+
+/* a journal is input: recovery removes only a run directory's name */
+START_TEST(test_undo_names)
+{
+	struct trash t;
+
+	ck_assert(!trash_valid_name("../x"));
+	ck_assert(!trash_valid_name(".."));
+	ck_assert(!trash_valid_name(""));
+	ck_assert(!trash_valid_name("a/b"));
+	ck_assert(trash_valid_name("20261202T214000Z.2"));
+	put("f", "x");
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "f"), 0);
+	trash_undo(tfd, "..");
+	ck_assert_uint_eq(trash_count(dir), 1);
+	trash_undo(tfd, t.name);
+	ck_assert_uint_eq(trash_count(dir), 0);
+	trash_release(&t);
+}
+END_TEST
+
+static Suite *
+trash_suite(void)
+{
+	Suite *s = suite_create("trash");
+	TCase *tc = tcase_create("trash");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_keep_links);
+	tcase_add_test(tc, test_two_runs_one_second);
+	tcase_add_test(tc, test_discard);
+	tcase_add_test(tc, test_symlink_refused);
+	tcase_add_test(tc, test_undo_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(trash_suite)
