@@ -361,6 +361,9 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	size_t i;
 
 	*out = NULL;
+	/* recorded in YAML, which is UTF-8 */
+	if (!ytree_utf8_valid(in, strlen(in)))
+		return "not valid UTF-8";
 	switch (v->type) {
 	case V_INT:
 		errno = 0;
@@ -802,21 +805,22 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 
 	strbuf_addstr(&sb, "# Answers given to the template (secrets left "
 		      "out); khora update reuses them.\n");
-	strbuf_addf(&sb, "template: \"");
+	strbuf_addstr(&sb, "template: ");
 	/* relative to the project, like its khora.yaml says it */
 	root = path_absolute(p->target);
 	rel = path_relative_from(root, t->dir);
-	strbuf_add_json(&sb, rel, strlen(rel));
+	ytree_add_scalar(&sb, rel, 1);
 	free(root);
 	free(rel);
-	strbuf_addstr(&sb, "\"\nanswers:\n");
+	strbuf_addstr(&sb, "\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
 		if (t->vars[i].secret || !t->vars[i].value)
 			continue;
-		strbuf_addf(&sb, "  %s: \"", t->vars[i].name);
-		strbuf_add_json(&sb, t->vars[i].value,
-				strlen(t->vars[i].value));
-		strbuf_addstr(&sb, "\"\n");
+		strbuf_addstr(&sb, "  ");
+		ytree_add_scalar(&sb, t->vars[i].name, 0);
+		strbuf_addstr(&sb, ": ");
+		ytree_add_scalar(&sb, t->vars[i].value, 1);
+		strbuf_addch(&sb, '\n');
 	}
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);
