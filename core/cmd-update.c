@@ -24,6 +24,9 @@ struct update_opts {
 	const char *cmd;		/* "update" or "add" */
 	const char *dir;
 	struct strlist features;	/* add: NAME or NAME=VALUE */
+	struct strlist set;		/* --set NAME=VALUE: answers */
+	const char *answers;		/* --answers FILE */
+	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
 };
@@ -37,8 +40,17 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		const char *a = argv[i], *v = NULL;
 		int r = 0;
 
+		const char *set = NULL;
+
 		if (add && (r = cli_opt(argc, argv, &i, "--dir", 'C', &v, d)))
 			;
+		else if ((r = cli_opt(argc, argv, &i, "--set", 0, &set, d)))
+			;
+		else if ((r = cli_opt(argc, argv, &i, "--answers", 0,
+				      &o->answers, d)))
+			;
+		else if (cli_flag(a, "--no-input", 0))
+			o->no_input = r = 1;
 		else if (cli_flag(a, "--pretend", 'n'))
 			o->pretend = r = 1;
 		else if (cli_flag(a, "--diff", 0))
@@ -57,6 +69,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 			d->json = r = 1;
 		if (r < 0)
 			return -1;
+		if (set)
+			strlist_push(&o->set, set);
 		if ((r == 2 || r == 3) && side && side != r)
 			return cli_usage_error(d, o->cmd, "--ours and --theirs "
 					       "exclude each other");
@@ -508,6 +522,10 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.config = cfgfile;
 	go.config_buf = text->buf;
 	go.config_len = text->len;
+	go.answers = o->answers;
+	go.no_input = o->no_input;
+	go.given = &o->set;
+	go.update = 1;
 	if (update_init(&u, root, o->favor, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins(&u, &g.cat, d))
@@ -614,6 +632,7 @@ cmd_run(int argc, char **argv, struct diag *d, const char *cmd)
 	if (!ret)
 		ret = run(&o, d);
 	strlist_clear(&o.features);
+	strlist_clear(&o.set);
 	return ret;
 }
 
@@ -636,13 +655,18 @@ cmd_add(int argc, char **argv, struct diag *d)
 	"      --ours            on a conflict, keep your side\n" \
 	"      --theirs          on a conflict, take khora's side\n" \
 	"      --durable         fsync files and directories before commit\n" \
+	"      --set NAME=VALUE  answer a template variable (a secret, or\n" \
+	"                        what khora.yaml records)\n" \
+	"      --answers FILE    answers to the template's variables\n" \
+	"      --no-input        never prompt; name missing secrets\n" \
 	"  -q, --quiet           print nothing on success\n" \
 	"  -v, --verbose         also list files kept as you changed them\n"
 
 const struct cmd_entry cmd_update_entry = {
 	"update",
 	"Regenerate a project from its khora.yaml, merging your changes.",
-	"[DIR] [--pretend] [--diff] [--ours|--theirs]",
+	"[DIR] [--pretend] [--diff] [--ours|--theirs] [--set NAME=VALUE].. "
+	"[--answers FILE] [--no-input]",
 	UPDATE_OPTIONS,
 	cmd_update,
 };
@@ -650,7 +674,8 @@ const struct cmd_entry cmd_update_entry = {
 const struct cmd_entry cmd_add_entry = {
 	"add",
 	"Turn features on in a project's khora.yaml and update it.",
-	"FEATURE[=VALUE].. [-C DIR] [--pretend] [--diff] [--ours|--theirs]",
+	"FEATURE[=VALUE].. [-C DIR] [--pretend] [--diff] [--ours|--theirs] "
+	"[--set NAME=VALUE].. [--answers FILE] [--no-input]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
 	"                        a DIR argument with a '/' works too)\n"
