@@ -262,6 +262,36 @@ why(const struct update_item *it, enum merge_favor favor)
 	}
 }
 
+/* A binary file in conflict: what became of each side. */
+static void
+print_binary(const struct update *u, const struct update_item *it, FILE *fp)
+{
+	const char *p = it->path;
+
+	fprintf(fp, "  %-9s %s  (", it->change == U_CONFLICT ? "conflict" :
+		update_change_name(it->change), p);
+	if (it->resolved && !it->blocked)
+		fputs("conflict resolved, binary: ", fp);
+	if (it->resolved && !it->blocked && u->favor == MERGE_THEIRS)
+		fprintf(fp, "khora's taken, yours saved as %s%s)\n", p,
+			UPDATE_YOURS_SUFFIX);
+	else if (it->resolved && !it->blocked)
+		fputs("yours kept)\n", fp);
+	else if (it->blocked)
+		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
+			"yours: khora's not written there)\n", p,
+			u->favor == MERGE_THEIRS ? UPDATE_YOURS_SUFFIX :
+			UPDATE_NEW_SUFFIX);
+	else if (u->favor == MERGE_MARKERS)
+		fprintf(fp, "binary, both changed it: yours kept, khora's is "
+			"%s%s)\n", p, UPDATE_NEW_SUFFIX);
+	else if (u->favor == MERGE_OURS)
+		fprintf(fp, "binary, both changed it: yours kept)\n");
+	else
+		fprintf(fp, "binary, both changed it: khora's taken, yours "
+			"saved as %s%s)\n", p, UPDATE_YOURS_SUFFIX);
+}
+
 static void
 print_items(const struct update *u, struct update_item **v, size_t nr,
 	    int verbose, FILE *fp)
@@ -271,6 +301,10 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 	for (i = 0; i < nr; i++) {
 		const struct update_item *it = v[i];
 
+		if (it->binary) {
+			print_binary(u, it, fp);
+			continue;
+		}
 		if (it->change == U_SAME || (!verbose &&
 					       (it->change == U_KEEP ||
 						it->change == U_GONE)))
@@ -368,6 +402,15 @@ print_diff(struct update_item **v, size_t nr, unsigned mask)
 		    !memcmp(before, after, alen))
 			continue;
 		diff_header(&out, it->path, from, to);
+		if (merge_is_binary(before, before ? it->before_len : 0) ||
+		    merge_is_binary(after, alen)) {
+			/* as git says it: no lines to show */
+			strbuf_addf(&out, "Binary files %s%s and %s%s "
+				    "differ\n", before ? "a/" : "/dev/null",
+				    before ? it->path : "", after ? "b/" :
+				    "/dev/null", after ? it->path : "");
+			continue;
+		}
 		merge_udiff(before ? it->path : NULL, before ? before : "",
 			    before ? it->before_len : 0,
 			    after ? it->path : NULL, after ? after : "",
@@ -569,13 +612,23 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	ret = 0;
-	if (u.conflicts && !o->pretend)
+	if (u.conflicts && !o->pretend && u.binary == u.conflicts)
+		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
+				 "cleanly: %u binary file%s changed both by "
+				 "you and by khora: khora's version is beside "
+				 "yours as NAME" UPDATE_NEW_SUFFIX "; run "
+				 "'khora update --ours' (or --theirs) to pick "
+				 "a side", u.conflicts,
+				 u.conflicts == 1 ? "" : "s");
+	else if (u.conflicts && !o->pretend)
 		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
 				 "cleanly: %u file%s changed both by you and "
-				 "by khora: edit out the <<<<<<< markers, or "
+				 "by khora: edit out the <<<<<<< markers%s, or "
 				 "run 'khora update --ours' (or --theirs) to "
 				 "pick a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
+				 u.conflicts == 1 ? "" : "s", u.binary ?
+				 " (binary files: khora's version is beside "
+				 "yours as NAME" UPDATE_NEW_SUFFIX ")" : "");
 out:
 	d->phase = NULL;
 	generation_release(&g);

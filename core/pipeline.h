@@ -43,6 +43,10 @@ struct action {
 	unsigned is_config:1;		/* the project's khora.yaml */
 	unsigned conflict:1;		/* update left conflict markers */
 	unsigned yield:1;		/* KHORA_MODE_YIELD */
+	unsigned unrecorded:1;		/* update: the user's bytes saved
+					 * aside, not khora's: not locked */
+	const char *beside;		/* update: the binary file whose new
+					 * version this is (NAME.khora-new) */
 };
 
 /* A file or directory `khora update` removes (after the writes). */

@@ -558,7 +558,7 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 static int
 recorded(const struct action *a)
 {
-	return a->kind != A_DIR && !a->is_config;
+	return a->kind != A_DIR && !a->is_config && !a->unrecorded;
 }
 
 static void
@@ -617,6 +617,11 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 			    a->mode, a->sha);
 		if (a->conflict)
 			strbuf_addstr(&sb, "    conflict: true\n");
+		if (a->beside) {
+			strbuf_addstr(&sb, "    beside: ");
+			ytree_add_scalar(&sb, a->beside, 1);
+			strbuf_addch(&sb, '\n');
+		}
 	}
 	a = pipeline_add(p, A_TEXT, NULL, ".khora/lock");
 	a->mode = 0644;

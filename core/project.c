@@ -89,6 +89,7 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
 		le->symlink = field(e, "symlink");
+		le->beside = field(e, "beside");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
 		(*nr)++;
@@ -119,8 +120,11 @@ project_entry_state(const char *root, const struct lock_entry *e)
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
-			state = e->conflict && merge_has_markers(data.buf,
-								 data.len) ?
+			/* a binary conflict: its new version is beside */
+			state = e->conflict && (merge_has_markers(data.buf,
+								  data.len) ||
+						merge_is_binary(data.buf,
+								data.len)) ?
 				'U' : 'M';
 	}
 	strbuf_release(&path);

@@ -17,6 +17,7 @@ struct lock_entry {
 	const char *sha256;	/* NULL for a symlink */
 	const char *symlink;	/* its target, or NULL */
 	int conflict;		/* update left conflict markers in it */
+	const char *beside;	/* NAME.khora-new: the binary file NAME */
 };
 
 /*
