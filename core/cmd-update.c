@@ -277,10 +277,13 @@ print_binary(const struct update *u, const struct update_item *it, FILE *fp)
 			UPDATE_YOURS_SUFFIX);
 	else if (it->resolved && !it->blocked)
 		fputs("yours kept)\n", fp);
+	else if (it->blocked && u->favor == MERGE_THEIRS)
+		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
+			"there and not khora's: nothing replaced)\n", p,
+			UPDATE_YOURS_SUFFIX);
 	else if (it->blocked)
 		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
 			"yours: khora's not written there)\n", p,
-			u->favor == MERGE_THEIRS ? UPDATE_YOURS_SUFFIX :
 			UPDATE_NEW_SUFFIX);
 	else if (u->favor == MERGE_MARKERS)
 		fprintf(fp, "binary, both changed it: yours kept, khora's is "
@@ -612,7 +615,15 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	ret = 0;
-	if (u.conflicts && !o->pretend && u.binary == u.conflicts)
+	if (u.conflicts && !o->pretend && u.binary == u.conflicts &&
+	    o->favor == MERGE_THEIRS)
+		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
+				 "side of %u binary file%s: NAME"
+				 UPDATE_YOURS_SUFFIX ", where yours would be "
+				 "saved, is there and is not khora's: move it "
+				 "away and run again", u.conflicts,
+				 u.conflicts == 1 ? "" : "s");
+	else if (u.conflicts && !o->pretend && u.binary == u.conflicts)
 		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
 				 "cleanly: %u binary file%s changed both by "
 				 "you and by khora: khora's version is beside "

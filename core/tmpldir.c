@@ -615,8 +615,8 @@ given_answer(struct tmpldir *t, struct tvar_spec *v,
 		return 0;
 	return diag_error(d, EXIT_USAGE, NULL, "cannot use the answer for "
 			  "'%s' given to %s: update takes recorded answers "
-			  "from khora.yaml (answers:): change it there", v->name,
-			  set ? "--set" : "--answers");
+			  "from khora.yaml (answers:): change it there",
+			  v->name, set ? "--set" : "--answers");
 }
 
 int
@@ -655,8 +655,10 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		else if (!n)
 			n = f;
 		if (t->update && given_answer(t, v, ymap_get(given, v->name),
-					      &tmp, &n, d))
+					      &tmp, &n, d)) {
+			ynode_free(tmp);
 			goto out;
+		}
 		/* then the user's own defaults, for variables they name */
 		if (!n)
 			n = ymap_get(mine, v->name);

@@ -266,8 +266,19 @@ khora_changed(const struct lock_entry *e, const struct action *a)
 	return !e->sha256 || strcmp(a->sha, e->sha256);
 }
 
+static int
+generated(const struct pipeline *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->actions[i].path, path))
+			return 1;
+	return 0;
+}
+
 /*
- * Writes data beside it's file as NAME+suffix: a binary conflict's
+ * Writes data beside its file as NAME+suffix: a binary conflict's
  * other side.  owned: khora's bytes, recorded (beside: NAME) so that a
  * later update removes them; else the user's, never recorded.  What is
  * at that name already is replaced only when it is what khora wrote
@@ -284,6 +295,11 @@ add_side(struct update *u, struct update_item *it, const char *suffix,
 	int what, same = 0;
 
 	strbuf_addf(&path, "%s%s", it->path, suffix);
+	if (generated(u->p, path.buf)) {
+		/* a plugin makes a file of that name: not ours to use */
+		strbuf_release(&path);
+		return -1;
+	}
 	memset(&probe, 0, sizeof(probe));
 	what = read_before(u, path.buf, &probe);
 	old = old_find(u, path.buf);
@@ -333,6 +349,7 @@ binary_conflict(struct update *u, struct update_item *it)
 						 it->before, it->before_len,
 						 0) != 0;
 		u->conflicts += it->blocked;
+		u->binary += it->blocked;
 		a->conflict = it->blocked;
 		return;
 	}
