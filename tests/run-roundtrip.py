@@ -4,8 +4,8 @@
 Random Unicode strings (a fixed seed, valid UTF-8 only, biased to what
 YAML makes hard: controls, DEL, C1, U+2028, U+FEFF, U+FFFE, quotes,
 indicators, words YAML 1.1 reads as booleans or nulls, numbers) go in
-as a description (khora.yaml) and a template answer (.khora/answers.yaml)
-through `khora new`; then `khora update` must find the project up to
+as a description (khora.yaml, and the generated .khora/context.yaml) and
+a template answer (.khora/answers.yaml) through `khora new`; then `khora update` must find the project up to
 date (it read every value back as it was: any difference would change
 a generated file), `khora status` must be clean, and libyaml (PyYAML's
 C loader, the parser khora uses) must read the same strings back.
@@ -109,6 +109,10 @@ def one(i, desc, who, work):
         check(name + ": read back", got == desc and
               ans["answers"]["maintainer"] == who,
               f"{got!r} {ans['answers']['maintainer']!r}")
+        # a generated YAML file, written with the same escapes (x-yaml)
+        ctx = load(os.path.join(out, ".khora", "context.yaml"))
+        check(name + ": context.yaml", ctx["project"]["description"] ==
+              desc, repr(ctx["project"]["description"]))
     except yaml.YAMLError as e:
         check(name + ": libyaml reads it", False, str(e))
 
