@@ -444,8 +444,11 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 	const char *why = validate(v, text, &out);
 
 	if (why) {
+		/* a secret is never shown, nor bytes that are not text */
 		ynode_error(d, EXIT_CONFIG, n, "invalid answer '%s' for '%s': "
-			    "%s", text, v->name, why);
+			    "%s", v->secret ? "(secret)" :
+			    ytree_utf8_valid(text, strlen(text)) ? text : "...",
+			    v->name, why);
 		free(text);
 		return -1;
 	}
