@@ -51,6 +51,26 @@ field(const struct ynode *entry, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
+/*
+ * The lock is input like any file in the project: a path in it that
+ * leaves the project (or is not in normal form) would make update read,
+ * replace or remove a file elsewhere.
+ */
+static int
+lock_path_bad(const char *lock, const struct ynode *n, struct diag *d)
+{
+	struct diag_loc loc = { lock, n->line, n->col };
+	char *copy = xstrdup(n->str);
+	const char *why = path_check(copy);
+	int bad = why || strcmp(copy, n->str);
+
+	free(copy);
+	if (bad)
+		diag_error(d, EXIT_IO, &loc, "invalid lock file: path '%s' %s",
+			   n->str, why ? why : "is not in normal form");
+	return bad ? -1 : 0;
+}
+
 int
 project_read_lock(const char *root, struct ynode **tree,
 		  struct lock_entry **out, size_t *nr, struct diag *d)
@@ -76,7 +96,6 @@ project_read_lock(const char *root, struct ynode **tree,
 		strbuf_release(&lock);
 		return -1;
 	}
-	strbuf_release(&lock);
 	*out = xcalloc(files->nr + 1, sizeof(**out));
 	for (i = 0; i < files->nr; i++) {
 		const struct ynode *e = files->vals[i];
@@ -85,6 +104,13 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->path = field(e, "path");
 		if (!le->path)
 			continue;
+		if (lock_path_bad(lock.buf, ymap_get(e, "path"), d)) {
+			free(*out);
+			*out = NULL;
+			*nr = 0;
+			strbuf_release(&lock);
+			return -1;
+		}
 		le->plugin = field(e, "plugin");
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
@@ -94,6 +120,7 @@ project_read_lock(const char *root, struct ynode **tree,
 			!strcmp(field(e, "conflict"), "true");
 		(*nr)++;
 	}
+	strbuf_release(&lock);
 	return 0;
 }
 
