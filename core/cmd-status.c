@@ -6,8 +6,10 @@
  * .khora and what the project's .gitignore ignores are left out).
  * Exit 0 when clean, 8 (EXIT_DIRTY) when not, the usual error codes
  * when it cannot tell; --porcelain prints "M path", "D path",
- * "U path" (conflict markers an update left), "? path", and "C
- * khora.yaml" (config edited since the last generation) for scripts.
+ * "U path" (conflict markers an update left, or a binary file in
+ * conflict), "N path" (khora's version of a binary file in conflict,
+ * written beside it as NAME.khora-new), "? path", and "C khora.yaml"
+ * (config edited since the last generation) for scripts.
  * Everything is read below the root's fd with confine_*(); a file or
  * directory that cannot be read stops the command with exit 7, it is
  * never shown as deleted or clean.
@@ -230,6 +232,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 	for (i = 0; i < nr; i++) {
 		int state = states[i];
 
+		/* khora's side of a binary conflict: there until resolved */
+		if (entries[i].beside)
+			state = state == 'D' ? 0 : 'N';
 		if (!state)
 			continue;
 		dirty++;
@@ -237,8 +242,8 @@ cmd_status(int argc, char **argv, struct diag *d)
 			printf("%c %s\n", state, entries[i].path);
 		else
 			printf("%-10s %s\n", state == 'D' ? "deleted:" :
-			       state == 'U' ? "conflict:" : "modified:",
-			       entries[i].path);
+			       state == 'U' ? "conflict:" : state == 'N' ?
+			       "theirs:" : "modified:", entries[i].path);
 	}
 	dirty += print_config(changed, porcelain);
 	for (i = 0; i < extra.nr; i++)
@@ -276,6 +281,6 @@ const struct cmd_entry cmd_status_entry = {
 	"status",
 	"Show what changed in a generated project since khora wrote it.",
 	"[DIR] [--porcelain]",
-	"      --porcelain       one 'M|D|U|C|? path' line per change\n",
+	"      --porcelain       one 'M|D|U|N|C|? path' line per change\n",
 	cmd_status,
 };

@@ -27,6 +27,9 @@ struct update_opts {
 	const char *cmd;		/* "update", "add" or "remove" */
 	const char *dir;
 	struct strlist features;	/* add: NAME or NAME=VALUE */
+	struct strlist set;		/* --set NAME=VALUE: answers */
+	const char *answers;		/* --answers FILE */
+	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
 };
@@ -40,8 +43,17 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		const char *a = argv[i], *v = NULL;
 		int r = 0;
 
+		const char *set = NULL;
+
 		if (add && (r = cli_opt(argc, argv, &i, "--dir", 'C', &v, d)))
 			;
+		else if ((r = cli_opt(argc, argv, &i, "--set", 0, &set, d)))
+			;
+		else if ((r = cli_opt(argc, argv, &i, "--answers", 0,
+				      &o->answers, d)))
+			;
+		else if (cli_flag(a, "--no-input", 0))
+			o->no_input = r = 1;
 		else if (cli_flag(a, "--pretend", 'n'))
 			o->pretend = r = 1;
 		else if (cli_flag(a, "--diff", 0))
@@ -60,6 +72,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 			d->json = r = 1;
 		if (r < 0)
 			return -1;
+		if (set)
+			strlist_push(&o->set, set);
 		if ((r == 2 || r == 3) && side && side != r)
 			return cli_usage_error(d, o->cmd, "--ours and --theirs "
 					       "exclude each other");
@@ -297,6 +311,39 @@ why(const struct update_item *it, enum merge_favor favor)
 	}
 }
 
+/* A binary file in conflict: what became of each side. */
+static void
+print_binary(const struct update *u, const struct update_item *it, FILE *fp)
+{
+	const char *p = it->path;
+
+	fprintf(fp, "  %-9s %s  (", it->change == U_CONFLICT ? "conflict" :
+		update_change_name(it->change), p);
+	if (it->resolved && !it->blocked)
+		fputs("conflict resolved, binary: ", fp);
+	if (it->resolved && !it->blocked && u->favor == MERGE_THEIRS)
+		fprintf(fp, "khora's taken, yours saved as %s%s)\n", p,
+			UPDATE_YOURS_SUFFIX);
+	else if (it->resolved && !it->blocked)
+		fputs("yours kept)\n", fp);
+	else if (it->blocked && u->favor == MERGE_THEIRS)
+		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
+			"there and not khora's: nothing replaced)\n", p,
+			UPDATE_YOURS_SUFFIX);
+	else if (it->blocked)
+		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
+			"yours: khora's not written there)\n", p,
+			UPDATE_NEW_SUFFIX);
+	else if (u->favor == MERGE_MARKERS)
+		fprintf(fp, "binary, both changed it: yours kept, khora's is "
+			"%s%s)\n", p, UPDATE_NEW_SUFFIX);
+	else if (u->favor == MERGE_OURS)
+		fprintf(fp, "binary, both changed it: yours kept)\n");
+	else
+		fprintf(fp, "binary, both changed it: khora's taken, yours "
+			"saved as %s%s)\n", p, UPDATE_YOURS_SUFFIX);
+}
+
 static void
 print_items(const struct update *u, struct update_item **v, size_t nr,
 	    int verbose, FILE *fp)
@@ -306,6 +353,10 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 	for (i = 0; i < nr; i++) {
 		const struct update_item *it = v[i];
 
+		if (it->binary) {
+			print_binary(u, it, fp);
+			continue;
+		}
 		if (it->change == U_SAME || (!verbose &&
 					       (it->change == U_KEEP ||
 						it->change == U_GONE)))
@@ -403,6 +454,15 @@ print_diff(struct update_item **v, size_t nr, unsigned mask)
 		    !memcmp(before, after, alen))
 			continue;
 		diff_header(&out, it->path, from, to);
+		if (merge_is_binary(before, before ? it->before_len : 0) ||
+		    merge_is_binary(after, alen)) {
+			/* as git says it: no lines to show */
+			strbuf_addf(&out, "Binary files %s%s and %s%s "
+				    "differ\n", before ? "a/" : "/dev/null",
+				    before ? it->path : "", after ? "b/" :
+				    "/dev/null", after ? it->path : "");
+			continue;
+		}
 		merge_udiff(before ? it->path : NULL, before ? before : "",
 			    before ? it->before_len : 0,
 			    after ? it->path : NULL, after ? after : "",
@@ -604,6 +664,10 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.config = cfgfile;
 	go.config_buf = text->buf;
 	go.config_len = text->len;
+	go.answers = o->answers;
+	go.no_input = o->no_input;
+	go.given = &o->set;
+	go.update = 1;
 	if (update_init(&u, root, o->favor, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins(&u, &g.cat, d))
@@ -651,13 +715,31 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	ret = 0;
-	if (u.conflicts && !o->pretend)
+	if (u.conflicts && !o->pretend && u.binary == u.conflicts &&
+	    o->favor == MERGE_THEIRS)
+		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
+				 "side of %u binary file%s: NAME"
+				 UPDATE_YOURS_SUFFIX ", where yours would be "
+				 "saved, is there and is not khora's: move it "
+				 "away and run again", u.conflicts,
+				 u.conflicts == 1 ? "" : "s");
+	else if (u.conflicts && !o->pretend && u.binary == u.conflicts)
+		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
+				 "cleanly: %u binary file%s changed both by "
+				 "you and by khora: khora's version is beside "
+				 "yours as NAME" UPDATE_NEW_SUFFIX "; run "
+				 "'khora update --ours' (or --theirs) to pick "
+				 "a side", u.conflicts,
+				 u.conflicts == 1 ? "" : "s");
+	else if (u.conflicts && !o->pretend)
 		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
 				 "cleanly: %u file%s changed both by you and "
-				 "by khora: edit out the <<<<<<< markers, or "
+				 "by khora: edit out the <<<<<<< markers%s, or "
 				 "run 'khora update --ours' (or --theirs) to "
 				 "pick a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
+				 u.conflicts == 1 ? "" : "s", u.binary ?
+				 " (binary files: khora's version is beside "
+				 "yours as NAME" UPDATE_NEW_SUFFIX ")" : "");
 out:
 	d->phase = NULL;
 	generation_release(&g);
@@ -714,6 +796,7 @@ cmd_run(int argc, char **argv, struct diag *d, const char *cmd)
 	if (!ret)
 		ret = run(&o, d);
 	strlist_clear(&o.features);
+	strlist_clear(&o.set);
 	return ret;
 }
 
@@ -742,13 +825,18 @@ cmd_remove(int argc, char **argv, struct diag *d)
 	"      --ours            on a conflict, keep your side\n" \
 	"      --theirs          on a conflict, take khora's side\n" \
 	"      --durable         fsync files and directories before commit\n" \
+	"      --set NAME=VALUE  answer a template variable (a secret, or\n" \
+	"                        what khora.yaml records)\n" \
+	"      --answers FILE    answers to the template's variables\n" \
+	"      --no-input        never prompt; name missing secrets\n" \
 	"  -q, --quiet           print nothing on success\n" \
 	"  -v, --verbose         also list files kept as you changed them\n"
 
 const struct cmd_entry cmd_update_entry = {
 	"update",
 	"Regenerate a project from its khora.yaml, merging your changes.",
-	"[DIR] [--pretend] [--diff] [--ours|--theirs]",
+	"[DIR] [--pretend] [--diff] [--ours|--theirs] [--set NAME=VALUE].. "
+	"[--answers FILE] [--no-input]",
 	UPDATE_OPTIONS,
 	cmd_update,
 };
@@ -756,7 +844,8 @@ const struct cmd_entry cmd_update_entry = {
 const struct cmd_entry cmd_add_entry = {
 	"add",
 	"Turn features on in a project's khora.yaml and update it.",
-	"FEATURE[=VALUE].. [-C DIR] [--pretend] [--diff] [--ours|--theirs]",
+	"FEATURE[=VALUE].. [-C DIR] [--pretend] [--diff] [--ours|--theirs] "
+	"[--set NAME=VALUE].. [--answers FILE] [--no-input]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
 	"                        a DIR argument with a '/' works too)\n"

@@ -11,50 +11,10 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-/* A scalar YAML reads back as the same string when written plain. */
-static int
-plain_ok(const char *s)
-{
-	/* YAML 1.1 booleans: yamllint (and PyYAML) read them as such */
-	static const char *const bools[] = {
-		"y", "yes", "n", "no", "on", "off",
-	};
-	const char *p;
-	int dots = 0, digits = 0, other = 0;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(bools); i++)
-		if (!strcasecmp(s, bools[i]))
-			return 0;
-
-	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) ||
-	    s[strlen(s) - 1] == ' ' || s[strlen(s) - 1] == ':' ||
-	    strstr(s, ": ") || strstr(s, " #"))
-		return 0;
-	for (p = s; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return 0;
-		if (*p == '.')
-			dots++;
-		else if (isdigit((unsigned char)*p))
-			digits++;
-		else
-			other++;
-	}
-	/* "3.11" would read back as a float: keep it a string */
-	return !(dots && digits && !other);
-}
-
 static void
 add_scalar(struct strbuf *out, const struct ynode *n)
 {
-	if (!n->quoted && plain_ok(n->str)) {
-		strbuf_addstr(out, n->str);
-		return;
-	}
-	strbuf_addch(out, '"');
-	strbuf_add_json(out, n->str, strlen(n->str));
-	strbuf_addch(out, '"');
+	ytree_add_scalar(out, n->str, n->quoted);
 }
 
 static void add_node(struct strbuf *out, const struct ynode *n,

@@ -370,6 +370,14 @@ apply_overrides(struct config *cfg, const struct config_overrides *ov,
 		}
 		strbuf_reset(&key);
 		strbuf_add(&key, ov->set[i], (size_t)(eq - ov->set[i]));
+		/* khora.yaml is UTF-8: a value it could not write back */
+		if (!ytree_utf8_valid(ov->set[i], strlen(ov->set[i]))) {
+			ret = diag_error(d, EXIT_USAGE, NULL, "invalid option "
+					 "'--set %s=...': not valid UTF-8",
+					 ytree_utf8_valid(key.buf, key.len) ?
+					 key.buf : "?");
+			break;
+		}
 		ret = set_dotted(cfg, key.buf, eq + 1, origin.buf, d);
 	}
 	for (i = 0; !ret && i < ov->nr_with + ov->nr_without; i++) {

@@ -152,6 +152,15 @@ generation_run(struct generation *g, struct gen_opts *o,
 	if (use_tmpl && !o->template && tmpldir_load(&g->tmpl, g->tdir.buf,
 						     d))
 		return -1;
+	if (o->update && !use_tmpl && ((o->given && o->given->nr) ||
+				       o->answers))
+		return diag_error(d, EXIT_USAGE, NULL, "invalid option '%s': "
+				  "the project has no template to answer "
+				  "(update reads the config from khora.yaml: "
+				  "edit it there)", o->answers ? "--answers" :
+				  "--set");
+	g->tmpl.given = o->given;
+	g->tmpl.update = o->update;
 	if (use_tmpl && (tmpldir_require(&g->tmpl, &g->cfg, d) ||
 			 tmpldir_answer(&g->tmpl, &g->cfg, o->answers,
 					o->no_input, d)))

@@ -26,6 +26,9 @@ struct gen_opts {
 	struct config_overrides ov;
 	int no_input;
 	int project_config;		/* new: add the project's khora.yaml */
+	/* update, add: template answers (NAME=VALUE), never config keys */
+	const struct strlist *given;
+	int update;
 };
 
 struct generation {

@@ -547,3 +547,10 @@ merge_resolve_markers(const char *text, size_t len, enum merge_favor favor,
 	strbuf_release(&theirs);
 	return n;
 }
+
+int
+merge_is_binary(const char *data, size_t len)
+{
+	return data && memchr(data, '\0', len < MERGE_BINARY_PROBE ? len :
+			      MERGE_BINARY_PROBE) != NULL;
+}

@@ -60,6 +60,13 @@ int merge_udiff(const char *a_path, const char *a, size_t a_len,
 int merge_resolve_markers(const char *text, size_t len,
 			  enum merge_favor favor, struct strbuf *out);
 
+/*
+ * Whether data is binary by git's rule, a NUL byte in its first 8000
+ * bytes: such a file is never merged line by line.
+ */
+#define MERGE_BINARY_PROBE 8000
+int merge_is_binary(const char *data, size_t len);
+
 /* Whether text has a line that starts a conflict ("<<<<<<< yours"). */
 int merge_has_markers(const char *text, size_t len);
 

@@ -50,6 +50,10 @@ struct action {
 					 * recorded at all */
 	unsigned trash_old:1;		/* what this replaces goes to
 					 * .khora/trash */
+	unsigned unrecorded:1;		/* update: the user's bytes saved
+					 * aside, not khora's: not locked */
+	const char *beside;		/* update: the binary file whose new
+					 * version this is (NAME.khora-new) */
 };
 
 /* A file or directory `khora update` removes (after the writes). */

@@ -666,7 +666,20 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 static int
 recorded(const struct action *a)
 {
-	return a->kind != A_DIR && !a->is_config && !a->unowned;
+	return a->kind != A_DIR && !a->is_config && !a->unowned &&
+	       !a->unrecorded;
+}
+
+static void
+add_lock_template(struct strbuf *sb, const char *owner, const char *tmpl)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	strbuf_addf(&t, "%s/%s", owner, tmpl);
+	strbuf_addstr(sb, "    template: ");
+	ytree_add_scalar(sb, t.buf, 0);
+	strbuf_addch(sb, '\n');
+	strbuf_release(&t);
 }
 
 static void
@@ -683,35 +696,46 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 		strbuf_addf(&sb, "config: khora.yaml\nconfig_sha256: %s\n",
 			    config_sha);
 	strbuf_addstr(&sb, "plugins:\n");
-	for (i = 0; i < p->nr_active; i++)
-		strbuf_addf(&sb, "  - {name: %s, version: \"%s\"}\n",
-			    p->active[i]->name, p->active[i]->version);
+	for (i = 0; i < p->nr_active; i++) {
+		/* both from a sidecar: escaped like every other string */
+		strbuf_addstr(&sb, "  - {name: ");
+		ytree_add_scalar(&sb, p->active[i]->name, 0);
+		strbuf_addstr(&sb, ", version: ");
+		ytree_add_scalar(&sb, p->active[i]->version, 1);
+		strbuf_addstr(&sb, "}\n");
+	}
 	strbuf_addstr(&sb, "files:\n");
 	for (i = 0; i < nr; i++) {
 		a = &p->actions[i];
 		if (!recorded(a))
 			continue;
-		strbuf_addstr(&sb, "  - path: \"");
-		strbuf_add_json(&sb, a->path, strlen(a->path));
-		strbuf_addf(&sb, "\"\n    plugin: %s\n", owner_name(a));
+		strbuf_addstr(&sb, "  - path: ");
+		ytree_add_scalar(&sb, a->path, 1);
+		strbuf_addstr(&sb, "\n    plugin: ");
+		ytree_add_scalar(&sb, owner_name(a), 0);
+		strbuf_addch(&sb, '\n');
 		if (a->user) {
 			/* the user's: no hash, nothing to compare */
 			strbuf_addstr(&sb, "    user: true\n");
 			continue;
 		}
 		if (a->kind == A_SYMLINK) {
-			strbuf_addstr(&sb, "    symlink: \"");
-			strbuf_add_json(&sb, a->text, strlen(a->text));
-			strbuf_addstr(&sb, "\"\n");
+			strbuf_addstr(&sb, "    symlink: ");
+			ytree_add_scalar(&sb, a->text, 1);
+			strbuf_addch(&sb, '\n');
 			continue;
 		}
 		if (a->tmpl)
-			strbuf_addf(&sb, "    template: %s/%s\n",
-				    owner_name(a), a->tmpl);
+			add_lock_template(&sb, owner_name(a), a->tmpl);
 		strbuf_addf(&sb, "    mode: \"%04o\"\n    sha256: %s\n",
 			    a->mode, a->sha);
 		if (a->conflict)
 			strbuf_addstr(&sb, "    conflict: true\n");
+		if (a->beside) {
+			strbuf_addstr(&sb, "    beside: ");
+			ytree_add_scalar(&sb, a->beside, 1);
+			strbuf_addch(&sb, '\n');
+		}
 	}
 	a = pipeline_add(p, A_TEXT, NULL, ".khora/lock");
 	a->mode = 0644;

@@ -52,6 +52,26 @@ field(const struct ynode *entry, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
+/*
+ * The lock is input like any file in the project: a path in it that
+ * leaves the project (or is not in normal form) would make update read,
+ * replace or remove a file elsewhere.
+ */
+static int
+lock_path_bad(const char *lock, const struct ynode *n, struct diag *d)
+{
+	struct diag_loc loc = { lock, n->line, n->col };
+	char *copy = xstrdup(n->str);
+	const char *why = path_check(copy);
+	int bad = why || strcmp(copy, n->str);
+
+	free(copy);
+	if (bad)
+		diag_error(d, EXIT_IO, &loc, "invalid lock file: path '%s' %s",
+			   n->str, why ? why : "is not in normal form");
+	return bad ? -1 : 0;
+}
+
 int
 project_read_lock(const char *root, struct ynode **tree,
 		  struct lock_entry **out, size_t *nr, struct diag *d)
@@ -77,7 +97,6 @@ project_read_lock(const char *root, struct ynode **tree,
 		strbuf_release(&lock);
 		return -1;
 	}
-	strbuf_release(&lock);
 	*out = xcalloc(files->nr + 1, sizeof(**out));
 	for (i = 0; i < files->nr; i++) {
 		const struct ynode *e = files->vals[i];
@@ -86,16 +105,25 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->path = field(e, "path");
 		if (!le->path)
 			continue;
+		if (lock_path_bad(lock.buf, ymap_get(e, "path"), d)) {
+			free(*out);
+			*out = NULL;
+			*nr = 0;
+			strbuf_release(&lock);
+			return -1;
+		}
 		le->plugin = field(e, "plugin");
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
 		le->symlink = field(e, "symlink");
+		le->beside = field(e, "beside");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
 		le->user = field(e, "user") &&
 			!strcmp(field(e, "user"), "true");
 		(*nr)++;
 	}
+	strbuf_release(&lock);
 	return 0;
 }
 
@@ -150,8 +178,11 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
-			state = e->conflict && merge_has_markers(data.buf,
-								 data.len) ?
+			/* a binary conflict: its new version is beside */
+			state = e->conflict && (merge_has_markers(data.buf,
+								  data.len) ||
+						merge_is_binary(data.buf,
+								data.len)) ?
 				'U' : 'M';
 	}
 	strbuf_release(&data);

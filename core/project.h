@@ -20,6 +20,7 @@ struct lock_entry {
 	int user;		/* the user's (KHORA_MODE_INPUT, or khora
 				 * forget): never compared, replaced or
 				 * removed */
+	const char *beside;	/* NAME.khora-new: the binary file NAME */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "template.h"
 #include "wrapper.h"
+#include "ytree.h"
 
 #define MAX_MODS 4
 #define MAX_DELIM 8
@@ -201,8 +202,10 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 		}
 		break;
 	case M_YAML:
+		/* the one YAML writer: what YAML refuses raw is escaped */
+		ytree_add_scalar(out, in, 1);
+		break;
 	case M_TOML:
-		/* the escapes both formats share for double quotes */
 		add_quoted(out, in);
 		break;
 	case M_SNAKE: add_words(out, in, '_', 0); break;

@@ -545,6 +545,9 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	size_t i;
 
 	*out = NULL;
+	/* recorded in YAML, which is UTF-8 */
+	if (!ytree_utf8_valid(in, strlen(in)))
+		return "not valid UTF-8";
 	switch (v->type) {
 	case V_INT:
 		errno = 0;
@@ -627,12 +630,19 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 	const char *why = validate(v, text, &out);
 
 	if (why) {
-		/* a long answer is shown by its start: one line */
+		/* a secret is never shown, nor bytes that are not text; a
+		 * long answer is shown by its start: one line */
 		int cut = strlen(text) > 80;
 
-		ynode_error(d, EXIT_CONFIG, n, "invalid answer '%.*s%s' for "
-			    "'%s': %s", cut ? 60 : (int)strlen(text), text,
-			    cut ? "..." : "", v->name, why);
+		if (v->secret || !ytree_utf8_valid(text, strlen(text)))
+			ynode_error(d, EXIT_CONFIG, n, "invalid answer '%s' "
+				    "for '%s': %s", v->secret ? "(secret)" :
+				    "...", v->name, why);
+		else
+			ynode_error(d, EXIT_CONFIG, n, "invalid answer "
+				    "'%.*s%s' for '%s': %s", cut ? 60 :
+				    (int)strlen(text), text, cut ? "..." : "",
+				    v->name, why);
 		free(text);
 		return -1;
 	}
@@ -717,14 +727,104 @@ unknown_answers(struct tmpldir *t, const struct ynode *map, struct diag *d)
 	return 0;
 }
 
+/* update: the value of --set NAME=VALUE, or NULL. */
+static const char *
+given_value(const struct tmpldir *t, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; t->given && i < t->given->nr; i++)
+		if (!strncmp(t->given->v[i], name, n) &&
+		    t->given->v[i][n] == '=')
+			return t->given->v[i] + n + 1;
+	return NULL;
+}
+
+/* update: every --set names a variable of the template. */
+static int
+unknown_given(const struct tmpldir *t, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; t->given && i < t->given->nr; i++) {
+		const char *s = t->given->v[i], *eq = strchr(s, '=');
+		char *name = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
+		int known = eq && tmpldir_has_var(t, name);
+
+		if (!known)
+			diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
+				   "%s': %s", s, !eq ? "expected NAME=VALUE" :
+				   "not a variable of the template (update "
+				   "reads the config from khora.yaml: edit it "
+				   "there)");
+		free(name);
+		if (!known)
+			return -1;
+	}
+	return 0;
+}
+
+/* A secret from the environment: KHORA_SECRET_<NAME>, upper-cased. */
+static const char *
+secret_env(const char *name, struct strbuf *var)
+{
+	const char *p;
+
+	strbuf_reset(var);
+	strbuf_addstr(var, "KHORA_SECRET_");
+	for (p = name; *p; p++)
+		strbuf_addch(var, isalnum((unsigned char)*p) ?
+			     toupper((unsigned char)*p) : '_');
+	return getenv(var->buf);
+}
+
+/*
+ * update: the answer given for v on the command line (--set, then
+ * --answers) into *n.  A recorded (non-secret) answer may only be
+ * repeated: changing it is khora.yaml's job.
+ */
+static int
+given_answer(struct tmpldir *t, struct tvar_spec *v,
+	     const struct ynode *recorded, struct ynode **tmp,
+	     const struct ynode **n, struct diag *d)
+{
+	const char *set = given_value(t, v->name);
+	const struct ynode *f = ymap_get(t->answers_tree, v->name);
+	char *was, *now;
+	int same;
+
+	if (set) {
+		*tmp = ynode_new(Y_SCALAR, "--set", 0, 0);
+		(*tmp)->str = xstrdup(set);
+		f = *tmp;
+	}
+	if (!f)
+		return 0;
+	*n = f;
+	if (v->secret)
+		return 0;
+	was = recorded ? node_text(recorded) : NULL;
+	now = node_text(f);
+	same = was && !strcmp(was, now);
+	free(was);
+	free(now);
+	if (same)
+		return 0;
+	return diag_error(d, EXIT_USAGE, NULL, "cannot use the answer for "
+			  "'%s' given to %s: update takes recorded answers "
+			  "from khora.yaml (answers:): change it there",
+			  v->name, set ? "--set" : "--answers");
+}
+
 int
 tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	       const char *answers_file, int no_input, struct diag *d)
 {
 	const struct ynode *given = ymap_get(cfg->root, "answers");
 	const struct ynode *mine = ymap_get(cfg->user_tree, "answers");
-	struct strbuf missing = STRBUF_INIT;
-	int ask = !no_input && isatty(0);
+	struct strbuf missing = STRBUF_INIT, secrets = STRBUF_INIT;
+	struct strbuf env = STRBUF_INIT;
+	int ask = !no_input && isatty(0), ret = -1;
 	size_t i;
 
 	if (answers_file && ytree_parse_file(answers_file, &t->answers_tree,
@@ -734,13 +834,16 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		return terr(d, t->answers_tree, "an answers file is a mapping "
 			    "of NAME: VALUE");
 	if (unknown_answers(t, given, d) ||
-	    unknown_answers(t, t->answers_tree, d))
+	    unknown_answers(t, t->answers_tree, d) || unknown_given(t, d))
 		return -1;
 	for (i = 0; i < t->nr_vars; i++) {
 		struct tvar_spec *v = &t->vars[i];
 		const struct ynode *n = ymap_get(given, v->name);
 		const struct ynode *f = ymap_get(t->answers_tree, v->name);
+		struct ynode *tmp = NULL;
+		const char *envval;
 		char *deflt = NULL;
+		int r;
 
 		v->active = !v->when || holds(t, v->when);
 		/* --set beats the answers file, which beats khora.yaml */
@@ -748,28 +851,55 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			n = f;
 		else if (!n)
 			n = f;
+		if (t->update && given_answer(t, v, ymap_get(given, v->name),
+					      &tmp, &n, d)) {
+			ynode_free(tmp);
+			goto out;
+		}
 		/* then the user's own defaults, for variables they name */
 		if (!n)
 			n = ymap_get(mine, v->name);
 		if (n) {
-			if (set_answer(v, n, d))
-				return -1;
+			r = set_answer(v, n, d);
+			ynode_free(tmp);
+			if (r)
+				goto out;
+			continue;
+		}
+		envval = v->secret ? secret_env(v->name, &env) : NULL;
+		if (envval) {
+			const char *why;
+			char *out;
+
+			why = validate(v, envval, &out);
+			if (why) {
+				diag_error(d, EXIT_USAGE, NULL, "invalid "
+					   "answer in %s for '%s': %s",
+					   env.buf, v->name, why);
+				goto out;
+			}
+			v->value = out;
 			continue;
 		}
 		if (default_of(t, v, cfg, &deflt, d))
-			return -1;
+			goto out;
 		if (!v->active) {
 			v->value = deflt ? deflt : xstrdup("");
 			continue;
 		}
-		if (ask) {
-			int r = prompt(v, deflt);
-
+		/* update: the project was made with some other secret */
+		if (t->update && v->secret) {
 			free(deflt);
-			if (r)
-				return diag_error(d, EXIT_CONFIG, NULL, "no "
-						  "answer for '%s': end of "
-						  "input", v->name);
+			deflt = NULL;
+		}
+		if (ask) {
+			r = prompt(v, deflt);
+			free(deflt);
+			if (r) {
+				diag_error(d, EXIT_CONFIG, NULL, "no answer "
+					   "for '%s': end of input", v->name);
+				goto out;
+			}
 			continue;
 		}
 		if (deflt) {
@@ -777,23 +907,37 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			const char *why = validate(v, deflt, &out);
 
 			free(deflt);
-			if (why)
-				return terr(d, v->node, "invalid default for "
-					    "'%s': %s", v->name, why);
+			if (why) {
+				terr(d, v->node, "invalid default for '%s': %s",
+				     v->name, why);
+				goto out;
+			}
 			v->value = out;
 			continue;
 		}
-		strbuf_addf(&missing, "%s%s", missing.len ? ", " : "",
-			    v->name);
+		if (t->update && v->secret)
+			strbuf_addf(&secrets, "%s%s", secrets.len ? ", " : "",
+				    v->name);
+		else
+			strbuf_addf(&missing, "%s%s", missing.len ? ", " : "",
+				    v->name);
 	}
-	if (missing.len) {
+	if (secrets.len)
+		diag_error(d, EXIT_USAGE, NULL, "missing secret answers for "
+			   "the template (never recorded, so give them again "
+			   "with --set NAME=VALUE, --answers FILE or "
+			   "KHORA_SECRET_<NAME>): %s", secrets.buf);
+	else if (missing.len)
 		diag_error(d, EXIT_CONFIG, NULL, "missing answers for the "
 			   "template (give them with --set NAME=VALUE or "
 			   "--answers FILE): %s", missing.buf);
-		strbuf_release(&missing);
-		return -1;
-	}
-	return 0;
+	else
+		ret = 0;
+out:
+	strbuf_release(&missing);
+	strbuf_release(&secrets);
+	strbuf_release(&env);
+	return ret;
 }
 
 /* ---- files ---- */
@@ -1117,21 +1261,22 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 
 	strbuf_addstr(&sb, "# Answers given to the template (secrets left "
 		      "out); khora update reuses them.\n");
-	strbuf_addf(&sb, "template: \"");
+	strbuf_addstr(&sb, "template: ");
 	/* relative to the project, like its khora.yaml says it */
 	root = path_absolute(p->target);
 	rel = path_relative_from(root, t->dir);
-	strbuf_add_json(&sb, rel, strlen(rel));
+	ytree_add_scalar(&sb, rel, 1);
 	free(root);
 	free(rel);
-	strbuf_addstr(&sb, "\"\nanswers:\n");
+	strbuf_addstr(&sb, "\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
 		if (t->vars[i].secret || !t->vars[i].value)
 			continue;
-		strbuf_addf(&sb, "  %s: \"", t->vars[i].name);
-		strbuf_add_json(&sb, t->vars[i].value,
-				strlen(t->vars[i].value));
-		strbuf_addstr(&sb, "\"\n");
+		strbuf_addstr(&sb, "  ");
+		ytree_add_scalar(&sb, t->vars[i].name, 0);
+		strbuf_addstr(&sb, ": ");
+		ytree_add_scalar(&sb, t->vars[i].value, 1);
+		strbuf_addch(&sb, '\n');
 	}
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);

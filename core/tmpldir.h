@@ -16,6 +16,13 @@
  * default, and a prompt when stdin is a terminal and --no-input is not
  * given.  Without them, every missing variable is listed in one error.
  *
+ * Secrets are never recorded.  On update (and add) a secret's default is
+ * never used, as the project was generated with some other value: it
+ * comes from --set, --answers, the environment (KHORA_SECRET_<NAME>,
+ * NAME upper-cased) or a prompt, or the run fails naming it (exit 2).
+ * There, --set and --answers may not change a recorded answer: that is
+ * khora.yaml's job, so that every later update agrees.
+ *
  * A struct tmpldir owns its manifest tree and every string it holds.
  */
 #ifndef TMPLDIR_H
@@ -37,6 +44,10 @@ struct tmpldir {
 	struct ynode *files;		/* files: [{path, when}] or NULL */
 	struct strlist exclude, requires;
 	struct ynode *answers_tree;	/* --answers FILE */
+	/* update and add: --set NAME=VALUE (or NULL), and whether a secret
+	 * must be given rather than defaulted */
+	const struct strlist *given;
+	int update;
 	struct plugin_info owner;	/* "template", for the lock */
 };
 

@@ -277,6 +277,143 @@ khora_changed(const struct lock_entry *e, const struct action *a)
 	return !e->sha256 || strcmp(a->sha, e->sha256);
 }
 
+static int
+generated(const struct pipeline *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->actions[i].path, path))
+			return 1;
+	return 0;
+}
+
+/*
+ * Writes data beside its file as NAME+suffix: a binary conflict's
+ * other side.  owned: khora's bytes, recorded (beside: NAME) so that a
+ * later update removes them; else the user's, never recorded.  What is
+ * at that name already is replaced only when it is what khora wrote
+ * there; anything else is the user's: -1, nothing written.
+ */
+static int
+add_side(struct update *u, struct update_item *it, const char *suffix,
+	 const char *data, size_t len, int owned)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct update_item probe;
+	const struct lock_entry *old;
+	struct action *a;
+	int what, same = 0;
+
+	strbuf_addf(&path, "%s%s", it->path, suffix);
+	if (generated(u->p, path.buf)) {
+		/* a plugin makes a file of that name: not ours to use */
+		strbuf_release(&path);
+		return -1;
+	}
+	memset(&probe, 0, sizeof(probe));
+	what = read_before(u, path.buf, &probe);
+	old = old_find(u, path.buf);
+	if (what > 0) {
+		same = what == 1 && probe.before_len == len &&
+			!memcmp(probe.before, data, len);
+		if (!same && !(owned && what == 1 && old && old->beside &&
+			       untouched(&probe, old)))
+			what = -1;
+	}
+	free(probe.before);
+	if (what < 0) {
+		strbuf_release(&path);
+		return -1;
+	}
+	a = pipeline_add(u->p, A_DATA, it->a->owner, path.buf);
+	strbuf_release(&path);
+	a->data = xmalloc(len + 1);
+	memcpy(a->data, data, len);
+	a->data[len] = '\0';
+	a->len = len;
+	a->mode = it->a->mode;
+	sha256_hex(a->data, a->len, a->sha);
+	a->skip = same;
+	a->unrecorded = !owned;
+	a->beside = owned ? it->path : NULL;
+	return 0;
+}
+
+/*
+ * A binary file changed on both sides: no line merge.  Yours stays and
+ * khora's goes beside it (NAME.khora-new), or a side is taken; with
+ * --theirs, yours is saved as NAME.khora-yours first.
+ */
+static void
+binary_conflict(struct update *u, struct update_item *it)
+{
+	struct action *a = it->a;
+
+	it->binary = 1;
+	it->change = U_CONFLICT;
+	a->skip = 1;
+	if (u->favor == MERGE_OURS)
+		return;
+	if (u->favor == MERGE_THEIRS) {
+		a->skip = it->blocked = add_side(u, it, UPDATE_YOURS_SUFFIX,
+						 it->before, it->before_len,
+						 0) != 0;
+		u->conflicts += it->blocked;
+		u->binary += it->blocked;
+		a->conflict = it->blocked;
+		return;
+	}
+	a->conflict = 1;
+	u->conflicts++;
+	u->binary++;
+	it->blocked = add_side(u, it, UPDATE_NEW_SUFFIX, a->data, a->len,
+			       1) != 0;
+}
+
+/*
+ * A binary conflict an update left, khora's version unchanged since:
+ * open while NAME.khora-new is there; --ours or --theirs close it.
+ */
+static void
+binary_resolve(struct update *u, struct update_item *it)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	int open_;
+
+	it->change = U_KEEP;
+	it->a->skip = 1;
+	if (u->favor != MERGE_MARKERS) {
+		it->change = U_MERGE;
+		it->resolved = 1;
+		it->binary = 1;
+		if (u->favor == MERGE_THEIRS)
+			binary_conflict(u, it);
+		if (!it->blocked)
+			it->change = U_MERGE;
+		return;
+	}
+	strbuf_addf(&path, "%s%s", it->path, UPDATE_NEW_SUFFIX);
+	open_ = !fstatat(u->rootfd, path.buf, &st, AT_SYMLINK_NOFOLLOW);
+	strbuf_release(&path);
+	if (open_) {
+		it->a->conflict = 1;
+		it->binary = 1;
+		it->blocked = add_side(u, it, UPDATE_NEW_SUFFIX, it->a->data,
+				       it->a->len, 1) != 0;
+	}
+}
+
+static int
+binary(const struct base_file *b, const struct action *a, const char *ours,
+       size_t ours_len)
+{
+	return merge_is_binary(ours, ours_len) ||
+		merge_is_binary(a->data, a->len) ||
+		(b && merge_is_binary(b->data, b->len));
+}
+
 /* Both changed: merge ours into it->merged, or keep one side. */
 static void
 merge_item(struct update *u, struct update_item *it,
@@ -294,6 +431,10 @@ merge_item(struct update *u, struct update_item *it,
 		it->change = U_CONFLICT;
 		a->skip = u->favor != MERGE_THEIRS;
 		u->conflicts += u->favor == MERGE_MARKERS;
+		return;
+	}
+	if (binary(b, a, ours, ours_len)) {
+		binary_conflict(u, it);
 		return;
 	}
 	n = merge3(b ? b->data : "", b ? b->len : 0, ours, ours_len, a->data,
@@ -372,11 +513,15 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 		/* there before khora wrote it: the user's, not recorded */
 		a->unowned = !e;
 	} else if (e && e->conflict && u->favor != MERGE_MARKERS &&
-		   what == 1 && merge_has_markers(it->before,
-						  it->before_len)) {
+		   what == 1 && !merge_is_binary(it->before, it->before_len) &&
+		   merge_has_markers(it->before, it->before_len)) {
 		resolve_item(u, it, e, d);
 	} else if (untouched(it, e)) {
 		it->change = U_UPDATE;
+	} else if (e && e->conflict && !khora_changed(e, a) && what == 1 &&
+		   a->kind != A_SYMLINK && binary(NULL, a, it->before,
+						  it->before_len)) {
+		binary_resolve(u, it);
 	} else if (e && !khora_changed(e, a)) {
 		it->change = U_KEEP;
 		a->skip = 1;
@@ -448,9 +593,26 @@ rename_item(struct update *u, struct pipeline *p, struct update_item *it,
 		return;
 	}
 	it->carried = 1;
-	merge_item(u, it, e, it->before, it->before_len, d);
-	if (it->change == U_MERGE)
-		it->change = U_RENAME;
+	if (old.before_link || !binary(NULL, it->a, old.before,
+				       old.before_len)) {
+		merge_item(u, it, e, it->before, it->before_len, d);
+		if (it->change == U_MERGE)
+			it->change = U_RENAME;
+		return;
+	}
+	/* binary: yours stays where it is, untracked; khora's is created */
+	p->nr_removals--;
+	free(p->removals[p->nr_removals].path);
+	it->from = NULL;
+	it->carried = 0;
+	it->change = U_CREATE;
+	free(old.before);
+	it->before = NULL;
+	it->before_len = 0;
+	it->before_mode = 0;
+	it->before_link = 0;
+	it = new_item(u, e->path, NULL);
+	it->change = U_ORPHAN;
 }
 
 static void
@@ -595,10 +757,11 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 	size_t i, nr = p->nr;
 
 	umask(mask);
-	/* items point at actions: the records (and add's khora.yaml) must
-	 * not move them, so make room for them now */
-	if (p->alloc < p->nr + 8) {
-		p->alloc = p->nr + 8;
+	u->p = p;
+	/* items point at actions: the records, add's khora.yaml and the
+	 * files beside binary conflicts must not move them: room first */
+	if (p->alloc < 2 * p->nr + 8) {
+		p->alloc = 2 * p->nr + 8;
 		p->actions = xrealloc(p->actions,
 				      p->alloc * sizeof(*p->actions));
 	}
@@ -615,6 +778,13 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 			continue;
 		}
 		decide(u, a, (unsigned)mask, d);
+	}
+	/* the files beside binary conflicts are generated, not gone */
+	for (i = nr; i < p->nr; i++) {
+		struct lock_entry *e = old_find(u, p->actions[i].path);
+
+		if (e)
+			seen[e - u->old] = 1;
 	}
 	gone_files(u, p, seen, d);
 	free(seen);

@@ -18,12 +18,24 @@
  *   not generated any more, changed        kept, untracked, a warning
  *   moved (same template or same content)  your changes follow it
  *
+ * A binary file (merge_is_binary() of any of the three versions) is
+ * never merged line by line: changed on both sides, yours stays and
+ * khora's is written beside it as NAME.khora-new (recorded in the lock
+ * with beside: NAME, so that update removes it once the conflict is
+ * over); --ours keeps yours and drops NAME.khora-new, --theirs takes
+ * khora's and saves yours as NAME.khora-yours (not recorded: the user's
+ * bytes).  A file already at either name that khora did not write there
+ * is never overwritten: the conflict then stays open.
+ *
  * struct update owns the lock tree, the base and the items; it borrows
  * the pipeline, whose actions it marks skip (nothing to write) or gives
  * merged content, and to which it adds removals and the new records.
  */
 #ifndef UPDATE_H
 #define UPDATE_H
+
+#define UPDATE_NEW_SUFFIX ".khora-new"
+#define UPDATE_YOURS_SUFFIX ".khora-yours"
 
 #include "merge.h"
 #include "pipeline.h"
@@ -57,6 +69,9 @@ struct update_item {
 	int untracked;			/* before: a file khora did not write */
 	int resolved;			/* markers resolved by --ours/theirs */
 	int carried;			/* U_RENAME: the user's changes moved */
+	int binary;			/* U_CONFLICT of a binary file */
+	int blocked;			/* binary: the file beside is the
+					 * user's, nothing written there */
 	char *merged;			/* merge result, moved to a->data */
 	size_t merged_len;
 };
@@ -78,6 +93,8 @@ struct update {
 	struct base_file *base;
 	size_t nr_base, alloc_base;
 	int base_missing;		/* no usable .khora/base */
+	struct pipeline *p;		/* update_plan()'s */
+	unsigned binary;		/* binary files left in conflict */
 	struct update_item *items;
 	size_t nr_items, alloc_items;
 	unsigned count[U__COUNT];

@@ -3,7 +3,9 @@
  * ytree.c - libyaml event stream to a position-keeping tree.
  */
 #include "compat.h"
+#include <ctype.h>
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -412,4 +414,151 @@ ytree_parse_file(const char *path, struct ynode **out, struct diag *d,
 	ret = ytree_parse_buf(path, sb.buf, sb.len, out, d, code);
 	strbuf_release(&sb);
 	return ret;
+}
+
+/*
+ * The code point at s (len bytes left) into *cp; its length, or 0 if
+ * the bytes are not valid UTF-8 (overlong, surrogate, beyond U+10FFFF).
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		n = 1;
+	else if ((s[0] & 0xe0) == 0xc0)
+		n = 2;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	*cp = n == 1 ? s[0] : s[0] & (0x3f >> (n - 1));
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if (*cp < min[n] || *cp > 0x10ffff ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int
+ytree_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+
+	for (; len; p += n, len -= n)
+		if (!(n = utf8_decode(p, len, &cp)))
+			return 0;
+	return 1;
+}
+
+/*
+ * Characters that cannot stand raw in a double-quoted scalar: what
+ * libyaml's reader refuses (its printable set is YAML 1.1's, without
+ * U+FEFF inside a document), what it folds (line breaks), and the two
+ * characters that end or escape the scalar.
+ */
+static int
+needs_escape(unsigned long cp)
+{
+	return cp < 0x20 || cp == '"' || cp == '\\' ||
+		(cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+		cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
+}
+
+/* A scalar that reads back as the same string when written plain. */
+static int
+plain_ok(const char *s)
+{
+	/*
+	 * YAML 1.1 booleans (yamllint and PyYAML read them as such) and
+	 * nulls; true and false stay plain: a feature's true is a bool
+	 */
+	static const char *const words[] = {
+		"y", "yes", "n", "no", "on", "off", "null", "~",
+	};
+	const char *p;
+	int dots = 0, digits = 0, other = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcasecmp(s, words[i]))
+			return 0;
+	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` \t", *s) ||
+	    s[strlen(s) - 1] == ' ' || s[strlen(s) - 1] == ':' ||
+	    strstr(s, ": ") || strstr(s, " #"))
+		return 0;
+	for (p = s; *p; p++) {
+		/* plain: printable ASCII only; the rest is escaped */
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return 0;
+		if (*p == '.')
+			dots++;
+		else if (isdigit((unsigned char)*p))
+			digits++;
+		else
+			other++;
+	}
+	/* "3.11" would read back as a float: keep it a string */
+	return !(dots && digits && !other);
+}
+
+static void
+add_escaped(struct strbuf *sb, unsigned long cp)
+{
+	static const char short_esc[][3] = {
+		['\t'] = "\\t", ['\n'] = "\\n", ['\r'] = "\\r",
+		['"'] = "\\\"", ['\\'] = "\\\\",
+	};
+
+	if (cp < ARRAY_SIZE(short_esc) && short_esc[cp][0])
+		strbuf_addstr(sb, short_esc[cp]);
+	else if (cp == 0x85)
+		strbuf_addstr(sb, "\\N");
+	else if (cp == 0x2028)
+		strbuf_addstr(sb, "\\L");
+	else if (cp == 0x2029)
+		strbuf_addstr(sb, "\\P");
+	else if (cp <= 0xff)
+		strbuf_addf(sb, "\\x%02lX", cp);
+	else
+		strbuf_addf(sb, "\\u%04lX", cp);
+}
+
+void
+ytree_add_scalar(struct strbuf *sb, const char *s, int quote)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), n;
+	unsigned long cp;
+
+	if (!quote && plain_ok(s)) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (; len; p += n, len -= n) {
+		n = utf8_decode(p, len, &cp);
+		if (!n) {
+			/* never raw: the file must parse */
+			strbuf_addstr(sb, "\\uFFFD");
+			n = 1;
+		} else if (needs_escape(cp)) {
+			add_escaped(sb, cp);
+		} else {
+			strbuf_add(sb, (const char *)p, n);
+		}
+	}
+	strbuf_addch(sb, '"');
 }

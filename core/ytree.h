@@ -62,4 +62,20 @@ int ynode_is_null(const struct ynode *n);
 int ynode_bool(const struct ynode *n, int *out);
 int ynode_long(const struct ynode *n, long *out);
 
+struct strbuf;
+
+/*
+ * The one way khora writes a YAML scalar it will read back (khora.yaml,
+ * .khora/lock, .khora/answers.yaml): appends s so that libyaml reads
+ * exactly s again.  Plain when that is safe and quote is 0; otherwise
+ * double-quoted, with escapes (\t, \n, \xNN, \N, \L, \P, \uNNNN) for
+ * every character libyaml refuses raw (C0 and C1 controls, DEL, U+FEFF,
+ * U+FFFE, U+FFFF) or would fold (line and paragraph separators).
+ * s must be valid UTF-8 (ytree_utf8_valid()); a byte that is not is
+ * written as \uFFFD, never raw, so that the file stays readable.
+ */
+void ytree_add_scalar(struct strbuf *sb, const char *s, int quote);
+/* Whether s is valid UTF-8 (no overlong forms, no surrogates). */
+int ytree_utf8_valid(const char *s, size_t len);
+
 #endif /* YTREE_H */

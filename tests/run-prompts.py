@@ -35,6 +35,36 @@ def read_until(fd, text, seen, timeout=10.0):
     return seen[0]
 
 
+def update_asks_secret(target, env):
+    """update on a terminal asks for the secret again, without offering
+    the default (the project was made with some other value), and only
+    for it: the other answers come from khora.yaml."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(KHORA, [KHORA, "update", target, "-q"], env)
+    seen = [""]
+    try:
+        read_until(fd, "api_token [string]: ", seen)
+        os.write(fd, b"s3cret\r")
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        check("update asks only for the secret, without its default",
+              code == 0 and "default changeme" not in seen[0] and
+              "maintainer" not in seen[0], seen[0][-500:])
+        answers = open(os.path.join(target, ".khora", "answers.yaml")).read()
+        check("the secret given to update is not saved",
+              "s3cret" not in answers, answers)
+    except (TimeoutError, OSError) as e:
+        check("update dialogue", False, str(e))
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    finally:
+        os.close(fd)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="khora-pty-")
     target = os.path.join(work, "svc")
@@ -96,6 +126,7 @@ def main():
         check("the default secret is used, not saved",
               "api_token" not in answers and 'maintainer: "Ada"' in answers,
               answers)
+        update_asks_secret(target, env)
     except (TimeoutError, OSError) as e:
         check("dialogue", False, str(e))
         try:

@@ -77,12 +77,20 @@ END_TEST
 
 START_TEST(test_modifiers)
 {
+	struct strbuf sb = STRBUF_INIT;
+
 	ck_assert_str_eq(render("{{html:html}}"),
 			 "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
 	ck_assert_str_eq(render("{{html:h}}"), render("{{html:html}}"));
 	ck_assert_str_eq(render("{{quote:json}}"), "say \\\"hi\\\"\\\\\\n");
 	ck_assert_str_eq(render("{{quote:x-yaml}}"),
 			 "\"say \\\"hi\\\"\\\\\\n\"");
+	/* characters YAML refuses raw, or folds, are escaped */
+	ck_assert_int_eq(template_apply_modifier("x-yaml", "a\x7f\xc2\x85"
+						 "\xe2\x80\xa8\xef\xbf\xbe",
+						 &sb), 0);
+	ck_assert_str_eq(sb.buf, "\"a\\x7F\\N\\L\\uFFFE\"");
+	strbuf_release(&sb);
 	ck_assert_str_eq(render("{{quote:x-toml}}"),
 			 "\"say \\\"hi\\\"\\\\\\n\"");
 	ck_assert_str_eq(render("{{name:url}}"), "My%20App");
