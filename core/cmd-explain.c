@@ -27,8 +27,8 @@ cmd_explain(int argc, char **argv, struct diag *d)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot explain '%s': "
 				  "it is not inside a project khora generated "
 				  "(no .khora/lock above it)", argv[1]);
-	/* an interrupted update or --force run is undone first */
-	if (project_recover_if_idle(root, d) ||
+	/* read-only: an interrupted run is only reported */
+	if (project_recover_pending(root, NULL, d) < 0 ||
 	    project_read_lock(root, &tree, &entries, &nr, d)) {
 		ret = -1;
 		goto out;

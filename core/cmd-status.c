@@ -5,8 +5,10 @@
  * deleted, and new files khora did not generate (untracked; .git,
  * .khora and what the project's .gitignore ignores are left out).
  * Exit 0 when clean, 1 when not; --porcelain prints "M path", "D path",
- * "U path" (conflict markers an update left), "? path", and "C
- * khora.yaml" (config edited since the last generation) for scripts.
+ * "U path" (conflict markers an update left), "? path", "C
+ * khora.yaml" (config edited since the last generation) and "! NAME"
+ * (the backup directory of an interrupted run, which 'khora update'
+ * recovers; status itself never writes) for scripts.
  */
 #include "compat.h"
 #include <fcntl.h>
@@ -137,6 +139,7 @@ static int
 cmd_status(int argc, char **argv, struct diag *d)
 {
 	struct strlist pats = { NULL, 0, 0 }, extra = { NULL, 0, 0 };
+	struct strlist pending = { NULL, 0, 0 };
 	struct lock_entry *entries = NULL;
 	struct ynode *tree = NULL;
 	const char *dir = ".";
@@ -158,10 +161,17 @@ cmd_status(int argc, char **argv, struct diag *d)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot show status of "
 				  "'%s': it is not inside a project khora "
 				  "generated (no .khora/lock above it)", dir);
-	/* first undo what a killed --force run left half-done */
-	if (project_recover_if_idle(root, d) ||
+	/* read-only: what a killed run left half-done is only reported */
+	if (project_recover_pending(root, &pending, d) < 0 ||
 	    project_read_lock(root, &tree, &entries, &nr, d))
 		goto out;
+	for (i = 0; i < pending.nr; i++)
+		if (porcelain)
+			printf("! %s\n", pending.v[i]);
+		else
+			printf("%-10s %s (an interrupted run: 'khora update' "
+			       "recovers it)\n", "pending:", pending.v[i]);
+	dirty += pending.nr;
 	for (i = 0; i < nr; i++) {
 		int state = project_entry_state(root, &entries[i]);
 
@@ -197,6 +207,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 out:
 	strlist_clear(&pats);
 	strlist_clear(&extra);
+	strlist_clear(&pending);
 	ynode_free(tree);
 	free(entries);
 	free(root);
@@ -208,6 +219,6 @@ const struct cmd_entry cmd_status_entry = {
 	"status",
 	"Show what changed in a generated project since khora wrote it.",
 	"[DIR] [--porcelain]",
-	"      --porcelain       one 'M|D|U|C|? path' line per change\n",
+	"      --porcelain       one 'M|D|U|C|?|! path' line per change\n",
 	cmd_status,
 };

@@ -585,7 +585,9 @@ run(struct update_opts *o, struct diag *d)
 	cfgfile = shown_path(shown, "khora.yaml");
 	/* one run at a time; then finish or undo what a killed one left */
 	lockfd = project_lock(shown, d);
-	if (lockfd < 0 || project_recover(root, d) ||
+	if (lockfd < 0 || (o->pretend ?
+			   project_recover_pending(root, NULL, d) < 0 :
+			   project_recover(root, d)) ||
 	    read_config(cfgfile, &text, d))
 		goto out;
 	if (!strcmp(o->cmd, "add") && edit_config(o, cfgfile, &text, d))

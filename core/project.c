@@ -11,6 +11,7 @@
 #include "merge.h"
 #include "path.h"
 #include "project.h"
+#include "recover.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -128,6 +129,22 @@ project_entry_state(const char *root, const struct lock_entry *e)
 	return state;
 }
 
+static int
+project_scan(const char *root, int apply, struct strlist *pending,
+	     struct diag *d)
+{
+	struct diag_loc loc = { root, 0, 0 };
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot open project: %s",
+				  strerror(errno));
+	ret = recover_scan(fd, root, apply, pending, d);
+	close(fd);
+	return ret;
+}
+
 int
 project_lock(const char *root, struct diag *d)
 {
@@ -148,14 +165,14 @@ project_lock(const char *root, struct diag *d)
 }
 
 int
-project_recover_if_idle(const char *root, struct diag *d)
+project_recover(const char *root, struct diag *d)
 {
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+	return project_scan(root, 1, NULL, d);
+}
 
-	if (fd < 0)
-		return 0;
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		ret = project_recover(root, d);
-	close(fd);
-	return ret;
+int
+project_recover_pending(const char *root, struct strlist *pending,
+			struct diag *d)
+{
+	return project_scan(root, 0, pending, d);
 }

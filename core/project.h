@@ -29,8 +29,10 @@ char *project_find_root(const char *path, char **rel);
 int project_read_lock(const char *root, struct ynode **tree,
 		      struct lock_entry **out, size_t *nr, struct diag *d);
 /*
- * Rolls back a --force run that died half-way in root (commit.c): the
- * journal it left says what to undo.  A warning says it happened.
+ * Rolls back a --force run or an update that died half-way in root, from
+ * the journal it left (recover.h says what is checked first): for a
+ * command that writes, under project_lock().  A warning says it
+ * happened; -1 (exit 7, every backup kept) when it cannot be done safely.
  */
 int project_recover(const char *root, struct diag *d);
 /*
@@ -39,9 +41,14 @@ int project_recover(const char *root, struct diag *d);
  * 6) when another khora holds it.
  */
 int project_lock(const char *root, struct diag *d);
-/* project_recover() for a read-only command: only when no other khora
- * holds the project's lock (a run in progress is not touched). */
-int project_recover_if_idle(const char *root, struct diag *d);
+/*
+ * For a read-only command: writes nothing, warns about each recovery
+ * the next writing command will do and pushes its backup directory's
+ * name on pending (may be NULL).  The number pending, or -1.
+ */
+struct strlist;
+int project_recover_pending(const char *root, struct strlist *pending,
+			    struct diag *d);
 /* The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
  * conflict update left, its markers still there). */
 int project_entry_state(const char *root, const struct lock_entry *e);
