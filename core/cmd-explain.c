@@ -22,7 +22,9 @@ cmd_explain(int argc, char **argv, struct diag *d)
 
 	if (argc != 2)
 		return cli_usage_error(d, "explain", "expected one path");
-	root = project_find_root(argv[1], &rel);
+	root = project_find_root(argv[1], &rel, d);
+	if (!root && d->code)
+		return -1;
 	if (!root)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot explain '%s': "
 				  "it is not inside a project khora generated "

@@ -156,7 +156,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 		else
 			dir = argv[i];
 	}
-	root = project_find_root(dir, &rel);
+	root = project_find_root(dir, &rel, d);
+	if (!root && d->code)
+		return -1;
 	if (!root)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot show status of "
 				  "'%s': it is not inside a project khora "

@@ -570,11 +570,13 @@ static int
 run(struct update_opts *o, struct diag *d)
 {
 	struct strbuf text = STRBUF_INIT;
-	char *rel = NULL, *root = project_find_root(o->dir, &rel);
+	char *rel = NULL, *root = project_find_root(o->dir, &rel, d);
 	char *shown = NULL, *cfgfile = NULL;
 	int ret = -1, lockfd = -1;
 
-	if (!root) {
+	if (!root && d->code) {
+		goto out;
+	} else if (!root) {
 		ret = diag_error(d, EXIT_USAGE, NULL, "cannot %s '%s': it is "
 				 "not inside a project khora generated (no "
 				 ".khora/lock above it)", o->cmd, o->dir);

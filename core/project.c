@@ -8,6 +8,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "catalog.h"
+#include "confine.h"
 #include "merge.h"
 #include "path.h"
 #include "project.h"
@@ -16,32 +18,84 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-char *
-project_find_root(const char *path, char **rel)
+/*
+ * A project found by walking up is acted on only when it is the running
+ * user's (git's safe.directory rule): root, its .khora and its lock.  A
+ * .khora/lock planted in a shared parent (/tmp is anyone's) must not
+ * make a command in a subdirectory act with the victim's rights.
+ */
+static int
+owned(const char *root, struct diag *d)
 {
-	char *abs = path_absolute(path), *slash;
+	static const char *const parts[] = { "", "/.khora", "/.khora/lock" };
+	struct strbuf sb = STRBUF_INIT;
+	struct diag_loc loc = { root, 0, 0 };
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(parts) && !ret; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s%s", root, parts[i]);
+		if (lstat(sb.buf, &st))
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s%s%s", parts[i] +
+					 !!*parts[i], *parts[i] ? ": " : "",
+					 strerror(errno));
+		else if (i && S_ISLNK(st.st_mode))
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s is a symbolic link",
+					 parts[i] + 1);
+		else if (st.st_uid != geteuid())
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s is owned by uid %lu, not "
+					 "by you (uid %lu); khora never acts on "
+					 "another user's project", *parts[i] ?
+					 parts[i] + 1 : "it",
+					 (unsigned long)st.st_uid,
+					 (unsigned long)geteuid());
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+char *
+project_find_root(const char *path, char **rel, struct diag *d)
+{
+	char *abs = path_absolute(path), *slash, *root = NULL;
 	struct strbuf probe = STRBUF_INIT;
+	struct stat st;
+	dev_t dev = 0;
+	int first = 1;
 
 	if (!abs)
 		return NULL;
-	for (slash = abs + strlen(abs); slash > abs;) {
+	for (slash = abs + strlen(abs); slash > abs && !root;) {
 		strbuf_reset(&probe);
-		strbuf_addf(&probe, "%.*s/.khora/lock", (int)(slash - abs),
-			    abs);
-		if (!access(probe.buf, R_OK)) {
-			char *root = xstrndup(abs, (size_t)(slash - abs));
-
+		strbuf_addf(&probe, "%.*s", (int)(slash - abs), abs);
+		if (!stat(probe.buf, &st)) {
+			/* never across a mount point, like git */
+			if (!first && st.st_dev != dev)
+				break;
+			dev = st.st_dev;
+			first = 0;
+		}
+		strbuf_addstr(&probe, "/.khora/lock");
+		if (!lstat(probe.buf, &st)) {
+			root = xstrndup(abs, (size_t)(slash - abs));
+			if (owned(root, d)) {
+				free(root);
+				root = NULL;
+				break;
+			}
 			*rel = xstrdup(*slash ? slash + 1 : "");
-			strbuf_release(&probe);
-			free(abs);
-			return root;
 		}
 		while (--slash > abs && *slash != '/')
 			;
 	}
 	strbuf_release(&probe);
 	free(abs);
-	return NULL;
+	return root;
 }
 
 static const char *
@@ -52,49 +106,175 @@ field(const struct ynode *entry, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
+static int
+known_key(const char *k)
+{
+	static const char *const keys[] = { "path", "plugin", "template",
+		"mode", "sha256", "symlink", "conflict" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (k && !strcmp(k, keys[i]))
+			return 1;
+	return 0;
+}
+
+/* A lock lists paths khora wrote: never its own state, never twice. */
+static int
+check_entry(const struct lock_entry *le, const struct ynode *e,
+	    int rootfd, struct diag *d)
+{
+	const struct ynode *at = ymap_get(e, "path");
+	char *copy = xstrdup(le->path);
+	const char *why = path_check(copy);
+	int same = !why && !strcmp(copy, le->path), ret = -1;
+	struct stat st;
+	size_t i;
+
+	free(copy);
+	if (why)
+		ynode_error(d, EXIT_IO, at, "'%s' %s", le->path, why);
+	else if (!same)
+		ynode_error(d, EXIT_IO, at, "'%s' is not in normal form",
+			    le->path);
+	else if (!strcmp(le->path, ".khora") ||
+		 !strcmp(le->path, ".khora/lock") ||
+		 !strcmp(le->path, ".khora/base") ||
+		 starts_with(le->path, ".khora-"))
+		ynode_error(d, EXIT_IO, at, "'%s' is khora's own state, not a "
+			    "file it generated", le->path);
+	else if (!le->symlink == !le->sha256)
+		ynode_error(d, EXIT_IO, e, "'%s' needs exactly one of sha256 "
+			    "and symlink", le->path);
+	else if (le->sha256 && (strlen(le->sha256) != 64 ||
+				strspn(le->sha256, "0123456789abcdef") != 64))
+		ynode_error(d, EXIT_IO, ymap_get(e, "sha256"), "'%s': sha256 "
+			    "is not 64 lowercase hex digits", le->path);
+	else if (confine_lstat(rootfd, le->path, &st) && errno != ENOENT &&
+		 errno != ENOTDIR)
+		ynode_error(d, EXIT_IO, at, "'%s': %s", le->path,
+			    confine_strerror(errno));
+	else
+		ret = 0;
+	for (i = 0; !ret && e->kind == Y_MAP && i < e->nr; i++)
+		if (!known_key(e->keys[i]->str))
+			ret = ynode_error(d, EXIT_IO, e->keys[i], "unknown key "
+					  "'%s'", e->keys[i]->str);
+	return ret;
+}
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct lock_entry *const *)a)->path,
+		      (*(const struct lock_entry *const *)b)->path);
+}
+
+/* Duplicates, found on a sorted copy: the lock's order is kept. */
+static int
+check_unique(struct lock_entry *v, size_t nr, const struct ynode *files,
+	     struct diag *d)
+{
+	struct lock_entry **s = xcalloc(nr + 1, sizeof(*s));
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < nr; i++)
+		s[i] = &v[i];
+	qsort(s, nr, sizeof(*s), cmp_path);
+	for (i = 1; i < nr && !ret; i++) {
+		if (strcmp(s[i]->path, s[i - 1]->path))
+			continue;
+		j = (size_t)(s[i] > s[i - 1] ? s[i] - v : s[i - 1] - v);
+		ret = ynode_error(d, EXIT_IO, ymap_get(files->vals[j], "path"),
+				  "'%s' is listed twice", s[i]->path);
+	}
+	free(s);
+	return ret;
+}
+
+static int
+read_lock_text(const char *root, struct strbuf *text, int *rootfd,
+	       struct diag *d)
+{
+	struct diag_loc loc = { NULL, 0, 0 };
+	struct strbuf name = STRBUF_INIT;
+	int e;
+
+	*rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*rootfd >= 0 && !confine_read(*rootfd, ".khora/lock", text,
+					  YTREE_MAX_BYTES))
+		return 0;
+	e = errno;
+	strbuf_addf(&name, "%s/.khora/lock", root);
+	loc.file = name.buf;
+	diag_error(d, EXIT_IO, &loc, "cannot read: %s", confine_strerror(e));
+	strbuf_release(&name);
+	return -1;
+}
+
+/*
+ * The lock is input: a hostile one must not make update delete or read
+ * anything outside the project, or khora's own state.  Every entry is
+ * checked here, so that no command meets an unchecked path.
+ */
 int
 project_read_lock(const char *root, struct ynode **tree,
 		  struct lock_entry **out, size_t *nr, struct diag *d)
 {
-	struct strbuf lock = STRBUF_INIT;
-	const struct ynode *files;
+	static struct strlist names;
+	struct strbuf lock = STRBUF_INIT, text = STRBUF_INIT;
+	const struct ynode *files = NULL;
 	size_t i;
+	int rootfd = -1, ret = -1;
 
+	*tree = NULL;
 	*out = NULL;
 	*nr = 0;
 	strbuf_addf(&lock, "%s/.khora/lock", root);
-	if (ytree_parse_file(lock.buf, tree, d, EXIT_IO)) {
-		strbuf_release(&lock);
-		return -1;
-	}
-	files = ymap_get(*tree, "files");
+	/* a tree borrows its file name: the names live as long as khora */
+	strlist_push(&names, lock.buf);
+	if (read_lock_text(root, &text, &rootfd, d) ||
+	    ytree_parse_buf(names.v[names.nr - 1], text.buf, text.len, tree,
+			    d, EXIT_IO))
+		goto out;
+	files = *tree ? ymap_get(*tree, "files") : NULL;
 	if (!files || files->kind != Y_SEQ) {
 		struct diag_loc loc = { NULL, 0, 0 };
 
 		loc.file = lock.buf;
 		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files "
 			   "list");
-		strbuf_release(&lock);
-		return -1;
+		goto out;
 	}
-	strbuf_release(&lock);
 	*out = xcalloc(files->nr + 1, sizeof(**out));
 	for (i = 0; i < files->nr; i++) {
 		const struct ynode *e = files->vals[i];
 		struct lock_entry *le = &(*out)[*nr];
 
 		le->path = field(e, "path");
-		if (!le->path)
-			continue;
+		if (!le->path) {
+			ynode_error(d, EXIT_IO, e, "a files entry without a "
+				    "path");
+			goto out;
+		}
 		le->plugin = field(e, "plugin");
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
 		le->symlink = field(e, "symlink");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
+		if (check_entry(le, e, rootfd, d))
+			goto out;
 		(*nr)++;
 	}
-	return 0;
+	ret = check_unique(*out, *nr, files, d);
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	strbuf_release(&lock);
+	strbuf_release(&text);
+	return ret;
 }
 
 int

@@ -21,9 +21,11 @@ struct lock_entry {
 
 /*
  * The project root at or above path, and path relative to it (*rel,
- * malloc'd); NULL when no .khora/lock is found above path.
+ * malloc'd); NULL when no .khora/lock is found above path (the walk up
+ * stops at a mount point), or with an error on d (exit 7) when the one
+ * found, its .khora or its lock is not the running user's.
  */
-char *project_find_root(const char *path, char **rel);
+char *project_find_root(const char *path, char **rel, struct diag *d);
 /* Reads ROOT/.khora/lock; *out is an array of *nr entries (malloc'd)
  * pointing into *tree, which the caller frees with ynode_free(). */
 int project_read_lock(const char *root, struct ynode **tree,

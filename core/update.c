@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "update.h"
@@ -76,6 +77,72 @@ cmp_entry(const void *a, const void *b)
 		      ((const struct lock_entry *)b)->path);
 }
 
+static struct lock_entry *old_find(const struct update *u,
+				   const char *path);
+
+/* An error at the line of .khora/base where byte off is; -1. */
+static int
+base_error(const struct update *u, const char *buf, size_t off,
+	   struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int
+base_error(const struct update *u, const char *buf, size_t off,
+	   struct diag *d, const char *fmt, ...)
+{
+	struct strbuf file = STRBUF_INIT, msg = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 1, 0 };
+	va_list ap;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		loc.line += buf[i] == '\n';
+	strbuf_addf(&file, "%s/.khora/base", u->root);
+	loc.file = file.buf;
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	diag_error(d, EXIT_IO, &loc, "%s", msg.buf);
+	strbuf_release(&file);
+	strbuf_release(&msg);
+	return -1;
+}
+
+/*
+ * The base is input like the lock: each record names a file of the
+ * lock, once, with the content the lock's hash says (a record's data
+ * starts right after its "@@ SIZE PATH" line, whose number is the
+ * count of newlines before it).
+ */
+static int
+check_base(const struct update *u, struct diag *d)
+{
+	const struct lock_entry *e;
+	const struct base_file *b;
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < u->nr_base; i++) {
+		b = &u->base[i];
+		e = old_find(u, b->path);
+		if (i && !strcmp(b->path, u->base[i - 1].path))
+			return base_error(u, u->base_buf, (size_t)(b->data -
+					  u->base_buf), d, "'%s' appears twice",
+					  b->path);
+		if (!e || !e->sha256)
+			return base_error(u, u->base_buf, (size_t)(b->data -
+					  u->base_buf), d, "'%s' is not a file "
+					  "of .khora/lock", b->path);
+		sha256_hex(b->data, b->len, hex);
+		if (strcmp(hex, e->sha256))
+			return base_error(u, u->base_buf, (size_t)(b->data -
+					  u->base_buf), d, "'%s' does not have "
+					  "the content its sha256 in .khora/lock "
+					  "says", b->path);
+	}
+	return 0;
+}
+
 int
 update_init(struct update *u, const char *root, enum merge_favor favor,
 	    struct diag *d)
@@ -94,25 +161,36 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base", 1) &&
-	    errno != ENOENT) {
+	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base", 1)) {
 		int e = errno;
 
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%s/.khora/base", root);
-		loc.file = sb.buf;
-		diag_error(d, EXIT_IO, &loc, "cannot read: %s", strerror(e));
+		if (e != ENOENT) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%s/.khora/base", root);
+			loc.file = sb.buf;
+			diag_error(d, EXIT_IO, &loc, "cannot read: %s",
+				   confine_strerror(e));
+			strbuf_release(&sb);
+			return -1;
+		}
+		u->base_missing = 1;	/* a project from before the base */
+	} else if (pipeline_read_base(sb.buf, sb.len, add_base, u)) {
+		const struct base_file *last = u->nr_base ?
+			&u->base[u->nr_base - 1] : NULL;
+		/* the first record that does not parse follows the last
+		 * that did */
+		size_t off = last ? (size_t)(last->data - sb.buf) + last->len +
+			1 : 0;
+
+		base_error(u, sb.buf, off, d, "damaged or cut short: the "
+			   "record here is not '@@ SIZE PATH' and SIZE bytes");
 		strbuf_release(&sb);
 		return -1;
-	}
-	if (pipeline_read_base(sb.buf, sb.len, add_base, u)) {
-		u->base_missing = 1;
-		u->nr_base = 0;
 	}
 	u->base_buf = strbuf_detach(&sb, NULL);
 	if (u->nr_base)
 		qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
-	return 0;
+	return check_base(u, d);
 }
 
 void
