@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * confine.c - path resolution below a directory fd that follows no
+ * symbolic link and cannot leave the directory, whatever the directory
+ * holds or how it changes while khora runs.  openat2() does it in the
+ * kernel; the fallback walks one component at a time with O_NOFOLLOW,
+ * so a directory swapped for a symlink between two steps is refused
+ * rather than followed.  A file is opened O_NONBLOCK and checked with
+ * fstat(), so a FIFO, socket or device is an error and never a hang.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "confine.h"
+#include "path.h"
+#include "strbuf.h"
+
+/* -1: not decided yet, 0: openat2, 1: component walk */
+static int use_walk = -1;
+
+void
+confine_force_fallback(int on)
+{
+	use_walk = on ? 1 : 0;
+}
+
+static int
+walk_forced(void)
+{
+	const char *env;
+
+	if (use_walk < 0) {
+		env = getenv("KHORA_CONFINE_FALLBACK");
+		use_walk = env && *env && strcmp(env, "0") ? 1 : 0;
+	}
+	return use_walk;
+}
+
+/* 0 when rel is in path_check() form, else -1 with errno set. */
+static int
+check_rel(const char *rel)
+{
+	const char *p = rel, *slash;
+	size_t n;
+
+	if (!*rel || *rel == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	if (strlen(rel) > PATH_MAX_TOTAL) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (!n || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.')) {
+			errno = EXDEV;
+			return -1;
+		}
+		if (n > PATH_MAX_COMPONENT) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (!slash)
+			return 0;
+		p = slash + 1;
+	}
+}
+
+/*
+ * After an ENOTDIR from an O_DIRECTORY|O_NOFOLLOW open of name: was it a
+ * symlink?  Linux says ENOTDIR there, khora wants to say why.
+ */
+static int
+symlink_errno(int dirfd, const char *name, int err)
+{
+	struct stat st;
+
+	if (err == ENOTDIR &&
+	    !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISLNK(st.st_mode))
+		return ELOOP;
+	return err;
+}
+
+/*
+ * The component walk: every directory on the way is opened O_PATH |
+ * O_NOFOLLOW | O_DIRECTORY relative to the previous one, then the last
+ * component with the caller's flags.
+ */
+static int
+walk_open(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	char buf[PATH_MAX_TOTAL + 1];
+	char *comp = buf, *slash;
+	int cur = dirfd, next, fd, e;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	while ((slash = strchr(comp, '/'))) {
+		*slash = '\0';
+		next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		e = next < 0 ? symlink_errno(cur, comp, errno) : 0;
+		if (cur != dirfd)
+			close(cur);
+		if (next < 0) {
+			errno = e;
+			return -1;
+		}
+		cur = next;
+		comp = slash + 1;
+	}
+	fd = openat(cur, comp, flags, mode);
+	e = errno;
+	if (fd < 0 && (flags & O_DIRECTORY))
+		e = symlink_errno(cur, comp, e);
+	if (cur != dirfd)
+		close(cur);
+	errno = e;
+	return fd;
+}
+
+/*
+ * O_NOFOLLOW wins over RESOLVE_NO_SYMLINKS for the last component, so
+ * a symlink there with O_DIRECTORY says ENOTDIR: look at it with O_PATH,
+ * which opens the link itself.
+ */
+static int
+kernel_symlink_errno(int dirfd, const char *rel, struct open_how *how)
+{
+	struct stat st;
+	int fd, err = ENOTDIR;
+
+	how->flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+	how->mode = 0;
+	fd = (int)syscall(SYS_openat2, dirfd, rel, how, sizeof(*how));
+	if (fd < 0)
+		return err;
+	if (!fstat(fd, &st) && S_ISLNK(st.st_mode))
+		err = ELOOP;
+	close(fd);
+	return err;
+}
+
+static int
+kernel_open(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	struct open_how how;
+	int fd, tries;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(unsigned int)flags;
+	/* openat2 wants mode 0 otherwise; O_TMPFILE includes O_DIRECTORY */
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		how.mode = mode;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		RESOLVE_NO_MAGICLINKS;
+	/* EAGAIN: a rename raced the lookup; the kernel asks for a retry */
+	for (tries = 0; tries < 16; tries++) {
+		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	if (fd < 0 && errno == ENOSYS) {
+		use_walk = 1;
+		return walk_open(dirfd, rel, flags, mode);
+	}
+	if (fd < 0 && errno == ENOTDIR && (flags & O_DIRECTORY))
+		errno = kernel_symlink_errno(dirfd, rel, &how);
+	return fd;
+}
+
+/* The type check and O_NONBLOCK reset of a freshly opened fd. */
+static int
+finish_open(int fd, int flags)
+{
+	struct stat st;
+	int e;
+
+	if (flags & (O_DIRECTORY | O_PATH))
+		return fd;
+	if (fstat(fd, &st)) {
+		e = errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = S_ISDIR(st.st_mode) ? EISDIR : CONFINE_ENOTREG;
+		goto fail;
+	}
+	if (!(flags & O_NONBLOCK) &&
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		e = errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
+confine_open(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	int want = flags, fd;
+
+	flags |= O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	if (!(flags & (O_DIRECTORY | O_PATH)))
+		flags |= O_NONBLOCK;
+	if ((flags & O_DIRECTORY) && !strcmp(rel, "."))
+		return openat(dirfd, ".", flags);
+	if (check_rel(rel))
+		return -1;
+	if (walk_forced())
+		fd = walk_open(dirfd, rel, flags, mode);
+	else
+		fd = kernel_open(dirfd, rel, flags, mode);
+	if (fd < 0) {
+		/* a FIFO opened for writing without a reader, a socket */
+		if (errno == ENXIO && !(flags & O_DIRECTORY))
+			errno = CONFINE_ENOTREG;
+		return -1;
+	}
+	return finish_open(fd, want);
+}
+
+int
+confine_parent(int dirfd, const char *rel, const char **base)
+{
+	char buf[PATH_MAX_TOTAL + 1];
+	const char *slash;
+	int fd;
+
+	if (check_rel(rel))
+		return -1;
+	slash = strrchr(rel, '/');
+	if (!slash) {
+		*base = rel;
+		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slash - rel), rel);
+	fd = confine_open(dirfd, buf, O_RDONLY | O_DIRECTORY, 0);
+	if (fd >= 0)
+		*base = slash + 1;
+	return fd;
+}
+
+int
+confine_read_fd(int fd, struct strbuf *sb, size_t max)
+{
+	size_t old = sb->len;
+	struct stat st;
+	ssize_t n;
+	int e;
+
+	if (fstat(fd, &st))
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : CONFINE_ENOTREG;
+		return -1;
+	}
+	if (max && (uintmax_t)st.st_size > max) {
+		errno = EFBIG;
+		return -1;
+	}
+	strbuf_grow(sb, (size_t)st.st_size + 1);
+	/* to EOF, not to st_size: the file may be growing under us */
+	for (;;) {
+		if (max && sb->len - old > max) {
+			e = EFBIG;
+			goto fail;
+		}
+		if (sb->alloc - sb->len < 2)
+			strbuf_grow(sb, 8192);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (!n)
+			break;
+		sb->len += (size_t)n;
+	}
+	if (max && sb->len - old > max) {
+		e = EFBIG;
+		goto fail;
+	}
+	sb->buf[sb->len] = '\0';
+	return 0;
+fail:
+	sb->len = old;
+	sb->buf[sb->len] = '\0';
+	errno = e;
+	return -1;
+}
+
+int
+confine_read(int dirfd, const char *rel, struct strbuf *sb, size_t max)
+{
+	int fd = confine_open(dirfd, rel, O_RDONLY, 0), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = confine_read_fd(fd, sb, max);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+int
+confine_lstat(int dirfd, const char *rel, struct stat *st)
+{
+	const char *base;
+	int fd = confine_parent(dirfd, rel, &base), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = fstatat(fd, base, st, AT_SYMLINK_NOFOLLOW);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+const char *
+confine_strerror(int err)
+{
+	switch (err) {
+	case ELOOP:
+		return "a symbolic link is on the way";
+	case EXDEV:
+		return "escapes the directory";
+	case CONFINE_ENOTREG:
+		return "is not a regular file";
+	default:
+		return strerror(err);
+	}
+}
