@@ -116,7 +116,7 @@ config_changed(const char *root, const struct ynode *lock, int porcelain)
 	if (!want || want->kind != Y_SCALAR)
 		return 0;
 	strbuf_addf(&path, "%s/khora.yaml", root);
-	if (strbuf_read_file_at(&text, AT_FDCWD, path.buf, 0)) {
+	if (strbuf_read_file_at(&text, AT_FDCWD, path.buf, 1)) {
 		changed = 'D';
 	} else {
 		sha256_hex(text.buf, text.len, hex);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "confedit.h"
+#include "confine.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "sha256.h"
@@ -394,12 +395,16 @@ static int
 read_config(const char *file, struct strbuf *text, struct diag *d)
 {
 	struct diag_loc loc = { file, 0, 0 };
+	int e;
 
-	if (!strbuf_read_file_at(text, AT_FDCWD, file, 0))
+	/* input like the rest of the project: never through a symlink */
+	if (!strbuf_read_file_at(text, AT_FDCWD, file, 1))
 		return 0;
-	return diag_error(d, errno == ENOENT ? EXIT_CONFIG : EXIT_IO, &loc,
+	e = errno == EINVAL ? CONFINE_ENOTREG : errno;
+	return diag_error(d, e == ENOENT || e == ELOOP ||
+			  e == CONFINE_ENOTREG ? EXIT_CONFIG : EXIT_IO, &loc,
 			  "cannot read the project's config: %s%s",
-			  strerror(errno), errno == ENOENT ? " (khora update "
+			  confine_strerror(e), e == ENOENT ? " (khora update "
 			  "regenerates the project from it; restore it or "
 			  "write one with 'khora init')" : "");
 }

@@ -19,9 +19,10 @@
    new description, the user's own changes): every intercepted call made
    to fail, with each errno: the project is exactly the uninterrupted
    update's result, or exactly as before with one error line.  Then the
-   update is killed (SIGKILL) at every call: the next khora command rolls
-   it back to the exact previous tree or finds it complete, and a rerun
-   gives the uninterrupted result.
+   update is killed (SIGKILL) at every call: khora status reports the
+   pending recovery and writes nothing, the next update rolls it back to
+   the exact previous tree or finds it complete, and a rerun gives the
+   uninterrupted result.
 Prints "faults: N passed, N failed".
 """
 
@@ -39,8 +40,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
 SHIM = os.path.join(ROOT, "tests", "fixtures", "libfault.so")
 # tmpfs when there is one: thousands of small runs, same semantics
-WORK = ("/dev/shm/khora-faults" if os.access("/dev/shm", os.W_OK)
-        else os.path.join(ROOT, "tests", "tmp", "faults"))
+# (one per process: several worktrees may run the sweeps at once)
+WORK = (f"/dev/shm/khora-faults.{os.getpid()}"
+        if os.access("/dev/shm", os.W_OK)
+        else os.path.join(ROOT, "tests", "tmp", f"faults.{os.getpid()}"))
 ERRNOS = {"ENOSPC": "No space left on device", "EIO": "Input/output error",
           "EACCES": "Permission denied", "EDQUOT": "Disk quota exceeded"}
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
@@ -178,24 +181,30 @@ def kill_sweep(total):
         bare = {k: v for k, v in (now or {}).items()
                 if not k.startswith(".khora-backup.")}
         ok = bare == before or journal or complete(out)
-        # khora status rolls an interrupted run back: then the project
-        # is exactly as before that run (unless it had completed)
+        # khora status only reports an interrupted run (it never
+        # writes); the next writing command rolls it back: then the
+        # project is exactly as before that run (unless it had completed)
         st = run(["status", "out", "--porcelain"])
-        if "rolled back" in st.stderr:
-            rolled += 1
-            ok = ok and snapshot(out) == before
+        ok = ok and snapshot(out) == now and (
+            not journal or "\n! .khora-backup." in "\n" + st.stdout)
+        if "rolls it back" in st.stderr:
+            u = run(["update", "out", "-q"])
+            if "rolled back" in u.stderr:
+                rolled += 1
+                ok = ok and u.returncode == 0 and snapshot(out) == before
         r = run(args)
         recovered += "an interrupted --force run" in r.stderr
         ok = ok and r.returncode == 0 and complete(out) and open(
             os.path.join(out, "NOTES.txt")).read() == "mine\n" and not [
             k for k in snapshot(out) if k.startswith(".khora-backup")] \
             and not leftovers()
-        check(f"SIGKILL at call {n}/{total} of --force, then a new run", ok,
-              f"journal {journal} rerun {r.returncode} {r.stderr!r} "
-              f"left {leftovers()}")
+        check(f"SIGKILL at call {n}/{total} of --force, then status, "
+              f"update and a new run", ok,
+              f"journal {journal} status {st.stdout!r} {st.stderr!r} "
+              f"rerun {r.returncode} {r.stderr!r} left {leftovers()}")
     check("kill sweep rolled back interrupted runs", rolled > 0)
     print(f"kill sweep: {total} points, {rolled} interrupted runs rolled "
-          f"back to the exact previous tree (by khora status), "
+          f"back to the exact previous tree (by khora update), "
           f"{recovered} cleaned up by the next run")
 
 
@@ -285,12 +294,28 @@ def update_kill_sweep(total, before, after):
         env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
                    KHORA_FAULT_KILL="1")
         run(args, env)
+        killed = snapshot(out)
         st = run(["status", "out", "--porcelain"])
         now = snapshot(out)
-        rolled += "rolled back" in st.stderr
-        finished += now == after
-        ok = no_backup(now) and now in (before, after) and not [
+        # status writes nothing; an update run with the config the
+        # project was generated from rolls the dead run back and changes
+        # nothing else: exactly the previous tree
+        ok = now == killed and not [
             l for l in st.stderr.splitlines() if "warning" not in l]
+        if "rolls it back" in st.stderr:
+            cfg = os.path.join(out, "khora.yaml")
+            mine = open(cfg).read()
+            shutil.copy(os.path.join(WORK, "existing", "khora.yaml"), cfg)
+            u = run(args)
+            rolled += "rolled back" in u.stderr
+            open(cfg, "w").write(mine)
+            now = snapshot(out)
+            ok = ok and u.returncode == 0 and "rolled back" in u.stderr
+        else:
+            now = {k: v for k, v in now.items()
+                   if not k.startswith(".khora-backup.")}
+        finished += now == after
+        ok = ok and now in (before, after)
         r = run(args)
         ok = ok and r.returncode == 0 and snapshot(out) == after and \
             not leftovers()
