@@ -116,6 +116,7 @@ struct forcer {
 	size_t nr, alloc;
 	int nbackups;
 	unsigned mask;		/* umask: what modes files really get */
+	int keep;		/* a rollback step failed: keep the backups */
 };
 
 static void
@@ -127,10 +128,12 @@ push_undo(struct forcer *f, const char *path, int kind, int backup)
 	f->undo[f->nr++].backup = backup;
 }
 
-static void
+/* -1 when an old file could not be put back: its backup must stay */
+static int
 rollback(struct forcer *f)
 {
 	char name[32];
+	int ret = 0;
 
 	while (f->nr--) {
 		struct undo *u = &f->undo[f->nr];
@@ -141,13 +144,16 @@ rollback(struct forcer *f)
 			mkdirat(f->tfd, u->path, 0755);
 		} else if (u->backup >= 0) {
 			snprintf(name, sizeof(name), "%d", u->backup);
-			renameat(f->bfd, name, f->tfd, u->path);
+			if (renameat(f->bfd, name, f->tfd, u->path))
+				ret = -1;
 		} else {
 			unlinkat(f->tfd, u->path, 0);
 		}
 		free(u->path);
 	}
 	f->nr = 0;
+	f->keep |= ret;
+	return ret;
 }
 
 /*
@@ -378,6 +384,30 @@ fail:
 			  strerror(errno));
 }
 
+/*
+ * The backups first, the journal next, the directory last: cut short
+ * anywhere, what is left is still something recovery can read (a
+ * journal with every backup it still needs, or an empty directory).
+ */
+static int
+remove_backups(struct forcer *f)
+{
+	const char *base = strrchr(f->bname, '/');
+	char name[32];
+	int i;
+
+	if (f->bfd < 0)
+		return rmdir(f->bname);
+	for (i = 0; i < f->nbackups; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		if (unlinkat(f->bfd, name, 0) && errno != ENOENT)
+			return -1;
+	}
+	if (unlinkat(f->bfd, RECOVER_JOURNAL, 0) && errno != ENOENT)
+		return -1;
+	return unlinkat(f->tfd, base ? base + 1 : f->bname, AT_REMOVEDIR);
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
@@ -415,7 +445,7 @@ commit_force(struct pipeline *p, struct stage *s)
 	if (f.bfd >= 0 && flock(f.bfd, LOCK_EX))
 		close(f.bfd), f.bfd = -1;
 	if (f.bfd >= 0)
-		f.jfd = openat(f.bfd, "journal", O_WRONLY | O_CREAT | O_EXCL |
+		f.jfd = openat(f.bfd, RECOVER_JOURNAL, O_WRONLY | O_CREAT | O_EXCL |
 			       O_APPEND | O_CLOEXEC, 0600);
 	if (f.bfd < 0 || f.jfd < 0) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot open the backup "
@@ -448,7 +478,15 @@ out:
 	for (i = 0; i < f.nr; i++)
 		free(f.undo[i].path);
 	free(f.undo);
-	if (f.bname && remove_tree(AT_FDCWD, f.bname)) {
+	if (f.keep) {
+		struct diag_loc bl = { f.bname, 0, 0 };
+
+		/* its journal has no "C": recovery replays it, which puts
+		 * back what the rollback could not */
+		diag_warn(p->d, &bl, "cannot put every old file back: the "
+			  "backups are kept here, and the next 'khora update' "
+			  "retries");
+	} else if (f.bname && remove_backups(&f)) {
 		struct diag_loc bl = { f.bname, 0, 0 };
 
 		diag_warn(p->d, &bl, "cannot remove the backup directory: %s "

@@ -264,11 +264,11 @@ def update_sweep(before, after):
             if r.returncode == 0:
                 tolerated += 1
                 # a backup directory that could not be removed is said,
-                # and the next command removes it
+                # and the next writing command removes it
                 if "cannot remove the backup directory" in r.stderr:
                     now = {k: v for k, v in now.items()
                            if not k.startswith(".khora-backup.")}
-                    run(["status", "out"])
+                    run(["update", "out", "-q"])
                     now = now if no_backup(snapshot(out)) else None
                 check(name, now == after and not leftovers(),
                       f"rc 0 but not the reference tree, left "
