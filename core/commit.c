@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "project.h"
 #include "recover.h"
+#include "sha256.h"
 #include "stage.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -160,8 +161,8 @@ rollback(struct forcer *f)
  * The journal in the backup directory says, before each step, what the
  * step is about to do: "D path" (create a directory), "B n path" (move
  * the old file to backup n, as a hard link or by a rename, "-" when there
- * is none), "P path" (rename
- * the new file in), "R path" (remove a directory `khora update` left
+ * is none), "P sha256 path" (rename the new file in; the hash of its
+ * content, or of a symlink's target), "R path" (remove a directory `khora update` left
  * empty), and "C" once every file is in place.  A run killed
  * half-way (SIGKILL, power cut) leaves it behind for the next run to
  * roll back (see recover_interrupted()).
@@ -305,7 +306,7 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
       const struct action *a)
 {
 	struct diag_loc loc = { a->path, 0, 0 };
-	char name[32];
+	char name[32], hex[65];
 	struct stat st;
 	int backup = -1, linked = 0;
 
@@ -333,7 +334,13 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	} else if (jlog(f, "B - %s", a->path)) {
 		goto fail;
 	}
-	if (jlog(f, "P %s", a->path) ||
+	/* the hash of what is placed: recovery deletes or replaces only
+	 * a file that is still exactly that */
+	if (a->kind == A_SYMLINK)
+		sha256_hex(a->text, strlen(a->text), hex);
+	else
+		sha256_hex(a->data, a->len, hex);
+	if (jlog(f, "P %s %s", hex, a->path) ||
 	    renameat(s->dirfd, a->path, f->tfd, a->path)) {
 		int e = errno;
 

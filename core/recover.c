@@ -16,6 +16,7 @@
 #include "confine.h"
 #include "path.h"
 #include "recover.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -25,6 +26,7 @@
 struct jline {
 	char kind;		/* 'D', 'R', 'B', 'P' or 'C' */
 	long backup;		/* B: the backup's number, -1 for "-" */
+	char *sha;		/* P: what was placed; into the text */
 	char *path;		/* borrowed from the journal's text */
 	unsigned line;
 };
@@ -64,7 +66,8 @@ bad(struct rec *r, unsigned line, const char *fmt, ...)
 /* The running user's and writable by no one else, as git and ld.so ask
  * of what they act on: anyone else could have written it. */
 static int
-trusted(struct rec *r, const struct stat *st, const char *what)
+trusted(struct rec *r, const struct stat *st, const char *what,
+	unsigned mode)
 {
 	if (st->st_uid != geteuid())
 		return bad(r, 0, "%s is owned by uid %lu, not by you (uid "
@@ -73,6 +76,11 @@ trusted(struct rec *r, const struct stat *st, const char *what)
 	if (st->st_mode & 022)
 		return bad(r, 0, "%s is writable by %s", what,
 			   st->st_mode & 002 ? "everyone" : "its group");
+	/* khora makes them private; git and zip never do: a journal that
+	 * came with a cloned repository or an archive is not one */
+	if (st->st_mode & 077)
+		return bad(r, 0, "%s has mode %04o, not %04o as khora makes "
+			   "it", what, (unsigned)st->st_mode & 07777, mode);
 	return 0;
 }
 
@@ -113,14 +121,20 @@ check_path(struct rec *r, char *path, unsigned line)
 static int
 parse_line(struct rec *r, char *s, unsigned line, long *next)
 {
-	struct jline j = { 0, -1, NULL, line };
+	struct jline j = { 0, -1, NULL, NULL, line };
 	char *sp;
 
 	if (!strcmp(s, "C")) {
 		j.kind = 'C';
-	} else if (s[0] && strchr("DRP", s[0]) && s[1] == ' ') {
+	} else if (s[0] && strchr("DR", s[0]) && s[1] == ' ') {
 		j.kind = s[0];
 		j.path = s + 2;
+	} else if (s[0] == 'P' && s[1] == ' ' &&
+		   strspn(s + 2, "0123456789abcdef") == 64 && s[66] == ' ') {
+		j.kind = 'P';
+		j.sha = s + 2;
+		s[66] = '\0';
+		j.path = s + 67;
 	} else if (s[0] == 'B' && s[1] == ' ' && (sp = strchr(s + 2, ' '))) {
 		j.kind = 'B';
 		*sp = '\0';
@@ -192,7 +206,7 @@ read_journal(struct rec *r)
 		bad(r, 0, "it is not a regular file");
 	else if (st.st_nlink != 1)
 		bad(r, 0, "it has other hard links");
-	else if (trusted(r, &st, "the journal") == 0)
+	else if (trusted(r, &st, "the journal", 0600) == 0)
 		ret = 0;
 	while (!ret && (n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -281,6 +295,21 @@ check_confined(struct rec *r)
 	return 0;
 }
 
+static int undo_one(struct rec *r, size_t i, int dry);
+
+/* Every step that would be undone can be, before the first one is: a
+ * refusal half-way would leave a mix of two versions. */
+static int
+check_undo(struct rec *r)
+{
+	size_t i = r->nr;
+
+	while (!r->done && i--)
+		if (undo_one(r, i, 1))
+			return -1;
+	return 0;
+}
+
 /*
  * Opens the backup directory and proves it is safe to act on: 0, 1
  * when a live run holds it (left alone), -1 when it is not.  apply
@@ -305,7 +334,7 @@ examine(struct rec *r, int apply)
 		return bad(r, 0, "cannot open: %s", confine_strerror(errno));
 	if (fstat(r->bfd, &st))
 		return bad(r, 0, "cannot read: %s", strerror(errno));
-	if (trusted(r, &st, "the backup directory"))
+	if (trusted(r, &st, "the backup directory", 0700))
 		return -1;
 	if (flock(r->bfd, (apply ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
 		if (errno == EWOULDBLOCK)
@@ -318,20 +347,95 @@ examine(struct rec *r, int apply)
 	if (check_entries(r))
 		return -1;
 	r->in_journal = 1;
-	if (check_confined(r))
+	if (check_confined(r) || check_undo(r))
 		return -1;
 	r->in_journal = 0;
 	return 0;
 }
 
+/*
+ * What is at base in pfd now: 0 absent, 1 present with its hash in hex
+ * (of a regular file's content, or of a symlink's target) and st, -1
+ * on an error or anything else (a directory, a FIFO).
+ */
+static int
+current(int pfd, const char *base, char hex[65], struct stat *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char target[4096];
+	ssize_t n;
+	int fd, ret = -1;
+
+	if (fstatat(pfd, base, st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISLNK(st->st_mode)) {
+		n = readlinkat(pfd, base, target, sizeof(target));
+		if (n < 0 || (size_t)n >= sizeof(target))
+			return -1;
+		sha256_hex(target, (size_t)n, hex);
+		return 1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		errno = CONFINE_ENOTREG;
+		return -1;
+	}
+	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd >= 0 && !confine_read_fd(fd, &sb, 0)) {
+		sha256_hex(sb.buf, sb.len, hex);
+		ret = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	return ret;
+}
+
+/*
+ * Whether the file at base may be replaced or removed by undoing line
+ * i: only when it is exactly what the dead run placed (the hash of its
+ * "P" line), or when it is the old file itself (a hard-linked backup
+ * whose replacement never happened: nothing to do then, *same set).
+ * Anything else is not khora's to touch, whoever put it there.
+ */
+static int
+may_replace(struct rec *r, size_t i, int pfd, const char *base, int *same)
+{
+	const struct jline *j = &r->l[i];
+	const struct jline *p = i + 1 < r->nr && r->l[i + 1].kind == 'P' ?
+		&r->l[i + 1] : NULL;
+	struct stat st, bst;
+	char hex[65], name[32];
+	int now = current(pfd, base, hex, &st);
+
+	*same = 0;
+	if (now < 0)
+		return bad(r, j->line, "cannot read '%s': %s", j->path,
+			   confine_strerror(errno));
+	if (!now)
+		return 0;
+	if (j->backup >= 0) {
+		snprintf(name, sizeof(name), "%ld", j->backup);
+		if (!fstatat(r->bfd, name, &bst, AT_SYMLINK_NOFOLLOW) &&
+		    bst.st_ino == st.st_ino && bst.st_dev == st.st_dev) {
+			*same = 1;
+			return 0;
+		}
+	}
+	if (p && !strcmp(hex, p->sha))
+		return 0;
+	return bad(r, j->line, "'%s' is not what the interrupted run left "
+		   "there (changed since?): not replaced", j->path);
+}
+
 /* One step undone: ENOENT and the like mean the step never happened. */
 static int
-undo_one(struct rec *r, size_t i)
+undo_one(struct rec *r, size_t i, int dry)
 {
 	const struct jline *j = &r->l[i];
 	const char *base;
 	char name[32];
-	int pfd, ret = 0;
+	int pfd, ret = 0, same = 0;
 
 	if (j->kind == 'P' || j->kind == 'C')
 		return 0;
@@ -345,17 +449,26 @@ undo_one(struct rec *r, size_t i)
 	    !(i + 1 < r->nr && r->l[i + 1].kind == 'P'))
 		return 0;
 	pfd = confine_parent(r->rootfd, j->path, &base);
+	/* a directory an "R" line removed comes back before its files */
 	if (pfd < 0)
-		return errno == ENOENT && j->kind != 'B' ? 0 :
+		return errno == ENOENT && (j->kind != 'B' || dry) ? 0 :
 			bad(r, j->line, "cannot undo '%s': %s", j->path,
 			    confine_strerror(errno));
-	if (j->kind == 'D') {
+	if (j->kind == 'B' && may_replace(r, i, pfd, base, &same)) {
+		close(pfd);
+		return -1;
+	}
+	if (dry) {
+		/* checked, not done */
+	} else if (j->kind == 'D') {
 		if (unlinkat(pfd, base, AT_REMOVEDIR) && errno != ENOENT &&
 		    errno != ENOTEMPTY && errno != EEXIST)
 			ret = -1;
 	} else if (j->kind == 'R') {
 		if (mkdirat(pfd, base, 0755) && errno != EEXIST)
 			ret = -1;
+	} else if (same) {
+		/* the old file never left: its backup is a second name */
 	} else if (j->backup >= 0) {
 		/* the old file was moved aside: put it back over the new */
 		ret = renameat(r->bfd, name, pfd, base);
@@ -397,7 +510,7 @@ recover_one(struct rec *r, struct diag *d)
 	size_t i = r->nr;
 
 	while (!r->done && i--)
-		if (undo_one(r, i))
+		if (undo_one(r, i, 0))
 			return -1;
 	if (remove_backups(r)) {
 		struct diag_loc loc = { NULL, 0, 0 };
