@@ -162,10 +162,10 @@ rollback(struct forcer *f)
  * step is about to do: "D path" (create a directory), "B n path" (move
  * the old file to backup n, as a hard link or by a rename, "-" when there
  * is none), "P sha256 path" (rename the new file in; the hash of its
- * content, or of a symlink's target), "R path" (remove a directory `khora update` left
- * empty), and "C" once every file is in place.  A run killed
- * half-way (SIGKILL, power cut) leaves it behind for the next run to
- * roll back (see recover_interrupted()).
+ * content, or of a symlink's target), "R path" (remove a directory
+ * `khora update` left empty), and "C" once every file is in place.  A
+ * run killed half-way (SIGKILL, power cut) leaves it behind for the
+ * next writing command to roll back (recover.c).
  */
 static int
 jlog(struct forcer *f, const char *fmt, ...)
@@ -452,8 +452,8 @@ commit_force(struct pipeline *p, struct stage *s)
 	if (f.bfd >= 0 && flock(f.bfd, LOCK_EX))
 		close(f.bfd), f.bfd = -1;
 	if (f.bfd >= 0)
-		f.jfd = openat(f.bfd, RECOVER_JOURNAL, O_WRONLY | O_CREAT | O_EXCL |
-			       O_APPEND | O_CLOEXEC, 0600);
+		f.jfd = openat(f.bfd, RECOVER_JOURNAL, O_WRONLY | O_CREAT |
+			       O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (f.bfd < 0 || f.jfd < 0) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot open the backup "
 			   "directory: %s", strerror(errno));

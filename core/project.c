@@ -49,9 +49,9 @@ owned(const char *root, struct diag *d)
 		else if (st.st_uid != geteuid())
 			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
 					 "project: %s is owned by uid %lu, not "
-					 "by you (uid %lu); khora never acts on "
-					 "another user's project", *parts[i] ?
-					 parts[i] + 1 : "it",
+					 "by you (uid %lu); khora never acts "
+					 "on another user's project",
+					 *parts[i] ? parts[i] + 1 : "it",
 					 (unsigned long)st.st_uid,
 					 (unsigned long)geteuid());
 	}

@@ -581,7 +581,7 @@ scan_one(int rootfd, const char *root, const char *name, int apply,
 	} else if (apply) {
 		ret = recover_one(&r, d);
 	} else if (r.no_journal) {
-		ret = 0;	/* died before its first step: nothing to undo */
+		ret = 0;	/* died before its first step */
 	} else {
 		diag_warn(d, NULL, "%s/%s: an interrupted run left the project "
 			  "half-changed: the next 'khora update' %s (this "

@@ -120,25 +120,23 @@ check_base(const struct update *u, struct diag *d)
 	const struct lock_entry *e;
 	const struct base_file *b;
 	char hex[65];
-	size_t i;
+	size_t i, off;
 
 	for (i = 0; i < u->nr_base; i++) {
 		b = &u->base[i];
 		e = old_find(u, b->path);
+		off = (size_t)(b->data - u->base_buf);
 		if (i && !strcmp(b->path, u->base[i - 1].path))
-			return base_error(u, u->base_buf, (size_t)(b->data -
-					  u->base_buf), d, "'%s' appears twice",
-					  b->path);
+			return base_error(u, u->base_buf, off, d, "'%s' "
+					  "appears twice", b->path);
 		if (!e || !e->sha256)
-			return base_error(u, u->base_buf, (size_t)(b->data -
-					  u->base_buf), d, "'%s' is not a file "
-					  "of .khora/lock", b->path);
+			return base_error(u, u->base_buf, off, d, "'%s' is "
+					  "not a file of .khora/lock", b->path);
 		sha256_hex(b->data, b->len, hex);
 		if (strcmp(hex, e->sha256))
-			return base_error(u, u->base_buf, (size_t)(b->data -
-					  u->base_buf), d, "'%s' does not have "
-					  "the content its sha256 in .khora/lock "
-					  "says", b->path);
+			return base_error(u, u->base_buf, off, d, "'%s' does "
+					  "not have the content its sha256 in "
+					  ".khora/lock says", b->path);
 	}
 	return 0;
 }
