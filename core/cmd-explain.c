@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include "cli.h"
+#include "confine.h"
 #include "project.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -41,13 +42,26 @@ cmd_explain(int argc, char **argv, struct diag *d)
 
 		if (strcmp(e->path, rel))
 			continue;
+		state = project_entry_state(root, e);
+		if (state < 0) {
+			struct strbuf sb = STRBUF_INIT;
+			struct diag_loc loc = { NULL, 0, 0 };
+			int err = errno;
+
+			strbuf_addf(&sb, "%s/%s", root, e->path);
+			loc.file = sb.buf;
+			diag_error(d, EXIT_IO, &loc, "cannot read: %s",
+				   confine_strerror(err));
+			strbuf_release(&sb);
+			ret = -1;
+			goto out;
+		}
 		printf("path      %s\nproject   %s\nplugin    %s\n", e->path,
 		       root, e->plugin ? e->plugin : "?");
 		if (e->template)
 			printf("template  %s\n", e->template);
 		if (e->symlink)
 			printf("symlink   -> %s\n", e->symlink);
-		state = project_entry_state(root, e);
 		printf("state     %s\n", state == 'D' ? "deleted" :
 		       state == 'M' ? "modified since it was generated" :
 		       "unchanged since it was generated");

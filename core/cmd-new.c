@@ -5,11 +5,13 @@
  * render and prints the plan instead of staging it.
  */
 #include "compat.h"
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
+#include "project.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -242,6 +244,15 @@ print_profile(const struct profile *pr, double total, const char *plugins)
 		pr->dirs, pr->symlinks, pr->bytes);
 }
 
+/* A real directory (not a symlink to one): what --force writes into. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static int
 run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 {
@@ -249,7 +260,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct profile prof;
 	struct strbuf plugins = STRBUF_INIT;
 	double start = now_ms(), mark;
-	int ret = -1;
+	int ret = -1, lockfd = -1;
 
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
@@ -263,6 +274,11 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
+		/* the same lock as update and add: a concurrent update's
+		 * rollback must not undo this run */
+		if (o->force && is_dir(o->target) &&
+		    (lockfd = project_lock(o->target, d)) < 0)
+			goto out;
 		if (pipeline_stage_commit(&g.p))
 			goto out;
 		mark = now_ms();
@@ -274,6 +290,8 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	}
 	ret = 0;
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	if (o->profile)
 		profile_plugins(&g.p, &plugins);
 	prof = g.p.prof;

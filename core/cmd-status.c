@@ -9,13 +9,18 @@
  * khora.yaml" (config edited since the last generation) and "! NAME"
  * (the backup directory of an interrupted run, which 'khora update'
  * recovers; status itself never writes) for scripts.
+ * Everything is read below the root's fd with confine_*(); a file or
+ * directory that cannot be read stops the command with exit 7, it is
+ * never shown as deleted or clean.
  */
 #include "compat.h"
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "catalog.h"
 #include "cli.h"
+#include "confine.h"
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -85,38 +90,62 @@ untracked_one(const char *rel, const char *base, const struct stat *st,
 	return 0;
 }
 
-static void
-read_gitignore(const char *root, struct strlist *pats)
+/* One path below root that cannot be read: exit 7, named. */
+static int
+read_failed(const char *root, const char *rel, int err, struct diag *d)
 {
-	struct strbuf path = STRBUF_INIT;
-	char line[512];
-	FILE *f;
+	struct strbuf sb = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 0, 0 };
 
-	strbuf_addf(&path, "%s/.gitignore", root);
-	f = fopen(path.buf, "r");
-	strbuf_release(&path);
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
+	strbuf_addf(&sb, "%s/%s", root, rel);
+	loc.file = sb.buf;
+	diag_error(d, EXIT_IO, &loc, "cannot read: %s", confine_strerror(err));
+	strbuf_release(&sb);
+	return -1;
+}
+
+#define GITIGNORE_MAX ((size_t)1 << 20)
+
+static int
+read_gitignore(int rootfd, const char *root, struct strlist *pats,
+	       struct diag *d)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *line, *save = NULL;
+
+	if (confine_read(rootfd, ".gitignore", &text, GITIGNORE_MAX)) {
+		strbuf_release(&text);
+		return errno == ENOENT ? 0 : read_failed(root, ".gitignore",
+							 errno, d);
+	}
+	for (line = strtok_r(text.buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, "\r")] = '\0';
 		if (*line && *line != '#' && *line != '!')
 			strlist_push(pats, line);
 	}
-	if (f)
-		fclose(f);
+	strbuf_release(&text);
+	return 0;
 }
 
-/* khora.yaml edited since the project was last generated from it. */
+/* khora.yaml edited since the project was last generated from it
+ * (1), or not (0); -1 when it cannot be read. */
 static int
-config_changed(const char *root, const struct ynode *lock, int porcelain)
+config_changed(int rootfd, const char *root, const struct ynode *lock,
+	       int porcelain, struct diag *d)
 {
 	const struct ynode *want = ymap_get(lock, "config_sha256");
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	char hex[65];
 	int changed = 0;
 
 	if (!want || want->kind != Y_SCALAR)
 		return 0;
-	strbuf_addf(&path, "%s/khora.yaml", root);
-	if (strbuf_read_file_at(&text, AT_FDCWD, path.buf, 1)) {
+	if (confine_read(rootfd, "khora.yaml", &text, 0)) {
+		if (errno != ENOENT) {
+			strbuf_release(&text);
+			return read_failed(root, "khora.yaml", errno, d);
+		}
 		changed = 'D';
 	} else {
 		sha256_hex(text.buf, text.len, hex);
@@ -130,7 +159,6 @@ config_changed(const char *root, const struct ynode *lock, int porcelain)
 		       "config:", changed == 'D' ? "'khora update' needs it" :
 		       "changed since the last generation; 'khora update' "
 		       "applies it");
-	strbuf_release(&path);
 	strbuf_release(&text);
 	return changed != 0;
 }
@@ -143,9 +171,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 	struct lock_entry *entries = NULL;
 	struct ynode *tree = NULL;
 	const char *dir = ".";
-	char *root, *rel = NULL;
+	char *root, *rel = NULL, *bad = NULL;
 	size_t i, nr = 0, dirty = 0;
-	int porcelain = 0, ret = -1;
+	int porcelain = 0, ret = -1, rootfd = -1, changed, *states = NULL;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--porcelain"))
@@ -167,6 +195,31 @@ cmd_status(int argc, char **argv, struct diag *d)
 	if (project_recover_pending(root, &pending, d) < 0 ||
 	    project_read_lock(root, &tree, &entries, &nr, d))
 		goto out;
+	states = xcalloc(nr + 1, sizeof(*states));
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		read_failed(root, ".", errno, d);
+		goto out;
+	}
+	/* everything is read before anything is printed: a run that
+	 * fails half-way prints no partial list */
+	for (i = 0; i < nr; i++) {
+		states[i] = project_entry_state(root, &entries[i]);
+		if (states[i] < 0) {
+			read_failed(root, entries[i].path, errno, d);
+			goto out;
+		}
+	}
+	if (read_gitignore(rootfd, root, &pats, d))
+		goto out;
+	{
+		struct untracked u = { entries, nr, &pats, &extra };
+
+		if (walk_tree_checked(root, "", untracked_one, &u, &bad)) {
+			read_failed(root, bad ? bad : ".", errno, d);
+			goto out;
+		}
+	}
 	for (i = 0; i < pending.nr; i++)
 		if (porcelain)
 			printf("! %s\n", pending.v[i]);
@@ -175,7 +228,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 			       "recovers it)\n", "pending:", pending.v[i]);
 	dirty += pending.nr;
 	for (i = 0; i < nr; i++) {
-		int state = project_entry_state(root, &entries[i]);
+		int state = states[i];
 
 		if (!state)
 			continue;
@@ -187,13 +240,10 @@ cmd_status(int argc, char **argv, struct diag *d)
 			       state == 'U' ? "conflict:" : "modified:",
 			       entries[i].path);
 	}
-	dirty += config_changed(root, tree, porcelain);
-	read_gitignore(root, &pats);
-	{
-		struct untracked u = { entries, nr, &pats, &extra };
-
-		walk_tree(root, "", untracked_one, &u);
-	}
+	changed = config_changed(rootfd, root, tree, porcelain, d);
+	if (changed < 0)
+		goto out;
+	dirty += (size_t)changed;
 	for (i = 0; i < extra.nr; i++)
 		if (porcelain)
 			printf("? %s\n", extra.v[i]);
@@ -207,6 +257,10 @@ cmd_status(int argc, char **argv, struct diag *d)
 	if (dirty)
 		d->code = 1;
 out:
+	if (rootfd >= 0)
+		close(rootfd);
+	free(bad);
+	free(states);
 	strlist_clear(&pats);
 	strlist_clear(&extra);
 	strlist_clear(&pending);

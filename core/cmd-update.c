@@ -395,12 +395,20 @@ static int
 read_config(const char *file, struct strbuf *text, struct diag *d)
 {
 	struct diag_loc loc = { file, 0, 0 };
-	int e;
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? xstrndup(file, (size_t)(slash - file + 1)) :
+		xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
 
-	/* input like the rest of the project: never through a symlink */
-	if (!strbuf_read_file_at(text, AT_FDCWD, file, 1))
+	/* khora.yaml is the project's: no symlink, no FIFO */
+	e = fd < 0 || confine_read(fd, slash ? slash + 1 : file, text, 0) ?
+		errno : 0;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	if (!e)
 		return 0;
-	e = errno == EINVAL ? CONFINE_ENOTREG : errno;
+	/* a symlink or a FIFO there is a config problem, not an I/O one */
 	return diag_error(d, e == ENOENT || e == ELOOP ||
 			  e == CONFINE_ENOTREG ? EXIT_CONFIG : EXIT_IO, &loc,
 			  "cannot read the project's config: %s%s",

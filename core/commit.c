@@ -14,7 +14,10 @@
  * each staged entry is renamed into place; a file it replaces is first
  * moved into a backup directory inside the target, so that an error
  * half-way rolls everything back in reverse order.  Identical files are
- * left alone (their mtime is kept).
+ * left alone (their mtime is kept).  Every step names its path through
+ * a directory fd that confine_parent() resolved without following a
+ * symlink: a directory swapped for a symlink after the pre-check makes
+ * that step fail and the run roll back, it is never written through.
  */
 #include "compat.h"
 #include <dirent.h>
@@ -24,6 +27,7 @@
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
+#include "confine.h"
 #include "pipeline.h"
 #include "project.h"
 #include "recover.h"
@@ -100,6 +104,41 @@ rename_new(const char *from, const char *to, enum target_state st)
 	return rename(from, to);
 }
 
+/* renameat() between two confined trees (the backup's names have no
+ * '/': their parent is the backup directory itself). */
+static int
+confined_rename(int fromfd, const char *from, int tofd, const char *to)
+{
+	const char *fb, *tb;
+	int fp = confine_parent(fromfd, from, &fb), tp = -1, ret = -1, e;
+
+	if (fp >= 0 && (tp = confine_parent(tofd, to, &tb)) >= 0)
+		ret = renameat(fp, fb, tp, tb);
+	e = errno;
+	if (fp >= 0)
+		close(fp);
+	if (tp >= 0)
+		close(tp);
+	errno = e;
+	return ret;
+}
+
+/* unlinkat() (flags 0 or AT_REMOVEDIR) or, with mkdir, mkdirat(). */
+static int
+confined_at(int dirfd, const char *path, int flags, int mkdir)
+{
+	const char *base;
+	int fd = confine_parent(dirfd, path, &base), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = mkdir ? mkdirat(fd, base, 0755) : unlinkat(fd, base, flags);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
 struct undo {
 	char *path;
 	int kind;		/* 0 placed or removed file, 1 created dir,
@@ -140,15 +179,15 @@ rollback(struct forcer *f)
 		struct undo *u = &f->undo[f->nr];
 
 		if (u->kind == 1) {
-			unlinkat(f->tfd, u->path, AT_REMOVEDIR);
+			confined_at(f->tfd, u->path, AT_REMOVEDIR, 0);
 		} else if (u->kind == 2) {
-			mkdirat(f->tfd, u->path, 0755);
+			confined_at(f->tfd, u->path, 0, 1);
 		} else if (u->backup >= 0) {
 			snprintf(name, sizeof(name), "%d", u->backup);
-			if (renameat(f->bfd, name, f->tfd, u->path))
+			if (confined_rename(f->bfd, name, f->tfd, u->path))
 				ret = -1;
 		} else {
-			unlinkat(f->tfd, u->path, 0);
+			confined_at(f->tfd, u->path, 0, 0);
 		}
 		free(u->path);
 	}
@@ -197,33 +236,42 @@ jlog(struct forcer *f, const char *fmt, ...)
 	return ret;
 }
 
-/* mkdir -p in the target, recording what it created. */
+/*
+ * mkdir -p in the target, recording what it created.  What is there
+ * already must be a real directory: a symlink (or a file) that replaced
+ * one since the pre-check fails the step.
+ */
 static int
 force_parents(struct forcer *f, const char *path, int upto_self)
 {
 	char *dir = xstrdup(path);
 	size_t i, len = strlen(dir);
+	struct stat st;
+	int ret = -1;
 
 	for (i = 0; i <= len; i++) {
 		if (dir[i] != '/' && !(dir[i] == '\0' && upto_self))
 			continue;
 		dir[i] = '\0';
-		if (!faccessat(f->tfd, dir, F_OK, AT_SYMLINK_NOFOLLOW)) {
-			/* there already */
-		} else if (jlog(f, "D %s", dir)) {
-			free(dir);
-			return -1;
-		} else if (!mkdirat(f->tfd, dir, 0755))
+		if (!confine_lstat(f->tfd, dir, &st)) {
+			if (!S_ISDIR(st.st_mode)) {
+				errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+				goto out;
+			}
+		} else if (errno != ENOENT || jlog(f, "D %s", dir)) {
+			goto out;
+		} else if (!confined_at(f->tfd, dir, 0, 1)) {
 			push_undo(f, dir, 1, -1);
-		else if (errno != EEXIST) {
-			free(dir);
-			return -1;
+		} else if (errno != EEXIST) {
+			goto out;
 		}
 		if (i < len)
 			dir[i] = '/';
 	}
+	ret = 0;
+out:
 	free(dir);
-	return 0;
+	return ret;
 }
 
 static int
@@ -237,7 +285,8 @@ same_content(int tfd, const struct action *a, unsigned mask)
 
 	if (a->kind == A_SYMLINK || a->kind == A_DIR)
 		return 0;
-	fd = openat(tfd, a->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* a FIFO or a symlink there is not the same: it is replaced */
+	fd = confine_open(tfd, a->path, O_RDONLY, 0);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
@@ -273,15 +322,27 @@ precheck(struct pipeline *p, int tfd)
 			free(path);
 			continue;
 		}
+		/* directories in order: each lstat is confined by the
+		 * ones before it */
 		for (j = 0; path[j] && !bad; j++) {
 			if (path[j] != '/')
 				continue;
 			path[j] = '\0';
-			if (!fstatat(tfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
-			    !S_ISDIR(st.st_mode))
-				bad = 1;
-			else
+			if (confine_lstat(tfd, path, &st)) {
+				if (errno == ENOENT)
+					break;	/* nothing deeper exists */
+				bad = errno;
+			} else if (!S_ISDIR(st.st_mode)) {
+				bad = -1;
+			} else {
 				path[j] = '/';
+			}
+		}
+		if (bad > 0) {
+			diag_error(p->d, EXIT_IO, &loc, "cannot write: '%s': %s",
+				   path, confine_strerror(bad));
+			free(path);
+			return -1;
 		}
 		if (bad) {
 			diag_error(p->d, EXIT_CONFLICT, &loc, "cannot write: "
@@ -290,13 +351,23 @@ precheck(struct pipeline *p, int tfd)
 			return -1;
 		}
 		free(path);
-		if (fstatat(tfd, a->path, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
+		if (confine_lstat(tfd, a->path, &st)) {
+			if (errno == ENOENT)
+				continue;
+			return diag_error(p->d, EXIT_IO, &loc, "cannot write: "
+					  "%s", confine_strerror(errno));
+		}
 		if (S_ISDIR(st.st_mode) != (a->kind == A_DIR))
 			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
 					  "write: it exists as a %s",
 					  S_ISDIR(st.st_mode) ? "directory" :
 					  "file");
+		/* a FIFO, socket or device is nobody's file to replace */
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) &&
+		    !S_ISLNK(st.st_mode))
+			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
+					  "write: it exists and is not a "
+					  "regular file");
 	}
 	return 0;
 }
@@ -308,7 +379,8 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	struct diag_loc loc = { a->path, 0, 0 };
 	char name[32], hex[65];
 	struct stat st;
-	int backup = -1, linked = 0;
+	const char *base;
+	int backup = -1, linked = 0, pfd = -1, sfd = -1, e;
 
 	if (a->kind == A_DIR) {
 		if (force_parents(f, a->path, 1))
@@ -319,7 +391,15 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 		return 0;
 	if (force_parents(f, a->path, 0))
 		goto fail;
-	if (!fstatat(f->tfd, a->path, &st, AT_SYMLINK_NOFOLLOW)) {
+	/* one confined parent fd for the backup and the rename: the
+	 * directory cannot change between the two */
+	pfd = confine_parent(f->tfd, a->path, &base);
+	if (pfd < 0)
+		goto fail;
+	sfd = confine_parent(s->dirfd, a->path, &base);
+	if (sfd < 0)
+		goto fail;
+	if (!fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW)) {
 		backup = f->nbackups++;
 		snprintf(name, sizeof(name), "%d", backup);
 		/* a hard link keeps the old file in place until the new one
@@ -327,11 +407,11 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 		 * all) never goes missing, even if the run is killed */
 		if (jlog(f, "B %d %s", backup, a->path))
 			goto fail;
-		if (!linkat(f->tfd, a->path, f->bfd, name, 0))
+		if (!linkat(pfd, base, f->bfd, name, 0))
 			linked = 1;
-		else if (renameat(f->tfd, a->path, f->bfd, name))
+		else if (renameat(pfd, base, f->bfd, name))
 			goto fail;
-	} else if (jlog(f, "B - %s", a->path)) {
+	} else if (errno != ENOENT || jlog(f, "B - %s", a->path)) {
 		goto fail;
 	}
 	/* the hash of what is placed: recovery deletes or replaces only
@@ -341,21 +421,27 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	else
 		sha256_hex(a->data, a->len, hex);
 	if (jlog(f, "P %s %s", hex, a->path) ||
-	    renameat(s->dirfd, a->path, f->tfd, a->path)) {
-		int e = errno;
-
+	    renameat(sfd, base, pfd, base)) {
+		e = errno;
 		if (linked)
 			unlinkat(f->bfd, name, 0);
 		else if (backup >= 0)
-			renameat(f->bfd, name, f->tfd, a->path);
+			renameat(f->bfd, name, pfd, base);
 		errno = e;
 		goto fail;
 	}
+	close(pfd);
+	close(sfd);
 	push_undo(f, a->path, 0, backup);
 	return 0;
 fail:
+	e = errno;
+	if (pfd >= 0)
+		close(pfd);
+	if (sfd >= 0)
+		close(sfd);
 	return diag_error(p->d, EXIT_IO, &loc, "cannot write file: %s",
-			  strerror(errno));
+			  confine_strerror(e));
 }
 
 /* update: a file no longer generated goes to the backup, a directory
@@ -369,7 +455,7 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 
 	if (r->is_dir) {
 		if (jlog(f, "R %s", r->path) ||
-		    (unlinkat(f->tfd, r->path, AT_REMOVEDIR) &&
+		    (confined_at(f->tfd, r->path, AT_REMOVEDIR, 0) &&
 		     errno != ENOENT))
 			goto fail;
 		push_undo(f, r->path, 2, -1);
@@ -379,7 +465,7 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 	snprintf(name, sizeof(name), "%d", backup);
 	if (jlog(f, "B %d %s", backup, r->path))
 		goto fail;
-	if (renameat(f->tfd, r->path, f->bfd, name)) {
+	if (confined_rename(f->tfd, r->path, f->bfd, name)) {
 		if (errno == ENOENT)
 			return 0;
 		goto fail;
@@ -388,7 +474,7 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 	return 0;
 fail:
 	return diag_error(p->d, EXIT_IO, &loc, "cannot remove: %s",
-			  strerror(errno));
+			  confine_strerror(errno));
 }
 
 /*

@@ -122,13 +122,12 @@ known_key(const char *k)
 /* A lock lists paths khora wrote: never its own state, never twice. */
 static int
 check_entry(const struct lock_entry *le, const struct ynode *e,
-	    int rootfd, struct diag *d)
+	    struct diag *d)
 {
 	const struct ynode *at = ymap_get(e, "path");
 	char *copy = xstrdup(le->path);
 	const char *why = path_check(copy);
 	int same = !why && !strcmp(copy, le->path), ret = -1;
-	struct stat st;
 	size_t i;
 
 	free(copy);
@@ -150,10 +149,6 @@ check_entry(const struct lock_entry *le, const struct ynode *e,
 				strspn(le->sha256, "0123456789abcdef") != 64))
 		ynode_error(d, EXIT_IO, ymap_get(e, "sha256"), "'%s': sha256 "
 			    "is not 64 lowercase hex digits", le->path);
-	else if (confine_lstat(rootfd, le->path, &st) && errno != ENOENT &&
-		 errno != ENOTDIR)
-		ynode_error(d, EXIT_IO, at, "'%s': %s", le->path,
-			    confine_strerror(errno));
 	else
 		ret = 0;
 	for (i = 0; !ret && e->kind == Y_MAP && i < e->nr; i++)
@@ -216,7 +211,9 @@ read_lock_text(const char *root, struct strbuf *text, int *rootfd,
 /*
  * The lock is input: a hostile one must not make update delete or read
  * anything outside the project, or khora's own state.  Every entry is
- * checked here, so that no command meets an unchecked path.
+ * checked here, so that no command meets an unchecked path; what is on
+ * disk (a symlinked directory on the way) is update's to refuse (status
+ * shows such a file as modified: it reads nothing through the link).
  */
 int
 project_read_lock(const char *root, struct ynode **tree,
@@ -264,7 +261,9 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->symlink = field(e, "symlink");
 		le->conflict = field(e, "conflict") &&
 			!strcmp(field(e, "conflict"), "true");
-		if (check_entry(le, e, rootfd, d))
+		le->line = ymap_get(e, "path")->line;
+		le->col = ymap_get(e, "path")->col;
+		if (check_entry(le, e, d))
 			goto out;
 		(*nr)++;
 	}
@@ -277,26 +276,52 @@ out:
 	return ret;
 }
 
-int
-project_entry_state(const char *root, const struct lock_entry *e)
+/* readlinkat() of path's last component, its parents confined. */
+static ssize_t
+read_link(int rootfd, const char *path, char *buf, size_t size)
 {
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	const char *base;
+	int fd = confine_parent(rootfd, path, &base), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = readlinkat(fd, base, buf, size);
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
+static int
+entry_state_at(int rootfd, const struct lock_entry *e)
+{
+	struct strbuf data = STRBUF_INIT;
 	char hex[65], target[4096];
 	struct stat st;
 	ssize_t n;
 	int state = 0;
 
-	strbuf_addf(&path, "%s/%s", root, e->path);
-	if (lstat(path.buf, &st)) {
-		state = 'D';
+	if (confine_lstat(rootfd, e->path, &st)) {
+		/* a directory on the way replaced by a symlink or a file:
+		 * what khora wrote is not there; anything else is an error */
+		if (errno == ENOENT || errno == ENOTDIR)
+			state = 'D';
+		else if (errno == ELOOP)
+			state = 'M';
+		else
+			state = -1;
 	} else if (e->symlink) {
-		n = readlink(path.buf, target, sizeof(target) - 1);
-		if (n < 0 || (target[n] = '\0', strcmp(target, e->symlink)))
+		n = read_link(rootfd, e->path, target, sizeof(target) - 1);
+		if (n < 0 && errno != EINVAL)
+			state = -1;
+		else if (n < 0 || (target[n] = '\0',
+				   strcmp(target, e->symlink)))
 			state = 'M';
 	} else if (!S_ISREG(st.st_mode)) {
 		state = 'M';
-	} else if (strbuf_read_file_at(&data, AT_FDCWD, path.buf, 1)) {
-		state = 'M';
+	} else if (confine_read(rootfd, e->path, &data, 0)) {
+		state = -1;
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
@@ -304,7 +329,6 @@ project_entry_state(const char *root, const struct lock_entry *e)
 								 data.len) ?
 				'U' : 'M';
 	}
-	strbuf_release(&path);
 	strbuf_release(&data);
 	return state;
 }
@@ -323,6 +347,20 @@ project_scan(const char *root, int apply, struct strlist *pending,
 	ret = recover_scan(fd, root, apply, pending, d);
 	close(fd);
 	return ret;
+}
+
+int
+project_entry_state(const char *root, const struct lock_entry *e)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), state, err;
+
+	if (fd < 0)
+		return -1;
+	state = entry_state_at(fd, e);
+	err = errno;
+	close(fd);
+	errno = err;
+	return state;
 }
 
 int

@@ -17,6 +17,7 @@ struct lock_entry {
 	const char *sha256;	/* NULL for a symlink */
 	const char *symlink;	/* its target, or NULL */
 	int conflict;		/* update left conflict markers in it */
+	unsigned line, col;	/* of its path in the lock */
 };
 
 /*
@@ -51,8 +52,13 @@ int project_lock(const char *root, struct diag *d);
 struct strlist;
 int project_recover_pending(const char *root, struct strlist *pending,
 			    struct diag *d);
-/* The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
- * conflict update left, its markers still there). */
+/*
+ * The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
+ * conflict update left, its markers still there); -1 with errno when it
+ * cannot be read (never taken for a change: see confine.h).  Every
+ * path is resolved below root with confine_*(): a symlink on the way
+ * makes the entry 'M'.
+ */
 int project_entry_state(const char *root, const struct lock_entry *e);
 
 #endif /* PROJECT_H */

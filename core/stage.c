@@ -3,7 +3,9 @@
  * stage.c - writing the whole project into a private staging directory.
  * Nothing under the target is touched here; an error, a full disk or
  * Ctrl-C removes the staging directory and leaves the file system as it
- * was.
+ * was.  Paths are resolved with confine_*() below the staging fd: a
+ * symlink the run itself staged ("docs -> /etc") is never written
+ * through by a later "docs/x".
  */
 #include "compat.h"
 #include <dirent.h>
@@ -11,6 +13,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "pipeline.h"
 #include "stage.h"
 #include "strbuf.h"
@@ -65,6 +68,37 @@ remove_tree(int dirfd, const char *path)
 	return unlinkat(dirfd, path, AT_REMOVEDIR);
 }
 
+/* mkdirat() of path's last component, its parents confined. */
+static int
+confined_mkdir(int dirfd, const char *path, mode_t mode)
+{
+	const char *base;
+	int fd = confine_parent(dirfd, path, &base), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = mkdirat(fd, base, mode);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+/* An existing directory gets the mode asked for (not through a link). */
+static int
+confined_chmod_dir(int dirfd, const char *path, mode_t mode)
+{
+	int fd = confine_open(dirfd, path, O_RDONLY | O_DIRECTORY, 0), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = fchmod(fd, mode);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
 int
 make_parents(int dirfd, const char *path, char **cache)
 {
@@ -82,7 +116,7 @@ make_parents(int dirfd, const char *path, char **cache)
 		if (dir[i] != '/' && dir[i] != '\0')
 			continue;
 		dir[i] = '\0';
-		if (mkdirat(dirfd, dir, 0755) && errno != EEXIST) {
+		if (confined_mkdir(dirfd, dir, 0755) && errno != EEXIST) {
 			free(dir);
 			return -1;
 		}
@@ -178,6 +212,21 @@ stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 }
 
 static int
+confined_symlink(const char *text, int dirfd, const char *path)
+{
+	const char *base;
+	int fd = confine_parent(dirfd, path, &base), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = symlinkat(text, fd, base);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+static int
 write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -198,8 +247,8 @@ write_file(struct stage *s, const struct action *a)
 {
 	int fd, e;
 
-	fd = openat(s->dirfd, a->path, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, (mode_t)a->mode);
+	fd = confine_open(s->dirfd, a->path, O_WRONLY | O_CREAT | O_EXCL,
+			  (mode_t)a->mode);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, a->data, a->len) || (s->durable && fsync(fd))) {
@@ -219,22 +268,23 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 
 	if (make_parents(s->dirfd, a->path, &s->last_parent))
 		return diag_error(d, EXIT_IO, &loc, "cannot create directory: "
-				  "%s", strerror(errno));
+				  "%s", confine_strerror(errno));
 	switch (a->kind) {
 	case A_DIR:
-		ret = mkdirat(s->dirfd, a->path, (mode_t)a->mode);
+		ret = confined_mkdir(s->dirfd, a->path, (mode_t)a->mode);
 		if (ret && errno == EEXIST)
-			ret = fchmodat(s->dirfd, a->path, (mode_t)a->mode, 0);
+			ret = confined_chmod_dir(s->dirfd, a->path,
+						 (mode_t)a->mode);
 		break;
 	case A_SYMLINK:
-		ret = symlinkat(a->text, s->dirfd, a->path);
+		ret = confined_symlink(a->text, s->dirfd, a->path);
 		break;
 	default:
 		ret = write_file(s, a);
 	}
 	if (ret)
 		return diag_error(d, EXIT_IO, &loc, "cannot write file: %s",
-				  strerror(errno));
+				  confine_strerror(errno));
 	return 0;
 }
 

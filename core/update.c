@@ -141,6 +141,39 @@ check_base(const struct update *u, struct diag *d)
 	return 0;
 }
 
+/*
+ * An entry reached through a symlinked directory would make update read
+ * (and write, and delete) wherever the link points: refused here, with
+ * the lock's line, before anything is read.  A directory that became a
+ * file or went away is the user's doing, merged as usual.
+ */
+static int
+check_on_disk(const struct update *u, struct diag *d)
+{
+	struct strbuf file = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 0, 0 };
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < u->nr_old && !ret; i++) {
+		const struct lock_entry *e = &u->old[i];
+
+		/* other errors are the reads' to report, file by file */
+		if (!confine_lstat(u->rootfd, e->path, &st) ||
+		    (errno != ELOOP && errno != EXDEV))
+			continue;
+		strbuf_addf(&file, "%s/.khora/lock", u->root);
+		loc.file = file.buf;
+		loc.line = e->line;
+		loc.col = e->col;
+		ret = diag_error(d, EXIT_IO, &loc, "'%s': %s", e->path,
+				 confine_strerror(errno));
+	}
+	strbuf_release(&file);
+	return ret;
+}
+
 int
 update_init(struct update *u, const char *root, enum merge_favor favor,
 	    struct diag *d)
@@ -159,7 +192,9 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (strbuf_read_file_at(&sb, u->rootfd, ".khora/base", 1)) {
+	if (check_on_disk(u, d))
+		return -1;
+	if (confine_read(u->rootfd, ".khora/base", &sb, 0)) {
 		int e = errno;
 
 		if (e != ENOENT) {
@@ -282,12 +317,21 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
 	char target[4096];
+	const char *base;
 	ssize_t n;
+	int fd, e;
 
-	if (fstatat(u->rootfd, path, &st, AT_SYMLINK_NOFOLLOW))
+	/* a symlink on the way is an error (ELOOP), not an absence */
+	if (confine_lstat(u->rootfd, path, &st))
 		return errno == ENOENT ? 0 : read_error(u, path);
 	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(u->rootfd, path, target, sizeof(target) - 1);
+		fd = confine_parent(u->rootfd, path, &base);
+		n = fd < 0 ? -1 : readlinkat(fd, base, target,
+					     sizeof(target) - 1);
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
 		if (n < 0)
 			return read_error(u, path);
 		it->before = xstrndup(target, (size_t)n);
@@ -297,7 +341,7 @@ read_before(struct update *u, const char *path, struct update_item *it)
 	}
 	if (!S_ISREG(st.st_mode))
 		return 3;
-	if (strbuf_read_file_at(&sb, u->rootfd, path, 1)) {
+	if (confine_read(u->rootfd, path, &sb, 0)) {
 		strbuf_release(&sb);
 		return read_error(u, path);
 	}
@@ -554,14 +598,17 @@ removed(const struct pipeline *p, const char *path)
 	return 0;
 }
 
-/* Whether dir holds nothing but what the update removes (-1: it cannot
- * be read). */
+/*
+ * Whether dir holds nothing but what the update removes (-1: it cannot
+ * be read).  A readdir() error is an error, not the end of the list: a
+ * directory taken for empty would be removed with the user's files.
+ */
 static int
 emptied(struct update *u, const struct pipeline *p, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int fd = openat(u->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			O_CLOEXEC), ok = 1;
+	int fd = confine_open(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+	int ok = 1;
 	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 
@@ -570,13 +617,20 @@ emptied(struct update *u, const struct pipeline *p, const char *dir)
 			close(fd);
 		return errno == ENOENT ? 0 : read_error(u, dir);
 	}
-	while (ok && (de = readdir(dh))) {
+	for (;;) {
+		errno = 0;
+		de = readdir(dh);
+		if (!de)
+			break;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%s/%s", dir, de->d_name);
-		ok = removed(p, sb.buf);
+		if (!removed(p, sb.buf))
+			ok = 0;
 	}
+	if (errno)
+		ok = read_error(u, dir);
 	closedir(dh);
 	strbuf_release(&sb);
 	return ok;
@@ -653,8 +707,7 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		if (e)
 			seen[e - u->old] = 1;
 		if (a->kind == A_DIR) {
-			a->skip = !fstatat(u->rootfd, a->path, &st,
-					   AT_SYMLINK_NOFOLLOW) &&
+			a->skip = !confine_lstat(u->rootfd, a->path, &st) &&
 				S_ISDIR(st.st_mode);
 			continue;
 		}
@@ -670,7 +723,7 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		strbuf_addf(&sb, "%s/%s", u->root, u->err_path);
 		loc.file = sb.buf;
 		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
-			   strerror(u->err_errno));
+			   confine_strerror(u->err_errno));
 		strbuf_release(&sb);
 		return -1;
 	}

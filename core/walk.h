@@ -16,7 +16,15 @@
 typedef int (*walk_fn)(const char *rel, const char *base,
 		       const struct stat *st, void *arg);
 
-/* Walks root/rel ("" for root itself); 0, or -1 from the callback. */
+/*
+ * Walks root/rel ("" for root itself); 0, or -1 from the callback or
+ * when a directory cannot be read (errno set; never taken for an empty
+ * one).  Paths are resolved below root without following symlinks.
+ */
 int walk_tree(const char *root, const char *rel, walk_fn fn, void *arg);
+/* walk_tree(), and on a read error *err (malloc'd, when still NULL)
+ * names the directory that failed, relative to root. */
+int walk_tree_checked(const char *root, const char *rel, walk_fn fn,
+		      void *arg, char **err);
 
 #endif /* WALK_H */
