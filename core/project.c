@@ -158,6 +158,38 @@ check_entry(const struct lock_entry *le, const struct ynode *e,
 	return ret;
 }
 
+/* The lock's own keys: a version khora knows, a well-formed hash. */
+static int
+check_top(const struct ynode *t, struct diag *d)
+{
+	static const char *const keys[] = { "lock_version", "khora_version",
+		"config", "config_sha256", "plugins", "files" };
+	const struct ynode *v;
+	size_t i, j;
+
+	if (t->kind != Y_MAP)
+		return ynode_error(d, EXIT_IO, t, "invalid lock file: not a "
+				   "map");
+	for (i = 0; i < t->nr; i++) {
+		for (j = 0; j < ARRAY_SIZE(keys); j++)
+			if (!strcmp(t->keys[i]->str, keys[j]))
+				break;
+		if (j == ARRAY_SIZE(keys))
+			return ynode_error(d, EXIT_IO, t->keys[i], "unknown "
+					   "key '%s'", t->keys[i]->str);
+	}
+	v = ymap_get(t, "lock_version");
+	if (!v || v->kind != Y_SCALAR || strcmp(v->str, "1"))
+		return ynode_error(d, EXIT_IO, v ? v : t, "invalid lock file: "
+				   "lock_version must be 1");
+	v = ymap_get(t, "config_sha256");
+	if (v && (v->kind != Y_SCALAR || strlen(v->str) != 64 ||
+		  strspn(v->str, "0123456789abcdef") != 64))
+		return ynode_error(d, EXIT_IO, v, "config_sha256 is not 64 "
+				   "lowercase hex digits");
+	return 0;
+}
+
 static int
 cmp_path(const void *a, const void *b)
 {
@@ -234,6 +266,8 @@ project_read_lock(const char *root, struct ynode **tree,
 	if (read_lock_text(root, &text, &rootfd, d) ||
 	    ytree_parse_buf(names.v[names.nr - 1], text.buf, text.len, tree,
 			    d, EXIT_IO))
+		goto out;
+	if (*tree && check_top(*tree, d))
 		goto out;
 	files = *tree ? ymap_get(*tree, "files") : NULL;
 	if (!files || files->kind != Y_SEQ) {
