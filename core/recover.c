@@ -160,6 +160,39 @@ parse_line(struct rec *r, char *s, unsigned line, long *next)
 	return 0;
 }
 
+static int
+cmp_jline(const void *a, const void *b)
+{
+	const struct jline *x = *(const struct jline *const *)a;
+	const struct jline *y = *(const struct jline *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* A run moves each file aside once: two "B" lines for a path are not
+ * one of its journals. */
+static int
+check_twice(struct rec *r)
+{
+	const struct jline **v = xcalloc(r->nr + 1, sizeof(*v));
+	size_t i, n = 0;
+	int ret = 0;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->l[i].kind == 'B')
+			v[n++] = &r->l[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_jline);
+	for (i = 1; i < n && !ret; i++)
+		if (!strcmp(v[i]->path, v[i - 1]->path))
+			ret = bad(r, v[i]->line, "'%s' was already moved "
+				  "aside at line %u", v[i]->path,
+				  v[i - 1]->line);
+	free(v);
+	return ret;
+}
+
 /*
  * Lines end with '\n'.  A last line without one is a write cut short:
  * the step it announced never began (a step is logged before it is
@@ -181,7 +214,7 @@ parse_journal(struct rec *r)
 		s = nl + 1;
 	}
 	r->done = r->nr && r->l[r->nr - 1].kind == 'C';
-	return 0;
+	return check_twice(r);
 }
 
 static int
