@@ -84,8 +84,8 @@ target_state(const char *target, int force, int can_force,
 		else
 			close(fd);
 		if (e)
-			return diag_error(d, EXIT_IO, &loc, "cannot use target: "
-					  "%s", strerror(e));
+			return diag_error(d, EXIT_IO, &loc, "cannot use "
+					  "target: %s", strerror(e));
 	}
 	if (empty) {
 		*st = T_EMPTY_DIR;
@@ -349,8 +349,8 @@ precheck(struct pipeline *p, int tfd)
 			}
 		}
 		if (bad > 0) {
-			diag_error(p->d, EXIT_IO, &loc, "cannot write: '%s': %s",
-				   path, confine_strerror(bad));
+			diag_error(p->d, EXIT_IO, &loc, "cannot write: "
+				   "'%s': %s", path, confine_strerror(bad));
 			free(path);
 			return -1;
 		}
