@@ -340,17 +340,36 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A plugin directory that cannot be read is said (its plugins then
+ * look uninstalled: the warning tells why); a missing one is not. */
+static void
+scan_failed(const char *dir, int err, struct diag *d)
+{
+	struct diag_loc loc = { dir, 0, 0 };
+
+	diag_warn(d, &loc, "cannot read plugin directory: %s", strerror(err));
+}
+
 /* Sorted names so that the catalog order never depends on readdir. */
 static void
-scan_dir(const char *dir, int depth, struct strlist *found)
+scan_dir(const char *dir, int depth, struct strlist *found, struct diag *d)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct dirent *de;
 	DIR *dh = opendir(dir);
 
-	if (!dh)
+	if (!dh) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			scan_failed(dir, errno, d);
 		return;
-	while ((de = readdir(dh))) {
+	}
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(dh))) {
+			if (errno)
+				scan_failed(dir, errno, d);
+			break;
+		}
 		if (de->d_name[0] == '.')
 			continue;
 		strbuf_reset(&path);
@@ -362,7 +381,7 @@ scan_dir(const char *dir, int depth, struct strlist *found)
 			struct stat st;
 
 			if (!stat(path.buf, &st) && S_ISDIR(st.st_mode))
-				scan_dir(path.buf, 1, found);
+				scan_dir(path.buf, 1, found, d);
 		}
 	}
 	closedir(dh);
@@ -417,7 +436,7 @@ catalog_load(struct catalog *cat, struct diag *d)
 				  "use its plugins)");
 			continue;
 		}
-		scan_dir(cat->dirs.v[i], 0, &found);
+		scan_dir(cat->dirs.v[i], 0, &found, d);
 		if (found.nr)
 			qsort(found.v, found.nr, sizeof(*found.v), cmp_str);
 		for (j = 0; j < found.nr; j++) {

@@ -129,10 +129,11 @@ read_gitignore(int rootfd, const char *root, struct strlist *pats,
 }
 
 /* khora.yaml edited since the project was last generated from it
- * (1), or not (0); -1 when it cannot be read. */
+ * ('C'), deleted ('D'), or not (0); -1 when it cannot be read (found
+ * before anything is printed). */
 static int
-config_changed(int rootfd, const char *root, const struct ynode *lock,
-	       int porcelain, struct diag *d)
+config_state(int rootfd, const char *root, const struct ynode *lock,
+	     struct diag *d)
 {
 	const struct ynode *want = ymap_get(lock, "config_sha256");
 	struct strbuf text = STRBUF_INIT;
@@ -152,6 +153,13 @@ config_changed(int rootfd, const char *root, const struct ynode *lock,
 		if (strcmp(hex, want->str))
 			changed = 'C';
 	}
+	strbuf_release(&text);
+	return changed;
+}
+
+static int
+print_config(int changed, int porcelain)
+{
 	if (changed && porcelain)
 		printf("%c khora.yaml\n", changed);
 	else if (changed)
@@ -159,7 +167,6 @@ config_changed(int rootfd, const char *root, const struct ynode *lock,
 		       "config:", changed == 'D' ? "'khora update' needs it" :
 		       "changed since the last generation; 'khora update' "
 		       "applies it");
-	strbuf_release(&text);
 	return changed != 0;
 }
 
@@ -220,6 +227,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 			goto out;
 		}
 	}
+	changed = config_state(rootfd, root, tree, d);
+	if (changed < 0)
+		goto out;
 	for (i = 0; i < pending.nr; i++)
 		if (porcelain)
 			printf("! %s\n", pending.v[i]);
@@ -240,10 +250,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 			       state == 'U' ? "conflict:" : "modified:",
 			       entries[i].path);
 	}
-	changed = config_changed(rootfd, root, tree, porcelain, d);
-	if (changed < 0)
-		goto out;
-	dirty += (size_t)changed;
+	dirty += print_config(changed, porcelain);
 	for (i = 0; i < extra.nr; i++)
 		if (porcelain)
 			printf("? %s\n", extra.v[i]);

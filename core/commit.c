@@ -68,14 +68,27 @@ target_state(const char *target, int force, int can_force,
 	{
 		DIR *dh = fdopendir(fd);
 		struct dirent *de;
+		int e = 0;
 
-		while (dh && (de = readdir(dh)))
+		/* a read error is not an empty directory */
+		while (dh) {
+			errno = 0;
+			if (!(de = readdir(dh))) {
+				e = errno;
+				break;
+			}
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				empty = 0;
+		}
+		if (!dh)
+			e = errno;
 		if (dh)
 			closedir(dh);
 		else
 			close(fd);
+		if (e)
+			return diag_error(d, EXIT_IO, &loc, "cannot use "
+					  "target: %s", strerror(e));
 	}
 	if (empty) {
 		*st = T_EMPTY_DIR;
@@ -339,8 +352,8 @@ precheck(struct pipeline *p, int tfd)
 			}
 		}
 		if (bad > 0) {
-			diag_error(p->d, EXIT_IO, &loc, "cannot write: '%s': %s",
-				   path, confine_strerror(bad));
+			diag_error(p->d, EXIT_IO, &loc, "cannot write: "
+				   "'%s': %s", path, confine_strerror(bad));
 			free(path);
 			return -1;
 		}

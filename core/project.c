@@ -66,7 +66,7 @@ project_find_root(const char *path, char **rel, struct diag *d)
 	struct strbuf probe = STRBUF_INIT;
 	struct stat st;
 	dev_t dev = 0;
-	int first = 1;
+	int first = 1, found;
 
 	if (!abs)
 		return NULL;
@@ -81,7 +81,17 @@ project_find_root(const char *path, char **rel, struct diag *d)
 			first = 0;
 		}
 		strbuf_addstr(&probe, "/.khora/lock");
-		if (!lstat(probe.buf, &st)) {
+		found = !lstat(probe.buf, &st);
+		if (!found && errno != ENOENT && errno != ENOTDIR) {
+			/* an error is not an absence: walking on could find
+			 * some other project above this one */
+			struct diag_loc loc = { probe.buf, 0, 0 };
+
+			diag_error(d, EXIT_IO, &loc, "cannot look for the "
+				   "project: %s", strerror(errno));
+			break;
+		}
+		if (found) {
 			root = xstrndup(abs, (size_t)(slash - abs));
 			if (owned(root, d)) {
 				free(root);

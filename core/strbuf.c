@@ -159,7 +159,14 @@ strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path,
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	/* an fstat error is said as itself, not as a wrong type */
+	if (fstat(fd, &st)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		errno = EINVAL;
 		return -1;

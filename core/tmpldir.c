@@ -741,9 +741,20 @@ walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		strbuf_release(&path);
 		return ret;
 	}
-	while ((de = readdir(dh)))
+	/* a read error is not the end of the directory */
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(dh)))
+			break;
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			strlist_push(&names, de->d_name);
+	}
+	if (errno) {
+		struct diag_loc loc = { path.buf, 0, 0 };
+
+		ret = diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
+				 "template directory: %s", strerror(errno));
+	}
 	closedir(dh);
 	for (i = 0; i < names.nr && !ret; i++) {
 		struct stat st;
@@ -752,7 +763,16 @@ walk(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", names.v[i]);
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s", t->dir, sub.buf);
-		if (lstat(path.buf, &st) || !wanted(t, sub.buf))
+		if (lstat(path.buf, &st)) {
+			struct diag_loc loc = { path.buf, 0, 0 };
+
+			if (errno == ENOENT)
+				continue;
+			ret = diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot "
+					 "read template: %s", strerror(errno));
+			break;
+		}
+		if (!wanted(t, sub.buf))
 			continue;
 		if (++*count > MAX_TEMPLATE_FILES) {
 			ret = diag_error(p->d, EXIT_TEMPLATE, NULL, "template "

@@ -379,7 +379,13 @@ ytree_parse_file(const char *path, struct ynode **out, struct diag *d,
 	if (fd < 0)
 		return diag_error(d, code, &loc, "cannot read file: %s",
 				  strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		ret = errno;
+		close(fd);
+		return diag_error(d, code, &loc, "cannot read file: %s",
+				  strerror(ret));
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return diag_error(d, code, &loc, "cannot read file: "
 				  "not a regular file");

@@ -23,6 +23,13 @@
    pending recovery and writes nothing, the next update rolls it back to
    the exact previous tree or finds it complete, and a rerun gives the
    uninterrupted result.
+7. Errors are never absence: the same update, and khora status, with
+   every read-side call (read, fstat, fstatat, readdir, opendir,
+   fdopendir, readlinkat, openat2) made to fail in turn with EIO and
+   EACCES: update gives the reference tree or exits with one error line
+   and the project as before; status prints exactly the reference
+   report or exits 7 with one line (a read error is never a deleted or
+   a clean file).
 Prints "faults: N passed, N failed".
 """
 
@@ -40,12 +47,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
 SHIM = os.path.join(ROOT, "tests", "fixtures", "libfault.so")
 # tmpfs when there is one: thousands of small runs, same semantics
-# (one per process: several worktrees may run the sweeps at once)
-WORK = (f"/dev/shm/khora-faults.{os.getpid()}"
-        if os.access("/dev/shm", os.W_OK)
-        else os.path.join(ROOT, "tests", "tmp", f"faults.{os.getpid()}"))
+# (per process: helpers in other worktrees may run it at the same time)
+WORK = os.path.join("/dev/shm" if os.access("/dev/shm", os.W_OK) else
+                    os.path.join(ROOT, "tests", "tmp"),
+                    f"khora-faults.{os.getpid()}")
 ERRNOS = {"ENOSPC": "No space left on device", "EIO": "Input/output error",
           "EACCES": "Permission denied", "EDQUOT": "Disk quota exceeded"}
+READ_CALLS = ("read,fstat,fstatat,readdir,opendir,fdopendir,readlinkat,"
+              "openat2")
+READ_ERRNOS = {k: ERRNOS[k] for k in ("EIO", "EACCES")}
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from tally import Tally  # noqa: E402
 
@@ -91,6 +101,17 @@ def complete(target):
     return len(entries) > 10
 
 
+def fault_fired(env):
+    """The call the shim failed; "(no log: the process died)" when its
+    exit handler never ran (a crash is then reported by the check)."""
+    try:
+        fired = open(env["KHORA_FAULT_LOG"]).read().split()[1]
+        os.unlink(env["KHORA_FAULT_LOG"])
+    except (OSError, IndexError):
+        fired = "(no log: the process died)"
+    return fired
+
+
 def run(args, env=None, **kw):
     return subprocess.run([KHORA] + args, cwd=WORK, env=env or os.environ,
                           capture_output=True, text=True, **kw)
@@ -122,8 +143,7 @@ def sweep(force):
             fresh()
             env["KHORA_FAULT"] = f"{n}:{errname}"
             r = run(args, env)
-            fired = open(env["KHORA_FAULT_LOG"]).read().split()[1]
-            os.unlink(env["KHORA_FAULT_LOG"])
+            fired = fault_fired(env)
             name = f"{label} fault {n}/{total} {errname} in {fired}"
             out = os.path.join(WORK, "out")
             if r.returncode == 0:
@@ -242,10 +262,14 @@ def no_backup(tree):
     return not [k for k in tree or {} if k.startswith(".khora-backup")]
 
 
-def update_sweep(before, after):
+def update_sweep(before, after, calls=None, errnos=ERRNOS):
     args = ["update", "out", "-q"]
     env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
                KHORA_FAULT_LOG=os.path.join(WORK, "count.log"))
+    label = "update"
+    if calls:
+        env["KHORA_FAULT_CALLS"] = calls
+        label = "update (read side)"
     out = fresh_evolve()
     r = run(args, env)
     check("update count run succeeds", r.returncode == 0, r.stderr)
@@ -253,13 +277,12 @@ def update_sweep(before, after):
     os.unlink(env["KHORA_FAULT_LOG"])
     tolerated = 0
     for n in range(1, total + 1):
-        for errname, text in ERRNOS.items():
+        for errname, text in errnos.items():
             out = fresh_evolve()
             env["KHORA_FAULT"] = f"{n}:{errname}"
             r = run(args, env)
-            fired = open(env["KHORA_FAULT_LOG"]).read().split()[1]
-            os.unlink(env["KHORA_FAULT_LOG"])
-            name = f"update fault {n}/{total} {errname} in {fired}"
+            fired = fault_fired(env)
+            name = f"{label} fault {n}/{total} {errname} in {fired}"
             now = snapshot(out)
             if r.returncode == 0:
                 tolerated += 1
@@ -281,9 +304,44 @@ def update_sweep(before, after):
                   not leftovers())
             check(name, ok, f"rc {r.returncode}: {r.stderr!r} same "
                   f"{now == before} left {leftovers()}")
-    print(f"sweep update: {total} calls x {len(ERRNOS)} errnos, "
+    print(f"sweep {label}: {total} calls x {len(errnos)} errnos, "
           f"{tolerated} tolerated (the reference result)")
     return total
+
+
+def status_sweep():
+    """khora status of the edited project, every read-side call failing
+    in turn: the reference report, or exit 7 and one line."""
+    args = ["status", "out", "--porcelain"]
+    out = fresh_evolve()
+    ref = run(args)
+    check("status reference run", ref.returncode == 1 and ref.stdout,
+          ref.stderr)
+    env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
+               KHORA_FAULT_CALLS=READ_CALLS,
+               KHORA_FAULT_LOG=os.path.join(WORK, "count.log"))
+    run(args, env)
+    total = int(open(env["KHORA_FAULT_LOG"]).read().split()[0])
+    os.unlink(env["KHORA_FAULT_LOG"])
+    before = snapshot(out)
+    tolerated = 0
+    for n in range(1, total + 1):
+        for errname, text in READ_ERRNOS.items():
+            env["KHORA_FAULT"] = f"{n}:{errname}"
+            r = run(args, env)
+            fired = fault_fired(env)
+            name = f"status fault {n}/{total} {errname} in {fired}"
+            if r.returncode == ref.returncode and r.stdout == ref.stdout:
+                tolerated += 1
+                check(name, snapshot(out) == before)
+                continue
+            lines = r.stderr.splitlines()
+            check(name, r.returncode == 7 and len(lines) == 1 and
+                  text in r.stderr and not r.stdout and
+                  snapshot(out) == before,
+                  f"rc {r.returncode}: {r.stderr!r} {r.stdout!r}")
+    print(f"sweep status (read side): {total} calls x {len(READ_ERRNOS)} "
+          f"errnos, {tolerated} tolerated (the reference report)")
 
 
 def update_kill_sweep(total, before, after):
@@ -421,13 +479,18 @@ def main():
     with open(os.path.join(existing, "NOTES.txt"), "w") as f:
         f.write("mine\n")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    # KHORA_FAULTS_ONLY=update runs only the update sweeps (development)
-    only_update = os.environ.get("KHORA_FAULTS_ONLY") == "update"
+    # KHORA_FAULTS_ONLY=update runs only the update sweeps, =read only
+    # the read-side ones (development)
+    only = os.environ.get("KHORA_FAULTS_ONLY")
+    only_update = only in ("update", "read")
     if not only_update:
         sweep(force=False)
         kill_sweep(sweep(force=True))
     before, after = evolve_setup()
-    update_kill_sweep(update_sweep(before, after), before, after)
+    if only != "read":
+        update_kill_sweep(update_sweep(before, after), before, after)
+    update_sweep(before, after, READ_CALLS, READ_ERRNOS)
+    status_sweep()
     if not only_update:
         fsize_limit()
         signals()

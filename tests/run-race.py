@@ -25,8 +25,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.environ.get("KHORA_BIN", os.path.join(ROOT, "khora"))
 RUNS = int(os.environ.get("KHORA_RACE_RUNS", "150"))
-WORK = ("/dev/shm/khora-race" if os.access("/dev/shm", os.W_OK)
-        else os.path.join(ROOT, "tests", "tmp", "race"))
+# (per process: helpers in other worktrees may run it at the same time)
+WORK = os.path.join("/dev/shm" if os.access("/dev/shm", os.W_OK) else
+                    os.path.join(ROOT, "tests", "tmp"),
+                    f"khora-race.{os.getpid()}")
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from tally import Tally  # noqa: E402
 

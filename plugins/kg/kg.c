@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE 1
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,20 @@ struct kg {
 	struct entry *e;
 	size_t nr, cap;
 	int oom;
+	int err;			/* errno of the first unreadable path */
+	char err_path[8192];
 };
+
+/* A docs directory or file that cannot be read is not a smaller corpus:
+ * the first one stops the plan (errors are never absence). */
+static void
+read_failed(struct kg *kg, const char *path, int err)
+{
+	if (kg->err)
+		return;
+	kg->err = err ? err : EIO;
+	snprintf(kg->err_path, sizeof(kg->err_path), "%s", path);
+}
 
 static void
 buf_add(struct buf *b, const char *s, size_t n)
@@ -314,22 +328,35 @@ collect(struct kg *kg, const char *root, const char *rel, int depth)
 
 	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
 	d = opendir(path);
+	if (!d)
+		read_failed(kg, path, errno);
 	if (!d || depth > MAX_DEPTH) {
 		if (d)
 			closedir(d);
 		return;
 	}
-	while ((de = readdir(d))) {
+	for (;;) {
 		struct stat st;
-		size_t n = strlen(de->d_name);
+		size_t n;
 
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno)
+				read_failed(kg, path, errno);
+			break;
+		}
+		n = strlen(de->d_name);
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
 			 de->d_name);
 		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		if (stat(path, &st))
+		if (stat(path, &st)) {
+			/* a dangling symlink is skipped as before */
+			if (errno != ENOENT)
+				read_failed(kg, path, errno);
 			continue;
+		}
 		if (S_ISDIR(st.st_mode)) {
 			collect(kg, root, sub, depth + 1);
 		} else if (S_ISREG(st.st_mode) && n > 3 &&
@@ -349,18 +376,26 @@ collect(struct kg *kg, const char *root, const char *rel, int depth)
 }
 
 static char *
-slurp(const char *path, size_t *len)
+slurp(struct kg *kg, const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *data;
 	size_t n;
 
-	if (!f)
+	if (!f) {
+		read_failed(kg, path, errno);
 		return NULL;
+	}
 	data = malloc(MAX_FILE + 1);
 	if (!data)
 		abort();
 	n = fread(data, 1, MAX_FILE + 1, f);
+	if (ferror(f)) {
+		read_failed(kg, path, errno);
+		fclose(f);
+		free(data);
+		return NULL;
+	}
 	fclose(f);
 	if (n > MAX_FILE) {
 		free(data);
@@ -533,7 +568,9 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		size_t len = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", root, rel);
-		data = slurp(path, &len);
+		data = slurp(&kg, path, &len);
+		if (kg.err)
+			break;
 		snprintf(path, sizeof(path), "%s/%s", docs, rel);
 		free(rel);
 		kg.files[i] = strdup(path);
@@ -551,7 +588,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		parse_file(&kg, kg.files[i], data);
 		free(data);
 	}
-	check(&kg);
+	if (kg.err)
+		ret = h->error(ctx, "cannot read '%s': %s", kg.err_path,
+			       strerror(kg.err));
+	else
+		check(&kg);
 	snprintf(hook, sizeof(hook), "{id: kg, name: kg check, entry: "
 		 "scripts/kg_extract.py --check, language: script, "
 		 "pass_filenames: false}");

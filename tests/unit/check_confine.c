@@ -181,8 +181,8 @@ START_TEST(test_device)
 {
 	setup_tree(_i);
 	if (mknodat(rootfd, "null", S_IFCHR | 0666, makedev(1, 3))) {
-		fprintf(stderr, "check_confine: mknod: %s; device case skipped\n",
-			strerror(errno));
+		fprintf(stderr, "check_confine: mknod: %s; device case "
+			"skipped\n", strerror(errno));
 		return;
 	}
 	fails("null", O_RDONLY, CONFINE_ENOTREG);
