@@ -23,6 +23,8 @@
    pending recovery and writes nothing, the next update rolls it back to
    the exact previous tree or finds it complete, and a rerun gives the
    uninterrupted result.
+   The recovering update is then itself made to fail at every call:
+   no backup is lost, and a clean rerun gives the uninterrupted result.
 7. Errors are never absence: the same update, and khora status, with
    every read-side call (read, fstat, fstatat, readdir, opendir,
    fdopendir, readlinkat, openat2) made to fail in turn with EIO and
@@ -385,6 +387,62 @@ def update_kill_sweep(total, before, after):
           f"the exact previous tree, {finished} found complete")
 
 
+def recovery_sweep(total, after):
+    """The recovery itself under faults: an update killed half-way (at
+    the first point, from the middle on, that left a rollback to do),
+    then the next update with every intercepted call failing in turn.
+    Whatever fails, no backup is lost: the run completes, or stops with
+    one error line, and a clean rerun then gives exactly the
+    uninterrupted result."""
+    args = ["update", "out", "-q"]
+    killed = os.path.join(WORK, "killed")
+    for n in range(total // 2, total + 1):
+        out = fresh_evolve()
+        run(args, dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
+                       KHORA_FAULT_KILL="1"))
+        if "rolls it back" in run(["status", "out"]).stderr:
+            break
+    else:
+        check("recovery sweep found a run to roll back", False)
+        return
+    shutil.rmtree(killed, ignore_errors=True)
+    shutil.copytree(out, killed, symlinks=True)
+
+    def fresh():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(killed, out, symlinks=True)
+
+    env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
+               KHORA_FAULT_LOG=os.path.join(WORK, "count.log"))
+    fresh()
+    r = run(args, env)
+    check("recovery count run succeeds", r.returncode == 0 and
+          "rolled back" in r.stderr and snapshot(out) == after, r.stderr)
+    calls = int(open(env["KHORA_FAULT_LOG"]).read().split()[0])
+    os.unlink(env["KHORA_FAULT_LOG"])
+    for k in range(1, calls + 1):
+        fresh()
+        env["KHORA_FAULT"] = f"{k}:EIO"
+        r = run(args, env)
+        fired = fault_fired(env)
+        lines = r.stderr.splitlines()
+        # after the rollback, the update may fail anywhere, as the
+        # update sweep allows
+        ok = r.returncode == 0 and snapshot(out) == after or (
+            r.returncode in (3, 4, 5, 7) and lines and
+            not [l for l in lines[:-1] if "warning" not in l] and
+            ERRNOS["EIO"] in r.stderr)
+        again = run(args)
+        ok = ok and again.returncode == 0 and snapshot(out) == after \
+            and not leftovers()
+        check(f"recovery fault {k}/{calls} EIO in {fired} (killed at "
+              f"{n}), then a clean update", ok,
+              f"rc {r.returncode} {r.stderr!r} rerun {again.returncode} "
+              f"{again.stderr!r}")
+    print(f"recovery sweep: {calls} calls of the recovering update "
+          f"(killed at {n}/{total}) failed in turn, each then completed")
+
+
 def fsize_limit():
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
@@ -488,7 +546,9 @@ def main():
         kill_sweep(sweep(force=True))
     before, after = evolve_setup()
     if only != "read":
-        update_kill_sweep(update_sweep(before, after), before, after)
+        total = update_sweep(before, after)
+        update_kill_sweep(total, before, after)
+        recovery_sweep(total, after)
     update_sweep(before, after, READ_CALLS, READ_ERRNOS)
     status_sweep()
     if not only_update:
