@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # e2e-user.sh - sourced by e2e setup scripts that need a second, real
 # user: "need_user" exits 77 (skip) unless running as root with
 # useradd, then makes sure the unprivileged user khora-e2e exists

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # snap.sh - sourced by e2e setup and check scripts of the hostile-state
 # family (61NN): "snap DIR..." prints every entry below the directories
 # with its type, mode and content hash, so that a check can prove that
