@@ -23,13 +23,15 @@ cmd_explain(int argc, char **argv, struct diag *d)
 
 	if (argc != 2)
 		return cli_usage_error(d, "explain", "expected one path");
-	root = project_find_root(argv[1], &rel);
+	root = project_find_root(argv[1], &rel, d);
+	if (!root && d->code)
+		return -1;
 	if (!root)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot explain '%s': "
 				  "it is not inside a project khora generated "
 				  "(no .khora/lock above it)", argv[1]);
-	/* an interrupted update or --force run is undone first */
-	if (project_recover_if_idle(root, d) ||
+	/* read-only: an interrupted run is only reported */
+	if (project_recover_pending(root, NULL, d) < 0 ||
 	    project_read_lock(root, &tree, &entries, &nr, d)) {
 		ret = -1;
 		goto out;

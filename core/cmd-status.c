@@ -8,8 +8,10 @@
  * when it cannot tell; --porcelain prints "M path", "D path",
  * "U path" (conflict markers an update left, or a binary file in
  * conflict), "N path" (khora's version of a binary file in conflict,
- * written beside it as NAME.khora-new), "? path", and "C khora.yaml"
- * (config edited since the last generation) for scripts.
+ * written beside it as NAME.khora-new), "? path", "C khora.yaml"
+ * (config edited since the last generation) and "! NAME" (the backup
+ * directory of an interrupted run, which 'khora update' recovers;
+ * status itself never writes) for scripts.
  * Everything is read below the root's fd with confine_*(); a file or
  * directory that cannot be read stops the command with exit 7, it is
  * never shown as deleted or clean.
@@ -176,6 +178,7 @@ static int
 cmd_status(int argc, char **argv, struct diag *d)
 {
 	struct strlist pats = { NULL, 0, 0 }, extra = { NULL, 0, 0 };
+	struct strlist pending = { NULL, 0, 0 };
 	struct lock_entry *entries = NULL;
 	struct ynode *tree = NULL;
 	const char *dir = ".";
@@ -192,13 +195,15 @@ cmd_status(int argc, char **argv, struct diag *d)
 		else
 			dir = argv[i];
 	}
-	root = project_find_root(dir, &rel);
+	root = project_find_root(dir, &rel, d);
+	if (!root && d->code)
+		return -1;
 	if (!root)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot show status of "
 				  "'%s': it is not inside a project khora "
 				  "generated (no .khora/lock above it)", dir);
-	/* first undo what a killed --force run left half-done */
-	if (project_recover_if_idle(root, d) ||
+	/* read-only: what a killed run left half-done is only reported */
+	if (project_recover_pending(root, &pending, d) < 0 ||
 	    project_read_lock(root, &tree, &entries, &nr, d))
 		goto out;
 	states = xcalloc(nr + 1, sizeof(*states));
@@ -229,6 +234,13 @@ cmd_status(int argc, char **argv, struct diag *d)
 	changed = config_state(rootfd, root, tree, d);
 	if (changed < 0)
 		goto out;
+	for (i = 0; i < pending.nr; i++)
+		if (porcelain)
+			printf("! %s\n", pending.v[i]);
+		else
+			printf("%-10s %s (an interrupted run: 'khora update' "
+			       "recovers it)\n", "pending:", pending.v[i]);
+	dirty += pending.nr;
 	for (i = 0; i < nr; i++) {
 		int state = states[i];
 
@@ -270,6 +282,7 @@ out:
 	free(states);
 	strlist_clear(&pats);
 	strlist_clear(&extra);
+	strlist_clear(&pending);
 	ynode_free(tree);
 	free(entries);
 	free(root);
@@ -281,6 +294,6 @@ const struct cmd_entry cmd_status_entry = {
 	"status",
 	"Show what changed in a generated project since khora wrote it.",
 	"[DIR] [--porcelain]",
-	"      --porcelain       one 'M|D|U|N|C|? path' line per change\n",
+	"      --porcelain       one 'M|D|U|N|C|?|! path' line per change\n",
 	cmd_status,
 };

@@ -516,11 +516,11 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
 	free(dir);
 	if (!e)
 		return 0;
-	errno = e;
-	return diag_error(d, errno == ENOENT ? EXIT_CONFIG : EXIT_IO, &loc,
+	/* a symlink or a FIFO there is a config problem, not an I/O one */
+	return diag_error(d, e == ENOENT || e == ELOOP ||
+			  e == CONFINE_ENOTREG ? EXIT_CONFIG : EXIT_IO, &loc,
 			  "cannot read the project's config: %s%s",
-			  confine_strerror(errno), errno == ENOENT ?
-			  " (khora update "
+			  confine_strerror(e), e == ENOENT ? " (khora update "
 			  "regenerates the project from it; restore it or "
 			  "write one with 'khora init')" : "");
 }
@@ -752,11 +752,13 @@ static int
 run(struct update_opts *o, struct diag *d)
 {
 	struct strbuf text = STRBUF_INIT;
-	char *rel = NULL, *root = project_find_root(o->dir, &rel);
+	char *rel = NULL, *root = project_find_root(o->dir, &rel, d);
 	char *shown = NULL, *cfgfile = NULL;
 	int ret = -1, lockfd = -1;
 
-	if (!root) {
+	if (!root && d->code) {
+		goto out;
+	} else if (!root) {
 		ret = diag_error(d, EXIT_USAGE, NULL, "cannot %s '%s': it is "
 				 "not inside a project khora generated (no "
 				 ".khora/lock above it)", o->cmd, o->dir);
@@ -767,7 +769,9 @@ run(struct update_opts *o, struct diag *d)
 	cfgfile = shown_path(shown, "khora.yaml");
 	/* one run at a time; then finish or undo what a killed one left */
 	lockfd = project_lock(shown, d);
-	if (lockfd < 0 || project_recover(root, d) ||
+	if (lockfd < 0 || (o->pretend ?
+			   project_recover_pending(root, NULL, d) < 0 :
+			   project_recover(root, d)) ||
 	    read_config(cfgfile, &text, d))
 		goto out;
 	if (strcmp(o->cmd, "update") && edit_config(o, cfgfile, &text, d))

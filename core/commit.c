@@ -26,12 +26,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 #include "confine.h"
 #include "pipeline.h"
 #include "project.h"
+#include "recover.h"
+#include "sha256.h"
 #include "stage.h"
 #include "strbuf.h"
 #include "trash.h"
@@ -217,11 +220,11 @@ rollback(struct forcer *f)
  * step is about to do: "D path" (create a directory), "T name" (make
  * .khora/trash/name for copies, removed on rollback), "B n path" (move
  * the old file to backup n, as a hard link or by a rename, "-" when there
- * is none), "P path" (rename
- * the new file in), "R path" (remove a directory `khora update` left
- * empty), and "C" once every file is in place.  A run killed
- * half-way (SIGKILL, power cut) leaves it behind for the next run to
- * roll back (see recover_interrupted()).
+ * is none), "P sha256 path" (rename the new file in; the hash of its
+ * content, or of a symlink's target), "R path" (remove a directory
+ * `khora update` left empty), and "C" once every file is in place.  A
+ * run killed half-way (SIGKILL, power cut) leaves it behind for the
+ * next writing command to roll back (recover.c).
  */
 static int
 jlog(struct forcer *f, const char *fmt, ...)
@@ -394,7 +397,7 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
       const struct action *a)
 {
 	struct diag_loc loc = { a->path, 0, 0 };
-	char name[32];
+	char name[32], hex[65];
 	struct stat st;
 	const char *base;
 	int backup = -1, linked = 0, pfd = -1, sfd = -1, e;
@@ -431,7 +434,14 @@ place(struct pipeline *p, struct forcer *f, struct stage *s,
 	} else if (errno != ENOENT || jlog(f, "B - %s", a->path)) {
 		goto fail;
 	}
-	if (jlog(f, "P %s", a->path) || renameat(sfd, base, pfd, base)) {
+	/* the hash of what is placed: recovery deletes or replaces only
+	 * a file that is still exactly that */
+	if (a->kind == A_SYMLINK)
+		sha256_hex(a->text, strlen(a->text), hex);
+	else
+		sha256_hex(a->data, a->len, hex);
+	if (jlog(f, "P %s %s", hex, a->path) ||
+	    renameat(sfd, base, pfd, base)) {
 		e = errno;
 		if (linked)
 			unlinkat(f->bfd, name, 0);
@@ -453,113 +463,6 @@ fail:
 		close(sfd);
 	return diag_error(p->d, EXIT_IO, &loc, "cannot write file: %s",
 			  confine_strerror(e));
-}
-
-/* Undoes what one journal line did (lines are undone in reverse). */
-static void
-undo_line(int tfd, int bfd, char *line, int *restored)
-{
-	char *path, name[32];
-
-	if (line[0] == 'D' && line[1] == ' ') {
-		unlinkat(tfd, line + 2, AT_REMOVEDIR);
-	} else if (line[0] == 'R' && line[1] == ' ') {
-		mkdirat(tfd, line + 2, 0755);
-	} else if (line[0] == 'B' && line[1] == ' ') {
-		path = strchr(line + 2, ' ');
-		if (!path)
-			return;
-		*path++ = '\0';
-		if (!strcmp(line + 2, "-")) {
-			/* no old file: whatever is there now is new */
-			if (*restored)
-				unlinkat(tfd, path, 0);
-			return;
-		}
-		snprintf(name, sizeof(name), "%s", line + 2);
-		/* the old file was moved aside: put it back over the new */
-		if (!faccessat(bfd, name, F_OK, AT_SYMLINK_NOFOLLOW) &&
-		    !renameat(bfd, name, tfd, path))
-			return;
-	} else if (line[0] == 'P') {
-		*restored = 1;
-		return;
-	} else if (line[0] == 'T' && line[1] == ' ') {
-		/* copies kept for a commit that did not happen */
-		trash_undo(tfd, line + 2);
-	}
-	*restored = 0;
-}
-
-/*
- * A --force run that died half-way left its backup directory (named
- * with its pid) and journal in the target: without "C", undo its steps
- * in reverse, so that the target is as before that run; with "C", the
- * new version was complete, only the backups are left to delete.
- */
-static int
-recover_interrupted(const char *target, int tfd, struct diag *d)
-{
-	struct strbuf journal = STRBUF_INIT;
-	DIR *dh = fdopendir(dup(tfd));
-	struct dirent *de;
-
-	while (dh && (de = readdir(dh))) {
-		char *end, *line, *save = NULL, **lines = NULL;
-		size_t nr = 0, alloc = 0;
-		int bfd, jfd, restored = 0, done;
-		long pid;
-		ssize_t n;
-		char buf[4096];
-
-		if (!starts_with(de->d_name, ".khora-backup."))
-			continue;
-		pid = strtol(de->d_name + 14, &end, 10);
-		if (*end == '.' && pid > 0 && !(kill((pid_t)pid, 0) &&
-						errno == ESRCH))
-			continue;	/* its run is alive */
-		bfd = openat(tfd, de->d_name, O_RDONLY | O_DIRECTORY |
-			     O_NOFOLLOW | O_CLOEXEC);
-		jfd = bfd < 0 ? -1 : openat(bfd, "journal", O_RDONLY |
-					     O_CLOEXEC);
-		strbuf_reset(&journal);
-		while (jfd >= 0 && (n = read(jfd, buf, sizeof(buf))) > 0)
-			strbuf_add(&journal, buf, (size_t)n);
-		if (jfd >= 0)
-			close(jfd);
-		for (line = strtok_r(journal.buf, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			ALLOC_GROW(lines, nr, alloc);
-			lines[nr++] = line;
-		}
-		done = nr && !strcmp(lines[nr - 1], "C");
-		while (!done && bfd >= 0 && nr--)
-			undo_line(tfd, bfd, lines[nr], &restored);
-		free(lines);
-		if (bfd >= 0)
-			close(bfd);
-		diag_warn(d, NULL, "%s/%s: %s an interrupted --force run",
-			  target, de->d_name, done ? "finished cleaning up "
-			  "after" : "rolled back");
-		remove_tree(tfd, de->d_name);
-	}
-	if (dh)
-		closedir(dh);
-	strbuf_release(&journal);
-	return 0;
-}
-
-int
-project_recover(const char *root, struct diag *d)
-{
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return 0;
-	ret = recover_interrupted(root, fd, d);
-	close(fd);
-	return ret;
 }
 
 /* update: a file no longer generated goes to the backup, a directory
@@ -632,6 +535,30 @@ keep_trash(struct pipeline *p, struct forcer *f, struct trash *t)
 	return 0;
 }
 
+/*
+ * The backups first, the journal next, the directory last: cut short
+ * anywhere, what is left is still something recovery can read (a
+ * journal with every backup it still needs, or an empty directory).
+ */
+static int
+remove_backups(struct forcer *f)
+{
+	const char *base = strrchr(f->bname, '/');
+	char name[32];
+	int i;
+
+	if (f->bfd < 0)
+		return rmdir(f->bname);
+	for (i = 0; i < f->nbackups; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		if (unlinkat(f->bfd, name, 0) && errno != ENOENT)
+			return -1;
+	}
+	if (unlinkat(f->bfd, RECOVER_JOURNAL, 0) && errno != ENOENT)
+		return -1;
+	return unlinkat(f->tfd, base ? base + 1 : f->bname, AT_REMOVEDIR);
+}
+
 static int
 commit_force(struct pipeline *p, struct stage *s)
 {
@@ -653,7 +580,8 @@ commit_force(struct pipeline *p, struct stage *s)
 	if (f.tfd < 0)
 		return diag_error(p->d, EXIT_IO, &loc, "cannot open target: %s",
 				  strerror(errno));
-	if (recover_interrupted(p->target, f.tfd, p->d) || precheck(p, f.tfd))
+	if (recover_scan(f.tfd, p->target, 1, NULL, p->d) ||
+	    precheck(p, f.tfd))
 		goto out;
 	strbuf_addf(&sb, "%s/.khora-backup.%ld.XXXXXX", p->target,
 		    (long)getpid());
@@ -664,9 +592,14 @@ commit_force(struct pipeline *p, struct stage *s)
 	}
 	f.bname = strbuf_detach(&sb, NULL);
 	f.bfd = open(f.bname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* held until the directory is gone: the proof that this run is
+	 * alive (recover.c); a directory another run removed before we
+	 * held it cannot take a journal (ENOENT) */
+	if (f.bfd >= 0 && flock(f.bfd, LOCK_EX))
+		close(f.bfd), f.bfd = -1;
 	if (f.bfd >= 0)
-		f.jfd = openat(f.bfd, "journal", O_WRONLY | O_CREAT | O_EXCL |
-			       O_APPEND | O_CLOEXEC, 0600);
+		f.jfd = openat(f.bfd, RECOVER_JOURNAL, O_WRONLY | O_CREAT |
+			       O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (f.bfd < 0 || f.jfd < 0) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot open the backup "
 			   "directory: %s", strerror(errno));
@@ -705,8 +638,6 @@ out:
 	for (i = 0; i < f.nr; i++)
 		free(f.undo[i].path);
 	free(f.undo);
-	if (f.bfd >= 0)
-		close(f.bfd);
 	if (f.keep) {
 		struct diag_loc bl = { f.bname, 0, 0 };
 
@@ -715,13 +646,16 @@ out:
 		diag_warn(p->d, &bl, "cannot put every old file back: the "
 			  "backups are kept here, and the next 'khora update' "
 			  "retries");
-	} else if (f.bname && remove_tree(AT_FDCWD, f.bname)) {
+	} else if (f.bname && remove_backups(&f)) {
 		struct diag_loc bl = { f.bname, 0, 0 };
 
 		diag_warn(p->d, &bl, "cannot remove the backup directory: %s "
 			  "(the next khora command finishes the cleanup)",
 			  strerror(errno));
 	}
+	/* the flock goes last, with the directory already removed */
+	if (f.bfd >= 0)
+		close(f.bfd);
 	free(f.bname);
 	trash_release(&t);
 	close(f.tfd);

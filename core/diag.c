@@ -68,8 +68,11 @@ emit(struct diag *d, const char *severity, int code,
 			strbuf_addstr(&sb, "warning: ");
 		if (loc && loc->file) {
 			add_one_line(&sb, loc->file);
+			/* a line-oriented file has no column to give */
 			if (loc->line)
-				strbuf_addf(&sb, ":%u:%u", loc->line, loc->col);
+				strbuf_addf(&sb, ":%u", loc->line);
+			if (loc->line && loc->col)
+				strbuf_addf(&sb, ":%u", loc->col);
 			strbuf_addstr(&sb, ": ");
 		}
 		add_one_line(&sb, msg);

@@ -8,40 +8,104 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "catalog.h"
 #include "confine.h"
 #include "merge.h"
 #include "path.h"
 #include "project.h"
+#include "recover.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
-char *
-project_find_root(const char *path, char **rel)
+/*
+ * A project found by walking up is acted on only when it is the running
+ * user's (git's safe.directory rule): root, its .khora and its lock.  A
+ * .khora/lock planted in a shared parent (/tmp is anyone's) must not
+ * make a command in a subdirectory act with the victim's rights.
+ */
+static int
+owned(const char *root, struct diag *d)
 {
-	char *abs = path_absolute(path), *slash;
+	static const char *const parts[] = { "", "/.khora", "/.khora/lock" };
+	struct strbuf sb = STRBUF_INIT;
+	struct diag_loc loc = { root, 0, 0 };
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(parts) && !ret; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s%s", root, parts[i]);
+		if (lstat(sb.buf, &st))
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s%s%s", parts[i] +
+					 !!*parts[i], *parts[i] ? ": " : "",
+					 strerror(errno));
+		else if (i && S_ISLNK(st.st_mode))
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s is a symbolic link",
+					 parts[i] + 1);
+		else if (st.st_uid != geteuid())
+			ret = diag_error(d, EXIT_IO, &loc, "cannot use the "
+					 "project: %s is owned by uid %lu, not "
+					 "by you (uid %lu); khora never acts "
+					 "on another user's project",
+					 *parts[i] ? parts[i] + 1 : "it",
+					 (unsigned long)st.st_uid,
+					 (unsigned long)geteuid());
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+char *
+project_find_root(const char *path, char **rel, struct diag *d)
+{
+	char *abs = path_absolute(path), *slash, *root = NULL;
 	struct strbuf probe = STRBUF_INIT;
+	struct stat st;
+	dev_t dev = 0;
+	int first = 1, found;
 
 	if (!abs)
 		return NULL;
-	for (slash = abs + strlen(abs); slash > abs;) {
+	for (slash = abs + strlen(abs); slash > abs && !root;) {
 		strbuf_reset(&probe);
-		strbuf_addf(&probe, "%.*s/.khora/lock", (int)(slash - abs),
-			    abs);
-		if (!access(probe.buf, R_OK)) {
-			char *root = xstrndup(abs, (size_t)(slash - abs));
+		strbuf_addf(&probe, "%.*s", (int)(slash - abs), abs);
+		if (!stat(probe.buf, &st)) {
+			/* never across a mount point, like git */
+			if (!first && st.st_dev != dev)
+				break;
+			dev = st.st_dev;
+			first = 0;
+		}
+		strbuf_addstr(&probe, "/.khora/lock");
+		found = !lstat(probe.buf, &st);
+		if (!found && errno != ENOENT && errno != ENOTDIR) {
+			/* an error is not an absence: walking on could find
+			 * some other project above this one */
+			struct diag_loc loc = { probe.buf, 0, 0 };
 
+			diag_error(d, EXIT_IO, &loc, "cannot look for the "
+				   "project: %s", strerror(errno));
+			break;
+		}
+		if (found) {
+			root = xstrndup(abs, (size_t)(slash - abs));
+			if (owned(root, d)) {
+				free(root);
+				root = NULL;
+				break;
+			}
 			*rel = xstrdup(*slash ? slash + 1 : "");
-			strbuf_release(&probe);
-			free(abs);
-			return root;
 		}
 		while (--slash > abs && *slash != '/')
 			;
 	}
 	strbuf_release(&probe);
 	free(abs);
-	return NULL;
+	return root;
 }
 
 static const char *
@@ -52,50 +116,194 @@ field(const struct ynode *entry, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
-/*
- * The lock is input like any file in the project: a path in it that
- * leaves the project (or is not in normal form) would make update read,
- * replace or remove a file elsewhere.
- */
 static int
-lock_path_bad(const char *lock, const struct ynode *n, struct diag *d)
+known_key(const char *k)
 {
-	struct diag_loc loc = { lock, n->line, n->col };
-	char *copy = xstrdup(n->str);
-	const char *why = path_check(copy);
-	int bad = why || strcmp(copy, n->str);
+	static const char *const keys[] = { "path", "plugin", "template",
+		"mode", "sha256", "symlink", "conflict", "user", "beside" };
+	size_t i;
 
-	free(copy);
-	if (bad)
-		diag_error(d, EXIT_IO, &loc, "invalid lock file: path '%s' %s",
-			   n->str, why ? why : "is not in normal form");
-	return bad ? -1 : 0;
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (k && !strcmp(k, keys[i]))
+			return 1;
+	return 0;
 }
 
+/* beside: NAME is only ever on NAME.khora-new (a binary conflict). */
+static int
+beside_bad(const struct lock_entry *le)
+{
+	size_t n = strlen(le->beside);
+
+	return strncmp(le->path, le->beside, n) ||
+	       strcmp(le->path + n, ".khora-new");
+}
+
+/* A lock lists paths khora wrote: never its own state, never twice. */
+static int
+check_entry(const struct lock_entry *le, const struct ynode *e,
+	    struct diag *d)
+{
+	const struct ynode *at = ymap_get(e, "path");
+	char *copy = xstrdup(le->path);
+	const char *why = path_check(copy);
+	int same = !why && !strcmp(copy, le->path), ret = -1;
+	size_t i;
+
+	free(copy);
+	if (why)
+		ynode_error(d, EXIT_IO, at, "'%s' %s", le->path, why);
+	else if (!same)
+		ynode_error(d, EXIT_IO, at, "'%s' is not in normal form",
+			    le->path);
+	else if (!strcmp(le->path, ".khora") ||
+		 !strcmp(le->path, ".khora/lock") ||
+		 !strcmp(le->path, ".khora/base") ||
+		 starts_with(le->path, ".khora-"))
+		ynode_error(d, EXIT_IO, at, "'%s' is khora's own state, not a "
+			    "file it generated", le->path);
+	else if (le->user && (le->symlink || le->sha256))
+		ynode_error(d, EXIT_IO, e, "'%s' is the user's: it has no "
+			    "sha256 or symlink", le->path);
+	else if (!le->user && !le->symlink == !le->sha256)
+		ynode_error(d, EXIT_IO, e, "'%s' needs exactly one of sha256 "
+			    "and symlink", le->path);
+	else if (le->beside && beside_bad(le))
+		ynode_error(d, EXIT_IO, ymap_get(e, "beside"), "'%s': beside "
+			    "must name the file it is the .khora-new of",
+			    le->path);
+	else if (le->sha256 && (strlen(le->sha256) != 64 ||
+				strspn(le->sha256, "0123456789abcdef") != 64))
+		ynode_error(d, EXIT_IO, ymap_get(e, "sha256"), "'%s': sha256 "
+			    "is not 64 lowercase hex digits", le->path);
+	else
+		ret = 0;
+	for (i = 0; !ret && e->kind == Y_MAP && i < e->nr; i++)
+		if (!known_key(e->keys[i]->str))
+			ret = ynode_error(d, EXIT_IO, e->keys[i], "unknown key "
+					  "'%s'", e->keys[i]->str);
+	return ret;
+}
+
+/* The lock's own keys: a version khora knows, a well-formed hash. */
+static int
+check_top(const struct ynode *t, struct diag *d)
+{
+	static const char *const keys[] = { "lock_version", "khora_version",
+		"config", "config_sha256", "plugins", "files" };
+	const struct ynode *v;
+	size_t i, j;
+
+	if (t->kind != Y_MAP)
+		return ynode_error(d, EXIT_IO, t, "invalid lock file: not a "
+				   "map");
+	for (i = 0; i < t->nr; i++) {
+		for (j = 0; j < ARRAY_SIZE(keys); j++)
+			if (!strcmp(t->keys[i]->str, keys[j]))
+				break;
+		if (j == ARRAY_SIZE(keys))
+			return ynode_error(d, EXIT_IO, t->keys[i], "unknown "
+					   "key '%s'", t->keys[i]->str);
+	}
+	v = ymap_get(t, "lock_version");
+	if (!v || v->kind != Y_SCALAR || strcmp(v->str, "1"))
+		return ynode_error(d, EXIT_IO, v ? v : t, "invalid lock file: "
+				   "lock_version must be 1");
+	v = ymap_get(t, "config_sha256");
+	if (v && (v->kind != Y_SCALAR || strlen(v->str) != 64 ||
+		  strspn(v->str, "0123456789abcdef") != 64))
+		return ynode_error(d, EXIT_IO, v, "config_sha256 is not 64 "
+				   "lowercase hex digits");
+	return 0;
+}
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct lock_entry *const *)a)->path,
+		      (*(const struct lock_entry *const *)b)->path);
+}
+
+/* Duplicates, found on a sorted copy: the lock's order is kept. */
+static int
+check_unique(struct lock_entry *v, size_t nr, const struct ynode *files,
+	     struct diag *d)
+{
+	struct lock_entry **s = xcalloc(nr + 1, sizeof(*s));
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; i < nr; i++)
+		s[i] = &v[i];
+	qsort(s, nr, sizeof(*s), cmp_path);
+	for (i = 1; i < nr && !ret; i++) {
+		if (strcmp(s[i]->path, s[i - 1]->path))
+			continue;
+		j = (size_t)(s[i] > s[i - 1] ? s[i] - v : s[i - 1] - v);
+		ret = ynode_error(d, EXIT_IO, ymap_get(files->vals[j], "path"),
+				  "'%s' is listed twice", s[i]->path);
+	}
+	free(s);
+	return ret;
+}
+
+static int
+read_lock_text(const char *root, struct strbuf *text, int *rootfd,
+	       struct diag *d)
+{
+	struct diag_loc loc = { NULL, 0, 0 };
+	struct strbuf name = STRBUF_INIT;
+	int e;
+
+	*rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*rootfd >= 0 && !confine_read(*rootfd, ".khora/lock", text,
+					  YTREE_MAX_BYTES))
+		return 0;
+	e = errno;
+	strbuf_addf(&name, "%s/.khora/lock", root);
+	loc.file = name.buf;
+	diag_error(d, EXIT_IO, &loc, "cannot read: %s", confine_strerror(e));
+	strbuf_release(&name);
+	return -1;
+}
+
+/*
+ * The lock is input: a hostile one must not make update delete or read
+ * anything outside the project, or khora's own state.  Every entry is
+ * checked here, so that no command meets an unchecked path; what is on
+ * disk (a symlinked directory on the way) is update's to refuse (status
+ * shows such a file as modified: it reads nothing through the link).
+ */
 int
 project_read_lock(const char *root, struct ynode **tree,
 		  struct lock_entry **out, size_t *nr, struct diag *d)
 {
-	struct strbuf lock = STRBUF_INIT;
-	const struct ynode *files;
+	static struct strlist names;
+	struct strbuf lock = STRBUF_INIT, text = STRBUF_INIT;
+	const struct ynode *files = NULL;
 	size_t i;
+	int rootfd = -1, ret = -1;
 
+	*tree = NULL;
 	*out = NULL;
 	*nr = 0;
 	strbuf_addf(&lock, "%s/.khora/lock", root);
-	if (ytree_parse_file(lock.buf, tree, d, EXIT_IO)) {
-		strbuf_release(&lock);
-		return -1;
-	}
-	files = ymap_get(*tree, "files");
+	/* a tree borrows its file name: the names live as long as khora */
+	strlist_push(&names, lock.buf);
+	if (read_lock_text(root, &text, &rootfd, d) ||
+	    ytree_parse_buf(names.v[names.nr - 1], text.buf, text.len, tree,
+			    d, EXIT_IO))
+		goto out;
+	if (*tree && check_top(*tree, d))
+		goto out;
+	files = *tree ? ymap_get(*tree, "files") : NULL;
 	if (!files || files->kind != Y_SEQ) {
 		struct diag_loc loc = { NULL, 0, 0 };
 
 		loc.file = lock.buf;
 		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files "
 			   "list");
-		strbuf_release(&lock);
-		return -1;
+		goto out;
 	}
 	*out = xcalloc(files->nr + 1, sizeof(**out));
 	for (i = 0; i < files->nr; i++) {
@@ -103,14 +311,10 @@ project_read_lock(const char *root, struct ynode **tree,
 		struct lock_entry *le = &(*out)[*nr];
 
 		le->path = field(e, "path");
-		if (!le->path)
-			continue;
-		if (lock_path_bad(lock.buf, ymap_get(e, "path"), d)) {
-			free(*out);
-			*out = NULL;
-			*nr = 0;
-			strbuf_release(&lock);
-			return -1;
+		if (!le->path) {
+			ynode_error(d, EXIT_IO, e, "a files entry without a "
+				    "path");
+			goto out;
 		}
 		le->plugin = field(e, "plugin");
 		le->template = field(e, "template");
@@ -121,10 +325,19 @@ project_read_lock(const char *root, struct ynode **tree,
 			!strcmp(field(e, "conflict"), "true");
 		le->user = field(e, "user") &&
 			!strcmp(field(e, "user"), "true");
+		le->line = ymap_get(e, "path")->line;
+		le->col = ymap_get(e, "path")->col;
+		if (check_entry(le, e, d))
+			goto out;
 		(*nr)++;
 	}
+	ret = check_unique(*out, *nr, files, d);
+out:
+	if (rootfd >= 0)
+		close(rootfd);
 	strbuf_release(&lock);
-	return 0;
+	strbuf_release(&text);
+	return ret;
 }
 
 /* readlinkat() of path's last component, its parents confined. */
@@ -189,6 +402,22 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 	return state;
 }
 
+static int
+project_scan(const char *root, int apply, struct strlist *pending,
+	     struct diag *d)
+{
+	struct diag_loc loc = { root, 0, 0 };
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot open project: %s",
+				  strerror(errno));
+	ret = recover_scan(fd, root, apply, pending, d);
+	close(fd);
+	return ret;
+}
+
 int
 project_entry_state(const char *root, const struct lock_entry *e)
 {
@@ -223,14 +452,14 @@ project_lock(const char *root, struct diag *d)
 }
 
 int
-project_recover_if_idle(const char *root, struct diag *d)
+project_recover(const char *root, struct diag *d)
 {
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+	return project_scan(root, 1, NULL, d);
+}
 
-	if (fd < 0)
-		return 0;
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		ret = project_recover(root, d);
-	close(fd);
-	return ret;
+int
+project_recover_pending(const char *root, struct strlist *pending,
+			struct diag *d)
+{
+	return project_scan(root, 0, pending, d);
 }

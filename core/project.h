@@ -21,20 +21,25 @@ struct lock_entry {
 				 * forget): never compared, replaced or
 				 * removed */
 	const char *beside;	/* NAME.khora-new: the binary file NAME */
+	unsigned line, col;	/* of its path in the lock */
 };
 
 /*
  * The project root at or above path, and path relative to it (*rel,
- * malloc'd); NULL when no .khora/lock is found above path.
+ * malloc'd); NULL when no .khora/lock is found above path (the walk up
+ * stops at a mount point), or with an error on d (exit 7) when the one
+ * found, its .khora or its lock is not the running user's.
  */
-char *project_find_root(const char *path, char **rel);
+char *project_find_root(const char *path, char **rel, struct diag *d);
 /* Reads ROOT/.khora/lock; *out is an array of *nr entries (malloc'd)
  * pointing into *tree, which the caller frees with ynode_free(). */
 int project_read_lock(const char *root, struct ynode **tree,
 		      struct lock_entry **out, size_t *nr, struct diag *d);
 /*
- * Rolls back a --force run that died half-way in root (commit.c): the
- * journal it left says what to undo.  A warning says it happened.
+ * Rolls back a --force run or an update that died half-way in root, from
+ * the journal it left (recover.h says what is checked first): for a
+ * command that writes, under project_lock().  A warning says it
+ * happened; -1 (exit 7, every backup kept) when it cannot be done safely.
  */
 int project_recover(const char *root, struct diag *d);
 /*
@@ -43,9 +48,14 @@ int project_recover(const char *root, struct diag *d);
  * 6) when another khora holds it.
  */
 int project_lock(const char *root, struct diag *d);
-/* project_recover() for a read-only command: only when no other khora
- * holds the project's lock (a run in progress is not touched). */
-int project_recover_if_idle(const char *root, struct diag *d);
+/*
+ * For a read-only command: writes nothing, warns about each recovery
+ * the next writing command will do and pushes its backup directory's
+ * name on pending (may be NULL).  The number pending, or -1.
+ */
+struct strlist;
+int project_recover_pending(const char *root, struct strlist *pending,
+			    struct diag *d);
 /*
  * The state of one entry on disk: 0 unchanged, 'M', 'D', or 'U' (a
  * conflict update left, its markers still there); -1 with errno when it

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "confine.h"
@@ -128,6 +129,31 @@ make_parents(int dirfd, const char *path, char **cache)
 	return 0;
 }
 
+/*
+ * A staging directory next to the project may be anyone's (the parent
+ * is often shared): only the running user's is removed, never through a
+ * symlink, and only when no live run holds the flock stage_init() takes
+ * (a pid may be reused, or belong to another pid namespace).
+ */
+static void
+remove_one_stale(int pfd, const char *name, struct diag *d)
+{
+	struct diag_loc loc = { name, 0, 0 };
+	struct stat st;
+	int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && st.st_uid == geteuid() &&
+	    !flock(fd, LOCK_EX | LOCK_NB)) {
+		diag_warn(d, &loc, "removing the staging directory of an "
+			  "interrupted run");
+		remove_tree(pfd, name);
+	}
+	close(fd);
+}
+
 /* Removes staging directories of this target whose process is gone. */
 static void
 remove_stale(struct stage *s, struct diag *d)
@@ -146,19 +172,10 @@ remove_stale(struct stage *s, struct diag *d)
 		if (!starts_with(de->d_name, prefix.buf))
 			continue;
 		pid = strtol(de->d_name + prefix.len, &end, 10);
-		if (*end != '.' || pid <= 0 ||
-		    (kill((pid_t)pid, 0) && errno == ESRCH)) {
-			struct diag_loc loc = { de->d_name, 0, 0 };
-			int fd = open(s->parent, O_RDONLY | O_DIRECTORY |
-				      O_CLOEXEC);
-
-			if (fd >= 0) {
-				diag_warn(d, &loc, "removing the staging "
-					  "directory of an interrupted run");
-				remove_tree(fd, de->d_name);
-				close(fd);
-			}
-		}
+		if (*end == '.' && pid > 0 &&
+		    !(kill((pid_t)pid, 0) && errno == ESRCH))
+			continue;	/* a run of this pid namespace lives */
+		remove_one_stale(dirfd(dh), de->d_name, d);
 	}
 	closedir(dh);
 	strbuf_release(&prefix);
@@ -205,7 +222,8 @@ stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 	}
 	s->dir = strbuf_detach(&sb, NULL);
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
+	/* held until the directory is gone: the proof that it is alive */
+	if (s->dirfd < 0 || flock(s->dirfd, LOCK_EX))
 		return diag_error(d, EXIT_IO, &loc, "cannot open the staging "
 				  "directory: %s", strerror(errno));
 	return 0;
@@ -291,8 +309,6 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 void
 stage_release(struct stage *s, int remove, struct diag *d)
 {
-	if (s->dirfd >= 0)
-		close(s->dirfd);
 	if (remove && s->dir && remove_tree(AT_FDCWD, s->dir) &&
 	    remove_tree(AT_FDCWD, s->dir)) {
 		struct diag_loc loc = { s->dir, 0, 0 };
@@ -300,6 +316,9 @@ stage_release(struct stage *s, int remove, struct diag *d)
 		diag_warn(d, &loc, "cannot remove the staging directory: %s "
 			  "(the next run removes it)", strerror(errno));
 	}
+	/* the flock goes last, with the directory already removed */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
 	free(s->parent);
 	free(s->base);
 	free(s->dir);

@@ -6,8 +6,11 @@
  * The staging directory is created next to the target, on the same file
  * system, as "<parent>/.khora-stage.<name>.<pid>.XXXXXX", so that the
  * commit is a rename and a stale one (left by SIGKILL or a power cut) is
- * recognisable: its pid is dead.  stage_init() removes such stale
- * directories of the same target.  Every file is created with openat()
+ * recognisable: its pid is dead and no run holds the flock(2) that
+ * stage_init() takes on it for the run's whole life (a pid alone may be
+ * reused).  stage_init() removes such stale directories of the same
+ * target when they are the running user's (never another user's, never
+ * through a symlink).  Every file is created with openat()
  * + O_CREAT | O_EXCL | O_NOFOLLOW below the staging directory's fd.
  *
  * A struct stage owns its path strings and its directory fd.

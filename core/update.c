@@ -77,6 +77,103 @@ cmp_entry(const void *a, const void *b)
 		      ((const struct lock_entry *)b)->path);
 }
 
+static struct lock_entry *old_find(const struct update *u,
+				   const char *path);
+
+/* An error at the line of .khora/base where byte off is; -1. */
+static int
+base_error(const struct update *u, const char *buf, size_t off,
+	   struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int
+base_error(const struct update *u, const char *buf, size_t off,
+	   struct diag *d, const char *fmt, ...)
+{
+	struct strbuf file = STRBUF_INIT, msg = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 1, 0 };
+	va_list ap;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		loc.line += buf[i] == '\n';
+	strbuf_addf(&file, "%s/.khora/base", u->root);
+	loc.file = file.buf;
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	diag_error(d, EXIT_IO, &loc, "%s", msg.buf);
+	strbuf_release(&file);
+	strbuf_release(&msg);
+	return -1;
+}
+
+/*
+ * The base is input like the lock: each record names a file of the
+ * lock, once, with the content the lock's hash says (a record's data
+ * starts right after its "@@ SIZE PATH" line, whose number is the
+ * count of newlines before it).
+ */
+static int
+check_base(const struct update *u, struct diag *d)
+{
+	const struct lock_entry *e;
+	const struct base_file *b;
+	char hex[65];
+	size_t i, off;
+
+	for (i = 0; i < u->nr_base; i++) {
+		b = &u->base[i];
+		e = old_find(u, b->path);
+		off = (size_t)(b->data - u->base_buf);
+		if (i && !strcmp(b->path, u->base[i - 1].path))
+			return base_error(u, u->base_buf, off, d, "'%s' "
+					  "appears twice", b->path);
+		if (!e || !e->sha256)
+			return base_error(u, u->base_buf, off, d, "'%s' is "
+					  "not a file of .khora/lock", b->path);
+		sha256_hex(b->data, b->len, hex);
+		if (strcmp(hex, e->sha256))
+			return base_error(u, u->base_buf, off, d, "'%s' does "
+					  "not have the content its sha256 in "
+					  ".khora/lock says", b->path);
+	}
+	return 0;
+}
+
+/*
+ * An entry reached through a symlinked directory would make update read
+ * (and write, and delete) wherever the link points: refused here, with
+ * the lock's line, before anything is read.  A directory that became a
+ * file or went away is the user's doing, merged as usual.
+ */
+static int
+check_on_disk(const struct update *u, struct diag *d)
+{
+	struct strbuf file = STRBUF_INIT;
+	struct diag_loc loc = { NULL, 0, 0 };
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < u->nr_old && !ret; i++) {
+		const struct lock_entry *e = &u->old[i];
+
+		/* other errors are the reads' to report, file by file */
+		if (!confine_lstat(u->rootfd, e->path, &st) ||
+		    (errno != ELOOP && errno != EXDEV))
+			continue;
+		strbuf_addf(&file, "%s/.khora/lock", u->root);
+		loc.file = file.buf;
+		loc.line = e->line;
+		loc.col = e->col;
+		ret = diag_error(d, EXIT_IO, &loc, "'%s': %s", e->path,
+				 confine_strerror(errno));
+	}
+	strbuf_release(&file);
+	return ret;
+}
+
 int
 update_init(struct update *u, const char *root, enum merge_favor favor,
 	    struct diag *d)
@@ -95,26 +192,38 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		return -1;
 	if (u->nr_old)
 		qsort(u->old, u->nr_old, sizeof(*u->old), cmp_entry);
-	if (confine_read(u->rootfd, ".khora/base", &sb, 0) &&
-	    errno != ENOENT) {
+	if (check_on_disk(u, d))
+		return -1;
+	if (confine_read(u->rootfd, ".khora/base", &sb, 0)) {
 		int e = errno;
 
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%s/.khora/base", root);
-		loc.file = sb.buf;
-		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
-			   confine_strerror(e));
+		if (e != ENOENT) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%s/.khora/base", root);
+			loc.file = sb.buf;
+			diag_error(d, EXIT_IO, &loc, "cannot read: %s",
+				   confine_strerror(e));
+			strbuf_release(&sb);
+			return -1;
+		}
+		u->base_missing = 1;	/* a project from before the base */
+	} else if (pipeline_read_base(sb.buf, sb.len, add_base, u)) {
+		const struct base_file *last = u->nr_base ?
+			&u->base[u->nr_base - 1] : NULL;
+		/* the first record that does not parse follows the last
+		 * that did */
+		size_t off = last ? (size_t)(last->data - sb.buf) + last->len +
+			1 : 0;
+
+		base_error(u, sb.buf, off, d, "damaged or cut short: the "
+			   "record here is not '@@ SIZE PATH' and SIZE bytes");
 		strbuf_release(&sb);
 		return -1;
-	}
-	if (pipeline_read_base(sb.buf, sb.len, add_base, u)) {
-		u->base_missing = 1;
-		u->nr_base = 0;
 	}
 	u->base_buf = strbuf_detach(&sb, NULL);
 	if (u->nr_base)
 		qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
-	return 0;
+	return check_base(u, d);
 }
 
 void

@@ -8,7 +8,9 @@
 #   env              optional VAR=value lines for that call
 #   khora.yaml       optional config, copied into the work directory
 #   input/           optional tree copied into the work directory first
-#   setup            optional script run in the work directory before
+#   setup            optional script run in the work directory before;
+#                    exit 77 skips the case (its last output line says
+#                    why: a case that needs root, a second user, ...)
 #   expected.rc      exit code (default 0)
 #   expected.stderr  exact stderr (default: empty), @ROOT@/@TMP@ for paths;
 #                    a file "any-stderr" instead leaves it to the check
@@ -28,6 +30,7 @@ FIXTURES="$ROOT/tests/fixtures/plugins"
 pattern=${1:-}
 passed=0
 failed=0
+skipped=0
 export ROOT KHORA
 
 snapshot() {
@@ -51,10 +54,21 @@ for case in "$ROOT"/tests/e2e/[0-9][0-9][0-9][0-9]-*/; do
 	mkdir "$work/home"
 	[ -f "$case/khora.yaml" ] && cp "$case/khora.yaml" "$work/"
 	[ -d "$case/input" ] && cp -a "$case/input/." "$work/"
-	if [ -x "${case}setup" ] && ! (cd "$work" && "${case}setup"); then
-		fail "setup script failed"
-		rm -rf "$work"
-		continue
+	if [ -x "${case}setup" ]; then
+		(cd "$work" && "${case}setup" >"$work.setup" 2>&1)
+		src=$?
+		if [ "$src" = 77 ]; then
+			echo "SKIP $name: $(tail -1 "$work.setup")"
+			skipped=$((skipped + 1))
+			rm -rf "$work" "$work.setup"
+			continue
+		elif [ "$src" != 0 ]; then
+			fail "setup script failed:"
+			sed 's/^/    /' "$work.setup" | tail -10
+			rm -rf "$work" "$work.setup"
+			continue
+		fi
+		rm -f "$work.setup"
 	fi
 	before=$(snapshot "$work")
 	args=$(subst < "$case/cmd")
@@ -112,5 +126,7 @@ for case in "$ROOT"/tests/e2e/[0-9][0-9][0-9][0-9]-*/; do
 	fi
 	rm -rf "$work" "$work.stdout" "$work.stderr" "$work.check"
 done
-echo "e2e: $passed passed, $failed failed"
+skips=""
+[ "$skipped" = 0 ] || skips=", $skipped skipped"
+echo "e2e: $passed passed, $failed failed$skips"
 [ "$failed" = 0 ]

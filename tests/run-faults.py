@@ -19,9 +19,12 @@
    new description, the user's own changes): every intercepted call made
    to fail, with each errno: the project is exactly the uninterrupted
    update's result, or exactly as before with one error line.  Then the
-   update is killed (SIGKILL) at every call: the next khora command rolls
-   it back to the exact previous tree or finds it complete, and a rerun
-   gives the uninterrupted result.
+   update is killed (SIGKILL) at every call: khora status reports the
+   pending recovery and writes nothing, the next update rolls it back to
+   the exact previous tree or finds it complete, and a rerun gives the
+   uninterrupted result.
+   The recovering update is then itself made to fail at every call:
+   no backup is lost, and a clean rerun gives the uninterrupted result.
 7. Errors are never absence: the same update, and khora status, with
    every read-side call (read, fstat, fstatat, readdir, opendir,
    fdopendir, readlinkat, openat2) made to fail in turn with EIO and
@@ -46,10 +49,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
 SHIM = os.path.join(ROOT, "tests", "fixtures", "libfault.so")
 # tmpfs when there is one: thousands of small runs, same semantics
-# (one per process: several worktrees may run the sweeps at once)
-WORK = (f"/dev/shm/khora-faults.{os.getpid()}"
-        if os.access("/dev/shm", os.W_OK)
-        else os.path.join(ROOT, "tests", "tmp", f"faults.{os.getpid()}"))
+# (per process: helpers in other worktrees may run it at the same time)
+WORK = os.path.join("/dev/shm" if os.access("/dev/shm", os.W_OK) else
+                    os.path.join(ROOT, "tests", "tmp"),
+                    f"khora-faults.{os.getpid()}")
 ERRNOS = {"ENOSPC": "No space left on device", "EIO": "Input/output error",
           "EACCES": "Permission denied", "EDQUOT": "Disk quota exceeded"}
 READ_CALLS = ("read,fstat,fstatat,readdir,opendir,fdopendir,readlinkat,"
@@ -204,24 +207,30 @@ def kill_sweep(total):
         bare = {k: v for k, v in (now or {}).items()
                 if not k.startswith(".khora-backup.")}
         ok = bare == before or journal or complete(out)
-        # khora status rolls an interrupted run back: then the project
-        # is exactly as before that run (unless it had completed)
+        # khora status only reports an interrupted run (it never
+        # writes); the next writing command rolls it back: then the
+        # project is exactly as before that run (unless it had completed)
         st = run(["status", "out", "--porcelain"])
-        if "rolled back" in st.stderr:
-            rolled += 1
-            ok = ok and snapshot(out) == before
+        ok = ok and snapshot(out) == now and (
+            not journal or "\n! .khora-backup." in "\n" + st.stdout)
+        if "rolls it back" in st.stderr:
+            u = run(["update", "out", "-q"])
+            if "rolled back" in u.stderr:
+                rolled += 1
+                ok = ok and u.returncode == 0 and snapshot(out) == before
         r = run(args)
         recovered += "an interrupted --force run" in r.stderr
         ok = ok and r.returncode == 0 and complete(out) and open(
             os.path.join(out, "NOTES.txt")).read() == "mine\n" and not [
             k for k in snapshot(out) if k.startswith(".khora-backup")] \
             and not leftovers()
-        check(f"SIGKILL at call {n}/{total} of --force, then a new run", ok,
-              f"journal {journal} rerun {r.returncode} {r.stderr!r} "
-              f"left {leftovers()}")
+        check(f"SIGKILL at call {n}/{total} of --force, then status, "
+              f"update and a new run", ok,
+              f"journal {journal} status {st.stdout!r} {st.stderr!r} "
+              f"rerun {r.returncode} {r.stderr!r} left {leftovers()}")
     check("kill sweep rolled back interrupted runs", rolled > 0)
     print(f"kill sweep: {total} points, {rolled} interrupted runs rolled "
-          f"back to the exact previous tree (by khora status), "
+          f"back to the exact previous tree (by khora update), "
           f"{recovered} cleaned up by the next run")
 
 
@@ -284,11 +293,11 @@ def update_sweep(before, after, calls=None, errnos=ERRNOS):
             if r.returncode == 0:
                 tolerated += 1
                 # a backup directory that could not be removed is said,
-                # and the next command removes it
+                # and the next writing command removes it
                 if "cannot remove the backup directory" in r.stderr:
                     now = {k: v for k, v in now.items()
                            if not k.startswith(".khora-backup.")}
-                    run(["status", "out"])
+                    run(["update", "out", "-q"])
                     now = now if no_backup(snapshot(out)) else None
                 check(name, now == after and not leftovers(),
                       f"rc 0 but not the reference tree, left "
@@ -349,12 +358,28 @@ def update_kill_sweep(total, before, after):
         env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
                    KHORA_FAULT_KILL="1")
         run(args, env)
+        killed = snapshot(out)
         st = run(["status", "out", "--porcelain"])
         now = snapshot(out)
-        rolled += "rolled back" in st.stderr
-        finished += now == after
-        ok = no_backup(now) and now in (before, after) and not [
+        # status writes nothing; an update run with the config the
+        # project was generated from rolls the dead run back and changes
+        # nothing else: exactly the previous tree
+        ok = now == killed and not [
             l for l in st.stderr.splitlines() if "warning" not in l]
+        if "rolls it back" in st.stderr:
+            cfg = os.path.join(out, "khora.yaml")
+            mine = open(cfg).read()
+            shutil.copy(os.path.join(WORK, "existing", "khora.yaml"), cfg)
+            u = run(args)
+            rolled += "rolled back" in u.stderr
+            open(cfg, "w").write(mine)
+            now = snapshot(out)
+            ok = ok and u.returncode == 0 and "rolled back" in u.stderr
+        else:
+            now = {k: v for k, v in now.items()
+                   if not k.startswith(".khora-backup.")}
+        finished += now == after
+        ok = ok and now in (before, after)
         r = run(args)
         ok = ok and r.returncode == 0 and snapshot(out) == after and \
             not leftovers()
@@ -364,6 +389,62 @@ def update_kill_sweep(total, before, after):
     check("update kill sweep rolled back interrupted runs", rolled > 0)
     print(f"update kill sweep: {total} points, {rolled} rolled back to "
           f"the exact previous tree, {finished} found complete")
+
+
+def recovery_sweep(total, after):
+    """The recovery itself under faults: an update killed half-way (at
+    the first point, from the middle on, that left a rollback to do),
+    then the next update with every intercepted call failing in turn.
+    Whatever fails, no backup is lost: the run completes, or stops with
+    one error line, and a clean rerun then gives exactly the
+    uninterrupted result."""
+    args = ["update", "out", "-q"]
+    killed = os.path.join(WORK, "killed")
+    for n in range(total // 2, total + 1):
+        out = fresh_evolve()
+        run(args, dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT=f"{n}:EIO",
+                       KHORA_FAULT_KILL="1"))
+        if "rolls it back" in run(["status", "out"]).stderr:
+            break
+    else:
+        check("recovery sweep found a run to roll back", False)
+        return
+    shutil.rmtree(killed, ignore_errors=True)
+    shutil.copytree(out, killed, symlinks=True)
+
+    def fresh():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(killed, out, symlinks=True)
+
+    env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
+               KHORA_FAULT_LOG=os.path.join(WORK, "count.log"))
+    fresh()
+    r = run(args, env)
+    check("recovery count run succeeds", r.returncode == 0 and
+          "rolled back" in r.stderr and snapshot(out) == after, r.stderr)
+    calls = int(open(env["KHORA_FAULT_LOG"]).read().split()[0])
+    os.unlink(env["KHORA_FAULT_LOG"])
+    for k in range(1, calls + 1):
+        fresh()
+        env["KHORA_FAULT"] = f"{k}:EIO"
+        r = run(args, env)
+        fired = fault_fired(env)
+        lines = r.stderr.splitlines()
+        # after the rollback, the update may fail anywhere, as the
+        # update sweep allows
+        ok = r.returncode == 0 and snapshot(out) == after or (
+            r.returncode in (3, 4, 5, 7) and lines and
+            not [l for l in lines[:-1] if "warning" not in l] and
+            ERRNOS["EIO"] in r.stderr)
+        again = run(args)
+        ok = ok and again.returncode == 0 and snapshot(out) == after \
+            and not leftovers()
+        check(f"recovery fault {k}/{calls} EIO in {fired} (killed at "
+              f"{n}), then a clean update", ok,
+              f"rc {r.returncode} {r.stderr!r} rerun {again.returncode} "
+              f"{again.stderr!r}")
+    print(f"recovery sweep: {calls} calls of the recovering update "
+          f"(killed at {n}/{total}) failed in turn, each then completed")
 
 
 def fsize_limit():
@@ -469,7 +550,9 @@ def main():
         kill_sweep(sweep(force=True))
     before, after = evolve_setup()
     if only != "read":
-        update_kill_sweep(update_sweep(before, after), before, after)
+        total = update_sweep(before, after)
+        update_kill_sweep(total, before, after)
+        recovery_sweep(total, after)
     update_sweep(before, after, READ_CALLS, READ_ERRNOS)
     status_sweep()
     if not only_update:

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include "pipeline.h"
 #include "stage.h"
@@ -94,6 +95,32 @@ START_TEST(test_stale_removed)
 }
 END_TEST
 
+START_TEST(test_stale_held_kept)
+{
+	CAPTURE_DIAG(d, out);
+	char stale[256], target[128];
+	struct stage s;
+	int fd;
+
+	/* a dead pid in the name, but a live run holds the flock (another
+	 * pid namespace, a reused pid): kept */
+	snprintf(stale, sizeof(stale), "%s/.khora-stage.proj.999999.ghijkl",
+		 dir);
+	ck_assert_int_eq(mkdir(stale, 0700), 0);
+	fd = open(stale, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	snprintf(target, sizeof(target), "%s/proj", dir);
+	ck_assert_int_eq(stage_init(&s, target, 0, &d), 0);
+	ck_assert_int_eq(access(stale, F_OK), 0);
+	ck_assert(!strstr(out.buf, "removing"));
+	stage_release(&s, 1, &d);
+	close(fd);
+	ck_assert_int_eq(rmdir(stale), 0);
+	strbuf_release(&out);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -103,6 +130,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_write_and_release);
 	tcase_add_test(tc, test_stale_removed);
+	tcase_add_test(tc, test_stale_held_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
