@@ -319,7 +319,9 @@ cmd_forget(int argc, char **argv, struct diag *d)
 	memset(&o, 0, sizeof(o));
 	if (parse_args(argc, argv, &o, d))
 		goto out;
-	root = project_find_root(o.dir, &rel);
+	root = project_find_root(o.dir, &rel, d);
+	if (!root && d->code)
+		goto out;
 	if (!root) {
 		diag_error(d, EXIT_USAGE, NULL, "cannot forget in '%s': it is "
 			   "not inside a project khora generated (no "

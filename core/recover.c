@@ -123,7 +123,7 @@ check_path(struct rec *r, char *path, unsigned line)
 static int
 parse_line(struct rec *r, char *s, unsigned line, long *next)
 {
-	struct jline j = { 0, -1, NULL, NULL, line };
+	struct jline j = { 0, -1, NULL, NULL, line, NULL };
 	char *sp;
 
 	if (!strcmp(s, "C")) {
