@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "cli.h"
+#include "confine.h"
 #include "path.h"
 #include "pipeline.h"
 #include "project.h"
@@ -269,16 +270,17 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 	struct ynode *tree = NULL;
 	struct diag_loc loc = { NULL, 0, 0 };
 	size_t i, nr = 0;
-	int ret = -1;
+	int ret = -1, rootfd = -1;
 
 	if (project_read_lock(root, &tree, &v, &nr, d) ||
 	    check_paths(o, root, rel, v, nr, &paths, d))
 		goto out;
 	strbuf_addf(&sb, "%s/.khora/lock", root);
 	loc.file = sb.buf;
-	if (strbuf_read_file_at(&lock, AT_FDCWD, sb.buf, 0)) {
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || confine_read(rootfd, ".khora/lock", &lock, 0)) {
 		diag_error(d, EXIT_IO, &loc, "cannot read: %s",
-			   strerror(errno));
+			   confine_strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < paths.nr; i++)
@@ -292,7 +294,7 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 	strbuf_addf(&sb, "%s/.khora/base", root);
 	loc.file = sb.buf;
 	/* a missing or damaged base: update merges without it anyway */
-	if (!strbuf_read_file_at(&base, AT_FDCWD, sb.buf, 1))
+	if (!confine_read(rootfd, ".khora/base", &base, 0))
 		edit_base(&base, &paths);
 	if (commit_records(root, &lock, &base, d))
 		goto out;
@@ -300,6 +302,8 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 		printf("forgot %s: khora no longer tracks it\n", paths.v[i]);
 	ret = 0;
 out:
+	if (rootfd >= 0)
+		close(rootfd);
 	strlist_clear(&paths);
 	strbuf_release(&lock);
 	strbuf_release(&base);

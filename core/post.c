@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "khora-plugin.h"
+#include "confine.h"
 #include "pipeline.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -155,7 +156,7 @@ paths_file(const struct pipeline *p)
 
 		/* update: a generated file the user deleted stays deleted */
 		if (a->kind == A_DIR || a->conflict ||
-		    fstatat(tfd, a->path, &st, AT_SYMLINK_NOFOLLOW))
+		    confine_lstat(tfd, a->path, &st))
 			continue;
 		fwrite(a->path, 1, strlen(a->path) + 1, fp);
 	}

@@ -504,7 +504,7 @@ binary_resolve(struct update *u, struct update_item *it)
 		return;
 	}
 	strbuf_addf(&path, "%s%s", it->path, UPDATE_NEW_SUFFIX);
-	open_ = !fstatat(u->rootfd, path.buf, &st, AT_SYMLINK_NOFOLLOW);
+	open_ = !confine_lstat(u->rootfd, path.buf, &st);
 	strbuf_release(&path);
 	if (open_) {
 		it->a->conflict = 1;
