@@ -121,41 +121,6 @@ rename_new(const char *from, const char *to, enum target_state st)
 	return rename(from, to);
 }
 
-/* renameat() between two confined trees (the backup's names have no
- * '/': their parent is the backup directory itself). */
-static int
-confined_rename(int fromfd, const char *from, int tofd, const char *to)
-{
-	const char *fb, *tb;
-	int fp = confine_parent(fromfd, from, &fb), tp = -1, ret = -1, e;
-
-	if (fp >= 0 && (tp = confine_parent(tofd, to, &tb)) >= 0)
-		ret = renameat(fp, fb, tp, tb);
-	e = errno;
-	if (fp >= 0)
-		close(fp);
-	if (tp >= 0)
-		close(tp);
-	errno = e;
-	return ret;
-}
-
-/* unlinkat() (flags 0 or AT_REMOVEDIR) or, with mkdir, mkdirat(). */
-static int
-confined_at(int dirfd, const char *path, int flags, int mkdir)
-{
-	const char *base;
-	int fd = confine_parent(dirfd, path, &base), ret, e;
-
-	if (fd < 0)
-		return -1;
-	ret = mkdir ? mkdirat(fd, base, 0755) : unlinkat(fd, base, flags);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
-
 struct undo {
 	char *path;
 	int kind;		/* 0 placed or removed file, 1 created dir,
@@ -198,15 +163,15 @@ rollback(struct forcer *f)
 		struct undo *u = &f->undo[f->nr];
 
 		if (u->kind == 1) {
-			confined_at(f->tfd, u->path, AT_REMOVEDIR, 0);
+			confine_unlink(f->tfd, u->path, AT_REMOVEDIR);
 		} else if (u->kind == 2) {
-			confined_at(f->tfd, u->path, 0, 1);
+			confine_mkdir(f->tfd, u->path, 0755);
 		} else if (u->backup >= 0) {
 			snprintf(name, sizeof(name), "%d", u->backup);
-			if (confined_rename(f->bfd, name, f->tfd, u->path))
+			if (confine_rename(f->bfd, name, f->tfd, u->path))
 				ret = -1;
 		} else {
-			confined_at(f->tfd, u->path, 0, 0);
+			confine_unlink(f->tfd, u->path, 0);
 		}
 		free(u->path);
 	}
@@ -280,7 +245,7 @@ force_parents(struct forcer *f, const char *path, int upto_self)
 			}
 		} else if (errno != ENOENT || jlog(f, "D %s", dir)) {
 			goto out;
-		} else if (!confined_at(f->tfd, dir, 0, 1)) {
+		} else if (!confine_mkdir(f->tfd, dir, 0755)) {
 			push_undo(f, dir, 1, -1);
 		} else if (errno != EEXIST) {
 			goto out;
@@ -476,7 +441,7 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 
 	if (r->is_dir) {
 		if (jlog(f, "R %s", r->path) ||
-		    (confined_at(f->tfd, r->path, AT_REMOVEDIR, 0) &&
+		    (confine_unlink(f->tfd, r->path, AT_REMOVEDIR) &&
 		     errno != ENOENT))
 			goto fail;
 		push_undo(f, r->path, 2, -1);
@@ -486,7 +451,7 @@ unplace(struct pipeline *p, struct forcer *f, const struct removal *r)
 	snprintf(name, sizeof(name), "%d", backup);
 	if (jlog(f, "B %d %s", backup, r->path))
 		goto fail;
-	if (confined_rename(f->tfd, r->path, f->bfd, name)) {
+	if (confine_rename(f->tfd, r->path, f->bfd, name)) {
 		if (errno == ENOENT)
 			return 0;
 		goto fail;

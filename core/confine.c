@@ -318,17 +318,84 @@ confine_read(int dirfd, const char *rel, struct strbuf *sb, size_t max)
 	return ret;
 }
 
-int
-confine_lstat(int dirfd, const char *rel, struct stat *st)
+enum at_op { AT_LSTAT, AT_UNLINK, AT_MKDIR, AT_SYMLINK, AT_READLINK };
+
+/* One *at() call on rel's last component, in its confined parent. */
+static ssize_t
+at_call(int dirfd, const char *rel, enum at_op op, int flags, mode_t mode,
+	const char *text, void *buf, size_t size)
 {
 	const char *base;
-	int fd = confine_parent(dirfd, rel, &base), ret, e;
+	int fd = confine_parent(dirfd, rel, &base), e;
+	ssize_t ret;
 
 	if (fd < 0)
 		return -1;
-	ret = fstatat(fd, base, st, AT_SYMLINK_NOFOLLOW);
+	switch (op) {
+	case AT_LSTAT:
+		ret = fstatat(fd, base, buf, AT_SYMLINK_NOFOLLOW);
+		break;
+	case AT_UNLINK:
+		ret = unlinkat(fd, base, flags);
+		break;
+	case AT_MKDIR:
+		ret = mkdirat(fd, base, mode);
+		break;
+	case AT_SYMLINK:
+		ret = symlinkat(text, fd, base);
+		break;
+	default:
+		ret = readlinkat(fd, base, buf, size);
+	}
 	e = errno;
 	close(fd);
+	errno = e;
+	return ret;
+}
+
+int
+confine_lstat(int dirfd, const char *rel, struct stat *st)
+{
+	return (int)at_call(dirfd, rel, AT_LSTAT, 0, 0, NULL, st, 0);
+}
+
+int
+confine_unlink(int dirfd, const char *rel, int flags)
+{
+	return (int)at_call(dirfd, rel, AT_UNLINK, flags, 0, NULL, NULL, 0);
+}
+
+int
+confine_mkdir(int dirfd, const char *rel, mode_t mode)
+{
+	return (int)at_call(dirfd, rel, AT_MKDIR, 0, mode, NULL, NULL, 0);
+}
+
+int
+confine_symlink(const char *target, int dirfd, const char *rel)
+{
+	return (int)at_call(dirfd, rel, AT_SYMLINK, 0, 0, target, NULL, 0);
+}
+
+ssize_t
+confine_readlink(int dirfd, const char *rel, char *buf, size_t size)
+{
+	return at_call(dirfd, rel, AT_READLINK, 0, 0, NULL, buf, size);
+}
+
+int
+confine_rename(int fromfd, const char *from, int tofd, const char *to)
+{
+	const char *fb, *tb;
+	int fp = confine_parent(fromfd, from, &fb), tp = -1, ret = -1, e;
+
+	if (fp >= 0 && (tp = confine_parent(tofd, to, &tb)) >= 0)
+		ret = renameat(fp, fb, tp, tb);
+	e = errno;
+	if (fp >= 0)
+		close(fp);
+	if (tp >= 0)
+		close(tp);
 	errno = e;
 	return ret;
 }

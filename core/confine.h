@@ -73,6 +73,18 @@ int confine_read(int dirfd, const char *rel, struct strbuf *sb, size_t max);
  * A symlink at the end is reported (S_ISLNK), not an error. */
 int confine_lstat(int dirfd, const char *rel, struct stat *st);
 
+/*
+ * The last component of rel (its parents resolved as above) given to
+ * one *at() call: unlinkat (flags 0 or AT_REMOVEDIR), mkdirat,
+ * symlinkat, readlinkat; renameat between two confined trees.  Same
+ * return values and errno as the call itself, or confine_parent()'s.
+ */
+int confine_unlink(int dirfd, const char *rel, int flags);
+int confine_mkdir(int dirfd, const char *rel, mode_t mode);
+int confine_symlink(const char *target, int dirfd, const char *rel);
+ssize_t confine_readlink(int dirfd, const char *rel, char *buf, size_t size);
+int confine_rename(int fromfd, const char *from, int tofd, const char *to);
+
 /* strerror(), with khora's words for ELOOP, EXDEV and CONFINE_ENOTREG. */
 const char *confine_strerror(int err);
 

@@ -340,23 +340,6 @@ out:
 	return ret;
 }
 
-/* readlinkat() of path's last component, its parents confined. */
-static ssize_t
-read_link(int rootfd, const char *path, char *buf, size_t size)
-{
-	const char *base;
-	int fd = confine_parent(rootfd, path, &base), e;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = readlinkat(fd, base, buf, size);
-	e = errno;
-	close(fd);
-	errno = e;
-	return n;
-}
-
 static int
 entry_state_at(int rootfd, const struct lock_entry *e)
 {
@@ -378,7 +361,7 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 		else
 			state = -1;
 	} else if (e->symlink) {
-		n = read_link(rootfd, e->path, target, sizeof(target) - 1);
+		n = confine_readlink(rootfd, e->path, target, sizeof(target) - 1);
 		if (n < 0 && errno != EINVAL)
 			state = -1;
 		else if (n < 0 || (target[n] = '\0',

@@ -69,22 +69,6 @@ remove_tree(int dirfd, const char *path)
 	return unlinkat(dirfd, path, AT_REMOVEDIR);
 }
 
-/* mkdirat() of path's last component, its parents confined. */
-static int
-confined_mkdir(int dirfd, const char *path, mode_t mode)
-{
-	const char *base;
-	int fd = confine_parent(dirfd, path, &base), ret, e;
-
-	if (fd < 0)
-		return -1;
-	ret = mkdirat(fd, base, mode);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
-
 /* An existing directory gets the mode asked for (not through a link). */
 static int
 confined_chmod_dir(int dirfd, const char *path, mode_t mode)
@@ -117,7 +101,7 @@ make_parents(int dirfd, const char *path, char **cache)
 		if (dir[i] != '/' && dir[i] != '\0')
 			continue;
 		dir[i] = '\0';
-		if (confined_mkdir(dirfd, dir, 0755) && errno != EEXIST) {
+		if (confine_mkdir(dirfd, dir, 0755) && errno != EEXIST) {
 			free(dir);
 			return -1;
 		}
@@ -230,21 +214,6 @@ stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 }
 
 static int
-confined_symlink(const char *text, int dirfd, const char *path)
-{
-	const char *base;
-	int fd = confine_parent(dirfd, path, &base), ret, e;
-
-	if (fd < 0)
-		return -1;
-	ret = symlinkat(text, fd, base);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
-
-static int
 write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -289,13 +258,13 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 				  "%s", confine_strerror(errno));
 	switch (a->kind) {
 	case A_DIR:
-		ret = confined_mkdir(s->dirfd, a->path, (mode_t)a->mode);
+		ret = confine_mkdir(s->dirfd, a->path, (mode_t)a->mode);
 		if (ret && errno == EEXIST)
 			ret = confined_chmod_dir(s->dirfd, a->path,
 						 (mode_t)a->mode);
 		break;
 	case A_SYMLINK:
-		ret = confined_symlink(a->text, s->dirfd, a->path);
+		ret = confine_symlink(a->text, s->dirfd, a->path);
 		break;
 	default:
 		ret = write_file(s, a);
