@@ -34,6 +34,7 @@ struct jline {
 };
 
 struct rec {
+	struct diag *d;		/* for warnings during the undo */
 	int rootfd, bfd;
 	const char *root;
 	const char *name;	/* the backup directory's name in root */
@@ -483,8 +484,12 @@ undo_one(struct rec *r, size_t i, int dry)
 	if (j->kind == 'P' || j->kind == 'C')
 		return 0;
 	if (j->kind == 'T') {
-		if (!dry)
-			trash_undo(r->rootfd, j->name);
+		/* lines are undone in reverse: the backups are still in
+		 * the backup directory, where the run's copies link to */
+		if (!dry && trash_undo(r->rootfd, j->name, r->bfd))
+			diag_warn(r->d, NULL, "%s/.khora/trash/%s: kept: it "
+				  "holds files the interrupted run did not put "
+				  "there", r->root, j->name);
 		return 0;
 	}
 	if (j->kind == 'B' && j->backup >= 0) {
@@ -610,6 +615,7 @@ scan_one(int rootfd, const char *root, const char *name, int apply,
 	int ret;
 
 	memset(&r, 0, sizeof(r));
+	r.d = d;
 	r.rootfd = rootfd;
 	r.bfd = -1;
 	r.root = root;

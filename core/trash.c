@@ -122,18 +122,88 @@ trash_valid_name(const char *name)
 	return i > 0 && i < 64 && name[0] != '.';
 }
 
-void
-trash_undo(int tfd, const char *name)
+/* Is st one of the files of the backup directory bfd (same inode)? */
+static int
+is_backup(int bfd, const struct stat *st)
 {
-	int fd;
+	struct dirent *de;
+	struct stat bst;
+	int fd = dup(bfd), found = 0;
+	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!dh) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (!found && (de = readdir(dh)))
+		found = !fstatat(bfd, de->d_name, &bst, AT_SYMLINK_NOFOLLOW) &&
+			S_ISREG(bst.st_mode) && bst.st_dev == st->st_dev &&
+			bst.st_ino == st->st_ino;
+	closedir(dh);
+	return found;
+}
+
+/*
+ * Everything below dfd is a link to a backup of the run (what
+ * trash_keep() makes) or a directory holding only such links: then,
+ * and only then, the run directory is the interrupted run's own.
+ */
+static int
+only_backups(int dfd, int bfd, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	int fd = dup(dfd), ok = 1;
+	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!dh) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (ok && (de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			ok = 0;
+		} else if (S_ISDIR(st.st_mode) && depth < 256) {
+			int sub = openat(dfd, de->d_name, O_RDONLY |
+					 O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			ok = sub >= 0 && only_backups(sub, bfd, depth + 1);
+			if (sub >= 0)
+				close(sub);
+		} else {
+			ok = S_ISREG(st.st_mode) && is_backup(bfd, &st);
+		}
+	}
+	closedir(dh);
+	return ok;
+}
+
+int
+trash_undo(int tfd, const char *name, int bfd)
+{
+	int fd, run, ret = 0;
 
 	if (!trash_valid_name(name))
-		return;
+		return 0;
 	fd = open_root(tfd, NULL);
 	if (fd < 0)
-		return;
-	remove_tree(fd, name);
+		return 0;
+	run = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	/* a journal only names a run directory: what is in it must be
+	 * the links that run made, or it is someone's kept bytes */
+	if (run >= 0 && !only_backups(run, bfd, 0))
+		ret = -1;
+	else if (run >= 0)
+		remove_tree(fd, name);
+	if (run >= 0)
+		close(run);
 	close(fd);
+	return ret;
 }
 
 int

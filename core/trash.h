@@ -46,8 +46,14 @@ void trash_discard(struct trash *t, int tfd);
 /* A run directory's name as trash_prepare() makes them ("2026...Z",
  * "...Z.2"): what a journal may ask recovery to remove. */
 int trash_valid_name(const char *name);
-/* Recovery: removes .khora/trash/name, if name is valid. */
-void trash_undo(int tfd, const char *name);
+/*
+ * Recovery of a run that did not commit: removes .khora/trash/name if
+ * name is valid and everything in it is a hard link to a file of that
+ * run's backup directory bfd (so a planted journal can never make it
+ * remove copies another run kept).  0, or -1 when it kept the directory
+ * for that reason.
+ */
+int trash_undo(int tfd, const char *name, int bfd);
 void trash_release(struct trash *t);
 /* The number of files in root/.khora/trash (symlinks not followed). */
 size_t trash_count(const char *root);

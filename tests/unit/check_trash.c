@@ -128,6 +128,7 @@ END_TEST
 START_TEST(test_undo_names)
 {
 	struct trash t;
+	int bfd;
 
 	ck_assert(!trash_valid_name("../x"));
 	ck_assert(!trash_valid_name(".."));
@@ -139,9 +140,18 @@ START_TEST(test_undo_names)
 	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
 	ck_assert_int_eq(trash_create(&t, tfd), 0);
 	ck_assert_int_eq(trash_keep(&t, tfd, tfd, "f", "f"), 0);
-	trash_undo(tfd, "..");
+	trash_undo(tfd, "..", tfd);
 	ck_assert_uint_eq(trash_count(dir), 1);
-	trash_undo(tfd, t.name);
+	/* a journal naming a run whose files are no backup of its own
+	 * (another run's kept bytes): kept */
+	ck_assert_int_eq(mkdirat(tfd, "bk", 0700), 0);
+	bfd = openat(tfd, "bk", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(bfd, 0);
+	ck_assert_int_eq(trash_undo(tfd, t.name, bfd), -1);
+	ck_assert_uint_eq(trash_count(dir), 1);
+	close(bfd);
+	/* the run's own copies (links to what it moved aside): removed */
+	ck_assert_int_eq(trash_undo(tfd, t.name, tfd), 0);
 	ck_assert_uint_eq(trash_count(dir), 0);
 	trash_release(&t);
 }
