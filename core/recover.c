@@ -220,6 +220,11 @@ parse_journal(struct rec *r)
 		return bad(r, 1, "the journal holds a NUL byte");
 	while ((nl = strchr(s, '\n'))) {
 		*nl = '\0';
+		/* a path khora writes is at most PATH_MAX_TOTAL: a longer
+		 * line is no journal's, and is not echoed back */
+		if ((size_t)(nl - s) > PATH_MAX_TOTAL + 80)
+			return bad(r, line + 1, "a line longer than any "
+				   "journal line khora writes");
 		if (parse_line(r, s, ++line, &next))
 			return -1;
 		s = nl + 1;
