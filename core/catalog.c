@@ -717,6 +717,11 @@ scan_subdir(struct catalog *cat, int dirfd, const char *dirpath,
 	if (*dir_why) {
 		strbuf_addstr(&why, dir_why);
 	} else if (fstat(fd, &st)) {
+		struct diag_loc loc = { path.buf, 0, 0 };
+
+		/* its plugins are skipped: say why, as for a sidecar */
+		diag_warn(d, &loc, "cannot read plugin directory: %s",
+			  strerror(errno));
 		close(fd);
 		goto out;
 	} else {
@@ -747,6 +752,10 @@ scan_dir(struct catalog *cat, int fd, const char *dirpath,
 	size_t i;
 
 	if (!dh) {
+		struct diag_loc loc = { dirpath, 0, 0 };
+
+		diag_warn(d, &loc, "cannot read plugin directory: %s",
+			  strerror(errno));
 		close(fd);
 		return;
 	}
@@ -754,7 +763,7 @@ scan_dir(struct catalog *cat, int fd, const char *dirpath,
 		errno = 0;
 		if (!(de = readdir(dh))) {
 			if (errno) {
-				/* its plugins would look uninstalled: say why */
+				/* its plugins would look uninstalled */
 				struct diag_loc loc = { dirpath, 0, 0 };
 
 				diag_warn(d, &loc, "cannot read plugin "

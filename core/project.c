@@ -361,7 +361,8 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 		else
 			state = -1;
 	} else if (e->symlink) {
-		n = confine_readlink(rootfd, e->path, target, sizeof(target) - 1);
+		n = confine_readlink(rootfd, e->path, target,
+				     sizeof(target) - 1);
 		if (n < 0 && errno != EINVAL)
 			state = -1;
 		else if (n < 0 || (target[n] = '\0',

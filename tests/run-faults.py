@@ -321,7 +321,7 @@ def status_sweep():
     args = ["status", "out", "--porcelain"]
     out = fresh_evolve()
     ref = run(args)
-    check("status reference run", ref.returncode == 1 and ref.stdout,
+    check("status reference run", ref.returncode == 8 and ref.stdout,
           ref.stderr)
     env = dict(os.environ, LD_PRELOAD=SHIM, KHORA_FAULT="0",
                KHORA_FAULT_CALLS=READ_CALLS,
