@@ -43,6 +43,7 @@ struct action {
 	unsigned is_config:1;		/* the project's khora.yaml */
 	unsigned conflict:1;		/* update left conflict markers */
 	unsigned yield:1;		/* KHORA_MODE_YIELD */
+	unsigned is_state:1;		/* .khora/answers.yaml: khora's */
 };
 
 /* A file or directory `khora update` removes (after the writes). */

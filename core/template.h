@@ -40,6 +40,11 @@ struct tcache {
 	unsigned parsed;	/* templates read and parsed */
 	unsigned hits;		/* lookups served from the cache */
 	unsigned renders;
+	struct tcache_root {
+		char *path;
+		int fd;
+	} *roots;			/* template roots, each opened once */
+	size_t nr_roots, alloc_roots;
 };
 
 /* Dictionaries. */
@@ -67,13 +72,22 @@ struct template *tcache_get(struct tcache *c, const char *root,
 			    const char *rel, const char *display,
 			    struct diag *d);
 /*
- * Opens rel, a '/'-separated path below the directory root, for
+ * The descriptor of the template root directory root, opened once and
+ * kept by the cache (-1 with errno); tcache_add_root() hands the cache
+ * one the caller opened (the cache closes it).
+ */
+int tcache_root(struct tcache *c, const char *root);
+void tcache_add_root(struct tcache *c, const char *root, int fd);
+/* The largest template file khora reads (bytes). */
+#define TEMPLATE_MAX_BYTES (64u << 20)
+/*
+ * Opens rel, a '/'-separated path below the directory rootfd, for
  * reading: every component must be a real directory and the last a
  * regular file (no symlink anywhere below root, no "..", no FIFO,
  * socket or device, which are never opened).  Returns the descriptor,
  * or -1 with *why saying what was wrong (static or strerror text).
  */
-int template_open(const char *root, const char *rel, const char **why);
+int template_open(int rootfd, const char *rel, const char **why);
 /* Parses text held in memory (the caller keeps it alive). */
 struct template *template_parse(const char *display, const char *src,
 				size_t len, struct diag *d);

@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "path.h"
 #include "pipeline.h"
 #include "strbuf.h"
@@ -307,8 +308,16 @@ read_manifest(struct tmpldir *t, struct strbuf *sb, struct diag *d)
 	const char *why = NULL;
 	char chunk[8192];
 	ssize_t n = 0;
-	int fd = template_open(t->dir, MANIFEST, &why);
+	int fd = -1;
 
+	/* the root, opened once: every later read is relative to it */
+	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		loc.file = t->dir;
+		return diag_error(d, EXIT_CONFIG, &loc, "cannot read template "
+				  "directory: %s", strerror(errno));
+	}
+	fd = template_open(t->dirfd, MANIFEST, &why);
 	if (fd < 0)
 		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: %s",
 				  why);
@@ -337,6 +346,7 @@ tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d)
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 	t->dir = xstrdup(dir);
 	strbuf_addf(&sb, "%s/%s", dir, MANIFEST);
 	t->manifest = strbuf_detach(&sb, NULL);
@@ -352,6 +362,7 @@ tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
 	      size_t len, struct diag *d)
 {
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 	t->dir = xstrdup(dir);
 	t->manifest = xstrdup(MANIFEST);
 	return parse_manifest(t, text, len, d);
@@ -468,7 +479,10 @@ tmpldir_release(struct tmpldir *t)
 	strlist_clear(&t->requires);
 	free(t->manifest);
 	free(t->dir);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 }
 
 /* ---- answers ---- */
@@ -847,42 +861,13 @@ render_name(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 }
 
 /*
- * Version-control metadata: never part of a project, whatever the
- * manifest says (a template shipping .git/hooks/post-commit would have
- * its hook run by the git plugin's first commit, a .git file could
- * point git at a hostile repository).
+ * Version-control metadata (path_is_vcs(), in any case): never part of
+ * a project, whatever the manifest says (a template shipping
+ * .git/hooks/post-commit would have its hook run by the git plugin's
+ * first commit, a .git file could point git at a hostile repository).
  */
-static const char *const vcs_names[] = {
-	".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".fslckout",
-	"_FOSSIL_", ".pijul", ".jj",
-};
-
-static int
-is_vcs(const char *base, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vcs_names); i++)
-		if (strlen(vcs_names[i]) == len &&
-		    !strncmp(base, vcs_names[i], len))
-			return 1;
-	return 0;
-}
-
-/* The first component of path that is VCS metadata, or NULL. */
-static const char *
-vcs_component(const char *path)
-{
-	while (*path) {
-		size_t len = strcspn(path, "/");
-
-		if (is_vcs(path, len))
-			return path;
-		path += len;
-		path += *path == '/';
-	}
-	return NULL;
-}
+#define is_vcs path_is_vcs
+#define vcs_component path_vcs_component
 
 static int
 terr_file(struct tmpldir *t, struct pipeline *p, const char *rel,
@@ -907,10 +892,9 @@ static int
 slurp(struct tmpldir *t, const char *rel, struct strbuf *sb, mode_t *mode,
       const char **why)
 {
+	static char big[64];
 	struct stat st;
-	char buf[65536];
-	ssize_t n = 0;
-	int fd = template_open(t->dir, rel, why);
+	int fd = template_open(t->dirfd, rel, why), ret;
 
 	if (fd < 0)
 		return -1;
@@ -920,14 +904,18 @@ slurp(struct tmpldir *t, const char *rel, struct strbuf *sb, mode_t *mode,
 		return -1;
 	}
 	*mode = st.st_mode & 0777;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0)
-			strbuf_add(sb, buf, (size_t)n);
-	if (n < 0)
-		*why = strerror(errno);
+	/* capped, so that a huge file is an error naming it, not an
+	 * allocation failure naming nothing */
+	ret = confine_read_fd(fd, sb, TEMPLATE_MAX_BYTES);
+	if (ret && errno == EFBIG) {
+		snprintf(big, sizeof(big), "larger than %u MiB",
+			 TEMPLATE_MAX_BYTES >> 20);
+		*why = big;
+	} else if (ret) {
+		*why = confine_strerror(errno);
+	}
 	close(fd);
-	return n < 0 ? -1 : 0;
+	return ret;
 }
 
 static int
@@ -948,6 +936,19 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		return -1;
 	if (kt)
 		name[strlen(name) - 3] = '\0';
+	if (path_reserved(name)) {
+		struct strbuf full2 = STRBUF_INIT;
+		struct diag_loc loc = { NULL, 0, 0 };
+
+		/* a shipped journal in .khora-backup.X would be replayed as
+		 * an interrupted run's by the next status or update */
+		strbuf_addf(&full2, "%s/%s", t->dir, rel);
+		loc.file = full2.buf;
+		diag_error(p->d, EXIT_TEMPLATE, &loc, "refusing to write '%s': "
+			   "the name is %s", name, path_reserved(name));
+		strbuf_release(&full2);
+		goto out;
+	}
 	vcs = vcs_component(name);
 	if (vcs) {
 		struct strbuf full2 = STRBUF_INIT;
@@ -1039,7 +1040,7 @@ walk_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	if (!S_ISDIR(st.st_mode)) {
 		/* a symlink, FIFO, socket or device: never followed or
 		 * opened, template_open() says which */
-		fd = template_open(t->dir, rel, &why);
+		fd = template_open(t->dirfd, rel, &why);
 		if (fd >= 0) {
 			close(fd);
 			why = "changed while khora read it";
@@ -1135,6 +1136,7 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	}
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);
+	a->is_state = 1;
 	a->mode = 0644;
 }
 
@@ -1166,7 +1168,12 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 			free(copy);
 		}
 	}
-	fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the root opened when the manifest was read, shared with the
+	 * renderer of the .kt files (so never opened by name again) */
+	fd = t->dirfd < 0 ? -1 : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		tcache_add_root(&p->cache, t->dir, fd);
+	fd = t->dirfd < 0 ? -1 : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
 		struct diag_loc loc = { t->dir, 0, 0 };
 
