@@ -245,13 +245,86 @@ struct tsec {
 	size_t nr, alloc;
 };
 
+/*
+ * An open-addressing index of the names of an array of tvar or tsec
+ * (both start with their name): slots hold index + 1, 0 is empty.  A
+ * template directory defines thousands of variables in one dictionary;
+ * a linear search made each definition cost all the earlier ones.
+ */
+struct nindex {
+	size_t *slots;
+	size_t nr_slots;
+};
+
 struct tdict {
 	struct tdict *parent;
 	struct tvar *vars;
 	size_t nr_vars, alloc_vars;
 	struct tsec *secs;
 	size_t nr_secs, alloc_secs;
+	struct nindex vidx, sidx;
 };
+
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* The name of element i of an array of elements of size bytes. */
+static const char *
+name_at(const void *base, size_t size, size_t i)
+{
+	return *(char *const *)(const void *)((const char *)base + i * size);
+}
+
+/* The slot of name: the one holding it, or the empty one it would take. */
+static size_t
+nindex_slot(const struct nindex *x, const void *base, size_t size,
+	    const char *name)
+{
+	size_t mask = x->nr_slots - 1, i = name_hash(name) & mask;
+
+	while (x->slots[i] && strcmp(name_at(base, size, x->slots[i] - 1),
+				     name))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The index of name in base, or (size_t)-1. */
+static size_t
+nindex_find(const struct nindex *x, const void *base, size_t size,
+	    const char *name)
+{
+	size_t slot;
+
+	if (!x->nr_slots)
+		return (size_t)-1;
+	slot = nindex_slot(x, base, size, name);
+	return x->slots[slot] ? x->slots[slot] - 1 : (size_t)-1;
+}
+
+/* Indexes element nr - 1, just appended; at most half full. */
+static void
+nindex_add(struct nindex *x, const void *base, size_t size, size_t nr)
+{
+	size_t i;
+
+	if (2 * nr > x->nr_slots) {
+		free(x->slots);
+		x->nr_slots = x->nr_slots ? 2 * x->nr_slots : 16;
+		x->slots = xcalloc(x->nr_slots, sizeof(*x->slots));
+		for (i = 0; i + 1 < nr; i++)
+			x->slots[nindex_slot(x, base, size,
+					     name_at(base, size, i))] = i + 1;
+	}
+	x->slots[nindex_slot(x, base, size, name_at(base, size, nr - 1))] =
+		nr;
+}
 
 struct tdict *
 tdict_new(struct tdict *parent)
@@ -281,35 +354,33 @@ tdict_free(struct tdict *d)
 	}
 	free(d->vars);
 	free(d->secs);
+	free(d->vidx.slots);
+	free(d->sidx.slots);
 	free(d);
 }
 
 void
 tdict_set(struct tdict *d, const char *name, const char *value)
 {
-	size_t i;
+	size_t i = nindex_find(&d->vidx, d->vars, sizeof(*d->vars), name);
 
-	for (i = 0; i < d->nr_vars; i++) {
-		if (!strcmp(d->vars[i].name, name)) {
-			free(d->vars[i].value);
-			d->vars[i].value = xstrdup(value);
-			return;
-		}
+	if (i != (size_t)-1) {
+		free(d->vars[i].value);
+		d->vars[i].value = xstrdup(value);
+		return;
 	}
 	ALLOC_GROW(d->vars, d->nr_vars, d->alloc_vars);
 	d->vars[d->nr_vars].name = xstrdup(name);
 	d->vars[d->nr_vars++].value = xstrdup(value);
+	nindex_add(&d->vidx, d->vars, sizeof(*d->vars), d->nr_vars);
 }
 
 static struct tsec *
 find_sec(const struct tdict *d, const char *name)
 {
-	size_t i;
+	size_t i = nindex_find(&d->sidx, d->secs, sizeof(*d->secs), name);
 
-	for (i = 0; i < d->nr_secs; i++)
-		if (!strcmp(d->secs[i].name, name))
-			return &d->secs[i];
-	return NULL;
+	return i == (size_t)-1 ? NULL : &d->secs[i];
 }
 
 static struct tsec *
@@ -323,6 +394,7 @@ get_sec(struct tdict *d, const char *name)
 	s = &d->secs[d->nr_secs++];
 	memset(s, 0, sizeof(*s));
 	s->name = xstrdup(name);
+	nindex_add(&d->sidx, d->secs, sizeof(*d->secs), d->nr_secs);
 	return s;
 }
 
@@ -357,10 +429,11 @@ tdict_get(const struct tdict *d, const char *name)
 {
 	size_t i;
 
-	for (; d; d = d->parent)
-		for (i = 0; i < d->nr_vars; i++)
-			if (!strcmp(d->vars[i].name, name))
-				return d->vars[i].value;
+	for (; d; d = d->parent) {
+		i = nindex_find(&d->vidx, d->vars, sizeof(*d->vars), name);
+		if (i != (size_t)-1)
+			return d->vars[i].value;
+	}
 	return NULL;
 }
 
@@ -1008,6 +1081,8 @@ struct render {
 	struct strbuf *out;
 	struct strbuf tmp;
 	int depth;			/* include depth */
+	size_t max;			/* a cap on out->len */
+	int too_long;			/* it was passed */
 };
 
 static int
@@ -1198,13 +1273,22 @@ render_nodes(struct render *r, const struct template *t,
 		}
 		if (ret)
 			return -1;
+		/* a few bytes of sections and includes can make any size:
+		 * stopped here, not by a failed allocation */
+		if (r->out->len > r->max) {
+			r->too_long = 1;
+			return -1;
+		}
 	}
 	return 0;
 }
 
-int
-template_render(struct template *t, const struct tdict *dict,
-		struct tcache *c, struct strbuf *out, struct diag *d)
+/* Renders t into out, at most max bytes: -1 with too_long set past it,
+ * and no diagnostic for that. */
+static int
+render_capped(struct template *t, const struct tdict *dict,
+	      struct tcache *c, struct strbuf *out, size_t max,
+	      struct diag *d, int *too_long)
 {
 	struct render r;
 	int ret;
@@ -1214,31 +1298,69 @@ template_render(struct template *t, const struct tdict *dict,
 	r.out = out;
 	strbuf_init(&r.tmp, 0);
 	r.depth = 0;
+	r.max = max;
+	r.too_long = 0;
 	c->renders++;
 	t->rendering = 1;
 	ret = render_nodes(&r, t, t->root, dict, NULL, 1);
 	t->rendering = 0;
 	strbuf_release(&r.tmp);
+	*too_long = r.too_long;
 	return ret;
+}
+
+int
+template_render(struct template *t, const struct tdict *dict,
+		struct tcache *c, struct strbuf *out, struct diag *d)
+{
+	int too_long, ret = render_capped(t, dict, c, out, TEMPLATE_MAX_BYTES,
+					  d, &too_long);
+
+	if (too_long) {
+		struct diag_loc loc = { t->display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot render template: "
+			   "the text would be larger than %u MiB",
+			   TEMPLATE_MAX_BYTES >> 20);
+	}
+	return ret;
+}
+
+char *
+template_render_capped(const char *display, const char *src,
+		       const struct tdict *dict, size_t max, struct diag *d)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct template *t = template_parse(display, src, strlen(src), d);
+	struct tcache c;
+	int ret = -1, too_long = 0;
+
+	tcache_init(&c);
+	if (t)
+		ret = render_capped(t, dict, &c, &out, max, d, &too_long);
+	template_free(t);
+	tcache_release(&c);
+	if (ret) {
+		strbuf_release(&out);
+		errno = too_long ? EFBIG : 0;
+		return NULL;
+	}
+	return strbuf_detach(&out, NULL);
 }
 
 char *
 template_render_string(const char *display, const char *src,
 		       const struct tdict *dict, struct diag *d)
 {
-	struct strbuf out = STRBUF_INIT;
-	struct template *t = template_parse(display, src, strlen(src), d);
-	struct tcache c;
-	int ret = -1;
+	char *out = template_render_capped(display, src, dict,
+					   TEMPLATE_MAX_BYTES, d);
 
-	tcache_init(&c);
-	if (t)
-		ret = template_render(t, dict, &c, &out, d);
-	template_free(t);
-	tcache_release(&c);
-	if (ret) {
-		strbuf_release(&out);
-		return NULL;
+	if (!out && errno == EFBIG) {
+		struct diag_loc loc = { display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot render template: "
+			   "the text would be larger than %u MiB",
+			   TEMPLATE_MAX_BYTES >> 20);
 	}
-	return strbuf_detach(&out, NULL);
+	return out;
 }

@@ -94,7 +94,7 @@ struct template *template_parse(const char *display, const char *src,
 void template_free(struct template *t);
 
 /*
- * Renders t with dict, appending to out.  {{>name}} is looked up
+ * Renders t with dict, appending to out (at most TEMPLATE_MAX_BYTES).  {{>name}} is looked up
  * relative to the including template's directory, below the root the
  * template was read from, through the cache.
  * Returns 0, or -1 with a diagnostic.
@@ -105,6 +105,14 @@ int template_render(struct template *t, const struct tdict *dict,
 /* Parses and renders src in one go (no includes); NULL on error. */
 char *template_render_string(const char *display, const char *src,
 			     const struct tdict *dict, struct diag *d);
+/*
+ * The same, at most max bytes of output: past it, NULL with errno EFBIG
+ * and no diagnostic (the caller says which value was too large); other
+ * errors are NULL with a diagnostic.
+ */
+char *template_render_capped(const char *display, const char *src,
+			     const struct tdict *dict, size_t max,
+			     struct diag *d);
 
 /* Applies one modifier by name (for tests and the CLI). */
 int template_apply_modifier(const char *name, const char *in,

@@ -64,6 +64,9 @@ scalar(const struct ynode *map, const char *key)
 #define REGEX_MAX_SIZE 1000	/* atoms once repetitions are expanded */
 #define REGEX_MAX_DEPTH 32
 #define ANSWER_MAX_MATCH 4096	/* bytes of an answer a regex checks */
+#define ANSWER_MAX 65536	/* bytes of any answer */
+/* variables of a template: far more than any form a person fills in */
+#define MAX_TEMPLATE_VARS 1000
 
 /* The end of the bracket expression starting at re[i] == '['. */
 static size_t
@@ -417,6 +420,9 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	vars = ymap_get(t->tree, "variables");
 	if (vars && vars->kind != Y_MAP)
 		return terr(d, vars, "'variables' must be a mapping");
+	if (vars && vars->nr > MAX_TEMPLATE_VARS)
+		return terr(d, vars, "too many variables (%zu; at most %d)",
+			    vars->nr, MAX_TEMPLATE_VARS);
 	t->nr_vars = vars ? vars->nr : 0;
 	t->vars = xcalloc(t->nr_vars + 1, sizeof(*t->vars));
 	for (i = 0; i < t->nr_vars; i++)
@@ -599,6 +605,8 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	default:
 		break;
 	}
+	if (strlen(in) > ANSWER_MAX)
+		return "longer than 65536 bytes (the most an answer holds)";
 	if (v->regex && strlen(in) > ANSWER_MAX_MATCH)
 		return "longer than 4096 bytes (the most a regex: checks)";
 	if (v->regex) {
@@ -656,26 +664,26 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 	return 0;
 }
 
-/* The default, rendered: it may name variables answered before it. */
+/*
+ * The default, rendered with dict: the project's names and the variables
+ * answered before v (tmpldir_answer() adds each as it is answered, so
+ * that a manifest of thousands of variables is not quadratic).  Capped
+ * at ANSWER_MAX: twenty defaults that each double the one before would
+ * make megabytes from a few hundred bytes.
+ */
 static int
-default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
+default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	   char **out, struct diag *d)
 {
-	struct tdict *dict;
-	size_t i;
-
 	*out = NULL;
 	if (!v->deflt)
 		return 0;
-	dict = tdict_new(NULL);
-	tdict_set(dict, "project_name", cfg->project_name);
-	tdict_set(dict, "project_slug", cfg->slug);
-	tdict_set(dict, "package_name", cfg->package);
-	for (i = 0; i < t->nr_vars && &t->vars[i] != v; i++)
-		if (t->vars[i].value)
-			tdict_set(dict, t->vars[i].name, t->vars[i].value);
-	*out = template_render_string(t->manifest, v->deflt, dict, d);
-	tdict_free(dict);
+	*out = template_render_capped(t->manifest, v->deflt, dict,
+				      ANSWER_MAX, d);
+	if (!*out && errno == EFBIG)
+		return ynode_error(d, EXIT_TEMPLATE, v->node, "default of "
+				   "'%s' renders to more than %d KiB",
+				   v->name, ANSWER_MAX >> 10);
 	return *out ? 0 : -1;
 }
 
@@ -738,7 +746,8 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	const struct ynode *given = ymap_get(cfg->root, "answers");
 	const struct ynode *mine = ymap_get(cfg->user_tree, "answers");
 	struct strbuf missing = STRBUF_INIT;
-	int ask = !no_input && isatty(0);
+	int ask = !no_input && isatty(0), ret = -1;
+	struct tdict *dict = NULL;
 	size_t i;
 
 	if (answers_file && ytree_parse_file(answers_file, &t->answers_tree,
@@ -750,12 +759,22 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	if (unknown_answers(t, given, d) ||
 	    unknown_answers(t, t->answers_tree, d))
 		return -1;
+	dict = tdict_new(NULL);
+	tdict_set(dict, "project_name", cfg->project_name);
+	tdict_set(dict, "project_slug", cfg->slug);
+	tdict_set(dict, "package_name", cfg->package);
 	for (i = 0; i < t->nr_vars; i++) {
 		struct tvar_spec *v = &t->vars[i];
-		const struct ynode *n = ymap_get(given, v->name);
-		const struct ynode *f = ymap_get(t->answers_tree, v->name);
+
+		/* the one before is answered: the defaults after it see it */
+		if (i && t->vars[i - 1].value)
+			tdict_set(dict, t->vars[i - 1].name,
+				  t->vars[i - 1].value);
+		const struct ynode *n, *f;
 		char *deflt = NULL;
 
+		n = ymap_get(given, v->name);
+		f = ymap_get(t->answers_tree, v->name);
 		v->active = !v->when || holds(t, v->when);
 		/* --set beats the answers file, which beats khora.yaml */
 		if (n && !starts_with(n->file, "--set") && f)
@@ -767,11 +786,11 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			n = ymap_get(mine, v->name);
 		if (n) {
 			if (set_answer(v, n, d))
-				return -1;
+				goto out;
 			continue;
 		}
-		if (default_of(t, v, cfg, &deflt, d))
-			return -1;
+		if (default_of(t, v, dict, &deflt, d))
+			goto out;
 		if (!v->active) {
 			v->value = deflt ? deflt : xstrdup("");
 			continue;
@@ -780,10 +799,11 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			int r = prompt(v, deflt);
 
 			free(deflt);
-			if (r)
-				return diag_error(d, EXIT_CONFIG, NULL, "no "
-						  "answer for '%s': end of "
-						  "input", v->name);
+			if (r) {
+				diag_error(d, EXIT_CONFIG, NULL, "no answer "
+					   "for '%s': end of input", v->name);
+				goto out;
+			}
 			continue;
 		}
 		if (deflt) {
@@ -791,9 +811,11 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			const char *why = validate(v, deflt, &out);
 
 			free(deflt);
-			if (why)
-				return terr(d, v->node, "invalid default for "
-					    "'%s': %s", v->name, why);
+			if (why) {
+				terr(d, v->node, "invalid default for '%s': "
+				     "%s", v->name, why);
+				goto out;
+			}
 			v->value = out;
 			continue;
 		}
@@ -804,10 +826,13 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		diag_error(d, EXIT_CONFIG, NULL, "missing answers for the "
 			   "template (give them with --set NAME=VALUE or "
 			   "--answers FILE): %s", missing.buf);
-		strbuf_release(&missing);
-		return -1;
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	strbuf_release(&missing);
+	tdict_free(dict);
+	return ret;
 }
 
 /* ---- files ---- */
@@ -1108,7 +1133,7 @@ tmpldir_answers_map(const struct tmpldir *t)
 	return map;
 }
 
-static void
+static int
 answers_file(struct tmpldir *t, struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1134,10 +1159,19 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 				strlen(t->vars[i].value));
 		strbuf_addstr(&sb, "\"\n");
 	}
+	/* update reads it back, as YAML: it must stay readable */
+	if (sb.len > YTREE_MAX_BYTES) {
+		strbuf_release(&sb);
+		return diag_error(p->d, EXIT_TEMPLATE, NULL, "the answers "
+				  "would make .khora/answers.yaml larger "
+				  "than %zu KiB (khora update could not read "
+				  "it back)", YTREE_MAX_BYTES >> 10);
+	}
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);
 	a->is_state = 1;
 	a->mode = 0644;
+	return 0;
 }
 
 int
@@ -1182,6 +1216,5 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 	}
 	if (walk(t, p, dict, "", fd, &count))
 		return -1;
-	answers_file(t, p);
-	return 0;
+	return answers_file(t, p);
 }
