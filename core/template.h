@@ -94,9 +94,10 @@ struct template *template_parse(const char *display, const char *src,
 void template_free(struct template *t);
 
 /*
- * Renders t with dict, appending to out (at most TEMPLATE_MAX_BYTES).  {{>name}} is looked up
- * relative to the including template's directory, below the root the
- * template was read from, through the cache.
+ * Renders t with dict, appending to out (at most TEMPLATE_MAX_BYTES).
+ * {{>name}} is looked up relative to the including template's
+ * directory, below the root the template was read from, through the
+ * cache.
  * Returns 0, or -1 with a diagnostic.
  */
 int template_render(struct template *t, const struct tdict *dict,
