@@ -17,6 +17,75 @@ path_is_git(const char *name, size_t len)
 	       (len == 5 && !strncasecmp(name, "git~1", 5));
 }
 
+/*
+ * Version-control metadata directories and files: a config, a hook or a
+ * pointer to another repository there is code or data that a VCS acts on.
+ */
+static const char *const vcs_names[] = {
+	".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".fslckout",
+	"_FOSSIL_", ".pijul", ".jj", "git~1",
+};
+
+int
+path_is_vcs(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vcs_names) / sizeof(*vcs_names); i++)
+		if (strlen(vcs_names[i]) == len &&
+		    !strncasecmp(name, vcs_names[i], len))
+			return 1;
+	return 0;
+}
+
+const char *
+path_vcs_component(const char *path)
+{
+	while (*path) {
+		size_t len = strcspn(path, "/");
+
+		if (path_is_vcs(path, len))
+			return path;
+		path += len;
+		path += *path == '/';
+	}
+	return NULL;
+}
+
+/* Is the component name, len bytes, name or name followed by more? */
+static int
+prefixed(const char *name, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && !strncasecmp(name, prefix, n);
+}
+
+/* The files of .khora/ that khora reads back (a plugin may write
+ * others there, such as .khora/context.yaml). */
+static const char *const state_names[] = { "lock", "base", "answers.yaml" };
+
+const char *
+path_reserved(const char *path)
+{
+	size_t len = strcspn(path, "/"), i;
+
+	if (prefixed(path, len, ".khora-backup.") ||
+	    prefixed(path, len, ".khora-stage."))
+		return "reserved for khora's own state";
+	if (len != 6 || strncasecmp(path, ".khora", 6))
+		return NULL;
+	if (!path[len])
+		return "reserved for khora's own state";
+	path += len + 1;
+	len = strcspn(path, "/");
+	for (i = 0; i < sizeof(state_names) / sizeof(*state_names); i++)
+		if (strlen(state_names[i]) == len &&
+		    !strncasecmp(path, state_names[i], len))
+			return "reserved for khora's own state";
+	return NULL;
+}
+
 const char *
 path_check(char *path)
 {

@@ -29,6 +29,24 @@ const char *path_check(char *path);
 int path_is_git(const char *name, size_t len);
 
 /*
+ * Whether a component names version-control metadata (.git, .hg, .svn,
+ * CVS, ... in any case), which khora never reads from a template nor
+ * writes; path_vcs_component() points at the first such component of a
+ * '/'-separated path, or is NULL.
+ */
+int path_is_vcs(const char *name, size_t len);
+const char *path_vcs_component(const char *path);
+
+/*
+ * Why a normalised project path is khora's own, or NULL: a top-level
+ * ".khora-backup.*" or ".khora-stage.*" (a crash journal and its
+ * backups, a staging directory), ".khora" itself, or .khora/lock,
+ * .khora/base, .khora/answers.yaml and anything below them; in any
+ * case.  Only the core, and the template's answers file, write there.
+ */
+const char *path_reserved(const char *path);
+
+/*
  * The absolute, symlink-free form of path (malloc'd), which need not
  * exist: a missing last component is appended to its resolved
  * directory.  NULL when the directory cannot be resolved either.

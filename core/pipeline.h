@@ -54,6 +54,7 @@ struct action {
 					 * aside, not khora's: not locked */
 	const char *beside;		/* update: the binary file whose new
 					 * version this is (NAME.khora-new) */
+	unsigned is_state:1;		/* .khora/answers.yaml: khora's */
 };
 
 /* A file or directory `khora update` removes (after the writes). */

@@ -438,9 +438,9 @@ check_paths(struct pipeline *p)
 					  "'%s' (%s): invalid path '%s': the "
 					  "path %s", owner_name(a),
 					  owner_lib(a), shown, why);
-		if (a->owner && (!strcmp(a->path, ".khora/lock") ||
-				 !strcmp(a->path, ".khora/base") ||
-				 !strcmp(a->path, ".khora")))
+		/* .khora/ and the names of a crash journal or a staging
+		 * directory: khora would read them back as its own */
+		if (a->owner && !a->is_state && path_reserved(a->path))
 			return diag_error(p->d, EXIT_PLUGIN, NULL, "plugin "
 					  "'%s' (%s): invalid path '%s': "
 					  "reserved for khora", owner_name(a),

@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
+#include "path.h"
+#include "strbuf.h"
 #include "template.h"
 #include "wrapper.h"
 #include "ytree.h"
@@ -245,13 +248,86 @@ struct tsec {
 	size_t nr, alloc;
 };
 
+/*
+ * An open-addressing index of the names of an array of tvar or tsec
+ * (both start with their name): slots hold index + 1, 0 is empty.  A
+ * template directory defines thousands of variables in one dictionary;
+ * a linear search made each definition cost all the earlier ones.
+ */
+struct nindex {
+	size_t *slots;
+	size_t nr_slots;
+};
+
 struct tdict {
 	struct tdict *parent;
 	struct tvar *vars;
 	size_t nr_vars, alloc_vars;
 	struct tsec *secs;
 	size_t nr_secs, alloc_secs;
+	struct nindex vidx, sidx;
 };
+
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* The name of element i of an array of elements of size bytes. */
+static const char *
+name_at(const void *base, size_t size, size_t i)
+{
+	return *(char *const *)(const void *)((const char *)base + i * size);
+}
+
+/* The slot of name: the one holding it, or the empty one it would take. */
+static size_t
+nindex_slot(const struct nindex *x, const void *base, size_t size,
+	    const char *name)
+{
+	size_t mask = x->nr_slots - 1, i = name_hash(name) & mask;
+
+	while (x->slots[i] && strcmp(name_at(base, size, x->slots[i] - 1),
+				     name))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The index of name in base, or (size_t)-1. */
+static size_t
+nindex_find(const struct nindex *x, const void *base, size_t size,
+	    const char *name)
+{
+	size_t slot;
+
+	if (!x->nr_slots)
+		return (size_t)-1;
+	slot = nindex_slot(x, base, size, name);
+	return x->slots[slot] ? x->slots[slot] - 1 : (size_t)-1;
+}
+
+/* Indexes element nr - 1, just appended; at most half full. */
+static void
+nindex_add(struct nindex *x, const void *base, size_t size, size_t nr)
+{
+	size_t i;
+
+	if (2 * nr > x->nr_slots) {
+		free(x->slots);
+		x->nr_slots = x->nr_slots ? 2 * x->nr_slots : 16;
+		x->slots = xcalloc(x->nr_slots, sizeof(*x->slots));
+		for (i = 0; i + 1 < nr; i++)
+			x->slots[nindex_slot(x, base, size,
+					     name_at(base, size, i))] = i + 1;
+	}
+	x->slots[nindex_slot(x, base, size, name_at(base, size, nr - 1))] =
+		nr;
+}
 
 struct tdict *
 tdict_new(struct tdict *parent)
@@ -281,35 +357,33 @@ tdict_free(struct tdict *d)
 	}
 	free(d->vars);
 	free(d->secs);
+	free(d->vidx.slots);
+	free(d->sidx.slots);
 	free(d);
 }
 
 void
 tdict_set(struct tdict *d, const char *name, const char *value)
 {
-	size_t i;
+	size_t i = nindex_find(&d->vidx, d->vars, sizeof(*d->vars), name);
 
-	for (i = 0; i < d->nr_vars; i++) {
-		if (!strcmp(d->vars[i].name, name)) {
-			free(d->vars[i].value);
-			d->vars[i].value = xstrdup(value);
-			return;
-		}
+	if (i != (size_t)-1) {
+		free(d->vars[i].value);
+		d->vars[i].value = xstrdup(value);
+		return;
 	}
 	ALLOC_GROW(d->vars, d->nr_vars, d->alloc_vars);
 	d->vars[d->nr_vars].name = xstrdup(name);
 	d->vars[d->nr_vars++].value = xstrdup(value);
+	nindex_add(&d->vidx, d->vars, sizeof(*d->vars), d->nr_vars);
 }
 
 static struct tsec *
 find_sec(const struct tdict *d, const char *name)
 {
-	size_t i;
+	size_t i = nindex_find(&d->sidx, d->secs, sizeof(*d->secs), name);
 
-	for (i = 0; i < d->nr_secs; i++)
-		if (!strcmp(d->secs[i].name, name))
-			return &d->secs[i];
-	return NULL;
+	return i == (size_t)-1 ? NULL : &d->secs[i];
 }
 
 static struct tsec *
@@ -323,6 +397,7 @@ get_sec(struct tdict *d, const char *name)
 	s = &d->secs[d->nr_secs++];
 	memset(s, 0, sizeof(*s));
 	s->name = xstrdup(name);
+	nindex_add(&d->sidx, d->secs, sizeof(*d->secs), d->nr_secs);
 	return s;
 }
 
@@ -357,10 +432,11 @@ tdict_get(const struct tdict *d, const char *name)
 {
 	size_t i;
 
-	for (; d; d = d->parent)
-		for (i = 0; i < d->nr_vars; i++)
-			if (!strcmp(d->vars[i].name, name))
-				return d->vars[i].value;
+	for (; d; d = d->parent) {
+		i = nindex_find(&d->vidx, d->vars, sizeof(*d->vars), name);
+		if (i != (size_t)-1)
+			return d->vars[i].value;
+	}
 	return NULL;
 }
 
@@ -759,6 +835,11 @@ tcache_release(struct tcache *c)
 
 	for (i = 0; i < c->nr; i++)
 		template_free(c->t[i]);
+	for (i = 0; i < c->nr_roots; i++) {
+		free(c->roots[i].path);
+		close(c->roots[i].fd);
+	}
+	free(c->roots);
 	free(c->t);
 	free(c->slots);
 	memset(c, 0, sizeof(*c));
@@ -801,108 +882,150 @@ cache_index(struct tcache *c, struct template *t)
 	*cache_slot(c, t->path) = t;
 }
 
-/* Why the entry name of dfd may not be read as a template, or NULL. */
+/* Why a file of type mode may not be read as a template, or NULL. */
 static const char *
-refuse_type(int dfd, const char *name, int last)
+refuse_type(mode_t mode, int last)
 {
-	struct stat st;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return strerror(errno);
-	if (S_ISLNK(st.st_mode))
+	if (S_ISLNK(mode))
 		return last ? "is a symbolic link (khora never follows "
 			      "links in a template)" :
 			      "goes through a symbolic link (khora never "
 			      "follows links in a template)";
 	if (!last)
-		return S_ISDIR(st.st_mode) ? NULL : strerror(ENOTDIR);
-	if (S_ISFIFO(st.st_mode))
+		return S_ISDIR(mode) ? NULL : strerror(ENOTDIR);
+	if (S_ISFIFO(mode))
 		return "is a FIFO, not a regular file";
-	if (S_ISSOCK(st.st_mode))
+	if (S_ISSOCK(mode))
 		return "is a socket, not a regular file";
-	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+	if (S_ISCHR(mode) || S_ISBLK(mode))
 		return "is a device, not a regular file";
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(mode))
 		return strerror(EISDIR);
-	return S_ISREG(st.st_mode) ? NULL : "is not a regular file";
+	return S_ISREG(mode) ? NULL : "is not a regular file";
 }
 
 /*
- * Walks rel one component at a time from root, each opened relative to
- * its parent's descriptor with O_NOFOLLOW, and types checked with
- * fstatat() before the open (so a FIFO or a device is never opened)
- * and fstat() after it (so a swap in between is caught).
+ * rel in path_check() form into clean ("." and empty components
+ * dropped); "names a path outside the template" for a "..".
  */
-int
-template_open(const char *root, const char *rel, const char **why)
+static const char *
+clean_rel(const char *rel, struct strbuf *clean)
 {
-	char *copy = xstrdup(rel), *comp = copy, *slash;
-	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	while (*rel) {
+		size_t len = strcspn(rel, "/");
+
+		if (len == 2 && rel[0] == '.' && rel[1] == '.')
+			return "names a path outside the template";
+		if (len && !(len == 1 && *rel == '.')) {
+			if (clean->len)
+				strbuf_addch(clean, '/');
+			strbuf_add(clean, rel, len);
+		}
+		rel += len;
+		rel += *rel == '/';
+	}
+	return clean->len ? NULL : "names a path outside the template";
+}
+
+/*
+ * Why rel below rootfd is not a regular file reached through real
+ * directories: each prefix looked at in turn (fstatat, never an open),
+ * so that the message names the first link or odd file on the way.
+ */
+static const char *
+diagnose(int rootfd, const char *rel)
+{
+	struct strbuf prefix = STRBUF_INIT;
+	const char *why = NULL;
 	struct stat st;
 
-	*why = NULL;
-	if (dfd < 0)
-		*why = strerror(errno);
-	while (!*why) {
-		int last;
+	while (!why && *rel) {
+		size_t len = strcspn(rel, "/");
 
-		slash = strchr(comp, '/');
-		if (slash)
-			*slash = '\0';
-		last = !slash;
-		if ((!*comp || !strcmp(comp, ".")) && !last) {
-			comp = slash + 1;
-			continue;
-		}
-		if (!*comp || !strcmp(comp, "..")) {
-			*why = "names a path outside the template";
-			break;
-		}
-		*why = refuse_type(dfd, comp, last);
-		if (*why)
-			break;
-		fd = openat(dfd, comp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-			    O_NONBLOCK | (last ? 0 : O_DIRECTORY));
-		if (fd < 0 || fstat(fd, &st) || (last ? !S_ISREG(st.st_mode) :
-						 !S_ISDIR(st.st_mode))) {
-			*why = fd < 0 ? strerror(errno) : "changed while "
-			       "khora read it";
-			break;
-		}
-		close(dfd);
-		dfd = -1;
-		if (last)
-			break;
-		dfd = fd;
-		fd = -1;
-		comp = slash + 1;
+		strbuf_add(&prefix, rel, len);
+		rel += len;
+		if (confine_lstat(rootfd, prefix.buf, &st))
+			why = confine_strerror(errno);
+		else
+			why = refuse_type(st.st_mode, !*rel);
+		rel += *rel == '/';
+		strbuf_addch(&prefix, '/');
 	}
-	if (*why && fd >= 0) {
-		close(fd);
-		fd = -1;
+	strbuf_release(&prefix);
+	return why;
+}
+
+/*
+ * Checks rel's type without opening it (a FIFO or a device is never
+ * opened), then opens it with confine_open(), which resolves it below
+ * rootfd again without following any link and checks the type of what
+ * it opened: a swap in between is refused, never followed.
+ */
+int
+template_open(int rootfd, const char *rel, const char **why)
+{
+	struct strbuf clean = STRBUF_INIT;
+	int fd = -1, err;
+
+	*why = clean_rel(rel, &clean);
+	if (!*why)
+		*why = diagnose(rootfd, clean.buf);
+	if (!*why) {
+		fd = confine_open(rootfd, clean.buf, O_RDONLY, 0);
+		err = errno;
+		if (fd < 0 && (err == ELOOP || err == CONFINE_ENOTREG ||
+			       err == EISDIR || err == ENOTDIR))
+			*why = "changed while khora read it";
+		else if (fd < 0)
+			*why = strerror(err);
 	}
-	if (dfd >= 0)
-		close(dfd);
-	free(copy);
+	strbuf_release(&clean);
 	return fd;
 }
 
-/* Reads all of fd into sb; 0 or -1 with errno. */
-static int
-read_fd(int fd, struct strbuf *sb)
+/*
+ * The descriptor of a template root, opened once per cache: every file
+ * and include below it is resolved from that descriptor, so swapping the
+ * root (or a directory in it) for a link while khora reads cannot send a
+ * later read elsewhere.  The root itself is named by the user or a
+ * trusted plugin directory and may be a link; it is followed once.
+ */
+int
+tcache_root(struct tcache *c, const char *root)
 {
-	char buf[65536];
-	ssize_t n;
+	size_t i;
+	int fd;
 
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		strbuf_add(sb, buf, (size_t)n);
-	}
-	return n < 0 ? -1 : 0;
+	for (i = 0; i < c->nr_roots; i++)
+		if (!strcmp(c->roots[i].path, root))
+			return c->roots[i].fd;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	tcache_add_root(c, root, fd);
+	return fd;
+}
+
+void
+tcache_add_root(struct tcache *c, const char *root, int fd)
+{
+	ALLOC_GROW(c->roots, c->nr_roots, c->alloc_roots);
+	c->roots[c->nr_roots].path = xstrdup(root);
+	c->roots[c->nr_roots].fd = fd;
+	c->nr_roots++;
+}
+
+/* why, for a template file that could not be read whole. */
+static const char *
+read_why(int err)
+{
+	static char big[64];
+
+	if (err != EFBIG)
+		return confine_strerror(err);
+	snprintf(big, sizeof(big), "larger than %u MiB",
+		 TEMPLATE_MAX_BYTES >> 20);
+	return big;
 }
 
 struct template *
@@ -920,9 +1043,13 @@ tcache_get(struct tcache *c, const char *root, const char *rel,
 		t = *cache_slot(c, path.buf);
 		goto out;
 	}
-	fd = template_open(root, rel, &why);
-	if (fd >= 0 && read_fd(fd, &sb))
+	fd = tcache_root(c, root);
+	if (fd < 0)
 		why = strerror(errno);
+	else
+		fd = template_open(fd, rel, &why);
+	if (fd >= 0 && confine_read_fd(fd, &sb, TEMPLATE_MAX_BYTES))
+		why = read_why(errno);
 	if (fd >= 0)
 		close(fd);
 	if (why) {
@@ -957,6 +1084,8 @@ struct render {
 	struct strbuf *out;
 	struct strbuf tmp;
 	int depth;			/* include depth */
+	size_t max;			/* a cap on out->len */
+	int too_long;			/* it was passed */
 };
 
 static int
@@ -1073,7 +1202,7 @@ render_include(struct render *r, const struct template *t,
 	struct strbuf rel = STRBUF_INIT, disp = STRBUF_INIT;
 	const char *slash = strrchr(t->display, '/');
 	struct template *inc;
-	const char *why;
+	const char *why, *vcs;
 	int ret, fd;
 
 	if (!t->base)
@@ -1082,8 +1211,21 @@ render_include(struct render *r, const struct template *t,
 	/* relative to the includer, never out of its root (the parser
 	 * refused absolute names and any "..") */
 	strbuf_addf(&rel, "%s%s%s", t->dir, *t->dir ? "/" : "", n->name);
+	/* a template's VCS metadata is never data (the walk skips it) */
+	vcs = path_vcs_component(rel.buf);
+	if (vcs) {
+		ret = rerr(r, t, n, "cannot include '%s': '%.*s' is "
+			   "version-control metadata", n->name,
+			   (int)strcspn(vcs, "/"), vcs);
+		strbuf_release(&rel);
+		return ret;
+	}
 	/* checked first, so that the error names the include's line */
-	fd = template_open(t->base, rel.buf, &why);
+	fd = tcache_root(r->c, t->base);
+	if (fd < 0)
+		why = strerror(errno);
+	else
+		fd = template_open(fd, rel.buf, &why);
 	if (fd < 0) {
 		strbuf_release(&rel);
 		return rerr(r, t, n, "cannot include '%s': %s", n->name, why);
@@ -1134,13 +1276,22 @@ render_nodes(struct render *r, const struct template *t,
 		}
 		if (ret)
 			return -1;
+		/* a few bytes of sections and includes can make any size:
+		 * stopped here, not by a failed allocation */
+		if (r->out->len > r->max) {
+			r->too_long = 1;
+			return -1;
+		}
 	}
 	return 0;
 }
 
-int
-template_render(struct template *t, const struct tdict *dict,
-		struct tcache *c, struct strbuf *out, struct diag *d)
+/* Renders t into out, at most max bytes: -1 with too_long set past it,
+ * and no diagnostic for that. */
+static int
+render_capped(struct template *t, const struct tdict *dict,
+	      struct tcache *c, struct strbuf *out, size_t max,
+	      struct diag *d, int *too_long)
 {
 	struct render r;
 	int ret;
@@ -1150,31 +1301,69 @@ template_render(struct template *t, const struct tdict *dict,
 	r.out = out;
 	strbuf_init(&r.tmp, 0);
 	r.depth = 0;
+	r.max = max;
+	r.too_long = 0;
 	c->renders++;
 	t->rendering = 1;
 	ret = render_nodes(&r, t, t->root, dict, NULL, 1);
 	t->rendering = 0;
 	strbuf_release(&r.tmp);
+	*too_long = r.too_long;
 	return ret;
+}
+
+int
+template_render(struct template *t, const struct tdict *dict,
+		struct tcache *c, struct strbuf *out, struct diag *d)
+{
+	int too_long, ret = render_capped(t, dict, c, out, TEMPLATE_MAX_BYTES,
+					  d, &too_long);
+
+	if (too_long) {
+		struct diag_loc loc = { t->display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot render template: "
+			   "the text would be larger than %u MiB",
+			   TEMPLATE_MAX_BYTES >> 20);
+	}
+	return ret;
+}
+
+char *
+template_render_capped(const char *display, const char *src,
+		       const struct tdict *dict, size_t max, struct diag *d)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct template *t = template_parse(display, src, strlen(src), d);
+	struct tcache c;
+	int ret = -1, too_long = 0;
+
+	tcache_init(&c);
+	if (t)
+		ret = render_capped(t, dict, &c, &out, max, d, &too_long);
+	template_free(t);
+	tcache_release(&c);
+	if (ret) {
+		strbuf_release(&out);
+		errno = too_long ? EFBIG : 0;
+		return NULL;
+	}
+	return strbuf_detach(&out, NULL);
 }
 
 char *
 template_render_string(const char *display, const char *src,
 		       const struct tdict *dict, struct diag *d)
 {
-	struct strbuf out = STRBUF_INIT;
-	struct template *t = template_parse(display, src, strlen(src), d);
-	struct tcache c;
-	int ret = -1;
+	char *out = template_render_capped(display, src, dict,
+					   TEMPLATE_MAX_BYTES, d);
 
-	tcache_init(&c);
-	if (t)
-		ret = template_render(t, dict, &c, &out, d);
-	template_free(t);
-	tcache_release(&c);
-	if (ret) {
-		strbuf_release(&out);
-		return NULL;
+	if (!out && errno == EFBIG) {
+		struct diag_loc loc = { display, 0, 0 };
+
+		diag_error(d, EXIT_TEMPLATE, &loc, "cannot render template: "
+			   "the text would be larger than %u MiB",
+			   TEMPLATE_MAX_BYTES >> 20);
 	}
-	return strbuf_detach(&out, NULL);
+	return out;
 }

@@ -40,6 +40,11 @@ struct tcache {
 	unsigned parsed;	/* templates read and parsed */
 	unsigned hits;		/* lookups served from the cache */
 	unsigned renders;
+	struct tcache_root {
+		char *path;
+		int fd;
+	} *roots;			/* template roots, each opened once */
+	size_t nr_roots, alloc_roots;
 };
 
 /* Dictionaries. */
@@ -67,22 +72,32 @@ struct template *tcache_get(struct tcache *c, const char *root,
 			    const char *rel, const char *display,
 			    struct diag *d);
 /*
- * Opens rel, a '/'-separated path below the directory root, for
+ * The descriptor of the template root directory root, opened once and
+ * kept by the cache (-1 with errno); tcache_add_root() hands the cache
+ * one the caller opened (the cache closes it).
+ */
+int tcache_root(struct tcache *c, const char *root);
+void tcache_add_root(struct tcache *c, const char *root, int fd);
+/* The largest template file khora reads (bytes). */
+#define TEMPLATE_MAX_BYTES (64u << 20)
+/*
+ * Opens rel, a '/'-separated path below the directory rootfd, for
  * reading: every component must be a real directory and the last a
  * regular file (no symlink anywhere below root, no "..", no FIFO,
  * socket or device, which are never opened).  Returns the descriptor,
  * or -1 with *why saying what was wrong (static or strerror text).
  */
-int template_open(const char *root, const char *rel, const char **why);
+int template_open(int rootfd, const char *rel, const char **why);
 /* Parses text held in memory (the caller keeps it alive). */
 struct template *template_parse(const char *display, const char *src,
 				size_t len, struct diag *d);
 void template_free(struct template *t);
 
 /*
- * Renders t with dict, appending to out.  {{>name}} is looked up
- * relative to the including template's directory, below the root the
- * template was read from, through the cache.
+ * Renders t with dict, appending to out (at most TEMPLATE_MAX_BYTES).
+ * {{>name}} is looked up relative to the including template's
+ * directory, below the root the template was read from, through the
+ * cache.
  * Returns 0, or -1 with a diagnostic.
  */
 int template_render(struct template *t, const struct tdict *dict,
@@ -91,6 +106,14 @@ int template_render(struct template *t, const struct tdict *dict,
 /* Parses and renders src in one go (no includes); NULL on error. */
 char *template_render_string(const char *display, const char *src,
 			     const struct tdict *dict, struct diag *d);
+/*
+ * The same, at most max bytes of output: past it, NULL with errno EFBIG
+ * and no diagnostic (the caller says which value was too large); other
+ * errors are NULL with a diagnostic.
+ */
+char *template_render_capped(const char *display, const char *src,
+			     const struct tdict *dict, size_t max,
+			     struct diag *d);
 
 /* Applies one modifier by name (for tests and the CLI). */
 int template_apply_modifier(const char *name, const char *in,

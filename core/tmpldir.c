@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "confine.h"
 #include "path.h"
 #include "pipeline.h"
 #include "strbuf.h"
@@ -63,6 +64,9 @@ scalar(const struct ynode *map, const char *key)
 #define REGEX_MAX_SIZE 1000	/* atoms once repetitions are expanded */
 #define REGEX_MAX_DEPTH 32
 #define ANSWER_MAX_MATCH 4096	/* bytes of an answer a regex checks */
+#define ANSWER_MAX 65536	/* bytes of any answer */
+/* variables of a template: far more than any form a person fills in */
+#define MAX_TEMPLATE_VARS 1000
 
 /* The end of the bracket expression starting at re[i] == '['. */
 static size_t
@@ -307,8 +311,16 @@ read_manifest(struct tmpldir *t, struct strbuf *sb, struct diag *d)
 	const char *why = NULL;
 	char chunk[8192];
 	ssize_t n = 0;
-	int fd = template_open(t->dir, MANIFEST, &why);
+	int fd = -1;
 
+	/* the root, opened once: every later read is relative to it */
+	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		loc.file = t->dir;
+		return diag_error(d, EXIT_CONFIG, &loc, "cannot read template "
+				  "directory: %s", strerror(errno));
+	}
+	fd = template_open(t->dirfd, MANIFEST, &why);
 	if (fd < 0)
 		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: %s",
 				  why);
@@ -337,6 +349,7 @@ tmpldir_load(struct tmpldir *t, const char *dir, struct diag *d)
 	int ret;
 
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 	t->dir = xstrdup(dir);
 	strbuf_addf(&sb, "%s/%s", dir, MANIFEST);
 	t->manifest = strbuf_detach(&sb, NULL);
@@ -352,6 +365,7 @@ tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
 	      size_t len, struct diag *d)
 {
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 	t->dir = xstrdup(dir);
 	t->manifest = xstrdup(MANIFEST);
 	return parse_manifest(t, text, len, d);
@@ -406,6 +420,9 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	vars = ymap_get(t->tree, "variables");
 	if (vars && vars->kind != Y_MAP)
 		return terr(d, vars, "'variables' must be a mapping");
+	if (vars && vars->nr > MAX_TEMPLATE_VARS)
+		return terr(d, vars, "too many variables (%zu; at most %d)",
+			    vars->nr, MAX_TEMPLATE_VARS);
 	t->nr_vars = vars ? vars->nr : 0;
 	t->vars = xcalloc(t->nr_vars + 1, sizeof(*t->vars));
 	for (i = 0; i < t->nr_vars; i++)
@@ -468,7 +485,10 @@ tmpldir_release(struct tmpldir *t)
 	strlist_clear(&t->requires);
 	free(t->manifest);
 	free(t->dir);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
 	memset(t, 0, sizeof(*t));
+	t->dirfd = -1;
 }
 
 /* ---- answers ---- */
@@ -588,6 +608,8 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	default:
 		break;
 	}
+	if (strlen(in) > ANSWER_MAX)
+		return "longer than 65536 bytes (the most an answer holds)";
 	if (v->regex && strlen(in) > ANSWER_MAX_MATCH)
 		return "longer than 4096 bytes (the most a regex: checks)";
 	if (v->regex) {
@@ -652,26 +674,26 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 	return 0;
 }
 
-/* The default, rendered: it may name variables answered before it. */
+/*
+ * The default, rendered with dict: the project's names and the variables
+ * answered before v (tmpldir_answer() adds each as it is answered, so
+ * that a manifest of thousands of variables is not quadratic).  Capped
+ * at ANSWER_MAX: twenty defaults that each double the one before would
+ * make megabytes from a few hundred bytes.
+ */
 static int
-default_of(struct tmpldir *t, struct tvar_spec *v, const struct config *cfg,
+default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	   char **out, struct diag *d)
 {
-	struct tdict *dict;
-	size_t i;
-
 	*out = NULL;
 	if (!v->deflt)
 		return 0;
-	dict = tdict_new(NULL);
-	tdict_set(dict, "project_name", cfg->project_name);
-	tdict_set(dict, "project_slug", cfg->slug);
-	tdict_set(dict, "package_name", cfg->package);
-	for (i = 0; i < t->nr_vars && &t->vars[i] != v; i++)
-		if (t->vars[i].value)
-			tdict_set(dict, t->vars[i].name, t->vars[i].value);
-	*out = template_render_string(t->manifest, v->deflt, dict, d);
-	tdict_free(dict);
+	*out = template_render_capped(t->manifest, v->deflt, dict,
+				      ANSWER_MAX, d);
+	if (!*out && errno == EFBIG)
+		return ynode_error(d, EXIT_TEMPLATE, v->node, "default of "
+				   "'%s' renders to more than %d KiB",
+				   v->name, ANSWER_MAX >> 10);
 	return *out ? 0 : -1;
 }
 
@@ -825,6 +847,7 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	struct strbuf missing = STRBUF_INIT, secrets = STRBUF_INIT;
 	struct strbuf env = STRBUF_INIT;
 	int ask = !no_input && isatty(0), ret = -1;
+	struct tdict *dict = NULL;
 	size_t i;
 
 	if (answers_file && ytree_parse_file(answers_file, &t->answers_tree,
@@ -836,15 +859,24 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	if (unknown_answers(t, given, d) ||
 	    unknown_answers(t, t->answers_tree, d) || unknown_given(t, d))
 		return -1;
+	dict = tdict_new(NULL);
+	tdict_set(dict, "project_name", cfg->project_name);
+	tdict_set(dict, "project_slug", cfg->slug);
+	tdict_set(dict, "package_name", cfg->package);
 	for (i = 0; i < t->nr_vars; i++) {
 		struct tvar_spec *v = &t->vars[i];
-		const struct ynode *n = ymap_get(given, v->name);
-		const struct ynode *f = ymap_get(t->answers_tree, v->name);
+		const struct ynode *n, *f;
 		struct ynode *tmp = NULL;
 		const char *envval;
 		char *deflt = NULL;
 		int r;
 
+		/* the one before is answered: the defaults after it see it */
+		if (i && t->vars[i - 1].value)
+			tdict_set(dict, t->vars[i - 1].name,
+				  t->vars[i - 1].value);
+		n = ymap_get(given, v->name);
+		f = ymap_get(t->answers_tree, v->name);
 		v->active = !v->when || holds(t, v->when);
 		/* --set beats the answers file, which beats khora.yaml */
 		if (n && !starts_with(n->file, "--set") && f)
@@ -881,7 +913,7 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 			v->value = out;
 			continue;
 		}
-		if (default_of(t, v, cfg, &deflt, d))
+		if (default_of(t, v, dict, &deflt, d))
 			goto out;
 		if (!v->active) {
 			v->value = deflt ? deflt : xstrdup("");
@@ -908,8 +940,8 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 
 			free(deflt);
 			if (why) {
-				terr(d, v->node, "invalid default for '%s': %s",
-				     v->name, why);
+				terr(d, v->node, "invalid default for '%s': "
+				     "%s", v->name, why);
 				goto out;
 			}
 			v->value = out;
@@ -937,6 +969,7 @@ out:
 	strbuf_release(&missing);
 	strbuf_release(&secrets);
 	strbuf_release(&env);
+	tdict_free(dict);
 	return ret;
 }
 
@@ -991,42 +1024,13 @@ render_name(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 }
 
 /*
- * Version-control metadata: never part of a project, whatever the
- * manifest says (a template shipping .git/hooks/post-commit would have
- * its hook run by the git plugin's first commit, a .git file could
- * point git at a hostile repository).
+ * Version-control metadata (path_is_vcs(), in any case): never part of
+ * a project, whatever the manifest says (a template shipping
+ * .git/hooks/post-commit would have its hook run by the git plugin's
+ * first commit, a .git file could point git at a hostile repository).
  */
-static const char *const vcs_names[] = {
-	".git", ".hg", ".svn", ".bzr", "_darcs", "CVS", ".fslckout",
-	"_FOSSIL_", ".pijul", ".jj",
-};
-
-static int
-is_vcs(const char *base, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vcs_names); i++)
-		if (strlen(vcs_names[i]) == len &&
-		    !strncmp(base, vcs_names[i], len))
-			return 1;
-	return 0;
-}
-
-/* The first component of path that is VCS metadata, or NULL. */
-static const char *
-vcs_component(const char *path)
-{
-	while (*path) {
-		size_t len = strcspn(path, "/");
-
-		if (is_vcs(path, len))
-			return path;
-		path += len;
-		path += *path == '/';
-	}
-	return NULL;
-}
+#define is_vcs path_is_vcs
+#define vcs_component path_vcs_component
 
 static int
 terr_file(struct tmpldir *t, struct pipeline *p, const char *rel,
@@ -1051,10 +1055,9 @@ static int
 slurp(struct tmpldir *t, const char *rel, struct strbuf *sb, mode_t *mode,
       const char **why)
 {
+	static char big[64];
 	struct stat st;
-	char buf[65536];
-	ssize_t n = 0;
-	int fd = template_open(t->dir, rel, why);
+	int fd = template_open(t->dirfd, rel, why), ret;
 
 	if (fd < 0)
 		return -1;
@@ -1064,14 +1067,18 @@ slurp(struct tmpldir *t, const char *rel, struct strbuf *sb, mode_t *mode,
 		return -1;
 	}
 	*mode = st.st_mode & 0777;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0)
-			strbuf_add(sb, buf, (size_t)n);
-	if (n < 0)
-		*why = strerror(errno);
+	/* capped, so that a huge file is an error naming it, not an
+	 * allocation failure naming nothing */
+	ret = confine_read_fd(fd, sb, TEMPLATE_MAX_BYTES);
+	if (ret && errno == EFBIG) {
+		snprintf(big, sizeof(big), "larger than %u MiB",
+			 TEMPLATE_MAX_BYTES >> 20);
+		*why = big;
+	} else if (ret) {
+		*why = confine_strerror(errno);
+	}
 	close(fd);
-	return n < 0 ? -1 : 0;
+	return ret;
 }
 
 static int
@@ -1092,6 +1099,19 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		return -1;
 	if (kt)
 		name[strlen(name) - 3] = '\0';
+	if (path_reserved(name)) {
+		struct strbuf full2 = STRBUF_INIT;
+		struct diag_loc loc = { NULL, 0, 0 };
+
+		/* a shipped journal in .khora-backup.X would be replayed as
+		 * an interrupted run's by the next status or update */
+		strbuf_addf(&full2, "%s/%s", t->dir, rel);
+		loc.file = full2.buf;
+		diag_error(p->d, EXIT_TEMPLATE, &loc, "refusing to write '%s': "
+			   "the name is %s", name, path_reserved(name));
+		strbuf_release(&full2);
+		goto out;
+	}
 	vcs = vcs_component(name);
 	if (vcs) {
 		struct strbuf full2 = STRBUF_INIT;
@@ -1183,7 +1203,7 @@ walk_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	if (!S_ISDIR(st.st_mode)) {
 		/* a symlink, FIFO, socket or device: never followed or
 		 * opened, template_open() says which */
-		fd = template_open(t->dir, rel, &why);
+		fd = template_open(t->dirfd, rel, &why);
 		if (fd >= 0) {
 			close(fd);
 			why = "changed while khora read it";
@@ -1251,7 +1271,7 @@ tmpldir_answers_map(const struct tmpldir *t)
 	return map;
 }
 
-static void
+static int
 answers_file(struct tmpldir *t, struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1278,9 +1298,19 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 		ytree_add_scalar(&sb, t->vars[i].value, 1);
 		strbuf_addch(&sb, '\n');
 	}
+	/* update reads it back, as YAML: it must stay readable */
+	if (sb.len > YTREE_MAX_BYTES) {
+		strbuf_release(&sb);
+		return diag_error(p->d, EXIT_TEMPLATE, NULL, "the answers "
+				  "would make .khora/answers.yaml larger "
+				  "than %zu KiB (khora update could not read "
+				  "it back)", YTREE_MAX_BYTES >> 10);
+	}
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);
+	a->is_state = 1;
 	a->mode = 0644;
+	return 0;
 }
 
 int
@@ -1311,7 +1341,12 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 			free(copy);
 		}
 	}
-	fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the root opened when the manifest was read, shared with the
+	 * renderer of the .kt files (so never opened by name again) */
+	fd = t->dirfd < 0 ? -1 : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		tcache_add_root(&p->cache, t->dir, fd);
+	fd = t->dirfd < 0 ? -1 : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
 		struct diag_loc loc = { t->dir, 0, 0 };
 
@@ -1320,6 +1355,5 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 	}
 	if (walk(t, p, dict, "", fd, &count))
 		return -1;
-	answers_file(t, p);
-	return 0;
+	return answers_file(t, p);
 }

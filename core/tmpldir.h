@@ -37,6 +37,7 @@ struct tvar_spec;
 
 struct tmpldir {
 	char *dir;			/* the template directory */
+	int dirfd;			/* it, opened once (-1: none) */
 	char *manifest;			/* DIR/khora-template.yaml */
 	struct ynode *tree;
 	struct tvar_spec *vars;

@@ -58,6 +58,44 @@ START_TEST(test_reject)
 }
 END_TEST
 
+/* khora's own state: the names a crash journal or the lock live at */
+START_TEST(test_reserved)
+{
+	const char *why = "reserved for khora's own state";
+
+	ck_assert_str_eq(path_reserved(".khora-backup.1.abc/journal"), why);
+	ck_assert_str_eq(path_reserved(".KHORA-BACKUP.x"), why);
+	ck_assert_str_eq(path_reserved(".khora-stage.out.1.x"), why);
+	ck_assert_str_eq(path_reserved(".khora"), why);
+	ck_assert_str_eq(path_reserved(".khora/lock"), why);
+	ck_assert_str_eq(path_reserved(".Khora/Base"), why);
+	ck_assert_str_eq(path_reserved(".khora/answers.yaml"), why);
+	ck_assert_str_eq(path_reserved(".khora/lock/x"), why);
+	ck_assert_ptr_null(path_reserved(".khora/context.yaml"));
+	ck_assert_ptr_null(path_reserved(".khora/lockfile"));
+	ck_assert_ptr_null(path_reserved(".khorarc"));
+	ck_assert_ptr_null(path_reserved(".khora-backup"));
+	ck_assert_ptr_null(path_reserved("sub/.khora-backup.1.x/journal"));
+	ck_assert_ptr_null(path_reserved("src/.khora/lock"));
+}
+END_TEST
+
+/* VCS metadata, in any case, anywhere in a path */
+START_TEST(test_vcs)
+{
+	const char *p = "a/.HG/hgrc";
+
+	ck_assert_int_eq(path_is_vcs(".git", 4), 1);
+	ck_assert_int_eq(path_is_vcs(".GIT", 4), 1);
+	ck_assert_int_eq(path_is_vcs("cvs", 3), 1);
+	ck_assert_int_eq(path_is_vcs(".gitignore", 10), 0);
+	ck_assert_int_eq(path_is_vcs(".git", 3), 0);
+	ck_assert_ptr_eq(path_vcs_component(p), p + 2);
+	ck_assert_ptr_null(path_vcs_component("a/.gitignore"));
+	ck_assert_ptr_nonnull(path_vcs_component("_darcs"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -66,6 +104,8 @@ suite(void)
 
 	tcase_add_test(tc, test_normalise);
 	tcase_add_test(tc, test_reject);
+	tcase_add_test(tc, test_reserved);
+	tcase_add_test(tc, test_vcs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -116,6 +116,18 @@ START_TEST(test_reserved_and_symlinks)
 }
 END_TEST
 
+/* a crash journal's name: the next status would replay it */
+START_TEST(test_reserved_journal)
+{
+	text(&pa, ".khora-backup.1.abc/journal", "B - /etc/passwd\n");
+	ck_assert_int_eq(pipeline_merge(&p), -1);
+	ck_assert_int_eq(d.code, EXIT_PLUGIN);
+	ck_assert_str_eq(msg.buf, "khora: plugin 'alpha' (/x/alpha.so): "
+			 "invalid path '.khora-backup.1.abc/journal': "
+			 "reserved for khora\n");
+}
+END_TEST
+
 START_TEST(test_symlink_escape)
 {
 	struct action *a = pipeline_add(&p, A_SYMLINK, &pb, "docs/link");
@@ -264,6 +276,7 @@ suite(void)
 	tcase_add_test(tc, test_file_over_dir);
 	tcase_add_test(tc, test_confinement);
 	tcase_add_test(tc, test_reserved_and_symlinks);
+	tcase_add_test(tc, test_reserved_journal);
 	tcase_add_test(tc, test_symlink_escape);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_base_roundtrip);

@@ -255,8 +255,11 @@ static const char *
 refused(const char *root, const char *rel)
 {
 	const char *why;
-	int fd = template_open(root, rel, &why);
+	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
 
+	ck_assert_int_ge(rfd, 0);
+	fd = template_open(rfd, rel, &why);
+	close(rfd);
 	if (fd >= 0)
 		close(fd);
 	return fd >= 0 ? NULL : why;
@@ -312,6 +315,66 @@ START_TEST(test_open_confined)
 }
 END_TEST
 
+/*
+ * The root is opened once: after the template directory is swapped for
+ * a link to another directory, a read through the descriptor (and
+ * through a cache that opened the root before) still reads the
+ * original, never what the link points to.
+ */
+START_TEST(test_open_root_once)
+{
+	char dir[] = "/tmp/khora-troot-XXXXXX", path[128], moved[128];
+	struct strbuf out = STRBUF_INIT;
+	struct tcache c;
+	struct template *t;
+	const char *why;
+	char buf[16];
+	ssize_t n;
+	int rfd, fd;
+	FILE *f;
+	CAPTURE_DIAG(d, err);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tpl", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tpl/a", dir);
+	f = fopen(path, "w");
+	fputs("good", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/secret/a", dir);
+	f = fopen(path, "w");
+	fputs("evil", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tpl", dir);
+	rfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(rfd, 0);
+	tcache_init(&c);
+	ck_assert_int_ge(tcache_root(&c, path), 0);
+	/* the swap: tpl is now a link to secret */
+	snprintf(moved, sizeof(moved), "%s/tpl.old", dir);
+	ck_assert_int_eq(rename(path, moved), 0);
+	ck_assert_int_eq(symlink("secret", path), 0);
+	fd = template_open(rfd, "a", &why);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	ck_assert_int_eq(n, 4);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "good");
+	close(fd);
+	close(rfd);
+	t = tcache_get(&c, path, "a", "a", &d);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(template_render(t, dict, &c, &out, &d), 0);
+	ck_assert_str_eq(out.buf, "good");
+	tcache_release(&c);
+	strbuf_release(&out);
+	strbuf_release(&err);
+	ck_assert_int_eq(remove_tree(AT_FDCWD, dir), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -329,6 +392,7 @@ suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_include_and_cache);
 	tcase_add_test(tc, test_open_confined);
+	tcase_add_test(tc, test_open_root_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
