@@ -63,7 +63,8 @@ prefixed(const char *name, size_t len, const char *prefix)
 
 /* The files of .khora/ that khora reads back (a plugin may write
  * others there, such as .khora/context.yaml). */
-static const char *const state_names[] = { "lock", "base", "answers.yaml" };
+static const char *const state_names[] = { "lock", "base", "answers.yaml",
+	"trash" };
 
 const char *
 path_reserved(const char *path)

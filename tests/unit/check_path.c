@@ -71,6 +71,8 @@ START_TEST(test_reserved)
 	ck_assert_str_eq(path_reserved(".Khora/Base"), why);
 	ck_assert_str_eq(path_reserved(".khora/answers.yaml"), why);
 	ck_assert_str_eq(path_reserved(".khora/lock/x"), why);
+	ck_assert_str_eq(path_reserved(".khora/trash"), why);
+	ck_assert_str_eq(path_reserved(".khora/trash/20261202T214000Z/x"), why);
 	ck_assert_ptr_null(path_reserved(".khora/context.yaml"));
 	ck_assert_ptr_null(path_reserved(".khora/lockfile"));
 	ck_assert_ptr_null(path_reserved(".khorarc"));
