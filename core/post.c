@@ -308,20 +308,61 @@ run_one(struct pipeline *p, struct command *c)
 	return rc;
 }
 
+/* Whether a FALLBACK follows command i, after its guards. */
+static int
+rescued(const struct pipeline *p, size_t i)
+{
+	while (++i < p->nr_cmds && (p->cmds[i].flags & KHORA_CMD_GUARD))
+		;
+	return i < p->nr_cmds && (p->cmds[i].flags & KHORA_CMD_FALLBACK);
+}
+
+/* Command c failed with rc, and nothing rescues it: stop its plugin. */
+static int
+failed(struct pipeline *p, const struct command *c, int rc,
+       const struct plugin_info **skip)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = 0;
+
+	show(&sb, c->argv);
+	*skip = c->owner;
+	if (rc == 127 && (c->flags & KHORA_CMD_OPTIONAL))
+		diag_warn(p->d, NULL, "plugin '%s': cannot run '%s': %s is "
+			  "not installed; the project is complete without "
+			  "it", c->owner->name, sb.buf, c->argv[0]);
+	else if (c->flags & KHORA_CMD_OPTIONAL)
+		diag_warn(p->d, NULL, "plugin '%s': '%s' failed (exit code "
+			  "%d), its later commands were not run; the project "
+			  "is complete without them", c->owner->name, sb.buf,
+			  rc);
+	else
+		/* sb stays alive until the message is made (issue 15) */
+		ret = diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
+				 "failed (exit code %d) after the project was "
+				 "written", c->owner->name, sb.buf, rc);
+	strbuf_release(&sb);
+	return ret;
+}
+
 /*
  * A plugin's commands are a chain: the first one that fails (and is
  * not rescued by a KHORA_CMD_FALLBACK right after it) stops the
  * plugin's later commands, so that, say, no commit follows a failed
  * "git init" (which would commit into whatever repository encloses the
- * project).
+ * project).  Guards between a failed command and its FALLBACK say
+ * whether the failure is the one the FALLBACK is for (a commit without
+ * an identity): when every guard succeeds, the failure stands.
  */
 int
 pipeline_post(struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT, said = STRBUF_INIT;
 	const struct plugin_info *skip = NULL;
+	const struct command *last = NULL;
 	size_t i;
-	int prev_failed = 0, rc, ret = 0;
+	int prev_failed = 0, last_rc = 0, guards = 0, guards_failed = 0;
+	int rc, ret = 0;
 
 	/* update with nothing to write: no commit handed over a fd */
 	if (p->nr_cmds && p->post_fd < 0 &&
@@ -337,8 +378,21 @@ pipeline_post(struct pipeline *p)
 
 		if (c->owner == skip)
 			continue;
-		if ((c->flags & KHORA_CMD_FALLBACK) && !prev_failed)
+		if ((c->flags & (KHORA_CMD_FALLBACK | KHORA_CMD_GUARD)) &&
+		    !prev_failed)
 			continue;
+		if (c->flags & KHORA_CMD_GUARD) {
+			guards++;
+			if (run_one(p, c))
+				guards_failed++;
+			continue;
+		}
+		if ((c->flags & KHORA_CMD_FALLBACK) && guards &&
+		    !guards_failed) {
+			ret = failed(p, last, last_rc, &skip);
+			continue;
+		}
+		guards = guards_failed = 0;
 		strbuf_reset(&sb);
 		show(&sb, c->argv);
 		if (c->flags & KHORA_CMD_NESTED_CHECK) {
@@ -368,32 +422,13 @@ pipeline_post(struct pipeline *p)
 			if (!rc)
 				continue;
 		}
-		if (rc == 127) {
-			/* the program is missing: its later commands too */
-			skip = c->owner;
-			if (c->flags & KHORA_CMD_OPTIONAL) {
-				diag_warn(p->d, NULL, "plugin '%s': cannot run "
-					  "'%s': %s is not installed; the "
-					  "project is complete without it",
-					  c->owner->name, sb.buf, c->argv[0]);
-				continue;
-			}
-		}
-		if (i + 1 < p->nr_cmds &&
-		    (p->cmds[i + 1].flags & KHORA_CMD_FALLBACK))
-			continue;
-		skip = c->owner;
-		if (c->flags & KHORA_CMD_OPTIONAL) {
-			diag_warn(p->d, NULL, "plugin '%s': '%s' failed (exit "
-				  "code %d), its later commands were not run; "
-				  "the project is complete without them",
-				  c->owner->name, sb.buf, rc);
+		/* a missing program: its later commands cannot run either */
+		if (rc != 127 && rescued(p, i)) {
+			last = c;
+			last_rc = rc;
 			continue;
 		}
-		/* sb stays alive until the message is made (issue 15) */
-		ret = diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
-				 "failed (exit code %d) after the project was "
-				 "written", c->owner->name, sb.buf, rc);
+		ret = failed(p, c, rc, &skip);
 	}
 	strbuf_release(&sb);
 	strbuf_release(&said);

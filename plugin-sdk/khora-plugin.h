@@ -140,6 +140,11 @@ struct khora_host {
 	 *                      configuration defines is turned off for it
 	 *                      (a .gitattributes in the project then makes
 	 *                      it run no program)
+	 * KHORA_CMD_GUARD      a check between a command and its FALLBACK,
+	 *                      run only when that command failed: the
+	 *                      FALLBACK runs only if a guard fails (when
+	 *                      every guard succeeds, the failure is not the
+	 *                      one the FALLBACK is for, and it stands)
 	 * Commands run without the variables that point git elsewhere
 	 * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ...).  A plugin's
 	 * commands are a chain: after the first failure that no FALLBACK
@@ -172,6 +177,7 @@ struct khora_host {
 #define KHORA_CMD_NESTED_CHECK 8u
 #define KHORA_CMD_PATHS 16u
 #define KHORA_CMD_NO_FILTERS 32u
+#define KHORA_CMD_GUARD 64u
 
 #define KHORA_HOST_HAS(host, fn) \
 	((host)->size >= offsetof(struct khora_host, fn) + \

@@ -3,7 +3,8 @@
  * git.c - makes the project a git repository with one commit.  It
  * writes nothing itself: it declares commands that the core runs in the
  * committed project (phase "post").  The author comes from git's own
- * configuration; where there is none, a second commit command with an
+ * configuration; where there is none (the commit failed, and "git var"
+ * says an identity is missing), a second commit command with an
  * explicit "khora" identity runs instead, and the core says so.  On a
  * machine without git, the commands are skipped with one warning and
  * the project is complete all the same.
@@ -106,7 +107,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		"-m", NULL, "--pathspec-from-file=-", "--pathspec-file-nul",
 		NULL
 	};
+	/* guards: the fallback is for a missing identity, nothing else */
+	const char *author[] = { GIT, "var", "GIT_AUTHOR_IDENT", NULL };
+	const char *committer[] = { GIT, "var", "GIT_COMMITTER_IDENT", NULL };
 	const unsigned opt = KHORA_CMD_OPTIONAL;
+	const unsigned guard = opt | KHORA_CMD_QUIET | KHORA_CMD_GUARD;
 	const size_t g = ARRAY_LEN_GIT;	/* words in GIT */
 
 	if (branch && (why = bad_branch(branch)))
@@ -131,6 +136,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 			      KHORA_CMD_NO_FILTERS) ||
 	       h->add_command(ctx, commit, opt | KHORA_CMD_QUIET |
 			      KHORA_CMD_PATHS | KHORA_CMD_NO_FILTERS) ||
+	       h->add_command(ctx, author, guard) ||
+	       h->add_command(ctx, committer, guard) ||
 	       h->add_command(ctx, fallback, opt | KHORA_CMD_FALLBACK |
 			      KHORA_CMD_PATHS | KHORA_CMD_NO_FILTERS) ? -1 : 0;
 }
