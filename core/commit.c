@@ -9,8 +9,9 @@
  * target is made that way: an existing directory, empty or not, is
  * never replaced (khora owns only what it wrote).
  *
- * An existing directory (--force, an empty one, "."): every path is checked first (no
- * file may sit where a directory must go, no symlink on the way), then
+ * An existing directory (--force, an empty one, "."): every path is
+ * checked first (no file may sit where a directory must go, no symlink
+ * on the way), then
  * each staged entry is renamed into place; a file it replaces is first
  * moved into a backup directory inside the target, so that an error
  * half-way rolls everything back in reverse order.  Identical files are

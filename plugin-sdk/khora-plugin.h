@@ -120,7 +120,8 @@ struct khora_host {
 
 	/*
 	 * A command the core runs in the project directory after the commit
-	 * (the directory khora committed, entered by fd: phase "post"), in plugin order, without a shell.  argv is
+	 * (phase "post"; the directory khora committed, entered by fd, not
+	 * by name), in plugin order, without a shell.  argv is
 	 * NULL-terminated; argv[0] is looked up on PATH.  flags:
 	 * KHORA_CMD_OPTIONAL   failure (or a missing program) is a warning
 	 * KHORA_CMD_FALLBACK   run only if the previous command failed
