@@ -12,6 +12,12 @@ post commands run in the directory khora committed, entered by fd, not
 in whatever S/proj names by then).  The number of runs is fixed; only
 which runs collide depends on timing, and the assertion holds for
 every run.  Prints "race-git: N passed, N failed".
+
+Known to fail now and then under load: git itself works by the absolute
+name of its working directory (getcwd, then chdir and open by name), so
+a swap while a git command runs redirects the rest of that command.
+The fd only pins where each command starts.  Not in tools/run-checks
+until that window is closed (see doc/features.md, git).
 """
 
 import hashlib
