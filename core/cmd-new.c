@@ -378,7 +378,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		d->phase = "stage";
 		/* the same lock as update and add: a concurrent update's
 		 * rollback must not undo this run */
-		if ((o->force || o->in_place) && is_dir(o->target) &&
+		if (is_dir(o->target) &&
 		    (lockfd = project_lock(o->target, d)) < 0)
 			goto out;
 		if (make_parents(o->target, &made, d) ||

@@ -5,12 +5,13 @@
  *
  * New project: one renameat2(RENAME_NOREPLACE) of the staging directory
  * onto the target, so that another process (or a second khora) racing
- * for the same name makes exactly one of them win.  An existing empty
- * directory is replaced by a plain rename(2), which the kernel refuses
- * if it stopped being empty.
+ * for the same name makes exactly one of them win.  Only an absent
+ * target is made that way: an existing directory, empty or not, is
+ * never replaced (khora owns only what it wrote).
  *
- * --force into an existing directory: every path is checked first (no
- * file may sit where a directory must go, no symlink on the way), then
+ * An existing directory (--force, an empty one, "."): every path is
+ * checked first (no file may sit where a directory must go, no symlink
+ * on the way), then
  * each staged entry is renamed into place; a file it replaces is first
  * moved into a backup directory inside the target, so that an error
  * half-way rolls everything back in reverse order.  Identical files are
@@ -108,10 +109,8 @@ target_state(const char *target, int force, int can_force,
 }
 
 static int
-rename_new(const char *from, const char *to, enum target_state st)
+rename_new(const char *from, const char *to)
 {
-	if (st == T_EMPTY_DIR)
-		return rename(from, to);
 	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
@@ -597,6 +596,10 @@ commit_force(struct pipeline *p, struct stage *s)
 		goto out;
 	}
 	ret = 0;
+	/* the post commands run in this very directory, not in whatever
+	 * the target's name points to by then */
+	p->post_fd = f.tfd;
+	f.tfd = -1;
 out:
 	if (f.jfd >= 0)
 		close(f.jfd);
@@ -623,13 +626,14 @@ out:
 		close(f.bfd);
 	free(f.bname);
 	trash_release(&t);
-	close(f.tfd);
+	if (f.tfd >= 0)
+		close(f.tfd);
 	strbuf_release(&sb);
 	return ret;
 }
 
 static int
-commit_new(struct pipeline *p, struct stage *s, enum target_state st)
+commit_new(struct pipeline *p, struct stage *s)
 {
 	struct diag_loc loc = { p->target, 0, 0 };
 	mode_t mask = umask(0);
@@ -641,7 +645,7 @@ commit_new(struct pipeline *p, struct stage *s, enum target_state st)
 	if (s->durable && fsync(s->dirfd))
 		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
 				  strerror(errno));
-	if (rename_new(s->dir, p->target, st)) {
+	if (rename_new(s->dir, p->target)) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
 					  "create project: the target appeared "
@@ -657,6 +661,15 @@ commit_new(struct pipeline *p, struct stage *s, enum target_state st)
 			close(fd);
 		}
 	}
+	/*
+	 * The staging directory's fd moved with the rename: it is the
+	 * project khora committed, whatever the target's name points to
+	 * by the time the post commands run.
+	 */
+	p->post_fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (p->post_fd < 0)
+		return diag_error(p->d, EXIT_IO, &loc, "cannot keep the "
+				  "project open: %s", strerror(errno));
 	return 0;
 }
 
@@ -680,8 +693,12 @@ pipeline_stage_commit(struct pipeline *p)
 
 	if (target_state(p->target, p->force, !p->no_force, &st, p->d))
 		return -1;
-	/* replacing the shell's directory would leave it in a deleted one */
-	if (st == T_EMPTY_DIR && p->in_place)
+	/*
+	 * khora owns only what it wrote: an existing directory, even an
+	 * empty one, keeps its inode, mode, group, ACLs and whoever has it
+	 * open (a shell inside it); the files go in one by one, journalled.
+	 */
+	if (st == T_EMPTY_DIR)
 		st = T_DIR;
 	stage_interrupted = 0;
 	stage_catch_signals(1);
@@ -706,7 +723,7 @@ pipeline_stage_commit(struct pipeline *p)
 	if (st == T_DIR)
 		ret = commit_force(p, &s);
 	else
-		ret = commit_new(p, &s, st);
+		ret = commit_new(p, &s);
 	committed = !ret && st != T_DIR;
 	profile_lap(&p->prof, PH_COMMIT, &mark);
 out:

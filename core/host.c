@@ -286,7 +286,8 @@ h_add_command(khora_ctx *ctx, const char *const *argv, unsigned flags)
 		return h_error(ctx, "add_command: empty command");
 	if (flags & ~(KHORA_CMD_OPTIONAL | KHORA_CMD_FALLBACK |
 		      KHORA_CMD_QUIET | KHORA_CMD_NESTED_CHECK |
-		      KHORA_CMD_PATHS))
+		      KHORA_CMD_PATHS | KHORA_CMD_NO_FILTERS |
+		      KHORA_CMD_GUARD))
 		return h_error(ctx, "add_command '%s': unknown flags %#x",
 			      argv[0], flags);
 	pipeline_add_command(ctx->p, ctx->pi, argv, flags);

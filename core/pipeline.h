@@ -105,6 +105,8 @@ struct pipeline {
 	int no_force;			/* the command has no --force */
 	int in_place;			/* target is the current directory:
 					 * file by file, never replaced */
+	int post_fd;			/* the directory khora committed,
+					 * where post commands run; -1 */
 };
 
 void pipeline_init(struct pipeline *p, struct diag *d,

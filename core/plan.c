@@ -233,6 +233,7 @@ pipeline_init(struct pipeline *p, struct diag *d, const struct config *cfg,
 	p->d = d;
 	p->cfg = cfg;
 	p->cat = cat;
+	p->post_fd = -1;
 	p->global = tdict_new(NULL);
 	tcache_init(&p->cache);
 	build_global(p);
@@ -256,6 +257,8 @@ pipeline_release(struct pipeline *p)
 	size_t i;
 
 	unload_plugins(p);
+	if (p->post_fd >= 0)
+		close(p->post_fd);
 	for (i = 0; i < p->nr; i++)
 		action_free(&p->actions[i]);
 	free(p->actions);

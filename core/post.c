@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "catalog.h"
 #include "khora-plugin.h"
 #include "confine.h"
 #include "pipeline.h"
@@ -91,12 +92,39 @@ clean_environment(void)
 }
 
 /*
- * Returns the exit status, 127 when the program cannot be run.  in and
- * out are the child's stdin and stdout (-1: /dev/null, and stdout to
- * khora's stderr or, quiet, to /dev/null).
+ * In the child: git's configuration as GIT_CONFIG_COUNT/KEY_n/VALUE_n
+ * (no quoting to get wrong, unlike -c with a name holding '=').
+ */
+static void
+set_config_env(const struct strlist *kv)
+{
+	char name[64], num[32];
+	size_t i;
+
+	for (i = 0; i + 1 < kv->nr; i += 2) {
+		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%zu", i / 2);
+		setenv(name, kv->v[i], 1);
+		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%zu", i / 2);
+		setenv(name, kv->v[i + 1], 1);
+	}
+	if (kv->nr) {
+		snprintf(num, sizeof(num), "%zu", kv->nr / 2);
+		setenv("GIT_CONFIG_COUNT", num, 1);
+	}
+}
+
+/*
+ * Returns the exit status, 127 when the program cannot be run.  The
+ * child runs in the directory dirfd (its parent when up), found by fd,
+ * never by name: a target renamed and replaced by a symlink after the
+ * commit does not move the command elsewhere.  in and out are the
+ * child's stdin and stdout (-1: /dev/null, and stdout to khora's stderr
+ * or, quiet, to /dev/null); config, when not NULL, git configuration
+ * pairs for the child.
  */
 static int
-spawn(const char *dir, char **argv, int quiet, int in, int out)
+spawn(int dirfd, int up, char **argv, int quiet, int in, int out,
+      const struct strlist *config)
 {
 	int status = 0, fd;
 	pid_t pid;
@@ -107,9 +135,11 @@ spawn(const char *dir, char **argv, int quiet, int in, int out)
 	if (pid < 0)
 		return 127;
 	if (!pid) {
-		if (chdir(dir))
+		if (fchdir(dirfd) || (up && chdir("..")))
 			_exit(126);
 		clean_environment();
+		if (config)
+			set_config_env(config);
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			dup2(in >= 0 ? in : fd, 0);
@@ -142,15 +172,10 @@ paths_file(const struct pipeline *p)
 	FILE *fp = tmpfile();
 	struct stat st;
 	size_t i;
-	int fd, tfd = open(p->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd, tfd = p->post_fd;
 
-	if (!fp || tfd < 0) {
-		if (fp)
-			fclose(fp);
-		if (tfd >= 0)
-			close(tfd);
+	if (!fp)
 		return -1;
-	}
 	for (i = 0; i < p->nr; i++) {
 		const struct action *a = &p->actions[i];
 
@@ -160,7 +185,6 @@ paths_file(const struct pipeline *p)
 			continue;
 		fwrite(a->path, 1, strlen(a->path) + 1, fp);
 	}
-	close(tfd);
 	if (fflush(fp) || ferror(fp) || lseek(fileno(fp), 0, SEEK_SET)) {
 		fclose(fp);
 		return -1;
@@ -168,20 +192,6 @@ paths_file(const struct pipeline *p)
 	fd = dup(fileno(fp));
 	fclose(fp);
 	return fd;
-}
-
-/* The directory that holds the project: where a check looks from. */
-static void
-parent_dir(const char *target, struct strbuf *out)
-{
-	const char *slash = strrchr(target, '/');
-
-	if (!slash)
-		strbuf_addch(out, '.');
-	else if (slash == target)
-		strbuf_addch(out, '/');
-	else
-		strbuf_add(out, target, (size_t)(slash - target));
 }
 
 /*
@@ -194,14 +204,13 @@ static int
 check_nested(const struct pipeline *p, struct command *c,
 	     struct strbuf *said)
 {
-	struct strbuf dir = STRBUF_INIT;
 	FILE *fp = tmpfile();
 	char buf[1024];
 	int rc;
 
-	parent_dir(p->target, &dir);
-	rc = spawn(dir.buf, c->argv, 1, -1, fp ? fileno(fp) : -1);
-	strbuf_release(&dir);
+	/* from the directory that holds the project */
+	rc = spawn(p->post_fd, 1, c->argv, 1, -1, fp ? fileno(fp) : -1,
+		   NULL);
 	if (fp && !rc) {
 		rewind(fp);
 		if (fgets(buf, sizeof(buf), fp))
@@ -212,17 +221,129 @@ check_nested(const struct pipeline *p, struct command *c,
 	return rc == 127 ? 127 : !rc;
 }
 
+/*
+ * KHORA_CMD_NO_FILTERS: every filter driver git's configuration defines
+ * (the user's, the system's, the project's own for --force), as
+ * configuration that turns each one off: a .gitattributes a template
+ * ships ("* filter=evil") then selects nothing git would run.  An
+ * attribute naming a driver no configuration defines runs nothing.
+ */
+static int
+no_filters(struct pipeline *p, struct strlist *kv)
+{
+	static const char *const keys[] = {
+		"clean", "", "smudge", "", "process", "", "required", "false",
+	};
+	char a0[] = "git", a1[] = "config", a2[] = "-z";
+	char a3[] = "--name-only", a4[] = "--get-regexp";
+	char a5[] = "^filter\\.";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, NULL };
+	struct strlist seen = { NULL, 0, 0 };
+	struct strbuf sb = STRBUF_INIT, key = STRBUF_INIT;
+	struct strbuf item = STRBUF_INIT;
+	FILE *fp = tmpfile();
+	char buf[4096];
+	size_t i, k, n;
+	int rc;
+
+	if (!fp)
+		return -1;
+	rc = spawn(p->post_fd, 0, argv, 1, -1, fileno(fp), NULL);
+	/* 1: no filter defined */
+	if ((rc && rc != 1) || fseek(fp, 0, SEEK_SET)) {
+		fclose(fp);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_add(&sb, buf, n);
+	if (ferror(fp)) {
+		fclose(fp);
+		strbuf_release(&sb);
+		return -1;
+	}
+	fclose(fp);
+	for (i = 0; i < sb.len; i += strlen(sb.buf + i) + 1) {
+		const char *name = sb.buf + i + strlen("filter.");
+		const char *dot = strrchr(sb.buf + i, '.');
+
+		if (!starts_with(sb.buf + i, "filter.") || dot < name)
+			continue;
+		strbuf_reset(&key);
+		strbuf_add(&key, name, (size_t)(dot - name));
+		if (strlist_has(&seen, key.buf))
+			continue;
+		strlist_push(&seen, key.buf);
+		for (k = 0; k < ARRAY_SIZE(keys); k += 2) {
+			strbuf_reset(&item);
+			strbuf_addf(&item, "filter.%s.%s", key.buf, keys[k]);
+			strlist_push(kv, item.buf);
+			strlist_push(kv, keys[k + 1]);
+		}
+	}
+	strlist_clear(&seen);
+	strbuf_release(&key);
+	strbuf_release(&item);
+	strbuf_release(&sb);
+	return 0;
+}
+
 static int
 run_one(struct pipeline *p, struct command *c)
 {
+	struct strlist kv = { NULL, 0, 0 };
 	int in = -1, rc;
 
-	if ((c->flags & KHORA_CMD_PATHS) && (in = paths_file(p)) < 0)
+	if ((c->flags & KHORA_CMD_NO_FILTERS) && no_filters(p, &kv)) {
+		strlist_clear(&kv);
 		return 126;
-	rc = spawn(p->target, c->argv, c->flags & KHORA_CMD_QUIET, in, -1);
+	}
+	if ((c->flags & KHORA_CMD_PATHS) && (in = paths_file(p)) < 0) {
+		strlist_clear(&kv);
+		return 126;
+	}
+	rc = spawn(p->post_fd, 0, c->argv, c->flags & KHORA_CMD_QUIET, in,
+		   -1, (c->flags & KHORA_CMD_NO_FILTERS) ? &kv : NULL);
 	if (in >= 0)
 		close(in);
+	strlist_clear(&kv);
 	return rc;
+}
+
+/* Whether a FALLBACK follows command i, after its guards. */
+static int
+rescued(const struct pipeline *p, size_t i)
+{
+	while (++i < p->nr_cmds && (p->cmds[i].flags & KHORA_CMD_GUARD))
+		;
+	return i < p->nr_cmds && (p->cmds[i].flags & KHORA_CMD_FALLBACK);
+}
+
+/* Command c failed with rc, and nothing rescues it: stop its plugin. */
+static int
+failed(struct pipeline *p, const struct command *c, int rc,
+       const struct plugin_info **skip)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = 0;
+
+	show(&sb, c->argv);
+	*skip = c->owner;
+	if (rc == 127 && (c->flags & KHORA_CMD_OPTIONAL))
+		diag_warn(p->d, NULL, "plugin '%s': cannot run '%s': %s is "
+			  "not installed; the project is complete without "
+			  "it", c->owner->name, sb.buf, c->argv[0]);
+	else if (c->flags & KHORA_CMD_OPTIONAL)
+		diag_warn(p->d, NULL, "plugin '%s': '%s' failed (exit code "
+			  "%d), its later commands were not run; the project "
+			  "is complete without them", c->owner->name, sb.buf,
+			  rc);
+	else
+		/* sb stays alive until the message is made (issue 15) */
+		ret = diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
+				 "failed (exit code %d) after the project was "
+				 "written", c->owner->name, sb.buf, rc);
+	strbuf_release(&sb);
+	return ret;
 }
 
 /*
@@ -230,23 +351,49 @@ run_one(struct pipeline *p, struct command *c)
  * not rescued by a KHORA_CMD_FALLBACK right after it) stops the
  * plugin's later commands, so that, say, no commit follows a failed
  * "git init" (which would commit into whatever repository encloses the
- * project).
+ * project).  Guards between a failed command and its FALLBACK say
+ * whether the failure is the one the FALLBACK is for (a commit without
+ * an identity): when every guard succeeds, the failure stands.
  */
 int
 pipeline_post(struct pipeline *p)
 {
 	struct strbuf sb = STRBUF_INIT, said = STRBUF_INIT;
 	const struct plugin_info *skip = NULL;
+	const struct command *last = NULL;
 	size_t i;
-	int prev_failed = 0, rc, ret = 0;
+	int prev_failed = 0, last_rc = 0, guards = 0, guards_failed = 0;
+	int rc, ret = 0;
 
+	/* update with nothing to write: no commit handed over a fd */
+	if (p->nr_cmds && p->post_fd < 0 &&
+	    (p->post_fd = open(p->target, O_RDONLY | O_DIRECTORY |
+			       O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		struct diag_loc loc = { p->target, 0, 0 };
+
+		return diag_error(p->d, EXIT_IO, &loc, "cannot open the "
+				  "project: %s", strerror(errno));
+	}
 	for (i = 0; i < p->nr_cmds && !ret; i++) {
 		struct command *c = &p->cmds[i];
 
 		if (c->owner == skip)
 			continue;
-		if ((c->flags & KHORA_CMD_FALLBACK) && !prev_failed)
+		if ((c->flags & (KHORA_CMD_FALLBACK | KHORA_CMD_GUARD)) &&
+		    !prev_failed)
 			continue;
+		if (c->flags & KHORA_CMD_GUARD) {
+			guards++;
+			if (run_one(p, c))
+				guards_failed++;
+			continue;
+		}
+		if ((c->flags & KHORA_CMD_FALLBACK) && guards &&
+		    !guards_failed) {
+			ret = failed(p, last, last_rc, &skip);
+			continue;
+		}
+		guards = guards_failed = 0;
 		strbuf_reset(&sb);
 		show(&sb, c->argv);
 		if (c->flags & KHORA_CMD_NESTED_CHECK) {
@@ -276,32 +423,13 @@ pipeline_post(struct pipeline *p)
 			if (!rc)
 				continue;
 		}
-		if (rc == 127) {
-			/* the program is missing: its later commands too */
-			skip = c->owner;
-			if (c->flags & KHORA_CMD_OPTIONAL) {
-				diag_warn(p->d, NULL, "plugin '%s': cannot run "
-					  "'%s': %s is not installed; the "
-					  "project is complete without it",
-					  c->owner->name, sb.buf, c->argv[0]);
-				continue;
-			}
-		}
-		if (i + 1 < p->nr_cmds &&
-		    (p->cmds[i + 1].flags & KHORA_CMD_FALLBACK))
-			continue;
-		skip = c->owner;
-		if (c->flags & KHORA_CMD_OPTIONAL) {
-			diag_warn(p->d, NULL, "plugin '%s': '%s' failed (exit "
-				  "code %d), its later commands were not run; "
-				  "the project is complete without them",
-				  c->owner->name, sb.buf, rc);
+		/* a missing program: its later commands cannot run either */
+		if (rc != 127 && rescued(p, i)) {
+			last = c;
+			last_rc = rc;
 			continue;
 		}
-		/* sb stays alive until the message is made (issue 15) */
-		ret = diag_error(p->d, EXIT_PLUGIN, NULL, "plugin '%s': '%s' "
-				 "failed (exit code %d) after the project was "
-				 "written", c->owner->name, sb.buf, rc);
+		ret = failed(p, c, rc, &skip);
 	}
 	strbuf_release(&sb);
 	strbuf_release(&said);

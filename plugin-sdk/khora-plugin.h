@@ -120,7 +120,8 @@ struct khora_host {
 
 	/*
 	 * A command the core runs in the project directory after the commit
-	 * (phase "post"), in plugin order, without a shell.  argv is
+	 * (phase "post"; the directory khora committed, entered by fd, not
+	 * by name), in plugin order, without a shell.  argv is
 	 * NULL-terminated; argv[0] is looked up on PATH.  flags:
 	 * KHORA_CMD_OPTIONAL   failure (or a missing program) is a warning
 	 * KHORA_CMD_FALLBACK   run only if the previous command failed
@@ -136,6 +137,15 @@ struct khora_host {
 	 *                      project-relative, each ended by a NUL (for
 	 *                      git's --pathspec-from-file=-
 	 *                      --pathspec-file-nul)
+	 * KHORA_CMD_NO_FILTERS the command is git: every filter driver git's
+	 *                      configuration defines is turned off for it
+	 *                      (a .gitattributes in the project then makes
+	 *                      it run no program)
+	 * KHORA_CMD_GUARD      a check between a command and its FALLBACK,
+	 *                      run only when that command failed: the
+	 *                      FALLBACK runs only if a guard fails (when
+	 *                      every guard succeeds, the failure is not the
+	 *                      one the FALLBACK is for, and it stands)
 	 * Commands run without the variables that point git elsewhere
 	 * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, ...).  A plugin's
 	 * commands are a chain: after the first failure that no FALLBACK
@@ -174,6 +184,8 @@ struct khora_host {
 #define KHORA_CMD_QUIET 4u
 #define KHORA_CMD_NESTED_CHECK 8u
 #define KHORA_CMD_PATHS 16u
+#define KHORA_CMD_NO_FILTERS 32u
+#define KHORA_CMD_GUARD 64u
 
 #define KHORA_HOST_HAS(host, fn) \
 	((host)->size >= offsetof(struct khora_host, fn) + \

@@ -3,7 +3,8 @@
  * git.c - makes the project a git repository with one commit.  It
  * writes nothing itself: it declares commands that the core runs in the
  * committed project (phase "post").  The author comes from git's own
- * configuration; where there is none, a second commit command with an
+ * configuration; where there is none (the commit failed, and "git var"
+ * says an identity is missing), a second commit command with an
  * explicit "khora" identity runs instead, and the core says so.  On a
  * machine without git, the commands are skipped with one warning and
  * the project is complete all the same.
@@ -69,11 +70,18 @@ bad_branch(const char *name)
 }
 
 /*
- * Every git call: no hooks, no fsmonitor command, pathspecs taken
- * literally (a generated file named '*.py' is that file, not a glob).
+ * Every git call: no hooks, no fsmonitor command, no signing program,
+ * no automatic gc, no pager, pathspecs taken literally (a generated file
+ * named '*.py' is that file, not a glob).  Filter drivers, which a
+ * template's .gitattributes could select, are turned off by the core
+ * (KHORA_CMD_NO_FILTERS): their names are only known then.
  */
-#define GIT "git", "--literal-pathspecs", "-c", "core.hooksPath=/dev/null", \
-	"-c", "core.fsmonitor=false"
+#define GIT "git", "--literal-pathspecs", "--no-pager", \
+	"-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", \
+	"-c", "commit.gpgSign=false", "-c", "gc.auto=0", \
+	"-c", "maintenance.auto=false", "-c", "core.attributesFile=/dev/null"
+#define ARRAY_LEN_GIT \
+	(sizeof((const char *[]){ GIT }) / sizeof(const char *))
 
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
@@ -99,8 +107,12 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		"-m", NULL, "--pathspec-from-file=-", "--pathspec-file-nul",
 		NULL
 	};
+	/* guards: the fallback is for a missing identity, nothing else */
+	const char *author[] = { GIT, "var", "GIT_AUTHOR_IDENT", NULL };
+	const char *committer[] = { GIT, "var", "GIT_COMMITTER_IDENT", NULL };
 	const unsigned opt = KHORA_CMD_OPTIONAL;
-	const size_t g = 6;	/* words in GIT */
+	const unsigned guard = opt | KHORA_CMD_QUIET | KHORA_CMD_GUARD;
+	const size_t g = ARRAY_LEN_GIT;	/* words in GIT */
 
 	if (branch && (why = bad_branch(branch)))
 		return h->config_error(ctx, "plugins_config.git.branch",
@@ -120,11 +132,14 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	    h->add_command(ctx, check, opt | KHORA_CMD_NESTED_CHECK))
 		return -1;
 	return h->add_command(ctx, init, opt) ||
-	       h->add_command(ctx, add, opt | KHORA_CMD_PATHS) ||
+	       h->add_command(ctx, add, opt | KHORA_CMD_PATHS |
+			      KHORA_CMD_NO_FILTERS) ||
 	       h->add_command(ctx, commit, opt | KHORA_CMD_QUIET |
-			      KHORA_CMD_PATHS) ||
+			      KHORA_CMD_PATHS | KHORA_CMD_NO_FILTERS) ||
+	       h->add_command(ctx, author, guard) ||
+	       h->add_command(ctx, committer, guard) ||
 	       h->add_command(ctx, fallback, opt | KHORA_CMD_FALLBACK |
-			      KHORA_CMD_PATHS) ? -1 : 0;
+			      KHORA_CMD_PATHS | KHORA_CMD_NO_FILTERS) ? -1 : 0;
 }
 
 KHORA_PLUGIN_DEFINE(git, "0.1.0", NULL, plan, NULL)
