@@ -598,8 +598,10 @@ commit_force(struct pipeline *p, struct stage *s)
 	ret = 0;
 	/* the post commands run in this very directory, not in whatever
 	 * the target's name points to by then */
-	p->post_fd = f.tfd;
-	f.tfd = -1;
+	p->post_fd = fcntl(f.tfd, F_DUPFD_CLOEXEC, 0);
+	if (p->post_fd < 0)
+		diag_warn(p->d, &loc, "cannot keep the project open for its "
+			  "commands: %s", strerror(errno));
 out:
 	if (f.jfd >= 0)
 		close(f.jfd);
