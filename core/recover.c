@@ -301,6 +301,8 @@ check_entries(struct rec *r)
 			close(fd);
 		return bad(r, 0, "cannot list: %s", strerror(errno));
 	}
+	/* a dup shares the offset of r->bfd: start from the top */
+	rewinddir(dh);
 	while (!ret && (errno = 0, de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -489,8 +491,9 @@ undo_one(struct rec *r, size_t i, int dry)
 	if (j->kind == 'P' || j->kind == 'C')
 		return 0;
 	if (j->kind == 'T') {
-		/* lines are undone in reverse: the backups are still in
-		 * the backup directory, where the run's copies link to */
+		/* undone before every other line (recover_one()): the
+		 * backups are still in the backup directory, where the
+		 * run's copies link to */
 		if (!dry && trash_undo(r->rootfd, j->name, r->bfd))
 			diag_warn(r->d, NULL, "%s/.khora/trash/%s: kept: it "
 				  "holds files the interrupted run did not put "
@@ -567,8 +570,16 @@ recover_one(struct rec *r, struct diag *d)
 {
 	size_t i = r->nr;
 
+	/* the trash runs first, while every backup its links point to is
+	 * still in the backup directory: undoing a B line moves one back
+	 * into the project, and the trash run would no longer look like
+	 * the interrupted run's own */
+	for (i = 0; !r->done && i < r->nr; i++)
+		if (r->l[i].kind == 'T')
+			(void)undo_one(r, i, 0);
+	i = r->nr;
 	while (!r->done && i--)
-		if (undo_one(r, i, 0))
+		if (r->l[i].kind != 'T' && undo_one(r, i, 0))
 			return -1;
 	if (remove_backups(r)) {
 		struct diag_loc loc = { NULL, 0, 0 };
@@ -675,6 +686,7 @@ recover_scan(int rootfd, const char *root, int apply,
 		return diag_error(d, EXIT_IO, &loc, "cannot list the project: "
 				  "%s", strerror(errno));
 	}
+	rewinddir(dh);
 	/* names first: recovery removes entries while the list is read */
 	while ((errno = 0, de = readdir(dh)))
 		if (starts_with(de->d_name, RECOVER_PREFIX))

@@ -136,6 +136,8 @@ is_backup(int bfd, const struct stat *st)
 			close(fd);
 		return 0;
 	}
+	/* the dup shares bfd's offset: the last search left it at the end */
+	rewinddir(dh);
 	while (!found && (de = readdir(dh)))
 		found = !fstatat(bfd, de->d_name, &bst, AT_SYMLINK_NOFOLLOW) &&
 			S_ISREG(bst.st_mode) && bst.st_dev == st->st_dev &&
@@ -162,6 +164,7 @@ only_backups(int dfd, int bfd, int depth)
 			close(fd);
 		return 0;
 	}
+	rewinddir(dh);
 	while (ok && (de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;

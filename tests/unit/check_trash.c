@@ -157,6 +157,38 @@ START_TEST(test_undo_names)
 }
 END_TEST
 
+/* a run that kept several files: each is found among the backups, the
+ * directory searched from the top every time (a regression: the search
+ * shared the backup directory's offset and found only the first) */
+START_TEST(test_undo_many)
+{
+	struct trash t;
+	char name[8];
+	int bfd, i;
+
+	ck_assert_int_eq(mkdirat(tfd, "bk", 0700), 0);
+	bfd = openat(tfd, "bk", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(bfd, 0);
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	for (i = 0; i < 8; i++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "%d", i);
+		fd = openat(bfd, name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		ck_assert_int_eq(trash_keep(&t, tfd, bfd, name, name), 0);
+	}
+	ck_assert_uint_eq(trash_count(dir), 8);
+	ck_assert_int_eq(trash_undo(tfd, t.name, bfd), 0);
+	ck_assert_uint_eq(trash_count(dir), 0);
+	close(bfd);
+	trash_release(&t);
+}
+END_TEST
+
 static Suite *
 trash_suite(void)
 {
@@ -169,6 +201,7 @@ trash_suite(void)
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_undo_names);
+	tcase_add_test(tc, test_undo_many);
 	suite_add_tcase(s, tc);
 	return s;
 }
