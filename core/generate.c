@@ -167,6 +167,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 		return -1;
 	pipeline_init(p, d, &g->cfg, &g->cat);
 	g->p_inited = 1;
+	if (use_tmpl)
+		tmpldir_secret_values(&g->tmpl, &p->secrets);
 	p->target = o->target;
 	profile_lap(&p->prof, PH_CONFIG, &g->mark);
 	d->phase = "catalog";

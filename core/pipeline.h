@@ -55,6 +55,8 @@ struct action {
 	const char *beside;		/* update: the binary file whose new
 					 * version this is (NAME.khora-new) */
 	unsigned is_state:1;		/* .khora/answers.yaml: khora's */
+	unsigned secret:1;		/* holds a secret answer: the lock
+					 * says so, the base has no copy */
 };
 
 /* A file or directory `khora update` removes (after the writes). */
@@ -97,6 +99,9 @@ struct pipeline {
 
 	struct tdict *global;
 	struct tcache cache;
+	struct strlist secrets;		/* secret answers as they may
+					 * appear in a file: never put in
+					 * .khora/base */
 
 	const char *target;
 	char trash[96];			/* .khora/trash/<UTC time> when

@@ -281,6 +281,9 @@ pipeline_release(struct pipeline *p)
 	free(p->active);
 	strlist_clear(&p->on_names);
 	strlist_clear(&p->on_values);
+	for (i = 0; i < p->secrets.nr; i++)
+		explicit_bzero(p->secrets.v[i], strlen(p->secrets.v[i]));
+	strlist_clear(&p->secrets);
 	tcache_release(&p->cache);
 	tdict_free(p->global);
 	memset(p, 0, sizeof(*p));
@@ -734,6 +737,8 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 			    a->mode, a->sha);
 		if (a->conflict)
 			strbuf_addstr(&sb, "    conflict: true\n");
+		if (a->secret)
+			strbuf_addstr(&sb, "    secret: true\n");
 		if (a->beside) {
 			strbuf_addstr(&sb, "    beside: ");
 			ytree_add_scalar(&sb, a->beside, 1);
@@ -750,9 +755,25 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 #define BASE_HEADER "# khora base: every file as khora last generated it, " \
 	"for the three-way\n# merges of 'khora update'. Do not edit.\n"
 
+/* Does a's content hold a secret answer (in any form p->secrets has)? */
+static int
+holds_secret(const struct pipeline *p, const struct action *a)
+{
+	size_t i;
+
+	for (i = 0; i < p->secrets.nr; i++)
+		if (a->data && memmem(a->data, a->len, p->secrets.v[i],
+				      strlen(p->secrets.v[i])))
+			return 1;
+	return 0;
+}
+
 /*
  * One file for all the pristine copies: a project gains two files, not
- * twice as many, and "@@ SIZE PATH" frames make it binary-safe.
+ * twice as many, and "@@ SIZE PATH" frames make it binary-safe.  A file
+ * holding a secret answer has no copy there: the base is committed with
+ * the project, and the secret would go with it (the lock marks the file
+ * `secret: true`; update merges it without a base).
  */
 static void
 add_base(struct pipeline *p, size_t nr)
@@ -768,6 +789,9 @@ add_base(struct pipeline *p, size_t nr)
 	for (i = 0; i < nr; i++) {
 		a = &p->actions[i];
 		if (!recorded(a) || a->kind == A_SYMLINK || a->user)
+			continue;
+		a->secret = holds_secret(p, a);
+		if (a->secret)
 			continue;
 		strbuf_addf(&sb, "@@ %zu %s\n", a->len, a->path);
 		strbuf_add(&sb, a->data, a->len);

@@ -120,7 +120,8 @@ static int
 known_key(const char *k)
 {
 	static const char *const keys[] = { "path", "plugin", "template",
-		"mode", "sha256", "symlink", "conflict", "user", "beside" };
+		"mode", "sha256", "symlink", "conflict", "user", "beside",
+		"secret" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
@@ -325,6 +326,8 @@ project_read_lock(const char *root, struct ynode **tree,
 			!strcmp(field(e, "conflict"), "true");
 		le->user = field(e, "user") &&
 			!strcmp(field(e, "user"), "true");
+		le->secret = field(e, "secret") &&
+			!strcmp(field(e, "secret"), "true");
 		le->line = ymap_get(e, "path")->line;
 		le->col = ymap_get(e, "path")->col;
 		if (check_entry(le, e, d))

@@ -21,6 +21,8 @@ struct lock_entry {
 				 * forget): never compared, replaced or
 				 * removed */
 	const char *beside;	/* NAME.khora-new: the binary file NAME */
+	int secret;		/* holds a secret answer: no copy in
+				 * .khora/base, merged without one */
 	unsigned line, col;	/* of its path in the lock */
 };
 

@@ -1313,6 +1313,34 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	return 0;
 }
 
+void
+tmpldir_secret_values(const struct tmpldir *t, struct strlist *out)
+{
+	/* the forms a value takes through one modifier; a chain of them
+	 * is not followed (see khora-template(5)) */
+	static const char *const mods[] = {
+		"html", "json", "url", "x-yaml", "x-toml", "x-upper",
+		"x-lower",
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, m;
+
+	for (i = 0; i < t->nr_vars; i++) {
+		const char *v = t->vars[i].value;
+
+		if (!t->vars[i].secret || !v || !*v)
+			continue;
+		strlist_push(out, v);
+		for (m = 0; m < ARRAY_SIZE(mods); m++) {
+			strbuf_reset(&sb);
+			if (!template_apply_modifier(mods[m], v, &sb) &&
+			    sb.len && strcmp(sb.buf, v))
+				strlist_push(out, sb.buf);
+		}
+	}
+	strbuf_release(&sb);
+}
+
 int
 tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 {

@@ -81,6 +81,12 @@ int tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		   const char *answers_file, int no_input, struct diag *d);
 /* Adds the template's files to the pipeline (after the plugins plan). */
 int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
+/*
+ * The non-empty secret answers, raw and as each escaping modifier
+ * renders them, pushed onto out: a file holding one of them is kept out
+ * of .khora/base (which a project commits).
+ */
+void tmpldir_secret_values(const struct tmpldir *t, struct strlist *out);
 void tmpldir_release(struct tmpldir *t);
 
 #endif /* TMPLDIR_H */

@@ -268,6 +268,8 @@ base_get(const struct update *u, const struct lock_entry *e,
 	struct base_file key, *b;
 	char hex[65];
 
+	if (e->secret)
+		return NULL;	/* never copied: merged as if both new */
 	key.path = (char *)e->path;
 	b = u->nr_base ? bsearch(&key, u->base, u->nr_base, sizeof(*u->base),
 				 cmp_base) : NULL;
