@@ -24,16 +24,7 @@ static const char *
 shown(struct strbuf *sb, const char *s)
 {
 	strbuf_reset(sb);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\n')
-			strbuf_addstr(sb, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			strbuf_addf(sb, "\\x%02x", c);
-		else
-			strbuf_addch(sb, c);
-	}
+	diag_add_one_line(sb, s);
 	return sb->buf;
 }
 

@@ -9,8 +9,8 @@
 #include "strbuf.h"
 
 /* Control characters would break the one-line promise: show them. */
-static void
-add_one_line(struct strbuf *sb, const char *s)
+void
+diag_add_one_line(struct strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -67,7 +67,7 @@ emit(struct diag *d, const char *severity, int code,
 		if (*severity == 'w')
 			strbuf_addstr(&sb, "warning: ");
 		if (loc && loc->file) {
-			add_one_line(&sb, loc->file);
+			diag_add_one_line(&sb, loc->file);
 			/* a line-oriented file has no column to give */
 			if (loc->line)
 				strbuf_addf(&sb, ":%u", loc->line);
@@ -75,7 +75,7 @@ emit(struct diag *d, const char *severity, int code,
 				strbuf_addf(&sb, ":%u", loc->col);
 			strbuf_addstr(&sb, ": ");
 		}
-		add_one_line(&sb, msg);
+		diag_add_one_line(&sb, msg);
 		strbuf_addch(&sb, '\n');
 	}
 	if (d->capture) {

@@ -58,5 +58,7 @@ void diag_warn(struct diag *d, const struct diag_loc *loc,
 void diag_vwarn(struct diag *d, const struct diag_loc *loc,
 		const char *fmt, va_list ap);
 int diag_exit_code(const struct diag *d);
+/* s appended to sb on one line: newline as \n, other controls \xNN. */
+void diag_add_one_line(struct strbuf *sb, const char *s);
 
 #endif /* DIAG_H */

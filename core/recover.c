@@ -19,6 +19,7 @@
 #include "sha256.h"
 #include "strbuf.h"
 #include "trash.h"
+#include "walk.h"
 #include "wrapper.h"
 
 /* A journal lists a few lines per file of a project: far below this. */
@@ -291,18 +292,13 @@ named_backup(const struct rec *r, const char *name)
 static int
 check_entries(struct rec *r)
 {
-	int fd = dup(r->bfd), ret = 0;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	int ret = 0;
+	DIR *dh = walk_opendir(r->bfd);
 	struct dirent *de;
 	struct stat st;
 
-	if (!dh) {
-		if (fd >= 0)
-			close(fd);
+	if (!dh)
 		return bad(r, 0, "cannot list: %s", strerror(errno));
-	}
-	/* a dup shares the offset of r->bfd: start from the top */
-	rewinddir(dh);
 	while (!ret && (errno = 0, de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -675,18 +671,14 @@ recover_scan(int rootfd, const char *root, int apply,
 {
 	struct diag_loc loc = { root, 0, 0 };
 	struct strlist names = { NULL, 0, 0 };
-	int fd = dup(rootfd), ret = 0, nr = 0, n;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	int ret = 0, nr = 0, n;
+	DIR *dh = walk_opendir(rootfd);
 	struct dirent *de;
 	size_t i;
 
-	if (!dh) {
-		if (fd >= 0)
-			close(fd);
+	if (!dh)
 		return diag_error(d, EXIT_IO, &loc, "cannot list the project: "
 				  "%s", strerror(errno));
-	}
-	rewinddir(dh);
 	/* names first: recovery removes entries while the list is read */
 	while ((errno = 0, de = readdir(dh)))
 		if (starts_with(de->d_name, RECOVER_PREFIX))

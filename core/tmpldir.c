@@ -1165,6 +1165,7 @@ read_names(int dfd, struct strlist *names)
 		errno = e;
 		return -1;
 	}
+	rewinddir(dh);	/* dfd may share the offset of a listed fd */
 	for (;;) {
 		errno = 0;
 		de = readdir(dh);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "stage.h"
 #include "trash.h"
+#include "walk.h"
 #include "wrapper.h"
 
 #define TRASH_DIR ".khora/trash"
@@ -128,16 +129,11 @@ is_backup(int bfd, const struct stat *st)
 {
 	struct dirent *de;
 	struct stat bst;
-	int fd = dup(bfd), found = 0;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	int found = 0;
+	DIR *dh = walk_opendir(bfd);
 
-	if (!dh) {
-		if (fd >= 0)
-			close(fd);
+	if (!dh)
 		return 0;
-	}
-	/* the dup shares bfd's offset: the last search left it at the end */
-	rewinddir(dh);
 	while (!found && (de = readdir(dh)))
 		found = !fstatat(bfd, de->d_name, &bst, AT_SYMLINK_NOFOLLOW) &&
 			S_ISREG(bst.st_mode) && bst.st_dev == st->st_dev &&
@@ -156,15 +152,11 @@ only_backups(int dfd, int bfd, int depth)
 {
 	struct dirent *de;
 	struct stat st;
-	int fd = dup(dfd), ok = 1;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	int ok = 1;
+	DIR *dh = walk_opendir(dfd);
 
-	if (!dh) {
-		if (fd >= 0)
-			close(fd);
+	if (!dh)
 		return 0;
-	}
-	rewinddir(dh);
 	while (ok && (de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;

@@ -132,3 +132,20 @@ walk_tree(const char *root, const char *rel, walk_fn fn, void *arg)
 {
 	return walk_tree_checked(root, rel, fn, arg, NULL);
 }
+
+DIR *
+walk_opendir(int fd)
+{
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0), e;
+	DIR *dh = dfd < 0 ? NULL : fdopendir(dfd);
+
+	if (!dh) {
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(dh);
+	return dh;
+}

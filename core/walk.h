@@ -9,6 +9,7 @@
 #ifndef WALK_H
 #define WALK_H
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #define WALK_SKIP 1
@@ -22,6 +23,12 @@ typedef int (*walk_fn)(const char *rel, const char *base,
  * one).  Paths are resolved below root without following symlinks.
  */
 int walk_tree(const char *root, const char *rel, walk_fn fn, void *arg);
+/*
+ * A directory stream over a duplicate of fd, from its first entry (a
+ * duplicate shares the offset, which an earlier listing may have left
+ * at the end); fd stays the caller's.  NULL with errno set.
+ */
+DIR *walk_opendir(int fd);
 /* walk_tree(), and on a read error *err (malloc'd, when still NULL)
  * names the directory that failed, relative to root. */
 int walk_tree_checked(const char *root, const char *rel, walk_fn fn,
