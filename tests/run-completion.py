@@ -159,6 +159,7 @@ def project(tmp):
         "broken.yaml": "env: [\n",
         "answers.yaml": "service_name: api\n",
         "notes.txt": "notes\n",
+        "my notes.md": "a name with a space\n",
         "proj/khora.yaml": 'project_name: proj\npython_version: "3.11"\n',
         "t/khora-template.yaml":
             "name: t\nvariables:\n  service_name: {default: api}\n"
@@ -190,6 +191,7 @@ CASES = [
     ("khora new x --without do", LIST, None, {"docker", "docs"},
      {"mkdocs", "sphinx"}),
     ("khora explain no", 1, "khora explain notes.txt ", set(), set()),
+    ("khora explain my", 1, "khora explain my\\ notes.md ", set(), set()),
     ("khora new x --answers ans", 1, "khora new x --answers answers.yaml ",
      set(), set()),
     ("khora new x -c oth", 1, "khora new x -c other.yaml ", set(), set()),
