@@ -719,7 +719,12 @@ complete_command(struct ctx *c, const char *const *w, size_t nr)
 			s = npos < c->nr_slots ? &c->slots[npos] :
 			    c->nr_slots && c->slots[c->nr_slots - 1].repeat ?
 			    &c->slots[c->nr_slots - 1] : NULL;
-			if (s && s->kind == K_DIR && !c->dir)
+			/* add and remove take the project as a DIR with a
+			 * '/' among their FEATUREs */
+			if (s && !c->dir && (s->kind == K_DIR ||
+					     (strchr(a, '/') &&
+					      (s->kind == K_FEATURE ||
+					       s->kind == K_FEATURE_NAME))))
 				c->dir = a;
 			if (npos < ARRAY_SIZE(pos))
 				pos[npos] = a;
