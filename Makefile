@@ -194,9 +194,15 @@ install: all
 		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
 		plugin-sdk/khora-plugin.pc.in \
 		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
-	install -d $(DESTDIR)$(datadir)/bash-completion/completions
+	install -d $(DESTDIR)$(datadir)/bash-completion/completions \
+		$(DESTDIR)$(datadir)/zsh/vendor-completions \
+		$(DESTDIR)$(datadir)/fish/vendor_completions.d
 	./khora completion bash \
 		> $(DESTDIR)$(datadir)/bash-completion/completions/khora
+	./khora completion zsh \
+		> $(DESTDIR)$(datadir)/zsh/vendor-completions/_khora
+	./khora completion fish \
+		> $(DESTDIR)$(datadir)/fish/vendor_completions.d/khora.fish
 	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
 	install -m 644 doc/khora.yaml.5 doc/khora-template.5 \
 		$(DESTDIR)$(mandir)/man5/
@@ -219,7 +225,9 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/khora-template.5 \
 		$(DESTDIR)$(mandir)/man7/khora-plugin.7 \
 		$(DESTDIR)$(mandir)/man7/khora-update.7 \
-		$(DESTDIR)$(datadir)/bash-completion/completions/khora
+		$(DESTDIR)$(datadir)/bash-completion/completions/khora \
+		$(DESTDIR)$(datadir)/zsh/vendor-completions/_khora \
+		$(DESTDIR)$(datadir)/fish/vendor_completions.d/khora.fish
 	-rmdir $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/khora \
 		$(DESTDIR)$(includedir)/khora $(DESTDIR)$(datadir)/khora \
 		2>/dev/null

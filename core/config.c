@@ -796,3 +796,36 @@ config_package_name(const char *name)
 	}
 	return pkg;
 }
+
+static void
+each_key(const struct key_spec *spec, const char *prefix,
+	 config_key_fn *fn, void *data)
+{
+	static const char *const bools[] = { "true", "false", NULL };
+	struct strbuf name = STRBUF_INIT;
+
+	for (; spec->name; spec++) {
+		strbuf_reset(&name);
+		strbuf_addf(&name, "%s%s", prefix, spec->name);
+		if (spec->type == T_MAP) {
+			strbuf_addch(&name, '.');
+			each_key(spec->children, name.buf, fn, data);
+		} else if (spec->type != T_FEATURES &&
+			   spec->type != T_ANYMAP) {
+			fn(name.buf, spec->type == T_BOOL ? bools :
+			   spec->choices, data);
+		}
+	}
+	strbuf_release(&name);
+}
+
+/*
+ * The schema's scalar keys, for shell completion of --set.  The maps
+ * whose keys only the catalog or the file itself knows (features,
+ * plugins_config, answers, env) are left to the caller.
+ */
+void
+config_each_key(config_key_fn *fn, void *data)
+{
+	each_key(top_keys, "", fn, data);
+}

@@ -87,5 +87,13 @@ void config_path(const struct config *cfg, const char *path,
 void config_enable_feature(struct config *cfg, const char *name);
 /* Python import name for a project name; NULL if none can be made. */
 char *config_package_name(const char *project_name);
+/*
+ * Calls fn for every scalar key of the schema that --set can give, as a
+ * dotted name ("paths.api_dir"), with its choices (NULL: free text).
+ * Not the keys under features, plugins_config, answers and env.
+ */
+typedef void config_key_fn(const char *key, const char *const *choices,
+			   void *data);
+void config_each_key(config_key_fn *fn, void *data);
 
 #endif /* CONFIG_H */

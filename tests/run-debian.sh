@@ -60,6 +60,16 @@ step "plugin packages depend on khora-abi-1, enhance khora" sh -c \
 	"dpkg-deb -f '$TMP'/khora-plugin-docker_*.deb Depends | grep -q khora-abi-1 &&
 	 dpkg-deb -f '$TMP'/khora-plugin-docker_*.deb Enhances | grep -qx khora"
 step "dpkg -i khora alone" dpkg -i "$TMP"/khora_*.deb
+completions() {
+	# where bash-completion, zsh and fish look, as khora prints them
+	cmp /usr/share/bash-completion/completions/khora \
+		<(/usr/bin/khora completion bash) &&
+	cmp /usr/share/zsh/vendor-completions/_khora \
+		<(/usr/bin/khora completion zsh) &&
+	cmp /usr/share/fish/vendor_completions.d/khora.fish \
+		<(/usr/bin/khora completion fish)
+}
+step "khora ships the bash, zsh and fish completions" completions
 W=$TMP/work
 mkdir -p "$W"
 alone() {
