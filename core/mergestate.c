@@ -394,7 +394,7 @@ mergestate_lock(const struct mstate_text v[3], struct strbuf *out,
 	struct strbuf sb = STRBUF_INIT;
 	struct lside s[3];
 	const struct litem *cur[3], *x;
-	size_t at[3] = { 0, 0, 0 };
+	size_t at[3] = { 0, 0, 0 }, n;
 	int i, conflict, ret = -1;
 
 	memset(s, 0, sizeof(s));
@@ -404,9 +404,15 @@ mergestate_lock(const struct mstate_text v[3], struct strbuf *out,
 	add_top(&sb, s);
 	add_plugins(&sb, s);
 	strbuf_addstr(&sb, "files:\n");
+	n = sb.len;
 	while (next_litems(s, at, cur))
 		if ((x = decide(cur[0], cur[1], cur[2], &conflict)))
 			add_entry(&sb, x, conflict);
+	if (sb.len == n) {
+		/* "files:" alone would read as null */
+		sb.buf[--sb.len] = '\0';
+		strbuf_addstr(&sb, " []\n");
+	}
 	if (recheck_lock(v[1].name, &sb, d))
 		goto out;
 	strbuf_add(out, sb.buf, sb.len);
