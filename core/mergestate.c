@@ -6,7 +6,6 @@
  * shows one the other.
  */
 #include "compat.h"
-#include "catalog.h"
 #include "mergestate.h"
 #include "path.h"
 #include "pipeline.h"
@@ -82,7 +81,8 @@ struct lside {
 	struct lock_entry *e;
 	struct litem *it;		/* sorted by path */
 	size_t nr;
-	const struct ynode *plugins;	/* or NULL */
+	const struct ynode **plugins;	/* {name, version}, by name */
+	size_t nr_plugins;
 };
 
 static int
@@ -100,29 +100,43 @@ scalar(const struct ynode *map, const char *key)
 	return v && v->kind == Y_SCALAR ? v->str : NULL;
 }
 
-/* The plugins list add_lock() writes: {name, version} maps, once each. */
 static int
-check_plugins(const struct lside *s, struct diag *d)
+cmp_plugin(const void *a, const void *b)
 {
-	const struct ynode *p = s->plugins;
-	size_t i, j;
+	return strcmp(scalar(*(const struct ynode *const *)a, "name"),
+		      scalar(*(const struct ynode *const *)b, "name"));
+}
+
+/*
+ * The plugins list add_lock() writes: {name, version} maps, once each;
+ * sorted here, so that a lock of many thousands stays cheap to check
+ * and to merge.
+ */
+static int
+read_plugins(struct lside *s, struct diag *d)
+{
+	const struct ynode *p = ymap_get(s->tree, "plugins");
+	size_t i;
 
 	if (!p)
 		return 0;
 	if (p->kind != Y_SEQ)
 		return ynode_error(d, EXIT_IO, p, "plugins is not a list");
+	s->plugins = xcalloc(p->nr + 1, sizeof(*s->plugins));
 	for (i = 0; i < p->nr; i++) {
-		const char *name = scalar(p->vals[i], "name");
-
-		if (p->vals[i]->kind != Y_MAP || !name)
+		if (p->vals[i]->kind != Y_MAP || !scalar(p->vals[i], "name"))
 			return ynode_error(d, EXIT_IO, p->vals[i], "a plugins "
 					   "entry without a name");
-		for (j = 0; j < i; j++)
-			if (!strcmp(name, scalar(p->vals[j], "name")))
-				return ynode_error(d, EXIT_IO, p->vals[i],
-						   "plugin '%s' is listed "
-						   "twice", name);
+		s->plugins[i] = p->vals[i];
 	}
+	s->nr_plugins = p->nr;
+	if (p->nr)
+		qsort(s->plugins, p->nr, sizeof(*s->plugins), cmp_plugin);
+	for (i = 1; i < p->nr; i++)
+		if (!cmp_plugin(&s->plugins[i - 1], &s->plugins[i]))
+			return ynode_error(d, EXIT_IO, s->plugins[i], "plugin "
+					   "'%s' is listed twice",
+					   scalar(s->plugins[i], "name"));
 	return 0;
 }
 
@@ -152,8 +166,7 @@ read_lock(const struct mstate_text *t, struct lside *s, struct diag *d)
 	}
 	if (s->nr)
 		qsort(s->it, s->nr, sizeof(*s->it), cmp_litem);
-	s->plugins = ymap_get(s->tree, "plugins");
-	return check_plugins(s, d);
+	return read_plugins(s, d);
 }
 
 static void
@@ -162,6 +175,7 @@ lside_release(struct lside *s)
 	ynode_free(s->tree);
 	free(s->e);
 	free(s->it);
+	free(s->plugins);
 }
 
 /* What the base holds for it: the user's and symlinks have nothing. */
@@ -286,54 +300,50 @@ next_litems(struct lside s[3], size_t at[3], const struct litem *cur[3])
 	return min != NULL;
 }
 
+/* The version of a plugin entry: "" when it has none, never NULL. */
 static const char *
-plugin_version(const struct lside *s, const char *name)
+version(const struct ynode *p)
 {
-	const struct ynode *p = s->plugins;
 	const char *v;
-	size_t i;
 
-	for (i = 0; p && i < p->nr; i++)
-		if (!strcmp(scalar(p->vals[i], "name"), name)) {
-			v = scalar(p->vals[i], "version");
-			return v ? v : "";
-		}
-	return NULL;
+	if (!p)
+		return NULL;
+	v = scalar(p, "version");
+	return v ? v : "";
 }
 
 /* Each plugin three-way by name, its version the value. */
 static void
 add_plugins(struct strbuf *sb, struct lside s[3])
 {
-	struct strlist names = { NULL, 0, 0 };
-	const char *v;
-	size_t i, j;
-	int k;
+	const struct ynode *cur[3];
+	const char *min, *v;
+	size_t at[3] = { 0, 0, 0 };
+	int i;
 
-	for (k = 0; k < 3; k++)
-		for (i = 0; s[k].plugins && i < s[k].plugins->nr; i++) {
-			const char *n = scalar(s[k].plugins->vals[i], "name");
-
-			for (j = 0; j < names.nr; j++)
-				if (!strcmp(names.v[j], n))
-					break;
-			if (j == names.nr)
-				strlist_push(&names, n);
-		}
 	strbuf_addstr(sb, "plugins:\n");
-	for (i = 0; i < names.nr; i++) {
-		v = pick3(plugin_version(&s[0], names.v[i]),
-			  plugin_version(&s[1], names.v[i]),
-			  plugin_version(&s[2], names.v[i]));
+	for (;;) {
+		min = NULL;
+		for (i = 0; i < 3; i++)
+			if (at[i] < s[i].nr_plugins &&
+			    (!min || strcmp(scalar(s[i].plugins[at[i]],
+						   "name"), min) < 0))
+				min = scalar(s[i].plugins[at[i]], "name");
+		if (!min)
+			break;
+		for (i = 0; i < 3; i++)
+			cur[i] = at[i] < s[i].nr_plugins &&
+				!strcmp(scalar(s[i].plugins[at[i]], "name"),
+					min) ? s[i].plugins[at[i]++] : NULL;
+		v = pick3(version(cur[0]), version(cur[1]), version(cur[2]));
 		if (!v)
 			continue;
 		strbuf_addstr(sb, "  - {name: ");
-		ytree_add_scalar(sb, names.v[i], 0);
+		ytree_add_scalar(sb, min, 0);
 		strbuf_addstr(sb, ", version: ");
 		ytree_add_scalar(sb, v, 1);
 		strbuf_addstr(sb, "}\n");
 	}
-	strlist_clear(&names);
 }
 
 static const char *
@@ -352,8 +362,12 @@ add_top(struct strbuf *sb, struct lside s[3])
 		      "reads it.\nlock_version: 1\n");
 	v = pick3(top(&s[0], "khora_version"), top(&s[1], "khora_version"),
 		  top(&s[2], "khora_version"));
-	if (v || (v = top(&s[1], "khora_version")))
-		strbuf_addf(sb, "khora_version: %s\n", v);
+	if (v || (v = top(&s[1], "khora_version"))) {
+		/* any string: written as a scalar, never as YAML */
+		strbuf_addstr(sb, "khora_version: ");
+		ytree_add_scalar(sb, v, 0);
+		strbuf_addch(sb, '\n');
+	}
 	/* both applied a different khora.yaml: the ancestor's hash, so
 	 * that status says the merged one is not applied yet */
 	sha = pick3(top(&s[0], "config_sha256"), top(&s[1], "config_sha256"),
@@ -362,7 +376,7 @@ add_top(struct strbuf *sb, struct lside s[3])
 		  top(&s[2], "config"));
 	if (v) {
 		strbuf_addstr(sb, "config: ");
-		ytree_add_scalar(sb, v, 1);
+		ytree_add_scalar(sb, v, 0);
 		strbuf_addch(sb, '\n');
 	}
 	if (sha)

@@ -14,9 +14,9 @@ gm_env() {
 	git config --global init.defaultBranch main
 }
 
-# gm_project [khora new options...]: out, one commit, on main
+# gm_project: out, one commit, on main
 gm_project() {
-	"$KHORA" new out --with git -q "$@"
+	"$KHORA" new out --with git -q
 	mkdir -p out/.git/info
 	echo .khora/trash/ >> out/.git/info/exclude
 	git -C out config --get merge.khora.driver >/dev/null
@@ -38,6 +38,13 @@ gm_describe() {
 
 # gm_no_markers: no git conflict left in khora's state
 gm_no_markers() {
-	! git -C out diff --name-only --diff-filter=U | grep -q '^\.khora/'
-	! grep -q '^<<<<<<<' out/.khora/lock out/.khora/base
+	if git -C out diff --name-only --diff-filter=U |
+		grep -qx '\.khora/lock\|\.khora/base'; then
+		echo "git left khora's state in conflict"
+		return 1
+	fi
+	if grep -q '^<<<<<<<' out/.khora/lock out/.khora/base; then
+		echo "markers in khora's state"
+		return 1
+	fi
 }

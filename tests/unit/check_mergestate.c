@@ -266,6 +266,11 @@ START_TEST(test_hostile_lock)
 
 	ck_assert_int_eq(merge_lock_texts(ok, ok, ok, &msgs), 0);
 	ck_assert_int_eq(merge_lock_texts("", ok, "", &msgs), 0);
+	/* a string that would be YAML if written raw stays a string (else
+	 * the merged lock's config_sha256 would be refused) */
+	ck_assert_int_eq(merge_lock_texts(ok, "lock_version: 1\n"
+					  "khora_version: \"1\\nconfig_sha256"
+					  ": x\"\nfiles: []\n", ok, &msgs), 0);
 	ck_assert_int_eq(merge_lock_texts(ok, ok, "lock_version: 1\nfiles:\n"
 					  "  - {path: ../x, sha256: 0}\n",
 					  &msgs), -1);
