@@ -178,11 +178,12 @@ lside_release(struct lside *s)
 	free(s->plugins);
 }
 
-/* What the base holds for it: the user's and symlinks have nothing. */
+/* What the base holds for it: the user's, symlinks and files holding
+ * a secret answer have nothing. */
 static const char *
 bval(const struct litem *x)
 {
-	return x && !x->e->user ? x->e->sha256 : NULL;
+	return x && !x->e->user && !x->e->secret ? x->e->sha256 : NULL;
 }
 
 /* The same file as far as a merge goes: owner, link or content. */
@@ -194,7 +195,8 @@ same_key(const struct litem *a, const struct litem *b)
 	if (a->e->user || b->e->user)
 		return a->e->user && b->e->user;
 	return same_str(a->e->symlink, b->e->symlink) &&
-	       same_str(a->e->sha256, b->e->sha256);
+	       same_str(a->e->sha256, b->e->sha256) &&
+	       a->e->secret == b->e->secret;
 }
 
 static int
@@ -275,6 +277,8 @@ add_entry(struct strbuf *sb, const struct litem *x, int conflict)
 	strbuf_addf(sb, "    sha256: %s\n", e->sha256);
 	if (conflict || e->conflict)
 		strbuf_addstr(sb, "    conflict: true\n");
+	if (e->secret)
+		strbuf_addstr(sb, "    secret: true\n");
 	if (e->beside) {
 		strbuf_addstr(sb, "    beside: ");
 		ytree_add_scalar(sb, e->beside, 1);

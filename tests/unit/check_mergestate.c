@@ -15,8 +15,8 @@
 
 #define NPATHS 4
 
-/* One side's view of a path: 0 absent, 'f' file (content c), 'u' the
- * user's, 'l' a symlink (target c). */
+/* One side's view of a path: 0 absent, 'f' file (content c), 's' one
+ * holding a secret, 'u' the user's, 'l' a symlink (target c). */
 struct pstate {
 	int kind;
 	int c;
@@ -55,8 +55,12 @@ build(const struct pstate st[NPATHS], const char *plugins,
 			sha256_hex(buf, strlen(buf), hex);
 			strbuf_addf(lock, "    mode: \"0644\"\n    sha256: "
 				    "%s\n", hex);
-			strbuf_addf(base, "@@ %zu d/p%d\n%s\n", strlen(buf), i,
-				    buf);
+			/* a file holding a secret has no copy */
+			if (st[i].kind == 's')
+				strbuf_addstr(lock, "    secret: true\n");
+			else
+				strbuf_addf(base, "@@ %zu d/p%d\n%s\n",
+					    strlen(buf), i, buf);
 		}
 	}
 }
@@ -124,8 +128,8 @@ merge_states(const struct pstate s[3][NPATHS], struct strbuf *out)
 		for (j = 0; j < b.nr; j++)
 			if (!strcmp(b.path[j], e[i].path)) {
 				found = 1;
-				ck_assert(e[i].user ||
-					  (e[i].sha256 &&
+				ck_assert(e[i].user || (!e[i].secret &&
+					  e[i].sha256 &&
 					   !strcmp(e[i].sha256, b.hex[j])));
 			}
 		/* a file of the lock without a copy: update merges it
@@ -218,7 +222,7 @@ END_TEST
 /* Random states on every side: never an error, lock and base agree. */
 START_TEST(test_lock_base_agree)
 {
-	static const int kinds[] = { 0, 'f', 'f', 'f', 'u', 'l' };
+	static const int kinds[] = { 0, 'f', 'f', 'f', 'u', 'l', 's' };
 	struct pstate s[3][NPATHS];
 	struct strbuf out = STRBUF_INIT;
 	int n, i, j;
@@ -227,7 +231,7 @@ START_TEST(test_lock_base_agree)
 	for (n = 0; n < 400; n++) {
 		for (j = 0; j < 3; j++)
 			for (i = 0; i < NPATHS; i++) {
-				s[j][i].kind = kinds[rand() % 6];
+				s[j][i].kind = kinds[rand() % 7];
 				s[j][i].c = rand() % 3;
 				/* most paths: as the ancestor has them */
 				if (j && rand() % 2)
