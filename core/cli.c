@@ -18,6 +18,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_update_entry,
 	&cmd_remove_entry,
 	&cmd_forget_entry,
+	&cmd_merge_state_entry,
 	&cmd_completion_entry,
 };
 

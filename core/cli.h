@@ -29,6 +29,7 @@ extern const struct cmd_entry cmd_add_entry;
 extern const struct cmd_entry cmd_update_entry;
 extern const struct cmd_entry cmd_remove_entry;
 extern const struct cmd_entry cmd_forget_entry;
+extern const struct cmd_entry cmd_merge_state_entry;
 extern const struct cmd_entry cmd_new_plugin_entry;
 
 const struct cmd_entry *const *cli_commands(size_t *nr);

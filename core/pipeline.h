@@ -158,6 +158,11 @@ int pipeline_render(struct pipeline *p);
  * config_sha is the hash of the project's khora.yaml.
  */
 void pipeline_add_records(struct pipeline *p, const char *config_sha);
+/* The first bytes of every .khora/base. */
+#define PIPELINE_BASE_HEADER "# khora base: every file as khora last " \
+	"generated it, for the three-way\n# merges of 'khora update'. Do " \
+	"not edit.\n"
+
 /* Parses .khora/base: calls fn for each (path, content) it holds. */
 int pipeline_read_base(const char *buf, size_t len,
 		       void (*fn)(const char *path, const char *data,

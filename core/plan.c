@@ -752,8 +752,7 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 	sha256_hex(a->data, a->len, a->sha);
 }
 
-#define BASE_HEADER "# khora base: every file as khora last generated it, " \
-	"for the three-way\n# merges of 'khora update'. Do not edit.\n"
+#define BASE_HEADER PIPELINE_BASE_HEADER
 
 /* Does a's content hold a secret answer (in any form p->secrets has)? */
 static int

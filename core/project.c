@@ -268,6 +268,36 @@ read_lock_text(const char *root, struct strbuf *text, int *rootfd,
 	return -1;
 }
 
+unsigned
+project_conflict_line(const char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned line = 1;
+
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - buf) - off : len - off;
+
+		/* git's "<<<<<<< ours": seven and a space or the line's end */
+		if (n >= 7 && !memcmp(buf + off, "<<<<<<<", 7) &&
+		    (n == 7 || buf[off + 7] == ' '))
+			return line;
+		off += n + 1;
+		line++;
+	}
+	return 0;
+}
+
+int
+project_conflict_error(const char *file, const char *state, unsigned line,
+		       struct diag *d)
+{
+	struct diag_loc loc = { file, line, 0 };
+
+	return diag_error(d, EXIT_IO, &loc, "git merge conflict in %s: run "
+			  "'khora merge-state' or see khora-update(7)", state);
+}
+
 /*
  * The lock is input: a hostile one must not make update delete or read
  * anything outside the project, or khora's own state.  Every entry is
@@ -276,35 +306,35 @@ read_lock_text(const char *root, struct strbuf *text, int *rootfd,
  * shows such a file as modified: it reads nothing through the link).
  */
 int
-project_read_lock(const char *root, struct ynode **tree,
-		  struct lock_entry **out, size_t *nr, struct diag *d)
+project_parse_lock(const char *name, const char *buf, size_t len,
+		   struct ynode **tree, struct lock_entry **out, size_t *nr,
+		   struct diag *d)
 {
 	static struct strlist names;
-	struct strbuf lock = STRBUF_INIT, text = STRBUF_INIT;
 	const struct ynode *files = NULL;
+	unsigned marker = project_conflict_line(buf, len);
 	size_t i;
-	int rootfd = -1, ret = -1;
 
 	*tree = NULL;
 	*out = NULL;
 	*nr = 0;
-	strbuf_addf(&lock, "%s/.khora/lock", root);
 	/* a tree borrows its file name: the names live as long as khora */
-	strlist_push(&names, lock.buf);
-	if (read_lock_text(root, &text, &rootfd, d) ||
-	    ytree_parse_buf(names.v[names.nr - 1], text.buf, text.len, tree,
-			    d, EXIT_IO))
-		goto out;
+	strlist_push(&names, name);
+	name = names.v[names.nr - 1];
+	/* a YAML error would hide what happened: two branches' states */
+	if (marker)
+		return project_conflict_error(name, ".khora/lock", marker, d);
+	if (ytree_parse_buf(name, buf, len, tree, d, EXIT_IO))
+		return -1;
 	if (*tree && check_top(*tree, d))
-		goto out;
+		return -1;
 	files = *tree ? ymap_get(*tree, "files") : NULL;
 	if (!files || files->kind != Y_SEQ) {
 		struct diag_loc loc = { NULL, 0, 0 };
 
-		loc.file = lock.buf;
-		diag_error(d, EXIT_IO, &loc, "invalid lock file: no files "
-			   "list");
-		goto out;
+		loc.file = name;
+		return diag_error(d, EXIT_IO, &loc, "invalid lock file: no "
+				  "files list");
 	}
 	*out = xcalloc(files->nr + 1, sizeof(**out));
 	for (i = 0; i < files->nr; i++) {
@@ -312,11 +342,9 @@ project_read_lock(const char *root, struct ynode **tree,
 		struct lock_entry *le = &(*out)[*nr];
 
 		le->path = field(e, "path");
-		if (!le->path) {
-			ynode_error(d, EXIT_IO, e, "a files entry without a "
-				    "path");
-			goto out;
-		}
+		if (!le->path)
+			return ynode_error(d, EXIT_IO, e, "a files entry "
+					   "without a path");
 		le->plugin = field(e, "plugin");
 		le->template = field(e, "template");
 		le->sha256 = field(e, "sha256");
@@ -331,11 +359,26 @@ project_read_lock(const char *root, struct ynode **tree,
 		le->line = ymap_get(e, "path")->line;
 		le->col = ymap_get(e, "path")->col;
 		if (check_entry(le, e, d))
-			goto out;
+			return -1;
 		(*nr)++;
 	}
-	ret = check_unique(*out, *nr, files, d);
-out:
+	return check_unique(*out, *nr, files, d);
+}
+
+int
+project_read_lock(const char *root, struct ynode **tree,
+		  struct lock_entry **out, size_t *nr, struct diag *d)
+{
+	struct strbuf lock = STRBUF_INIT, text = STRBUF_INIT;
+	int rootfd = -1, ret = -1;
+
+	*tree = NULL;
+	*out = NULL;
+	*nr = 0;
+	strbuf_addf(&lock, "%s/.khora/lock", root);
+	if (!read_lock_text(root, &text, &rootfd, d))
+		ret = project_parse_lock(lock.buf, text.buf, text.len, tree,
+					 out, nr, d);
 	if (rootfd >= 0)
 		close(rootfd);
 	strbuf_release(&lock);

@@ -38,6 +38,23 @@ char *project_find_root(const char *path, char **rel, struct diag *d);
 int project_read_lock(const char *root, struct ynode **tree,
 		      struct lock_entry **out, size_t *nr, struct diag *d);
 /*
+ * The same from the text of a lock (buf, len), name its file for
+ * messages: every check project_read_lock() makes.  A git conflict
+ * marker in it is refused first (project_conflict_error()).
+ */
+int project_parse_lock(const char *name, const char *buf, size_t len,
+		       struct ynode **tree, struct lock_entry **out,
+		       size_t *nr, struct diag *d);
+/*
+ * The line (from 1) of the first git conflict marker ("<<<<<<<" alone
+ * or and a space, at a line's start) in buf, or 0 when there is none.
+ */
+unsigned project_conflict_line(const char *buf, size_t len);
+/* "git merge conflict in STATE: run 'khora merge-state' ..." at
+ * file:line, exit 7; -1. */
+int project_conflict_error(const char *file, const char *state,
+			   unsigned line, struct diag *d);
+/*
  * Rolls back a --force run or an update that died half-way in root, from
  * the journal it left (recover.h says what is checked first): for a
  * command that writes, under project_lock().  A warning says it

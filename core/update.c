@@ -129,6 +129,10 @@ check_base(const struct update *u, struct diag *d)
 		if (i && !strcmp(b->path, u->base[i - 1].path))
 			return base_error(u, u->base_buf, off, d, "'%s' "
 					  "appears twice", b->path);
+		/* a merge of two branches can leave the copy of a file one
+		 * of them made the user's: inert, never read, not kept */
+		if (e && e->user)
+			continue;
 		if (!e || !e->sha256)
 			return base_error(u, u->base_buf, off, d, "'%s' is "
 					  "not a file of .khora/lock", b->path);
@@ -214,7 +218,23 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		 * that did */
 		size_t off = last ? (size_t)(last->data - sb.buf) + last->len +
 			1 : 0;
+		/* only a base that does not parse: a pristine file may hold
+		 * such a line */
+		unsigned marker = project_conflict_line(sb.buf + off,
+							sb.len - off);
 
+		if (marker) {
+			size_t i;
+
+			for (i = 0; i < off; i++)
+				marker += sb.buf[i] == '\n';
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%s/.khora/base", root);
+			project_conflict_error(sb.buf, ".khora/base", marker,
+					       d);
+			strbuf_release(&sb);
+			return -1;
+		}
 		base_error(u, sb.buf, off, d, "damaged or cut short: the "
 			   "record here is not '@@ SIZE PATH' and SIZE bytes");
 		strbuf_release(&sb);

@@ -16,6 +16,14 @@
  * user sets nested: true), commits of khora's own files by literal
  * path, hooks and init templates off, and a branch name checked here,
  * before anything is written, by git's rules.
+ *
+ * khora's own state (.khora/lock, .khora/base) is merged by `khora
+ * merge-state` when two branches changed it: the .gitattributes written
+ * here selects that driver for every clone, and the new repository's
+ * .git/config defines it (a clone does not copy .git/config:
+ * khora-update(7) gives the two lines a colleague runs).  Only where
+ * its git init runs (a project it makes, or new --force), never in a
+ * repository that an update finds.
  */
 #include <string.h>
 #include "khora-plugin.h"
@@ -83,6 +91,13 @@ bad_branch(const char *name)
 #define ARRAY_LEN_GIT \
 	(sizeof((const char *[]){ GIT }) / sizeof(const char *))
 
+/* a template's own .gitattributes wins (KHORA_MODE_YIELD) */
+static const char attributes[] =
+	"# khora's state: merged by 'khora merge-state' "
+	"(khora-update(7))\n"
+	".khora/lock merge=khora\n"
+	".khora/base merge=khora\n";
+
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
@@ -108,6 +123,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		NULL
 	};
 	/* guards: the fallback is for a missing identity, nothing else */
+	/* the driver .gitattributes names, in the repository just made */
+	const char *name[] = { GIT, "config", "merge.khora.name",
+			       "khora's state (khora merge-state)", NULL };
+	const char *driver[] = { GIT, "config", "merge.khora.driver",
+				 "khora merge-state %O %A %B %P", NULL };
 	const char *author[] = { GIT, "var", "GIT_AUTHOR_IDENT", NULL };
 	const char *committer[] = { GIT, "var", "GIT_COMMITTER_IDENT", NULL };
 	const unsigned opt = KHORA_CMD_OPTIONAL;
@@ -131,7 +151,12 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	if ((!nested || strcmp(nested, "true")) &&
 	    h->add_command(ctx, check, opt | KHORA_CMD_NESTED_CHECK))
 		return -1;
+	if (h->add_text(ctx, ".gitattributes", attributes,
+			0644 | KHORA_MODE_YIELD))
+		return -1;
 	return h->add_command(ctx, init, opt) ||
+	       h->add_command(ctx, name, opt) ||
+	       h->add_command(ctx, driver, opt) ||
 	       h->add_command(ctx, add, opt | KHORA_CMD_PATHS |
 			      KHORA_CMD_NO_FILTERS) ||
 	       h->add_command(ctx, commit, opt | KHORA_CMD_QUIET |
