@@ -57,6 +57,8 @@ struct action {
 	unsigned is_state:1;		/* .khora/answers.yaml: khora's */
 	unsigned secret:1;		/* holds a secret answer: the lock
 					 * says so, the base has no copy */
+	size_t seq;			/* emission order: the merge's
+					 * tie-break between equal paths */
 };
 
 /* A file or directory `khora update` removes (after the writes). */
