@@ -41,6 +41,13 @@ int stage_init(struct stage *s, const char *target, int durable,
 	       struct diag *d);
 int stage_write(struct stage *s, const struct action *a, struct diag *d);
 /*
+ * --durable: fsyncs every directory of the staging tree that holds one
+ * of the nr actions (skipped ones aside), then the staging directory
+ * itself.  0, or -1 with one EXIT_IO diagnostic.
+ */
+int stage_sync(struct stage *s, const struct action *v, size_t nr,
+	       struct diag *d);
+/*
  * Removes the staging directory and everything in it (with remove set)
  * and frees s.  A directory that cannot be removed is a warning: the
  * next run recognises it by its dead pid and removes it.
