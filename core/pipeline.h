@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pipeline.h - the state of one `khora new` run, shared by the modules
- * that implement its phases (DESIGN §1):
+ * that implement its phases (doc/design.md §1):
  *
  *   resolve.c  features -> plugins, requires/conflicts, order
  *   loader.c   dlopen + ABI and descriptor checks + init

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * stage.h - the private staging directory a run writes into before it
- * commits (DESIGN §1 phase 8).
+ * commits (doc/design.md §1 phase 8).
  *
  * The staging directory is created next to the target, on the same file
  * system, as "<parent>/.khora-stage.<name>.<pid>.XXXXXX", so that the
