@@ -649,11 +649,21 @@ out:
  * stage_release() to remove.  Should that fail too, it stays, and the
  * message says so.
  */
+/* path is the directory st describes (not through a symlink) */
+static int
+is_ours(const char *path, const struct stat *st)
+{
+	struct stat there;
+
+	return !lstat(path, &there) && there.st_dev == st->st_dev &&
+	       there.st_ino == st->st_ino;
+}
+
 static int
 sync_parent(struct pipeline *p, struct stage *s)
 {
 	struct diag_loc loc = { p->target, 0, 0 };
-	struct stat ours, there;
+	struct stat ours;
 	int fd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
 
 	if (fd >= 0 && !fsync(fd)) {
@@ -663,11 +673,15 @@ sync_parent(struct pipeline *p, struct stage *s)
 	e = errno;
 	if (fd >= 0)
 		close(fd);
-	if (!fstat(s->dirfd, &ours) && !lstat(p->target, &there) &&
-	    ours.st_dev == there.st_dev && ours.st_ino == there.st_ino &&
-	    !rename_new(p->target, s->dir))
-		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: cannot "
-				  "sync '%s': %s", s->parent, strerror(e));
+	if (!fstat(s->dirfd, &ours) && is_ours(p->target, &ours) &&
+	    !rename_new(p->target, s->dir)) {
+		/* what came back must be ours: stage_release() removes it */
+		if (is_ours(s->dir, &ours))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot commit: "
+					  "cannot sync '%s': %s", s->parent,
+					  strerror(e));
+		rename_new(s->dir, p->target);
+	}
 	/* in place, and not ours to remove any more */
 	free(s->dir);
 	s->dir = NULL;
