@@ -88,7 +88,7 @@ plugins/.build-flags:
 
 # -MMD -MP: each object depends on the headers it includes, no more
 DEPFLAGS = -MMD -MP
--include $(wildcard core/*.d tests/unit/*.d tests/fuzz/build/*.d)
+-include $(wildcard core/*.d tests/unit/.*.d tests/fuzz/build/*.d)
 
 core/%.o: core/%.c core/.build-flags
 	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -117,8 +117,10 @@ tests/fixtures/plugins/missing_dep/libkhora_gone.so: \
 	tests/fixtures/plugins/missing_dep/gone.c
 	$(QCC)$(CC) $(CFLAGS) $(CPPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
+# their dependency files are hidden: tests/unit/check_* are the suites
 tests/unit/check_%: tests/unit/check_%.c core/libkhora.a
 	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(DEPFLAGS) \
+		-MF tests/unit/.check_$*.d \
 		$(ALL_LDFLAGS) -o $@ $< core/libkhora.a $(CHECK_LIBS) \
 		$(YAML_LIBS) -ldl
 
@@ -260,7 +262,7 @@ uninstall:
 
 clean:
 	rm -f khora core/*.o core/*.d core/libkhora.a core/.build-flags \
-		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/*.d \
+		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/.*.d \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
