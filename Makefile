@@ -1,11 +1,19 @@
 # khora - plain GNU make.  Targets: all check bench demo install uninstall
-# clean.  Variables: prefix DESTDIR libdir datadir ... V=1 SANITIZE=1
-# DEVELOPER=1 (adds -Werror -Wextra -Wshadow and ASan+UBSan).
+# clean.  Variables: prefix (or PREFIX) DESTDIR libdir datadir ... CC
+# CFLAGS CPPFLAGS LDFLAGS (used by every compile and link, plugins and
+# test fixtures included) V=1 SANITIZE=1 DEVELOPER=1 (adds -Werror
+# -Wextra -Wshadow and ASan+UBSan).
+#
+# What a packager can rely on (tools/check-build proves it in make check):
+# objects depend on the headers they include (-MMD -MP), `make -q` says 0
+# after a build, -jN from a clean tree works, and `make install` only
+# copies: it never runs what it built (completion/ is shipped as source).
 VERSION = 0.1.0
 ABI_MAJOR = 1
 ABI_MINOR = 0
 
-prefix ?= /usr/local
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
 exec_prefix ?= $(prefix)
 bindir ?= $(exec_prefix)/bin
 libdir ?= $(exec_prefix)/lib
@@ -39,7 +47,7 @@ ALL_CPPFLAGS = -Icore -Iplugin-sdk -DKHORA_VERSION='"$(VERSION)"' \
 	$(CPPFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 PLUGIN_CFLAGS = -std=c99 $(WARNINGS) $(CFLAGS) -fPIC -fvisibility=hidden \
-	-Iplugin-sdk
+	-Iplugin-sdk $(CPPFLAGS)
 PLUGIN_LDFLAGS = -shared -Wl,--no-undefined \
 	-Wl,--version-script=plugin-sdk/khora-plugin.map $(LDFLAGS)
 
@@ -61,26 +69,44 @@ UNIT_BINS = $(UNIT_SRCS:.c=)
 
 all: khora $(PLUGIN_SOS)
 
-# rebuild when the flags change (a new prefix changes PLUGINDIR)
+# Rebuild when the flags change (a new prefix changes PLUGINDIR).  The
+# flags file is remade only when its text differs, which make knows
+# while it reads this file: after a build `make -q` has nothing to do.
+CORE_FLAGS = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+PLUGIN_FLAGS = $(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS)
+ifneq ($(file <core/.build-flags),$(CORE_FLAGS))
 core/.build-flags: FORCE
-	@echo '$(ALL_CPPFLAGS) $(ALL_CFLAGS)' | cmp -s - $@ || \
-		echo '$(ALL_CPPFLAGS) $(ALL_CFLAGS)' > $@
+endif
+ifneq ($(file <plugins/.build-flags),$(PLUGIN_FLAGS))
+plugins/.build-flags: FORCE
+endif
+# printf, not $(file >...): `make -n` must not write it
+core/.build-flags:
+	@printf '%s\n' '$(subst ','\'',$(CORE_FLAGS))' >$@
+plugins/.build-flags:
+	@printf '%s\n' '$(subst ','\'',$(PLUGIN_FLAGS))' >$@
 
-core/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h core/.build-flags
-	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+# -MMD -MP: each object depends on the headers it includes, no more
+DEPFLAGS = -MMD -MP
+-include $(wildcard core/*.d tests/unit/.*.d tests/fuzz/build/*.d)
+
+core/%.o: core/%.c core/.build-flags
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 core/libkhora.a: $(CORE_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 khora: core/main.o core/libkhora.a
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS) -ldl
+	$(QLD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS) -ldl
 
-plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h plugin-sdk/khora-plugin.map
+plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h \
+	plugin-sdk/khora-plugin.map plugins/.build-flags
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
 
-tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.c plugin-sdk/khora-plugin.h
+tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.c \
+	plugin-sdk/khora-plugin.h plugins/.build-flags
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(FIXTURE_CFLAGS_$(notdir $*)) \
-		-shared -o $@ $< $(FIXTURE_LIBS_$(notdir $*))
+		-shared $(LDFLAGS) -o $@ $< $(FIXTURE_LIBS_$(notdir $*))
 
 # the fixture that needs a library that does not exist at run time
 FIXTURE_LIBS_missing_dep = -Ltests/fixtures/plugins/missing_dep \
@@ -89,18 +115,21 @@ tests/fixtures/plugins/missing_dep/missing_dep.so: \
 	tests/fixtures/plugins/missing_dep/libkhora_gone.so
 tests/fixtures/plugins/missing_dep/libkhora_gone.so: \
 	tests/fixtures/plugins/missing_dep/gone.c
-	$(QCC)$(CC) -fPIC -shared -o $@ $<
+	$(QCC)$(CC) $(CFLAGS) $(CPPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
+# their dependency files are hidden: tests/unit/check_* are the suites
 tests/unit/check_%: tests/unit/check_%.c core/libkhora.a
-	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(DEPFLAGS) \
+		-MF tests/unit/.check_$*.d \
 		$(ALL_LDFLAGS) -o $@ $< core/libkhora.a $(CHECK_LIBS) \
 		$(YAML_LIBS) -ldl
 
 tests/abi/abi_test: tests/abi/abi_test.c plugin-sdk/khora-plugin.h
-	$(QCC)$(CC) -std=c99 $(WARNINGS) -Iplugin-sdk -o $@ $<
+	$(QCC)$(CC) -std=c99 $(WARNINGS) $(CFLAGS) -Iplugin-sdk $(CPPFLAGS) \
+		$(LDFLAGS) -o $@ $<
 
 tests/fixtures/libfault.so: tests/fixtures/libfault.c
-	$(QCC)$(CC) -fPIC -shared -O2 -o $@ $< -ldl
+	$(QCC)$(CC) $(CFLAGS) $(CPPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $< -ldl
 
 # the Terraform checker, in Go against Debian's packaged HCL2 (GOPATH mode)
 tests/hclcheck/hclcheck: tests/hclcheck/main.go
@@ -117,10 +146,10 @@ FUZZ_OBJS = $(patsubst core/%.c,tests/fuzz/build/%.o,$(CORE_SRCS))
 FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),tests/fuzz/fuzz_$(t))
 FUZZ_SECONDS ?= 60
 
-tests/fuzz/build/%.o: core/%.c core/*.h plugin-sdk/khora-plugin.h
+tests/fuzz/build/%.o: core/%.c
 	@mkdir -p tests/fuzz/build
 	$(QCC)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
-		$(ALL_CPPFLAGS) $(YAML_CFLAGS) -c -o $@ $<
+		$(ALL_CPPFLAGS) $(YAML_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(QLD)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(ALL_CPPFLAGS) \
@@ -160,14 +189,15 @@ demo:
 	$(Q)tools/demo $(EXAMPLE)
 
 tools/writetree: tools/writetree.c
-	$(QCC)$(CC) -std=c99 -O2 $(WARNINGS) -o $@ $<
+	$(QCC)$(CC) -std=c99 $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) \
+		-o $@ $<
 
 tools/bench-plugin/bench_files.so: tools/bench-plugin/bench_files.c \
 	plugin-sdk/khora-plugin.h
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
 
 tools/peakrss: tools/peakrss.c
-	$(QCC)$(CC) -O2 $(WARNINGS) -o $@ $<
+	$(QCC)$(CC) $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
 bench: all tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
 	$(Q)tools/bench
@@ -197,17 +227,25 @@ install: all
 	install -d $(DESTDIR)$(datadir)/bash-completion/completions \
 		$(DESTDIR)$(datadir)/zsh/vendor-completions \
 		$(DESTDIR)$(datadir)/fish/vendor_completions.d
-	./khora completion bash \
-		> $(DESTDIR)$(datadir)/bash-completion/completions/khora
-	./khora completion zsh \
-		> $(DESTDIR)$(datadir)/zsh/vendor-completions/_khora
-	./khora completion fish \
-		> $(DESTDIR)$(datadir)/fish/vendor_completions.d/khora.fish
+	install -m 644 completion/khora.bash \
+		$(DESTDIR)$(datadir)/bash-completion/completions/khora
+	install -m 644 completion/_khora \
+		$(DESTDIR)$(datadir)/zsh/vendor-completions/_khora
+	install -m 644 completion/khora.fish \
+		$(DESTDIR)$(datadir)/fish/vendor_completions.d/khora.fish
 	install -m 644 doc/khora.1 $(DESTDIR)$(mandir)/man1/
 	install -m 644 doc/khora.yaml.5 doc/khora-template.5 \
 		$(DESTDIR)$(mandir)/man5/
 	install -m 644 doc/khora-plugin.7 doc/khora-update.7 \
 		$(DESTDIR)$(mandir)/man7/
+
+# completion/ is a source, shipped so that install runs nothing it
+# built; after changing the commands, regenerate it (check-build fails
+# while it differs from what ./khora prints)
+update-completion: khora
+	./khora completion bash >completion/khora.bash
+	./khora completion zsh >completion/_khora
+	./khora completion fish >completion/khora.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/khora
@@ -233,7 +271,8 @@ uninstall:
 		2>/dev/null
 
 clean:
-	rm -f khora core/*.o core/libkhora.a core/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) \
+	rm -f khora core/*.o core/*.d core/libkhora.a core/.build-flags \
+		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/.*.d \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
@@ -241,6 +280,6 @@ clean:
 	rm -rf tests/tmp tests/fuzz/build
 
 .PHONY: all check demo bench install uninstall clean test-progs FORCE \
-	unit-check \
+	unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd-new.c - `khora new DIR`: the whole pipeline of DESIGN §1, in
+ * cmd-new.c - `khora new DIR`: the whole pipeline of doc/design.md §1, in
  * order, with its timing.  --pretend runs the very same code up to the
  * render and prints the plan instead of staging it.
  */

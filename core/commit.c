@@ -584,8 +584,16 @@ commit_force(struct pipeline *p, struct stage *s)
 		rollback(&f);
 		goto out;
 	}
-	if (s->durable)
-		syncfs(f.tfd);
+	/* the renames into the target, the trash and the backups: one
+	 * syncfs for all, before the journal says "C" */
+	if (s->durable && syncfs(f.tfd)) {
+		diag_error(p->d, EXIT_IO, &loc, "cannot sync: %s",
+			   strerror(errno));
+		trash_discard(&t, f.tfd);
+		p->trash[0] = '\0';
+		rollback(&f);
+		goto out;
+	}
 	/* from here on the new version stands, even if cleanup is cut */
 	if (jlog(&f, "C")) {
 		diag_error(p->d, EXIT_IO, &loc, "cannot write the journal: %s",
@@ -634,6 +642,54 @@ out:
 	return ret;
 }
 
+/*
+ * --durable, after the rename: the parent's new entry must reach the
+ * disk too.  When it cannot, the run failed: the project goes back to
+ * the staging name (if the target still is our directory), for
+ * stage_release() to remove.  Should that fail too, it stays, and the
+ * message says so.
+ */
+/* path is the directory st describes (not through a symlink) */
+static int
+is_ours(const char *path, const struct stat *st)
+{
+	struct stat there;
+
+	return !lstat(path, &there) && there.st_dev == st->st_dev &&
+	       there.st_ino == st->st_ino;
+}
+
+static int
+sync_parent(struct pipeline *p, struct stage *s)
+{
+	struct diag_loc loc = { p->target, 0, 0 };
+	struct stat ours;
+	int fd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+	if (fd >= 0 && !fsync(fd)) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!fstat(s->dirfd, &ours) && is_ours(p->target, &ours) &&
+	    !rename_new(p->target, s->dir)) {
+		/* what came back must be ours: stage_release() removes it */
+		if (is_ours(s->dir, &ours))
+			return diag_error(p->d, EXIT_IO, &loc, "cannot commit: "
+					  "cannot sync '%s': %s", s->parent,
+					  strerror(e));
+		rename_new(s->dir, p->target);
+	}
+	/* in place, and not ours to remove any more */
+	free(s->dir);
+	s->dir = NULL;
+	return diag_error(p->d, EXIT_IO, &loc, "cannot commit: cannot sync "
+			  "'%s': %s (the project is in place, but a crash may "
+			  "lose it)", s->parent, strerror(e));
+}
+
 static int
 commit_new(struct pipeline *p, struct stage *s)
 {
@@ -644,9 +700,8 @@ commit_new(struct pipeline *p, struct stage *s)
 	if (fchmod(s->dirfd, 0777 & ~mask))
 		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
 				  strerror(errno));
-	if (s->durable && fsync(s->dirfd))
-		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
-				  strerror(errno));
+	if (s->durable && stage_sync(s, p->actions, p->nr, p->d))
+		return -1;
 	if (rename_new(s->dir, p->target)) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			return diag_error(p->d, EXIT_CONFLICT, &loc, "cannot "
@@ -655,14 +710,8 @@ commit_new(struct pipeline *p, struct stage *s)
 		return diag_error(p->d, EXIT_IO, &loc, "cannot commit: %s",
 				  strerror(errno));
 	}
-	if (s->durable) {
-		int fd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	}
+	if (s->durable && sync_parent(p, s))
+		return -1;
 	/*
 	 * The staging directory's fd moved with the rename: it is the
 	 * project khora committed, whatever the target's name points to

@@ -82,7 +82,7 @@ rebase_path(const struct config *cfg, const char *path, const char *dir,
 	return rel;
 }
 
-/* Where a top-level key goes: the order of DESIGN §5, then the rest. */
+/* Where a top-level key goes: the order of doc/design.md §5, then the rest. */
 static size_t
 rank(const char *key)
 {

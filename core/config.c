@@ -519,7 +519,7 @@ validate_values(struct config *cfg, struct diag *d)
 /*
  * User defaults fill what the project config leaves out: after the
  * builtin defaults, before the file.  python_version only for a project
- * made without a file (a file must say it, DESIGN §5).  Strict like the
+ * made without a file (a file must say it, doc/design.md §5).  Strict like the
  * project config: an unknown key is an error at its position.
  */
 static int
@@ -613,7 +613,7 @@ fill(struct config *cfg, struct diag *d)
 
 /*
  * Without a file, khora new DIR works from defaults alone; a file must
- * name its project and Python version itself (DESIGN §5).
+ * name its project and Python version itself (doc/design.md §5).
  */
 static void
 set_defaults(struct config *cfg, const struct config_overrides *ov,

@@ -66,7 +66,7 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
 		 struct diag *d);
 void config_release(struct config *cfg);
 
-/* The builtin feature keys of DESIGN §5, and their choices if any. */
+/* The builtin feature keys of doc/design.md §5, and their choices if any. */
 const char *const *config_builtin_features(size_t *nr);
 const char *const *config_feature_choices(const char *feature);
 /* The package that installs the plugin of a builtin feature, or NULL. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * generate.c - from config to rendered actions (DESIGN §1 phases 1-7),
+ * generate.c - from config to rendered actions (doc/design.md §1 phases 1-7),
  * timed per phase, for `new`, `update` and `add`.
  */
 #include "compat.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * generate.h - phases 1 to 7 of DESIGN §1 (config, catalog, resolve,
+ * generate.h - phases 1 to 7 of doc/design.md §1 (config, catalog, resolve,
  * load, plan, merge, render), shared by `khora new`, which stages and
  * commits the result, and `khora update`/`add`, which first compare it
  * with the project on disk.

@@ -2,7 +2,7 @@
 /*
  * main.c - entry point: global options (--help, --version,
  * --error-format=json), then dispatch to a subcommand from the table.
- * The exit status is the code of the first diagnostic (DESIGN §6).
+ * The exit status is the code of the first diagnostic (doc/design.md §6).
  */
 #include "compat.h"
 #include <locale.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pipeline.h - the state of one `khora new` run, shared by the modules
- * that implement its phases (DESIGN §1):
+ * that implement its phases (doc/design.md §1):
  *
  *   resolve.c  features -> plugins, requires/conflicts, order
  *   loader.c   dlopen + ABI and descriptor checks + init
@@ -57,6 +57,8 @@ struct action {
 	unsigned is_state:1;		/* .khora/answers.yaml: khora's */
 	unsigned secret:1;		/* holds a secret answer: the lock
 					 * says so, the base has no copy */
+	size_t seq;			/* emission order: the merge's
+					 * tie-break between equal paths */
 };
 
 /* A file or directory `khora update` removes (after the writes). */

@@ -296,8 +296,9 @@ pipeline_add(struct pipeline *p, enum action_kind kind,
 	struct action *a;
 
 	ALLOC_GROW(p->actions, p->nr, p->alloc);
-	a = &p->actions[p->nr++];
+	a = &p->actions[p->nr];
 	memset(a, 0, sizeof(*a));
+	a->seq = p->nr++;
 	a->kind = kind;
 	a->owner = owner;
 	a->path = xstrdup(path);
@@ -371,8 +372,12 @@ cmp_action(const void *x, const void *y)
 
 	if (c)
 		return c;
-	/* equal paths: keep emission order via the owner's load order */
-	return a < b ? -1 : a > b;
+	/*
+	 * equal paths: emission order (plugins plan in load order), from a
+	 * number the action carries; not its address, which qsort may
+	 * change while it sorts (a comparator must be consistent)
+	 */
+	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 static int
@@ -530,10 +535,16 @@ pipeline_merge(struct pipeline *p)
 			action_free(a);
 			continue;
 		}
-		if (prev->kind != A_DIR || a->kind != A_DIR)
-			return collide(p, prev, a, a->kind == A_DIR ||
-				       prev->kind == A_DIR ? "create" :
-				       "write");
+		if (prev->kind != A_DIR || a->kind != A_DIR) {
+			collide(p, prev, a, a->kind == A_DIR ||
+				prev->kind == A_DIR ? "create" : "write");
+			/* the unmerged rest joins the merged part, so that
+			 * pipeline_release() frees each action once */
+			memmove(&p->actions[w], &p->actions[i],
+				(p->nr - i) * sizeof(*p->actions));
+			p->nr = w + (p->nr - i);
+			return -1;
+		}
 		/* the same directory twice is one directory */
 		free(a->path);
 	}

@@ -275,6 +275,74 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 	return 0;
 }
 
+/* fsync of the directory rel ("." for the root) below the stage */
+static int
+sync_dir(struct stage *s, const char *rel, int *fell_back)
+{
+	int fd = confine_open(s->dirfd, rel, O_RDONLY | O_DIRECTORY, 0), e;
+
+	if (fd < 0) {
+		/* a directory its mode makes unreadable (add_dir 0300):
+		 * the whole file system then, once */
+		if (errno != EACCES)
+			return -1;
+		if (*fell_back)
+			return 0;
+		*fell_back = 1;
+		return syncfs(s->dirfd);
+	}
+	if (fsync(fd)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+stage_sync(struct stage *s, const struct action *v, size_t nr,
+	   struct diag *d)
+{
+	struct strlist dirs = { NULL, 0, 0 };
+	struct strbuf dir = STRBUF_INIT;
+	size_t i, j;
+	int fell_back = 0, ret = 0;
+
+	/* every directory that holds an entry of the run: each parent of
+	 * every path (a file's own bytes were synced when written) */
+	for (i = 0; i < nr; i++) {
+		const char *path = v[i].path;
+
+		if (v[i].skip)
+			continue;
+		for (j = 0; path[j]; j++) {
+			if (path[j] != '/')
+				continue;
+			strbuf_reset(&dir);
+			strbuf_add(&dir, path, j);
+			if (!strlist_has(&dirs, dir.buf))
+				strlist_push(&dirs, dir.buf);
+		}
+	}
+	/* the order does not matter: all of them before the commit */
+	for (i = 0; i < dirs.nr && !ret; i++) {
+		struct diag_loc loc = { dirs.v[i], 0, 0 };
+
+		if (sync_dir(s, dirs.v[i], &fell_back))
+			ret = diag_error(d, EXIT_IO, &loc, "cannot sync "
+					 "directory: %s",
+					 confine_strerror(errno));
+	}
+	if (!ret && fsync(s->dirfd))
+		ret = diag_error(d, EXIT_IO, NULL, "cannot sync the staging "
+				 "directory '%s': %s", s->dir,
+				 strerror(errno));
+	strlist_clear(&dirs);
+	strbuf_release(&dir);
+	return ret;
+}
+
 void
 stage_release(struct stage *s, int remove, struct diag *d)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * stage.h - the private staging directory a run writes into before it
- * commits (DESIGN §1 phase 8).
+ * commits (doc/design.md §1 phase 8).
  *
  * The staging directory is created next to the target, on the same file
  * system, as "<parent>/.khora-stage.<name>.<pid>.XXXXXX", so that the
@@ -40,6 +40,13 @@ void stage_remove_stale(const char *target, struct diag *d);
 int stage_init(struct stage *s, const char *target, int durable,
 	       struct diag *d);
 int stage_write(struct stage *s, const struct action *a, struct diag *d);
+/*
+ * --durable: fsyncs every directory of the staging tree that holds one
+ * of the nr actions (skipped ones aside), then the staging directory
+ * itself.  0, or -1 with one EXIT_IO diagnostic.
+ */
+int stage_sync(struct stage *s, const struct action *v, size_t nr,
+	       struct diag *d);
 /*
  * Removes the staging directory and everything in it (with remove set)
  * and frees s.  A directory that cannot be removed is a warning: the

@@ -203,7 +203,10 @@ builder_error(struct builder *b, const yaml_mark_t *m, const char *what)
 	return diag_error(b->d, b->code, &loc, "invalid YAML: %s", what);
 }
 
-/* Places a finished node under the current container. */
+/*
+ * Places a finished node under the current container.  Takes n in every
+ * case: on failure it is freed here, never by the caller.
+ */
 static int
 builder_place(struct builder *b, struct ynode *n, const yaml_mark_t *m)
 {
@@ -291,11 +294,8 @@ builder_event(struct builder *b, yaml_event_t *ev)
 	case YAML_MAPPING_END_EVENT:
 		n = b->stack[--b->depth];
 		b->stack[b->depth] = NULL;
-		if (builder_place(b, n, m) < 0) {
-			ynode_free(n);
-			return -1;
-		}
-		return 0;
+		/* builder_place() owns n, also when it fails */
+		return builder_place(b, n, m);
 	case YAML_DOCUMENT_START_EVENT:
 		if (b->root)
 			return builder_error(b, m, "more than one document");
