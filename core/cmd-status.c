@@ -24,6 +24,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "confine.h"
+#include "hash.h"
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -57,20 +58,10 @@ ignored(const struct strlist *pats, const char *rel, const char *base,
 	return 0;
 }
 
-static int
-tracked(const struct lock_entry *e, size_t nr, const char *rel)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (!strcmp(e[i].path, rel))
-			return 1;
-	return 0;
-}
-
 struct untracked {
-	const struct lock_entry *entries;
-	size_t nr;
+	/* the lock's paths: a scan of the lock per file on disk made a
+	 * status of 20,000 files quadratic */
+	const struct hashmap *locked;
 	const struct strlist *pats;
 	struct strlist *out;
 };
@@ -89,7 +80,7 @@ untracked_one(const char *rel, const char *base, const struct stat *st,
 		return WALK_SKIP;
 	if (ignored(u->pats, rel, base, is_dir))
 		return WALK_SKIP;
-	if (!is_dir && !tracked(u->entries, u->nr, rel))
+	if (!is_dir && !hashmap_get(u->locked, rel))
 		strlist_push(u->out, rel);
 	return 0;
 }
@@ -180,6 +171,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 	struct strlist pats = { NULL, 0, 0 }, extra = { NULL, 0, 0 };
 	struct strlist pending = { NULL, 0, 0 };
 	struct lock_entry *entries = NULL;
+	struct hashmap locked = HASHMAP_INIT;
 	struct ynode *tree = NULL;
 	const char *dir = ".";
 	char *root, *rel = NULL, *bad = NULL;
@@ -223,8 +215,10 @@ cmd_status(int argc, char **argv, struct diag *d)
 	}
 	if (read_gitignore(rootfd, root, &pats, d))
 		goto out;
+	for (i = 0; i < nr; i++)
+		hashmap_put(&locked, entries[i].path, &entries[i]);
 	{
-		struct untracked u = { entries, nr, &pats, &extra };
+		struct untracked u = { &locked, &pats, &extra };
 
 		if (walk_tree_checked(root, "", untracked_one, &u, &bad)) {
 			read_failed(root, bad ? bad : ".", errno, d);
@@ -281,6 +275,7 @@ out:
 	free(bad);
 	free(states);
 	strlist_clear(&pats);
+	hashmap_clear(&locked);
 	strlist_clear(&extra);
 	strlist_clear(&pending);
 	ynode_free(tree);
