@@ -75,6 +75,7 @@ struct command {
 struct slot {
 	char *name;
 	struct strlist items;
+	struct hashmap seen;	/* the items, for the duplicate check */
 };
 
 struct pipeline {
@@ -92,6 +93,7 @@ struct pipeline {
 	size_t nr, alloc;
 	struct slot *slots;
 	size_t nr_slots, alloc_slots;
+	struct hashmap slot_index;	/* name -> index + 1 in slots */
 	struct command *cmds;
 	size_t nr_cmds, alloc_cmds;
 	struct removal *removals;
