@@ -157,9 +157,10 @@ int pipeline_render(struct pipeline *p);
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every
  * generated file, for update's merges) from the rendered actions;
- * config_sha is the hash of the project's khora.yaml.
+ * config_sha is the hash of the project's khora.yaml.  -1 (exit 7) when
+ * the files are too many bytes for one base (STRBUF_MAX).
  */
-void pipeline_add_records(struct pipeline *p, const char *config_sha);
+int pipeline_add_records(struct pipeline *p, const char *config_sha);
 /* Parses .khora/base: calls fn for each (path, content) it holds. */
 int pipeline_read_base(const char *buf, size_t len,
 		       void (*fn)(const char *path, const char *data,

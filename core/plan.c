@@ -812,13 +812,23 @@ add_base(struct pipeline *p, size_t nr)
 	sha256_hex(a->data, a->len, a->sha);
 }
 
-void
+int
 pipeline_add_records(struct pipeline *p, const char *config_sha)
 {
-	size_t nr = p->nr;
+	size_t nr = p->nr, i, total = sizeof(BASE_HEADER);
 
+	/* the base holds every file in one buffer: past STRBUF_MAX khora
+	 * could neither write nor read it, so it refuses, not dies */
+	for (i = 0; i < nr; i++)
+		total += p->actions[i].len + strlen(p->actions[i].path) + 32;
+	if (total >= STRBUF_MAX - 1)
+		return diag_error(p->d, EXIT_IO, NULL, "cannot record the "
+				  "project in .khora/base: its files total "
+				  "%zu MiB, more than the %zu MiB khora keeps",
+				  total >> 20, STRBUF_MAX >> 20);
 	add_base(p, nr);
 	add_lock(p, config_sha, nr);
+	return 0;
 }
 
 int

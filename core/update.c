@@ -1044,7 +1044,8 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		return -1;
 	}
 	/* the records hold khora's pristine versions, not the merges */
-	pipeline_add_records(p, config_sha);
+	if (pipeline_add_records(p, config_sha))
+		return -1;
 	for (i = nr; i < p->nr; i++) {
 		struct update_item probe;
 
