@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include "diag.h"
+#include "hash.h"
 #include "ytree.h"
 
 struct strlist {
@@ -69,6 +70,7 @@ struct plugin_info {
 struct catalog {
 	struct plugin_info **plugins;	/* sorted by name */
 	size_t nr, alloc;
+	struct hashmap by_name;		/* name -> one of plugins */
 	struct strlist dirs;		/* the search path, in order */
 	struct strlist broken;		/* sidecars skipped as unreadable */
 	struct plugin_info **refused;	/* refused by the path policy */

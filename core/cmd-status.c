@@ -24,6 +24,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "confine.h"
+#include "hash.h"
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -31,13 +32,29 @@
 #include "walk.h"
 #include "wrapper.h"
 
-/* A subset of .gitignore: NAME, *.GLOB, DIR/ and PATH/GLOB lines. */
+/*
+ * A subset of .gitignore: NAME, *.GLOB, DIR/ and PATH/GLOB lines.  The
+ * lines without a wildcard are looked up in tables, by name or by path
+ * (then with or without the trailing '/'): a .gitignore is input, and a
+ * scan of every line per file made status quadratic.
+ */
+struct ignores {
+	struct strlist globs;	/* matched one by one */
+	struct strlist names;	/* the tables' keys */
+	struct hashmap base, path, base_dir, path_dir;
+};
+
 static int
-ignored(const struct strlist *pats, const char *rel, const char *base,
+ignored(const struct ignores *ig, const char *rel, const char *base,
 	int is_dir)
 {
+	const struct strlist *pats = &ig->globs;
 	size_t i;
 
+	if (hashmap_get(&ig->base, base) || hashmap_get(&ig->path, rel) ||
+	    (is_dir && (hashmap_get(&ig->base_dir, base) ||
+			hashmap_get(&ig->path_dir, rel))))
+		return 1;
 	for (i = 0; i < pats->nr; i++) {
 		char pat[512];
 		size_t n;
@@ -57,21 +74,43 @@ ignored(const struct strlist *pats, const char *rel, const char *base,
 	return 0;
 }
 
-static int
-tracked(const struct lock_entry *e, size_t nr, const char *rel)
+static void
+add_ignore(struct ignores *ig, const char *line)
 {
-	size_t i;
+	size_t n = strlen(line);
+	int dir = n && line[n - 1] == '/';
+	char *text = xstrndup(line, n - (size_t)dir), *key = text;
+	int slash = !!strchr(text, '/');
 
-	for (i = 0; i < nr; i++)
-		if (!strcmp(e[i].path, rel))
-			return 1;
-	return 0;
+	if (strpbrk(text, "*?[\\")) {
+		strlist_push(&ig->globs, line);
+	} else {
+		if (slash && *key == '/')
+			key++;
+		strlist_push(&ig->names, key);
+		key = ig->names.v[ig->names.nr - 1];
+		hashmap_put(slash ? (dir ? &ig->path_dir : &ig->path) :
+			    (dir ? &ig->base_dir : &ig->base), key, key);
+	}
+	free(text);
+}
+
+static void
+ignores_clear(struct ignores *ig)
+{
+	strlist_clear(&ig->globs);
+	strlist_clear(&ig->names);
+	hashmap_clear(&ig->base);
+	hashmap_clear(&ig->path);
+	hashmap_clear(&ig->base_dir);
+	hashmap_clear(&ig->path_dir);
 }
 
 struct untracked {
-	const struct lock_entry *entries;
-	size_t nr;
-	const struct strlist *pats;
+	/* the lock's paths: a scan of the lock per file on disk made a
+	 * status of 20,000 files quadratic */
+	const struct hashmap *locked;
+	const struct ignores *pats;
 	struct strlist *out;
 };
 
@@ -89,7 +128,7 @@ untracked_one(const char *rel, const char *base, const struct stat *st,
 		return WALK_SKIP;
 	if (ignored(u->pats, rel, base, is_dir))
 		return WALK_SKIP;
-	if (!is_dir && !tracked(u->entries, u->nr, rel))
+	if (!is_dir && !hashmap_get(u->locked, rel))
 		strlist_push(u->out, rel);
 	return 0;
 }
@@ -111,7 +150,7 @@ read_failed(const char *root, const char *rel, int err, struct diag *d)
 #define GITIGNORE_MAX ((size_t)1 << 20)
 
 static int
-read_gitignore(int rootfd, const char *root, struct strlist *pats,
+read_gitignore(int rootfd, const char *root, struct ignores *pats,
 	       struct diag *d)
 {
 	struct strbuf text = STRBUF_INIT;
@@ -126,7 +165,7 @@ read_gitignore(int rootfd, const char *root, struct strlist *pats,
 	     line = strtok_r(NULL, "\n", &save)) {
 		line[strcspn(line, "\r")] = '\0';
 		if (*line && *line != '#' && *line != '!')
-			strlist_push(pats, line);
+			add_ignore(pats, line);
 	}
 	strbuf_release(&text);
 	return 0;
@@ -177,15 +216,18 @@ print_config(int changed, int porcelain)
 static int
 cmd_status(int argc, char **argv, struct diag *d)
 {
-	struct strlist pats = { NULL, 0, 0 }, extra = { NULL, 0, 0 };
+	struct strlist extra = { NULL, 0, 0 };
+	struct ignores pats;
 	struct strlist pending = { NULL, 0, 0 };
 	struct lock_entry *entries = NULL;
+	struct hashmap locked = HASHMAP_INIT;
 	struct ynode *tree = NULL;
 	const char *dir = ".";
 	char *root, *rel = NULL, *bad = NULL;
 	size_t i, nr = 0, dirty = 0, ntrash;
 	int porcelain = 0, ret = -1, rootfd = -1, changed, *states = NULL;
 
+	memset(&pats, 0, sizeof(pats));
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--porcelain"))
 			porcelain = 1;
@@ -223,8 +265,10 @@ cmd_status(int argc, char **argv, struct diag *d)
 	}
 	if (read_gitignore(rootfd, root, &pats, d))
 		goto out;
+	for (i = 0; i < nr; i++)
+		hashmap_put(&locked, entries[i].path, &entries[i]);
 	{
-		struct untracked u = { entries, nr, &pats, &extra };
+		struct untracked u = { &locked, &pats, &extra };
 
 		if (walk_tree_checked(root, "", untracked_one, &u, &bad)) {
 			read_failed(root, bad ? bad : ".", errno, d);
@@ -280,7 +324,8 @@ out:
 		close(rootfd);
 	free(bad);
 	free(states);
-	strlist_clear(&pats);
+	ignores_clear(&pats);
+	hashmap_clear(&locked);
 	strlist_clear(&extra);
 	strlist_clear(&pending);
 	ynode_free(tree);

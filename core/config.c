@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <unistd.h>
 #include "config.h"
+#include "hash.h"
 #include "path.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -235,18 +236,23 @@ validate_map(struct diag *d, const struct ynode *map,
 	return 0;
 }
 
-/* Overlay: maps merge key by key, anything else replaces. */
+/* Overlay: maps merge key by key, anything else replaces.  The base's
+ * keys are looked up in a table: answers: maps can be large. */
 static void
 merge_into(struct ynode *base, const struct ynode *over)
 {
+	struct hashmap keys = HASHMAP_INIT;
 	size_t i, j;
 
+	/* the value is the key's index + 1: NULL means absent */
+	for (j = 0; j < base->nr; j++)
+		hashmap_put(&keys, base->keys[j]->str,
+			    (void *)(uintptr_t)(j + 1));
 	for (i = 0; i < over->nr; i++) {
 		const struct ynode *k = over->keys[i], *v = over->vals[i];
+		void *at = hashmap_get(&keys, k->str);
 
-		for (j = 0; j < base->nr; j++)
-			if (!strcmp(base->keys[j]->str, k->str))
-				break;
+		j = at ? (size_t)(uintptr_t)at - 1 : base->nr;
 		if (j < base->nr && base->vals[j]->kind == Y_MAP &&
 		    v->kind == Y_MAP) {
 			merge_into(base->vals[j], v);
@@ -255,8 +261,11 @@ merge_into(struct ynode *base, const struct ynode *over)
 			base->vals[j] = ynode_dup(v);
 		} else {
 			ynode_append(base, ynode_dup(k), ynode_dup(v));
+			hashmap_put(&keys, base->keys[j]->str,
+				    (void *)(uintptr_t)(j + 1));
 		}
 	}
+	hashmap_clear(&keys);
 }
 
 static const char *

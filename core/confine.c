@@ -256,7 +256,7 @@ confine_parent(int dirfd, const char *rel, const char **base)
 int
 confine_read_fd(int fd, struct strbuf *sb, size_t max)
 {
-	size_t old = sb->len;
+	size_t old = sb->len, size, got = 0;
 	struct stat st;
 	ssize_t n;
 	int e;
@@ -267,20 +267,22 @@ confine_read_fd(int fd, struct strbuf *sb, size_t max)
 		errno = S_ISDIR(st.st_mode) ? EISDIR : CONFINE_ENOTREG;
 		return -1;
 	}
-	if (max && (uintmax_t)st.st_size > max) {
+	if ((max && (uintmax_t)st.st_size > max) ||
+	    (uintmax_t)st.st_size >= STRBUF_MAX - sb->len - 1) {
 		errno = EFBIG;
 		return -1;
 	}
-	strbuf_grow(sb, (size_t)st.st_size + 1);
-	/* to EOF, not to st_size: the file may be growing under us */
-	for (;;) {
-		if (max && sb->len - old > max) {
-			e = EFBIG;
-			goto fail;
-		}
-		if (sb->alloc - sb->len < 2)
-			strbuf_grow(sb, 8192);
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+	/*
+	 * One allocation of the size fstat() gave, and never more: memory
+	 * follows the file's real size, whatever the file holds.  A file
+	 * with more bytes than that is being written while we read it (or
+	 * lies, as /proc files do): refused, never read half-way.  A file
+	 * that shrank is read as it now is.
+	 */
+	size = (size_t)st.st_size;
+	strbuf_grow(sb, size + 1);
+	while (got <= size) {
+		n = read(fd, sb->buf + old + got, size + 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -289,12 +291,13 @@ confine_read_fd(int fd, struct strbuf *sb, size_t max)
 		}
 		if (!n)
 			break;
-		sb->len += (size_t)n;
+		got += (size_t)n;
 	}
-	if (max && sb->len - old > max) {
-		e = EFBIG;
+	if (got > size) {
+		e = CONFINE_ECHANGED;
 		goto fail;
 	}
+	sb->len = old + got;
 	sb->buf[sb->len] = '\0';
 	return 0;
 fail:
@@ -410,6 +413,8 @@ confine_strerror(int err)
 		return "escapes the directory";
 	case CONFINE_ENOTREG:
 		return "is not a regular file";
+	case CONFINE_ECHANGED:
+		return "it changed while khora read it";
 	default:
 		return strerror(err);
 	}

@@ -21,6 +21,9 @@
  *   ELOOP            a component (any, last included) is a symbolic link
  *   CONFINE_ENOTREG  a file was expected and this is a FIFO, socket or
  *                    device (opened O_NONBLOCK, so never a hang)
+ *   CONFINE_ECHANGED a file held more bytes than fstat() said when
+ *                    opened: it was written while khora read it
+ *   EFBIG            a file over the caller's cap (or STRBUF_MAX)
  *   EISDIR           a file was expected and this is a directory
  *   ENOTDIR          a component on the way is not a directory
  *   anything open(2) or read(2) may return.
@@ -44,6 +47,8 @@ struct strbuf;
  * writing with no reader, a socket) is reported as this too.
  */
 #define CONFINE_ENOTREG EMEDIUMTYPE
+/* "changed while read": read(2) of a regular file never gives ENOTUNIQ */
+#define CONFINE_ECHANGED ENOTUNIQ
 
 /*
  * open(2) of rel below dirfd.  O_CLOEXEC | O_NOFOLLOW | O_NOCTTY are
@@ -63,9 +68,12 @@ int confine_open(int dirfd, const char *rel, int flags, mode_t mode);
 int confine_parent(int dirfd, const char *rel, const char **base);
 
 /*
- * Appends the whole regular file rel to sb.  max is a cap on the bytes
- * read (EFBIG past it); 0 = no cap (STRBUF_MAX still applies).  0, or
- * -1 with errno and sb as it was.
+ * Appends the whole regular file rel to sb, in one allocation of the
+ * size fstat() gives, so that memory is bounded by the file's real size
+ * and the cost is linear in it.  max is a cap on that size (EFBIG past
+ * it); 0 = no cap but STRBUF_MAX (256 MiB).  A file that grows while it
+ * is read is refused (CONFINE_ECHANGED).  0, or -1 with errno and sb as
+ * it was.
  */
 int confine_read(int dirfd, const char *rel, struct strbuf *sb, size_t max);
 
@@ -85,7 +93,8 @@ int confine_symlink(const char *target, int dirfd, const char *rel);
 ssize_t confine_readlink(int dirfd, const char *rel, char *buf, size_t size);
 int confine_rename(int fromfd, const char *from, int tofd, const char *to);
 
-/* strerror(), with khora's words for ELOOP, EXDEV and CONFINE_ENOTREG. */
+/* strerror(), with khora's words for ELOOP, EXDEV, CONFINE_ENOTREG and
+ * CONFINE_ECHANGED. */
 const char *confine_strerror(int err);
 
 /* Reads the whole of an open fd (regular file) into sb, up to max

@@ -199,7 +199,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 		char sha[65];
 
 		sha256_hex(g->config_text, strlen(g->config_text), sha);
-		pipeline_add_records(p, sha);
+		if (pipeline_add_records(p, sha))
+			return -1;
 	}
 	profile_lap(&p->prof, PH_RENDER, &g->mark);
 	return 0;

@@ -77,6 +77,7 @@ struct command {
 struct slot {
 	char *name;
 	struct strlist items;
+	struct hashmap seen;	/* the items, for the duplicate check */
 };
 
 struct pipeline {
@@ -94,6 +95,7 @@ struct pipeline {
 	size_t nr, alloc;
 	struct slot *slots;
 	size_t nr_slots, alloc_slots;
+	struct hashmap slot_index;	/* name -> index + 1 in slots */
 	struct command *cmds;
 	size_t nr_cmds, alloc_cmds;
 	struct removal *removals;
@@ -157,9 +159,10 @@ int pipeline_render(struct pipeline *p);
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every
  * generated file, for update's merges) from the rendered actions;
- * config_sha is the hash of the project's khora.yaml.
+ * config_sha is the hash of the project's khora.yaml.  -1 (exit 7) when
+ * the files are too many bytes for one base (STRBUF_MAX).
  */
-void pipeline_add_records(struct pipeline *p, const char *config_sha);
+int pipeline_add_records(struct pipeline *p, const char *config_sha);
 /* The first bytes of every .khora/base. */
 #define PIPELINE_BASE_HEADER "# khora base: every file as khora last " \
 	"generated it, for the three-way\n# merges of 'khora update'. Do " \

@@ -265,8 +265,10 @@ pipeline_release(struct pipeline *p)
 	for (i = 0; i < p->nr_slots; i++) {
 		free(p->slots[i].name);
 		strlist_clear(&p->slots[i].items);
+		hashmap_clear(&p->slots[i].seen);
 	}
 	free(p->slots);
+	hashmap_clear(&p->slot_index);
 	for (i = 0; i < p->nr_cmds; i++) {
 		char **v;
 
@@ -308,20 +310,26 @@ pipeline_add(struct pipeline *p, enum action_kind kind,
 int
 pipeline_contribute(struct pipeline *p, const char *slot, const char *item)
 {
-	struct slot *s = NULL;
-	size_t i;
+	void *at = hashmap_get(&p->slot_index, slot);
+	struct slot *s;
 
-	for (i = 0; i < p->nr_slots; i++)
-		if (!strcmp(p->slots[i].name, slot))
-			s = &p->slots[i];
-	if (!s) {
+	/* tables, not scans: a plugin may contribute thousands of items */
+	if (at) {
+		s = &p->slots[(size_t)(uintptr_t)at - 1];
+	} else {
 		ALLOC_GROW(p->slots, p->nr_slots, p->alloc_slots);
 		s = &p->slots[p->nr_slots++];
 		memset(s, 0, sizeof(*s));
 		s->name = xstrdup(slot);
+		/* the slot's number + 1: the array moves as it grows */
+		hashmap_put(&p->slot_index, s->name,
+			    (void *)(uintptr_t)p->nr_slots);
 	}
-	if (!strlist_has(&s->items, item))
+	if (!hashmap_get(&s->seen, item)) {
 		strlist_push(&s->items, item);
+		hashmap_put(&s->seen, s->items.v[s->items.nr - 1],
+			    s->items.v[s->items.nr - 1]);
+	}
 	return 0;
 }
 
@@ -814,13 +822,23 @@ add_base(struct pipeline *p, size_t nr)
 	sha256_hex(a->data, a->len, a->sha);
 }
 
-void
+int
 pipeline_add_records(struct pipeline *p, const char *config_sha)
 {
-	size_t nr = p->nr;
+	size_t nr = p->nr, i, total = sizeof(BASE_HEADER);
 
+	/* the base holds every file in one buffer: past STRBUF_MAX khora
+	 * could neither write nor read it, so it refuses, not dies */
+	for (i = 0; i < nr; i++)
+		total += p->actions[i].len + strlen(p->actions[i].path) + 32;
+	if (total >= STRBUF_MAX - 1)
+		return diag_error(p->d, EXIT_IO, NULL, "cannot record the "
+				  "project in .khora/base: its files total "
+				  "%zu MiB, more than the %zu MiB khora keeps",
+				  total >> 20, STRBUF_MAX >> 20);
 	add_base(p, nr);
 	add_lock(p, config_sha, nr);
+	return 0;
 }
 
 int

@@ -257,8 +257,9 @@ read_lock_text(const char *root, struct strbuf *text, int *rootfd,
 	int e;
 
 	*rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*rootfd >= 0 && !confine_read(*rootfd, ".khora/lock", text,
-					  YTREE_MAX_BYTES))
+	/* no cap: a lock is as long as the project khora generated (one
+	 * of 100,000 files has 19 MiB); memory follows its real size */
+	if (*rootfd >= 0 && !confine_read(*rootfd, ".khora/lock", text, 0))
 		return 0;
 	e = errno;
 	strbuf_addf(&name, "%s/.khora/lock", root);

@@ -272,19 +272,40 @@ read_journal(struct rec *r)
 	return ret ? -1 : parse_journal(r);
 }
 
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The backup numbers the journal's 'B' lines gave, sorted: a scan of
+ * the journal per backup made recovering a big update quadratic. */
+static long *
+backup_numbers(const struct rec *r, size_t *nr)
+{
+	long *v = xcalloc(r->nr + 1, sizeof(*v));
+	size_t i;
+
+	*nr = 0;
+	for (i = 0; i < r->nr; i++)
+		if (r->l[i].kind == 'B')
+			v[(*nr)++] = r->l[i].backup;
+	if (*nr)
+		qsort(v, *nr, sizeof(*v), cmp_long);
+	return v;
+}
+
 /* Is name a backup number some 'B' line of the journal gave? */
 static int
-named_backup(const struct rec *r, const char *name)
+named_backup(const long *v, size_t nr, const char *name)
 {
 	long n;
-	size_t i;
 
 	if (parse_number(name, &n))
 		return 0;
-	for (i = 0; i < r->nr; i++)
-		if (r->l[i].kind == 'B' && r->l[i].backup == n)
-			return 1;
-	return 0;
+	return nr && bsearch(&n, v, nr, sizeof(*v), cmp_long);
 }
 
 /* The directory holds the journal and the backups it names, nothing
@@ -296,14 +317,18 @@ check_entries(struct rec *r)
 	DIR *dh = walk_opendir(r->bfd);
 	struct dirent *de;
 	struct stat st;
+	size_t nr_nums;
+	long *nums;
 
 	if (!dh)
 		return bad(r, 0, "cannot list: %s", strerror(errno));
+	nums = backup_numbers(r, &nr_nums);
 	while (!ret && (errno = 0, de = readdir(dh))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (r->no_journal || (strcmp(de->d_name, RECOVER_JOURNAL) &&
-				      !named_backup(r, de->d_name)))
+				      !named_backup(nums, nr_nums,
+						    de->d_name)))
 			ret = bad(r, 0, "'%s' is not a backup its journal "
 				  "names", de->d_name);
 		else if (fstatat(r->bfd, de->d_name, &st,
@@ -316,6 +341,7 @@ check_entries(struct rec *r)
 	if (!ret && errno)
 		ret = bad(r, 0, "cannot list: %s", strerror(errno));
 	closedir(dh);
+	free(nums);
 	return ret;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "confine.h"
 #include "path.h"
+#include "hash.h"
 #include "strbuf.h"
 #include "template.h"
 #include "wrapper.h"
@@ -268,14 +269,11 @@ struct tdict {
 	struct nindex vidx, sidx;
 };
 
+/* keyed (hash.h): a template's names are input, chosen by its author */
 static size_t
 name_hash(const char *s)
 {
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
+	return (size_t)hash_bytes(s, strlen(s));
 }
 
 /* The name of element i of an array of elements of size bytes. */
@@ -848,11 +846,7 @@ tcache_release(struct tcache *c)
 static size_t
 hash_path(const char *s)
 {
-	size_t h = 5381;
-
-	for (; *s; s++)
-		h = h * 33 ^ (unsigned char)*s;
-	return h;
+	return (size_t)hash_bytes(s, strlen(s));
 }
 
 /* The slot of path: its template, or the empty slot where it goes. */

@@ -1299,14 +1299,9 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 		ytree_add_scalar(&sb, t->vars[i].value, 1);
 		strbuf_addch(&sb, '\n');
 	}
-	/* update reads it back, as YAML: it must stay readable */
-	if (sb.len > YTREE_MAX_BYTES) {
-		strbuf_release(&sb);
-		return diag_error(p->d, EXIT_TEMPLATE, NULL, "the answers "
-				  "would make .khora/answers.yaml larger "
-				  "than %zu KiB (khora update could not read "
-				  "it back)", YTREE_MAX_BYTES >> 10);
-	}
+	/* no cap of its own: update reads the answers back from the
+	 * project's khora.yaml, in bulk (answers are capped one by one,
+	 * and so is their number) */
 	a = pipeline_add(p, A_TEXT, &t->owner, ".khora/answers.yaml");
 	a->text = strbuf_detach(&sb, NULL);
 	a->is_state = 1;

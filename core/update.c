@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "confine.h"
+#include "hash.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "update.h"
@@ -665,31 +666,141 @@ decide(struct update *u, struct action *a, unsigned mask, struct diag *d)
 	}
 }
 
-/* A file no longer generated whose template (or content) now makes a
- * file at a new path: the user's changes move there. */
-static struct update_item *
-find_rename(struct update *u, const struct lock_entry *e)
+/*
+ * The files an update creates that a gone file may have moved to, by
+ * template and by content hash: a scan of every item per gone file made
+ * an update that moves thousands of files quadratic.  A list keeps the
+ * indexes (items move when the array grows) of the items that were
+ * candidates when it was built; those claimed since are dropped as a
+ * lookup meets them.
+ */
+struct rename_list {
+	size_t *v, nr, alloc;
+};
+
+struct renames {
+	struct hashmap by_key;		/* "t:TEMPLATE" or "s:SHA" */
+	struct strlist keys;		/* the table's keys */
+	struct rename_list *lists;
+	size_t nr, alloc;
+};
+
+static int
+rename_candidate(const struct update_item *it)
 {
-	struct update_item *found = NULL;
-	size_t i, n = 0;
+	const struct action *a = it->a;
 
-	for (i = 0; i < u->nr_items; i++) {
-		struct update_item *it = &u->items[i];
-		const struct action *a = it->a;
-		char tmpl[512];
+	return it->change == U_CREATE && !it->from && a &&
+		a->kind != A_SYMLINK && a->owner;
+}
 
-		if (it->change != U_CREATE || it->from || !a ||
-		    a->kind == A_SYMLINK || !a->owner || e->symlink)
-			continue;
-		snprintf(tmpl, sizeof(tmpl), "%s/%s", a->owner->name,
-			 a->tmpl ? a->tmpl : "");
-		if ((a->tmpl && e->template && !strcmp(tmpl, e->template)) ||
-		    (e->sha256 && !strcmp(a->sha, e->sha256))) {
-			found = it;
-			n++;
-		}
+static void
+renames_add(struct renames *r, const char *key, size_t item)
+{
+	struct rename_list *l;
+	void *at = hashmap_get(&r->by_key, key);
+	size_t n;
+
+	if (!at) {
+		ALLOC_GROW(r->lists, r->nr, r->alloc);
+		memset(&r->lists[r->nr], 0, sizeof(r->lists[r->nr]));
+		strlist_push(&r->keys, key);
+		/* the value is the list's number + 1: the array moves */
+		hashmap_put(&r->by_key, r->keys.v[r->keys.nr - 1],
+			    (void *)(uintptr_t)++r->nr);
+		at = (void *)(uintptr_t)r->nr;
 	}
-	return n == 1 ? found : NULL;
+	n = (size_t)(uintptr_t)at - 1;
+	l = &r->lists[n];
+	ALLOC_GROW(l->v, l->nr, l->alloc);
+	l->v[l->nr++] = item;
+}
+
+static void
+renames_init(struct renames *r, const struct update *u)
+{
+	struct strbuf key = STRBUF_INIT;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < u->nr_items; i++) {
+		const struct action *a = u->items[i].a;
+
+		if (!rename_candidate(&u->items[i]))
+			continue;
+		if (a->tmpl) {
+			strbuf_reset(&key);
+			strbuf_addf(&key, "t:%s/%s", a->owner->name, a->tmpl);
+			renames_add(r, key.buf, i);
+		}
+		strbuf_reset(&key);
+		strbuf_addf(&key, "s:%s", a->sha);
+		renames_add(r, key.buf, i);
+	}
+	strbuf_release(&key);
+}
+
+static void
+renames_release(struct renames *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr; i++)
+		free(r->lists[i].v);
+	free(r->lists);
+	hashmap_clear(&r->by_key);
+	strlist_clear(&r->keys);
+}
+
+/*
+ * Up to two items of key's list that are still candidates, into out;
+ * how many (2 means "two or more").  The claimed ones met on the way are
+ * dropped, so every lookup costs O(1) amortised.
+ */
+static size_t
+renames_find(struct renames *r, const struct update *u, const char *pfx,
+	     const char *name, size_t out[2])
+{
+	struct strbuf key = STRBUF_INIT;
+	struct rename_list *l;
+	void *at;
+	size_t i = 0, n = 0;
+
+	strbuf_addf(&key, "%s%s", pfx, name);
+	at = hashmap_get(&r->by_key, key.buf);
+	strbuf_release(&key);
+	if (!at)
+		return 0;
+	l = &r->lists[(size_t)(uintptr_t)at - 1];
+	while (i < l->nr && n < 2) {
+		if (!rename_candidate(&u->items[l->v[i]])) {
+			l->v[i] = l->v[--l->nr];
+			continue;
+		}
+		out[n++] = l->v[i++];
+	}
+	return n;
+}
+
+/* A file no longer generated whose template (or content) now makes a
+ * file at a new path: the user's changes move there, when exactly one
+ * new file matches. */
+static struct update_item *
+find_rename(struct update *u, struct renames *r, const struct lock_entry *e)
+{
+	size_t t[2], s[2], nt = 0, ns = 0;
+
+	if (e->symlink)
+		return NULL;
+	if (e->template)
+		nt = renames_find(r, u, "t:", e->template, t);
+	if (e->sha256)
+		ns = renames_find(r, u, "s:", e->sha256, s);
+	if (nt > 1 || ns > 1 || (nt && ns && t[0] != s[0]))
+		return NULL;
+	if (nt)
+		return &u->items[t[0]];
+	return ns ? &u->items[s[0]] : NULL;
 }
 
 /* A removed file is kept in .khora/trash: cheap, and a wrong removal
@@ -750,8 +861,10 @@ static void
 gone_files(struct update *u, struct pipeline *p, const char *seen,
 	   struct diag *d)
 {
+	struct renames r;
 	size_t i;
 
+	renames_init(&r, u);
 	for (i = 0; i < u->nr_old; i++) {
 		const struct lock_entry *e = &u->old[i];
 		struct update_item *it, probe;
@@ -760,7 +873,7 @@ gone_files(struct update *u, struct pipeline *p, const char *seen,
 		/* the user's file: never removed, the record just goes */
 		if (seen[i] || e->user)
 			continue;
-		it = find_rename(u, e);
+		it = find_rename(u, &r, e);
 		if (it) {
 			rename_item(u, p, it, e, d);
 			continue;
@@ -781,18 +894,19 @@ gone_files(struct update *u, struct pipeline *p, const char *seen,
 			it->change = U_ORPHAN;	/* the report says why */
 		}
 	}
+	renames_release(&r);
 }
 
-static int
-removed(const struct pipeline *p, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < p->nr_removals; i++)
-		if (!strcmp(p->removals[i].path, path))
-			return 1;
-	return 0;
-}
+/*
+ * The paths an update removes and the directories the generated files
+ * need, as tables: a scan of the removals per directory entry and of the
+ * actions per directory made removing thousands of files quadratic.
+ */
+struct dir_index {
+	struct hashmap removed;		/* keys: the removals' own paths */
+	struct hashmap needed;		/* keys: in dirs */
+	struct strlist dirs;
+};
 
 /*
  * Whether dir holds nothing but what the update removes (-1: it cannot
@@ -800,7 +914,7 @@ removed(const struct pipeline *p, const char *path)
  * directory taken for empty would be removed with the user's files.
  */
 static int
-emptied(struct update *u, const struct pipeline *p, const char *dir)
+emptied(struct update *u, const struct dir_index *x, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int fd = confine_open(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
@@ -822,7 +936,7 @@ emptied(struct update *u, const struct pipeline *p, const char *dir)
 			continue;
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%s/%s", dir, de->d_name);
-		if (!removed(p, sb.buf))
+		if (!hashmap_get(&x->removed, sb.buf))
 			ok = 0;
 	}
 	if (errno)
@@ -832,17 +946,32 @@ emptied(struct update *u, const struct pipeline *p, const char *dir)
 	return ok;
 }
 
-/* A generated path needs dir (it is dir or below it). */
-static int
-needed(const struct pipeline *p, const char *dir)
+/* Every directory above path, once, into dirs (and the table t). */
+static void
+add_parents(struct hashmap *t, struct strlist *dirs, const char *path)
 {
-	size_t i, n = strlen(dir);
+	char *dir = xstrdup(path), *s;
 
-	for (i = 0; i < p->nr; i++)
-		if (!strncmp(p->actions[i].path, dir, n) &&
-		    (!p->actions[i].path[n] || p->actions[i].path[n] == '/'))
-			return 1;
-	return 0;
+	while ((s = strrchr(dir, '/'))) {
+		*s = '\0';
+		if (hashmap_get(t, dir))
+			break;	/* and so are its parents */
+		strlist_push(dirs, dir);
+		hashmap_put(t, dirs->v[dirs->nr - 1], (void *)1);
+	}
+	free(dir);
+}
+
+/* longer paths first: children before their parents */
+static int
+cmp_deeper(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return strcmp(x, y);
 }
 
 /* Directories the removals leave empty go too, deepest first. */
@@ -850,32 +979,35 @@ static void
 empty_dirs(struct update *u, struct pipeline *p)
 {
 	struct strlist dirs = { NULL, 0, 0 };
-	size_t i, j, nr_files = p->nr_removals;
+	struct hashmap seen = HASHMAP_INIT;
+	struct dir_index x;
+	size_t i, nr_files = p->nr_removals;
 
-	for (i = 0; i < nr_files; i++) {
-		char *dir = xstrdup(p->removals[i].path), *s;
-
-		while ((s = strrchr(dir, '/'))) {
-			*s = '\0';
-			for (j = 0; j < dirs.nr && strcmp(dirs.v[j], dir); j++)
-				;
-			if (j == dirs.nr)
-				strlist_push(&dirs, dir);
-		}
-		free(dir);
+	memset(&x, 0, sizeof(x));
+	/* a generated path needs every directory above it, and itself */
+	for (i = 0; i < p->nr; i++) {
+		hashmap_put(&x.needed, p->actions[i].path, (void *)1);
+		add_parents(&x.needed, &x.dirs, p->actions[i].path);
 	}
-	/* longer paths first: children before their parents */
-	for (i = 0; i < dirs.nr; i++)
-		for (j = i + 1; j < dirs.nr; j++)
-			if (strlen(dirs.v[j]) > strlen(dirs.v[i])) {
-				char *t = dirs.v[i];
-
-				dirs.v[i] = dirs.v[j];
-				dirs.v[j] = t;
-			}
-	for (i = 0; i < dirs.nr; i++)
-		if (!needed(p, dirs.v[i]) && emptied(u, p, dirs.v[i]) > 0)
-			add_removal(p, dirs.v[i], 1);
+	for (i = 0; i < nr_files; i++) {
+		hashmap_put(&x.removed, p->removals[i].path, (void *)1);
+		add_parents(&seen, &dirs, p->removals[i].path);
+	}
+	if (dirs.nr)
+		qsort(dirs.v, dirs.nr, sizeof(*dirs.v), cmp_deeper);
+	for (i = 0; i < dirs.nr; i++) {
+		if (hashmap_get(&x.needed, dirs.v[i]) ||
+		    emptied(u, &x, dirs.v[i]) <= 0)
+			continue;
+		add_removal(p, dirs.v[i], 1);
+		/* its parent sees it as removed: the removal's own copy */
+		hashmap_put(&x.removed, p->removals[p->nr_removals - 1].path,
+			    (void *)1);
+	}
+	hashmap_clear(&seen);
+	hashmap_clear(&x.removed);
+	hashmap_clear(&x.needed);
+	strlist_clear(&x.dirs);
 	strlist_clear(&dirs);
 }
 
@@ -932,7 +1064,8 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		return -1;
 	}
 	/* the records hold khora's pristine versions, not the merges */
-	pipeline_add_records(p, config_sha);
+	if (pipeline_add_records(p, config_sha))
+		return -1;
 	for (i = nr; i < p->nr; i++) {
 		struct update_item probe;
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include "hash.h"
 #include "strbuf.h"
 #include "wrapper.h"
 #include "ytree.h"
@@ -187,6 +188,9 @@ struct builder {
 	int code;
 	struct ynode *stack[YTREE_MAX_DEPTH + 1];
 	struct ynode *pending_key[YTREE_MAX_DEPTH + 1];
+	/* the keys of each open mapping past SCAN_KEYS, for the duplicate
+	 * check: a scan per key made a 1 MiB mapping quadratic (minutes) */
+	struct hashmap seen[YTREE_MAX_DEPTH + 1];
 	int depth;
 	struct ynode *root;
 };
@@ -203,6 +207,30 @@ builder_error(struct builder *b, const yaml_mark_t *m, const char *what)
 	return diag_error(b->d, b->code, &loc, "invalid YAML: %s", what);
 }
 
+#define SCAN_KEYS 8	/* below this, a scan is cheaper than a table */
+
+/* The key of top that n repeats, or NULL; remembers n's key. */
+static const struct ynode *
+builder_seen(struct builder *b, const struct ynode *top,
+	     const struct ynode *n)
+{
+	struct hashmap *h = &b->seen[b->depth - 1];
+	size_t i;
+
+	if (top->nr < SCAN_KEYS) {
+		for (i = 0; i < top->nr; i++)
+			if (!strcmp(top->keys[i]->str, n->str))
+				return top->keys[i];
+		return NULL;
+	}
+	if (!h->nr)
+		for (i = 0; i < top->nr; i++)
+			hashmap_put(h, top->keys[i]->str, top->keys[i]);
+	/* n is not placed yet: it goes in with its value (ynode_append
+	 * keeps the node, so its str stays where the table points) */
+	return hashmap_put(h, n->str, (void *)n);
+}
+
 /*
  * Places a finished node under the current container.  Takes n in every
  * case: on failure it is freed here, never by the caller.
@@ -210,8 +238,8 @@ builder_error(struct builder *b, const yaml_mark_t *m, const char *what)
 static int
 builder_place(struct builder *b, struct ynode *n, const yaml_mark_t *m)
 {
+	const struct ynode *first;
 	struct ynode *top;
-	size_t i;
 
 	if (!b->depth) {
 		b->root = n;
@@ -228,18 +256,16 @@ builder_place(struct builder *b, struct ynode *n, const yaml_mark_t *m)
 			return builder_error(b, m, "only plain keys are "
 					     "supported");
 		}
-		for (i = 0; i < top->nr; i++) {
-			if (!strcmp(top->keys[i]->str, n->str)) {
-				struct strbuf sb = STRBUF_INIT;
+		first = builder_seen(b, top, n);
+		if (first) {
+			struct strbuf sb = STRBUF_INIT;
 
-				strbuf_addf(&sb, "duplicate key '%s' (first at "
-					    "line %u)", n->str,
-					    top->keys[i]->line);
-				builder_error(b, m, sb.buf);
-				strbuf_release(&sb);
-				ynode_free(n);
-				return -1;
-			}
+			strbuf_addf(&sb, "duplicate key '%s' (first at line "
+				    "%u)", n->str, first->line);
+			builder_error(b, m, sb.buf);
+			strbuf_release(&sb);
+			ynode_free(n);
+			return -1;
 		}
 		b->pending_key[b->depth - 1] = n;
 		return 0;
@@ -294,6 +320,7 @@ builder_event(struct builder *b, yaml_event_t *ev)
 	case YAML_MAPPING_END_EVENT:
 		n = b->stack[--b->depth];
 		b->stack[b->depth] = NULL;
+		hashmap_clear(&b->seen[b->depth]);
 		/* builder_place() owns n, also when it fails */
 		return builder_place(b, n, m);
 	case YAML_DOCUMENT_START_EVENT:
@@ -314,6 +341,7 @@ builder_clear(struct builder *b)
 	for (i = 0; i < b->depth; i++) {
 		ynode_free(b->pending_key[i]);
 		ynode_free(b->stack[i]);
+		hashmap_clear(&b->seen[i]);
 	}
 	ynode_free(b->root);
 }

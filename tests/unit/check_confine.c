@@ -241,6 +241,39 @@ START_TEST(test_read_cap)
 }
 END_TEST
 
+/*
+ * Uncapped reads take what fstat() said and never more: a file with
+ * more bytes than that (written while read; /proc's files, which say 0)
+ * is refused, and a huge sparse file is refused before any allocation.
+ */
+START_TEST(test_read_bounded)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int procfd = open("/proc/self", O_RDONLY | O_DIRECTORY), fd;
+
+	setup_tree(_i);
+	ck_assert_int_ge(procfd, 0);
+	strbuf_addstr(&sb, "x");
+	ck_assert_int_eq(confine_read(procfd, "status", &sb, 0), -1);
+	ck_assert_int_eq(errno, CONFINE_ECHANGED);
+	ck_assert_str_eq(confine_strerror(errno),
+			 "it changed while khora read it");
+	ck_assert_str_eq(sb.buf, "x");
+	close(procfd);
+	fd = confine_open(rootfd, "big", O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)STRBUF_MAX), 0);
+	close(fd);
+	ck_assert_int_eq(confine_read(rootfd, "big", &sb, 0), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_uint_lt(sb.alloc, 1 << 20);
+	ck_assert_int_eq(unlinkat(rootfd, "big", 0), 0);
+	ck_assert_int_eq(confine_read(rootfd, "f", &sb, 0), 0);
+	ck_assert_str_eq(sb.buf, "xhello");
+	strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(test_strerror)
 {
 	ck_assert_str_eq(confine_strerror(ELOOP),
@@ -289,6 +322,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_odd_files, 0, 2);
 	tcase_add_loop_test(tc, test_device, 0, 2);
 	tcase_add_loop_test(tc, test_parent_lstat, 0, 2);
+	tcase_add_loop_test(tc, test_read_bounded, 0, 2);
 	tcase_add_loop_test(tc, test_read_cap, 0, 2);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_env_fallback);

@@ -63,6 +63,32 @@ START_TEST(test_merge_sorts_and_normalises)
 }
 END_TEST
 
+/* Slot items: each once, in the order first given, across many slots
+ * and many items (looked up in tables, kept in order). */
+START_TEST(test_slot_items)
+{
+	char slot[32], item[32];
+	size_t i, j;
+
+	for (i = 0; i < 30000; i++) {
+		snprintf(slot, sizeof(slot), "s%zu", i % 3);
+		snprintf(item, sizeof(item), "item%zu", i % 10000);
+		ck_assert_int_eq(pipeline_contribute(&p, slot, item), 0);
+	}
+	ck_assert_uint_eq(p.nr_slots, 3);
+	for (i = 0; i < 3; i++) {
+		snprintf(slot, sizeof(slot), "s%zu", i);
+		ck_assert_str_eq(p.slots[i].name, slot);
+		/* i % 3 meets every item of one residue, then wraps */
+		ck_assert_uint_eq(p.slots[i].items.nr, 10000);
+		for (j = 0; j < 10; j++) {
+			snprintf(item, sizeof(item), "item%zu", 3 * j + i);
+			ck_assert_str_eq(p.slots[i].items.v[j], item);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_collision)
 {
 	text(&pa, "README.md", "a");
@@ -271,6 +297,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_merge_sorts_and_normalises);
+	tcase_add_test(tc, test_slot_items);
 	tcase_add_test(tc, test_collision);
 	tcase_add_test(tc, test_collision_same_plugin);
 	tcase_add_test(tc, test_file_over_dir);

@@ -179,6 +179,50 @@ START_TEST(test_utf8_valid)
 }
 END_TEST
 
+/*
+ * The duplicate-key check on both sides of the size where it switches
+ * from a scan to a hash table, at every position, in nested mappings
+ * (a key of a closed mapping is not a duplicate in its parent), and in
+ * sibling mappings that share keys.
+ */
+START_TEST(test_duplicate_keys)
+{
+	size_t sizes[] = { 2, 7, 8, 9, 17, 300 }, i, k, dup, len;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		/* every position of the small ones, a few of the big */
+		for (dup = 0; dup < sizes[i];
+		     dup += sizes[i] < 20 || dup < 9 ? 1 : 37) {
+			CAPTURE_DIAG(d, msg);
+			struct strbuf doc = STRBUF_INIT, want = STRBUF_INIT;
+			struct ynode *tree = NULL;
+
+			for (k = 0; k < sizes[i]; k++)
+				strbuf_addf(&doc, "k%zu: {k%zu: 1, a: 2}\n"
+					    "", k, k + 1);
+			len = doc.len;
+			strbuf_addf(&doc, "k%zu: again\n", dup);
+			ck_assert_int_eq(ytree_parse_buf("t.yaml", doc.buf,
+							 doc.len, &tree, &d,
+							 3), -1);
+			strbuf_addf(&want, "khora: t.yaml:%zu:1: invalid YAML: "
+				    "duplicate key 'k%zu' (first at line %zu)"
+				    "\n", sizes[i] + 1, dup, dup + 1);
+			ck_assert_str_eq(msg.buf, want.buf);
+			/* without it: accepted, every key there */
+			ck_assert_int_eq(ytree_parse_buf("t.yaml", doc.buf,
+							 len, &tree, &d, 3), 0);
+			ck_assert_uint_eq(tree->nr, sizes[i]);
+			ck_assert_ptr_nonnull(ymap_get(tree, "k0"));
+			ynode_free(tree);
+			strbuf_release(&doc);
+			strbuf_release(&want);
+			strbuf_release(&msg);
+		}
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -189,6 +233,7 @@ suite(void)
 	tcase_add_test(tc, test_nasty_roundtrip);
 	tcase_add_test(tc, test_random_roundtrip);
 	tcase_add_test(tc, test_utf8_valid);
+	tcase_add_test(tc, test_duplicate_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
