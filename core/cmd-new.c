@@ -105,6 +105,9 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 	}
 	if (!o->target)
 		return cli_usage_error(d, "new", "missing target directory");
+	if (!*o->target)
+		return cli_usage_error(d, "new", "the target directory is an "
+				       "empty string");
 	return 0;
 }
 

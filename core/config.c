@@ -182,6 +182,11 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 	case T_STR:
 		if (v->kind == Y_SCALAR && !ynode_is_null(v))
 			return 0;
+		/* `key:` with nothing after it, or an empty directory name
+		 * (`khora new ""`): YAML calls it null, a user calls it empty */
+		if (v->kind == Y_SCALAR && !*v->str)
+			return cerr(d, v, "'%s' is empty: it must be a string",
+				    name);
 		return cerr(d, v, "'%s' must be a string, not %s", name,
 			    ynode_kind_name(v));
 	case T_BOOL:
@@ -431,15 +436,26 @@ check_project_name(struct diag *d, const struct ynode *n)
 	const char *p = n->str;
 	size_t len = strlen(p);
 
+	if (!len)
+		return cerr(d, n, "invalid project_name: it is empty (a name "
+			    "starts with an ASCII letter)");
+	/* isalpha() is locale-dependent and knows no UTF-8: say ASCII */
+	for (; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return cerr(d, n, "invalid project_name '%s': only "
+				    "ASCII letters, digits, '-', '_' and '.' "
+				    "are allowed", n->str);
+	p = n->str;
 	if (!isalpha((unsigned char)*p) || len > 64)
 		return cerr(d, n, "invalid project_name '%s': it must start "
-			    "with a letter and have at most 64 characters",
+			    "with an ASCII letter and have at most 64 "
+			    "characters",
 			    p);
 	for (; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
 			return cerr(d, n, "invalid project_name '%s': only "
-				    "letters, digits, '-', '_' and '.' are "
-				    "allowed", n->str);
+				    "ASCII letters, digits, '-', '_' and '.' "
+				    "are allowed", n->str);
 	return 0;
 }
 
