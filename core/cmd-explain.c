@@ -13,7 +13,23 @@
 #include "confine.h"
 #include "project.h"
 #include "strbuf.h"
+#include "update.h"
 #include "wrapper.h"
+
+/* A binary conflict: the lock also lists khora's version beside. */
+static int
+beside(const struct lock_entry *entries, size_t nr, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int found = 0;
+
+	strbuf_addf(&sb, "%s%s", path, UPDATE_NEW_SUFFIX);
+	for (i = 0; i < nr && !found; i++)
+		found = !strcmp(entries[i].path, sb.buf);
+	strbuf_release(&sb);
+	return found;
+}
 
 /*
  * What khora itself keeps in a project, by path: reported as what it
@@ -119,9 +135,20 @@ cmd_explain(int argc, char **argv, struct diag *d)
 			printf("template  %s\n", e->template);
 		if (e->symlink)
 			printf("symlink   -> %s\n", e->symlink);
-		printf("state     %s\n", state == 'D' ? "deleted" :
-		       state == 'M' ? "modified since it was generated" :
-		       "unchanged since it was generated");
+		if (state == 'U' && beside(entries, nr, e->path))
+			printf("state     in conflict: binary, khora's version "
+			       "is beside it as %s%s ('khora update --ours' or "
+			       "--theirs picks a side)\n", e->path,
+			       UPDATE_NEW_SUFFIX);
+		else if (state == 'U')
+			printf("state     in conflict: an update left <<<<<<< "
+			       "markers in it (edit them out, or run 'khora "
+			       "update --ours' or --theirs)\n");
+		else
+			printf("state     %s\n", state == 'D' ? "deleted" :
+			       state == 'M' ? "modified since it was "
+			       "generated" : "unchanged since it was "
+			       "generated");
 		ret = 0;
 		goto out;
 	}

@@ -646,6 +646,50 @@ warn_orphans(const struct update *u, const char *root, struct diag *d)
 	}
 }
 
+/*
+ * Exit 6, saying what each kind of conflict left and how to resolve it:
+ * markers in text files, khora's version beside a binary one, a file
+ * the user deleted and khora changed (no markers anywhere: it stays
+ * deleted).
+ */
+static int
+conflict_error(const struct update_opts *o, const struct update *u,
+	       struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned gone = o->favor == MERGE_MARKERS ?
+		u->count[U_GONE_CONFLICT] : 0;
+	unsigned text = u->conflicts - u->binary - gone;
+
+	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
+		return diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
+				  "side of %u binary file%s: NAME"
+				  UPDATE_YOURS_SUFFIX ", where yours would be "
+				  "saved, is there and is not khora's: move it "
+				  "away and run again", u->conflicts,
+				  u->conflicts == 1 ? "" : "s");
+	if (text)
+		strbuf_addf(&sb, "%u file%s changed both by you and by khora: "
+			    "edit out the <<<<<<< markers", text,
+			    text == 1 ? "" : "s");
+	if (u->binary)
+		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
+			    "by khora: khora's version is beside yours as NAME"
+			    UPDATE_NEW_SUFFIX, sb.len ? "; " : "", u->binary,
+			    u->binary == 1 ? "" : "s");
+	if (gone)
+		strbuf_addf(&sb, "%s%u file%s you deleted changed in khora's "
+			    "version: %s deleted, no markers written ('khora "
+			    "forget PATH' accepts the deletion)",
+			    sb.len ? "; " : "", gone, gone == 1 ? "" : "s",
+			    gone == 1 ? "it stays" : "they stay");
+	diag_error(d, EXIT_CONFLICT, NULL, "cannot merge cleanly: %s%s run "
+		   "'khora update --ours' (or --theirs) to pick a side", sb.buf,
+		   text || gone ? ", or" : ";");
+	strbuf_release(&sb);
+	return -1;
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
@@ -715,31 +759,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	ret = 0;
-	if (u.conflicts && !o->pretend && u.binary == u.conflicts &&
-	    o->favor == MERGE_THEIRS)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
-				 "side of %u binary file%s: NAME"
-				 UPDATE_YOURS_SUFFIX ", where yours would be "
-				 "saved, is there and is not khora's: move it "
-				 "away and run again", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
-	else if (u.conflicts && !o->pretend && u.binary == u.conflicts)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
-				 "cleanly: %u binary file%s changed both by "
-				 "you and by khora: khora's version is beside "
-				 "yours as NAME" UPDATE_NEW_SUFFIX "; run "
-				 "'khora update --ours' (or --theirs) to pick "
-				 "a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
-	else if (u.conflicts && !o->pretend)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
-				 "cleanly: %u file%s changed both by you and "
-				 "by khora: edit out the <<<<<<< markers%s, or "
-				 "run 'khora update --ours' (or --theirs) to "
-				 "pick a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s", u.binary ?
-				 " (binary files: khora's version is beside "
-				 "yours as NAME" UPDATE_NEW_SUFFIX ")" : "");
+	if (u.conflicts && !o->pretend)
+		ret = conflict_error(o, &u, d);
 out:
 	d->phase = NULL;
 	generation_release(&g);
