@@ -27,12 +27,87 @@ struct update_opts {
 	const char *cmd;		/* "update", "add" or "remove" */
 	const char *dir;
 	struct strlist features;	/* add: NAME or NAME=VALUE */
+	struct strlist words;		/* add: the plain words given */
 	struct strlist set;		/* --set NAME=VALUE: answers */
 	const char *answers;		/* --answers FILE */
 	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
 };
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static int
+is_project(const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int yes;
+
+	strbuf_addf(&sb, "%s/.khora/lock", dir);
+	yes = !lstat(sb.buf, &st);
+	strbuf_release(&sb);
+	return yes;
+}
+
+/*
+ * add, remove: a plain word (no '/', no '=') is a feature, unless it is
+ * no known feature and names a directory: then it is the project, as
+ * `update DIR` takes it.  A word that is both a feature and a project
+ * directory is a usage error naming both readings.  The catalog is
+ * read only when a word names a directory.
+ */
+static int
+split_dir(struct update_opts *o, struct diag *d)
+{
+	struct strlist known = { NULL, 0, 0 }, keep = { NULL, 0, 0 };
+	struct catalog cat;
+	struct pipeline fake;
+	size_t i;
+	int loaded = 0, ret = 0;
+
+	memset(&cat, 0, sizeof(cat));
+	memset(&fake, 0, sizeof(fake));
+	fake.cat = &cat;
+	for (i = 0; !ret && i < o->features.nr; i++) {
+		const char *w = o->features.v[i];
+
+		if (strchr(w, '=') || !is_dir(w)) {
+			strlist_push(&keep, w);
+			continue;
+		}
+		if (!loaded++ && !catalog_load(&cat, d))
+			known_features(&fake, &known);
+		if (d->code) {
+			ret = -1;
+		} else if (strlist_has(&known, w) && is_project(w)) {
+			ret = cli_usage_error(d, o->cmd, "'%s' is both a "
+					      "feature and a project directory: "
+					      "write './%s' (or -C %s) for the "
+					      "directory", w, w, w);
+		} else if (strlist_has(&known, w)) {
+			strlist_push(&keep, w);
+		} else if (o->dir) {
+			ret = cli_usage_error(d, o->cmd, "more than one "
+					      "project directory ('%s', '%s')",
+					      o->dir, w);
+		} else {
+			o->dir = w;
+		}
+	}
+	/* o->dir may point into the words: kept until cmd_run() ends */
+	o->words = o->features;
+	o->features = keep;
+	strlist_clear(&known);
+	catalog_release(&cat);
+	return ret;
+}
 
 static int
 parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
@@ -89,7 +164,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		if (a[0] == '-' && a[1])
 			return cli_usage_error(d, o->cmd, "unknown option "
 					       "'%s'", a);
-		/* add: a directory is written with a slash (or is . or ..) */
+		/* add: a directory is written with a slash (or is . or ..),
+		 * or is a plain word split_dir() recognises */
 		if (add && !strchr(a, '/') && strcmp(a, ".") &&
 		    strcmp(a, "..")) {
 			strlist_push(&o->features, a);
@@ -101,6 +177,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 					       o->dir, a);
 		o->dir = a;
 	}
+	if (add && split_dir(o, d))
+		return -1;
 	if (add && !o->features.nr)
 		return cli_usage_error(d, o->cmd, "missing feature (e.g. "
 				       "'khora %s docker')", o->cmd);
@@ -821,6 +899,7 @@ cmd_run(int argc, char **argv, struct diag *d, const char *cmd)
 	if (!ret)
 		ret = run(&o, d);
 	strlist_clear(&o.features);
+	strlist_clear(&o.words);
 	strlist_clear(&o.set);
 	return ret;
 }
@@ -873,7 +952,8 @@ const struct cmd_entry cmd_add_entry = {
 	"[--set NAME=VALUE].. [--answers FILE] [--no-input]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
-	"                        a DIR argument with a '/' works too)\n"
+	"                        a DIR word works too: one with a '/', or\n"
+	"                        a directory that is no feature's name)\n"
 	UPDATE_OPTIONS,
 	cmd_add,
 };
@@ -884,7 +964,8 @@ const struct cmd_entry cmd_remove_entry = {
 	"FEATURE.. [-C DIR] [--pretend] [--diff]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
-	"                        a DIR argument with a '/' works too)\n"
+	"                        a DIR word works too: one with a '/', or\n"
+	"                        a directory that is no feature's name)\n"
 	UPDATE_OPTIONS,
 	cmd_remove,
 };
