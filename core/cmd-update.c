@@ -605,28 +605,50 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
 
 /*
  * A plugin that generated files here and is now missing (uninstalled,
- * or its sidecar unreadable) would make update delete its files: stop.
- * A plugin present but inactive is a feature turned off: that is meant.
+ * or its sidecar unreadable) would make update delete its files, or
+ * fail on its feature as an unknown one (exit 3, which blames the
+ * config): stop first, naming the plugin (exit 4).  Checked before the
+ * config is read.  A plugin present but inactive is a feature turned
+ * off: that is meant; one whose files were all forgotten made nothing
+ * khora still tracks.
  */
 static int
-check_plugins(const struct update *u, const struct catalog *cat,
+check_plugins(const struct update_opts *o, const struct update *u,
 	      struct diag *d)
 {
 	const struct ynode *list = ymap_get(u->lock_tree, "plugins");
-	size_t i;
+	struct catalog cat;
+	size_t i, j;
+	int ret = 0, quiet = d->quiet_warnings;
 
-	for (i = 0; list && list->kind == Y_SEQ && i < list->nr; i++) {
+	/* the generation loads it again, with its warnings */
+	d->quiet_warnings = 1;
+	ret = catalog_load(&cat, d);
+	d->quiet_warnings = quiet;
+	for (i = 0; !ret && list && list->kind == Y_SEQ && i < list->nr; i++) {
 		const struct ynode *n = ymap_get(list->vals[i], "name");
+		const char *file = NULL;
+		size_t nfiles = 0;
 
-		if (n && n->kind == Y_SCALAR && !catalog_find(cat, n->str))
-			return diag_error(d, EXIT_PLUGIN, NULL, "cannot update "
-					  "'%s': plugin '%s' generated files "
-					  "here but is not installed, or its "
-					  "sidecar cannot be read (install it, "
-					  "or turn its feature off in "
-					  "khora.yaml)", u->root, n->str);
+		if (!n || n->kind != Y_SCALAR || catalog_find(&cat, n->str))
+			continue;
+		for (j = 0; j < u->nr_old; j++)
+			if (!u->old[j].user && u->old[j].plugin &&
+			    !strcmp(u->old[j].plugin, n->str) && !nfiles++)
+				file = u->old[j].path;
+		if (nfiles)
+			ret = diag_error(d, EXIT_PLUGIN, NULL, "cannot %s '%s': "
+					 "plugin '%s' generated %zu file%s here "
+					 "(%s%s) but is not installed, or its "
+					 "sidecar cannot be read (install it "
+					 "again; or stop tracking its files with "
+					 "'khora forget' and turn its feature "
+					 "off in khora.yaml)", o->cmd, u->root,
+					 n->str, nfiles, nfiles == 1 ? "" : "s",
+					 file, nfiles == 1 ? "" : ", ...");
 	}
-	return 0;
+	catalog_release(&cat);
+	return ret;
 }
 
 /*
@@ -790,9 +812,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.no_input = o->no_input;
 	go.given = &o->set;
 	go.update = 1;
-	if (update_init(&u, root, o->favor, d) ||
-	    generation_run(&g, &go, &keep, d) ||
-	    check_plugins(&u, &g.cat, d))
+	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
+	    generation_run(&g, &go, &keep, d))
 		goto out;
 	sha256_hex(text->buf, text->len, sha);
 	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
