@@ -896,8 +896,13 @@ run(struct update_opts *o, struct diag *d)
 		goto out;
 	if (strcmp(o->cmd, "update") && edit_config(o, cfgfile, &text, d))
 		goto out;
+	if (strcmp(o->cmd, "update")) {
+		d->edited_file = cfgfile;
+		d->edited_text = text.buf;
+	}
 	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
+	d->edited_file = d->edited_text = NULL;
 	if (lockfd >= 0)
 		close(lockfd);
 	strbuf_release(&text);
