@@ -410,8 +410,8 @@ print_binary(const struct update *u, const struct update_item *it, FILE *fp)
 			UPDATE_YOURS_SUFFIX);
 	else if (it->blocked)
 		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
-			"yours: khora's not written there)\n", p,
-			UPDATE_NEW_SUFFIX);
+			"there and not khora's: khora's version not written)\n",
+			p, UPDATE_NEW_SUFFIX);
 	else if (u->favor == MERGE_MARKERS)
 		fprintf(fp, "binary, both changed it: yours kept, khora's is "
 			"%s%s)\n", p, UPDATE_NEW_SUFFIX);
@@ -450,6 +450,18 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 	}
 }
 
+/* Binary conflicts whose side file could not be written: still open. */
+static unsigned
+nr_blocked(const struct update *u)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++)
+		n += u->items[i].change == U_CONFLICT && u->items[i].blocked;
+	return n;
+}
+
 static void
 print_summary(const struct update *u, const char *what, const char *root,
 	      FILE *fp)
@@ -463,6 +475,7 @@ print_summary(const struct update *u, const char *what, const char *root,
 	};
 	size_t i, n = 0;
 	const char *label;
+	unsigned c, blocked = u->favor != MERGE_MARKERS ? nr_blocked(u) : 0;
 
 	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		n += u->count[parts[i].c];
@@ -473,16 +486,21 @@ print_summary(const struct update *u, const char *what, const char *root,
 	}
 	fprintf(fp, "%s '%s':", what, root);
 	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++) {
-		if (!u->count[parts[i].c])
-			continue;
+		c = u->count[parts[i].c];
 		label = parts[i].s;
-		/* --ours and --theirs resolve what would conflict */
-		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS)
+		/* --ours and --theirs resolve what would conflict, but for
+		 * what a file in the way blocked */
+		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS) {
+			c -= blocked;
 			label = u->favor == MERGE_OURS ?
 				"resolved with --ours" :
 				"resolved with --theirs";
-		fprintf(fp, "%s %u %s", n++ ? "," : "", u->count[parts[i].c],
-			label);
+		}
+		if (c)
+			fprintf(fp, "%s %u %s", n++ ? "," : "", c, label);
+		if (parts[i].c == U_CONFLICT && blocked)
+			fprintf(fp, "%s %u still in conflict", n++ ? "," : "",
+				blocked);
 	}
 	fputc('\n', fp);
 }
@@ -759,7 +777,8 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	struct strbuf sb = STRBUF_INIT;
 	unsigned gone = o->favor == MERGE_MARKERS ?
 		u->count[U_GONE_CONFLICT] : 0;
-	unsigned text = u->conflicts - u->binary - gone;
+	unsigned blocked = nr_blocked(u), text = u->conflicts - u->binary - gone;
+	unsigned beside = u->binary - blocked;
 
 	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
 		return diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
@@ -772,11 +791,17 @@ conflict_error(const struct update_opts *o, const struct update *u,
 		strbuf_addf(&sb, "%u file%s changed both by you and by khora: "
 			    "edit out the <<<<<<< markers", text,
 			    text == 1 ? "" : "s");
-	if (u->binary)
+	if (beside)
 		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
 			    "by khora: khora's version is beside yours as NAME"
-			    UPDATE_NEW_SUFFIX, sb.len ? "; " : "", u->binary,
-			    u->binary == 1 ? "" : "s");
+			    UPDATE_NEW_SUFFIX, sb.len ? "; " : "", beside,
+			    beside == 1 ? "" : "s");
+	if (blocked)
+		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
+			    "by khora: NAME" UPDATE_NEW_SUFFIX " is there and "
+			    "is not khora's, so khora's version was not written "
+			    "(move it away and run again)", sb.len ? "; " : "",
+			    blocked, blocked == 1 ? "" : "s");
 	if (gone)
 		strbuf_addf(&sb, "%s%u file%s you deleted changed in khora's "
 			    "version: %s deleted, no markers written ('khora "
