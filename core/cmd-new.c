@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "progress.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -408,6 +409,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 
 	if (normalise_target(o, keep, d))
 		return -1;
+	progress_init(!o->quiet && !d->json);
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
 	if (generation_run(&g, &o->gen, keep, d))
@@ -422,6 +424,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 							".khora/");
 	mark = g.mark;
 	if (o->pretend) {
+		progress_clear();
 		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
@@ -440,10 +443,12 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		if (pipeline_post(&g.p))
 			goto out;
 		profile_lap(&g.p.prof, PH_POST, &mark);
+		progress_clear();
 		print_report(&g.p, o);
 	}
 	ret = 0;
 out:
+	progress_clear();
 	if (lockfd >= 0)
 		close(lockfd);
 	if (o->profile)

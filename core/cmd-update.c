@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "progress.h"
 #include "confedit.h"
 #include "confine.h"
 #include "generate.h"
@@ -868,6 +869,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		stage_remove_stale(abs_root, d);
 	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
+	progress_clear();
 	report(o, &u, root);
 	if (!strcmp(o->cmd, "remove") && !o->pretend)
 		warn_orphans(&u, root, d);
@@ -911,6 +913,7 @@ run(struct update_opts *o, struct diag *d)
 	}
 	/* messages name the project as the user did when they can */
 	shown = *rel ? xstrdup(root) : strip_slashes(o->dir);
+	progress_init(!o->quiet && !d->json);
 	cfgfile = shown_path(shown, "khora.yaml");
 	/* one run at a time; then finish or undo what a killed one left */
 	lockfd = project_lock(shown, d);
@@ -927,6 +930,7 @@ run(struct update_opts *o, struct diag *d)
 	}
 	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
+	progress_clear();
 	d->edited_file = d->edited_text = NULL;
 	if (lockfd >= 0)
 		close(lockfd);

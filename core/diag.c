@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "diag.h"
+#include "progress.h"
 #include "strbuf.h"
 
 /* Control characters would break the one-line promise: show them. */
@@ -81,6 +82,8 @@ emit(struct diag *d, const char *severity, int code,
 	if (d->capture) {
 		strbuf_add(d->capture, sb.buf, sb.len);
 	} else {
+		/* a message starts on a line of its own */
+		progress_clear();
 		fwrite(sb.buf, 1, sb.len, stderr);
 		fflush(stderr);
 	}
