@@ -89,9 +89,10 @@ split_dir(struct update_opts *o, struct diag *d)
 			ret = -1;
 		} else if (strlist_has(&known, w) && is_project(w)) {
 			ret = cli_usage_error(d, o->cmd, "'%s' is both a "
-					      "feature and a project directory: "
-					      "write './%s' (or -C %s) for the "
-					      "directory", w, w, w);
+					      "feature and a project "
+					      "directory: write './%s' (or -C "
+					      "%s) for the directory", w, w,
+					      w);
 		} else if (strlist_has(&known, w)) {
 			strlist_push(&keep, w);
 		} else if (o->dir) {
@@ -656,15 +657,17 @@ check_plugins(const struct update_opts *o, const struct update *u,
 			    !strcmp(u->old[j].plugin, n->str) && !nfiles++)
 				file = u->old[j].path;
 		if (nfiles)
-			ret = diag_error(d, EXIT_PLUGIN, NULL, "cannot %s '%s': "
-					 "plugin '%s' generated %zu file%s here "
-					 "(%s%s) but is not installed, or its "
-					 "sidecar cannot be read (install it "
-					 "again; or stop tracking its files with "
-					 "'khora forget' and turn its feature "
-					 "off in khora.yaml)", o->cmd, u->root,
-					 n->str, nfiles, nfiles == 1 ? "" : "s",
-					 file, nfiles == 1 ? "" : ", ...");
+			ret = diag_error(d, EXIT_PLUGIN, NULL, "cannot %s "
+					 "'%s': plugin '%s' generated %zu "
+					 "file%s here (%s%s) but is not "
+					 "installed, or "
+					 "its sidecar cannot be read (install "
+					 "it again; or stop tracking its files "
+					 "with 'khora forget' and turn its "
+					 "feature off in khora.yaml)", o->cmd,
+					 u->root, n->str, nfiles,
+					 nfiles == 1 ? "" : "s", file,
+					 nfiles == 1 ? "" : ", ...");
 	}
 	catalog_release(&cat);
 	return ret;
@@ -778,7 +781,8 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	struct strbuf sb = STRBUF_INIT;
 	unsigned gone = o->favor == MERGE_MARKERS ?
 		u->count[U_GONE_CONFLICT] : 0;
-	unsigned blocked = nr_blocked(u), text = u->conflicts - u->binary - gone;
+	unsigned blocked = nr_blocked(u);
+	unsigned text = u->conflicts - u->binary - gone;
 	unsigned beside = u->binary - blocked;
 
 	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
@@ -800,8 +804,9 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	if (blocked)
 		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
 			    "by khora: NAME" UPDATE_NEW_SUFFIX " is there and "
-			    "is not khora's, so khora's version was not written "
-			    "(move it away and run again)", sb.len ? "; " : "",
+			    "is not khora's, so khora's version was not "
+			    "written (move it away and run again)",
+			    sb.len ? "; " : "",
 			    blocked, blocked == 1 ? "" : "s");
 	if (gone)
 		strbuf_addf(&sb, "%s%u file%s you deleted changed in khora's "

@@ -182,8 +182,8 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 	case T_STR:
 		if (v->kind == Y_SCALAR && !ynode_is_null(v))
 			return 0;
-		/* `key:` with nothing after it, or an empty directory name
-		 * (`khora new ""`): YAML calls it null, a user calls it empty */
+		/* `key:` with nothing after it, or an empty directory
+		 * name: YAML calls it null, a user calls it empty */
 		if (v->kind == Y_SCALAR && !*v->str)
 			return cerr(d, v, "'%s' is empty: it must be a string",
 				    name);
