@@ -633,24 +633,19 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
  * khora still tracks.
  */
 static int
-check_plugins(const struct update_opts *o, const struct update *u,
-	      struct diag *d)
+check_plugins_in(const struct update_opts *o, const struct update *u,
+		 const struct catalog *cat, struct diag *d)
 {
 	const struct ynode *list = ymap_get(u->lock_tree, "plugins");
-	struct catalog cat;
 	size_t i, j;
-	int ret = 0, quiet = d->quiet_warnings;
+	int ret = 0;
 
-	/* the generation loads it again, with its warnings */
-	d->quiet_warnings = 1;
-	ret = catalog_load(&cat, d);
-	d->quiet_warnings = quiet;
 	for (i = 0; !ret && list && list->kind == Y_SEQ && i < list->nr; i++) {
 		const struct ynode *n = ymap_get(list->vals[i], "name");
 		const char *file = NULL;
 		size_t nfiles = 0;
 
-		if (!n || n->kind != Y_SCALAR || catalog_find(&cat, n->str))
+		if (!n || n->kind != Y_SCALAR || catalog_find(cat, n->str))
 			continue;
 		for (j = 0; j < u->nr_old; j++)
 			if (!u->old[j].user && u->old[j].plugin &&
@@ -669,6 +664,27 @@ check_plugins(const struct update_opts *o, const struct update *u,
 					 nfiles == 1 ? "" : "s", file,
 					 nfiles == 1 ? "" : ", ...");
 	}
+	return ret;
+}
+
+/*
+ * Before the config is read, from a catalog of its own; the generation
+ * reads the catalog again, and a sidecar unreadable only then is caught
+ * by check_plugins_in() on that one, after the generation.
+ */
+static int
+check_plugins(const struct update_opts *o, const struct update *u,
+	      struct diag *d)
+{
+	struct catalog cat;
+	int ret, quiet = d->quiet_warnings;
+
+	/* the generation loads it again, with its warnings */
+	d->quiet_warnings = 1;
+	ret = catalog_load(&cat, d);
+	d->quiet_warnings = quiet;
+	if (!ret)
+		ret = check_plugins_in(o, u, &cat, d);
 	catalog_release(&cat);
 	return ret;
 }
@@ -844,7 +860,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.given = &o->set;
 	go.update = 1;
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
-	    generation_run(&g, &go, &keep, d))
+	    generation_run(&g, &go, &keep, d) ||
+	    check_plugins_in(o, &u, &g.cat, d))
 		goto out;
 	sha256_hex(text->buf, text->len, sha);
 	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
