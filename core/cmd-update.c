@@ -677,15 +677,27 @@ check_plugins(const struct update_opts *o, const struct update *u,
 	      struct diag *d)
 {
 	struct catalog cat;
-	int ret, quiet = d->quiet_warnings;
+	struct strbuf cap = STRBUF_INIT;
+	struct diag mine = DIAG_INIT;
+	int ret;
 
-	/* the generation loads it again, with its warnings */
-	d->quiet_warnings = 1;
-	ret = catalog_load(&cat, d);
-	d->quiet_warnings = quiet;
-	if (!ret)
-		ret = check_plugins_in(o, u, &cat, d);
+	/* the generation loads it again with its warnings: these are
+	 * shown only when they explain a failure here */
+	mine.capture = &cap;
+	mine.json = d->json;
+	mine.quiet_warnings = d->quiet_warnings;
+	ret = catalog_load(&cat, &mine);
+	if (ret || (ret = check_plugins_in(o, u, &cat, &mine))) {
+		if (d->capture)
+			strbuf_add(d->capture, cap.buf, cap.len);
+		else
+			fwrite(cap.buf, 1, cap.len, stderr);
+		if (!d->code)
+			d->code = mine.code;
+		d->nr_errors += mine.nr_errors;
+	}
 	catalog_release(&cat);
+	strbuf_release(&cap);
 	return ret;
 }
 
