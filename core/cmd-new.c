@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "progress.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -105,6 +106,9 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 	}
 	if (!o->target)
 		return cli_usage_error(d, "new", "missing target directory");
+	if (!*o->target)
+		return cli_usage_error(d, "new", "the target directory is an "
+				       "empty string");
 	return 0;
 }
 
@@ -157,6 +161,50 @@ use_colour(int fd)
 	return isatty(fd) && !(nc && *nc);
 }
 
+/* The widest plugin name, for columns that stay aligned. */
+static int
+name_width(const struct pipeline *p, int min)
+{
+	size_t i;
+	int w = min;
+
+	for (i = 0; i < p->nr_active; i++)
+		if ((int)strlen(p->active[i]->name) > w)
+			w = (int)strlen(p->active[i]->name);
+	return w > 64 ? 64 : w;
+}
+
+/*
+ * What to type next, from what was generated: pytest only where there
+ * are tests to run, the README only when one was written.
+ */
+static void
+print_next(const struct pipeline *p)
+{
+	const char *readme = NULL;
+	int tests = 0;
+	size_t i;
+
+	for (i = 0; i < p->nr; i++) {
+		const struct action *a = &p->actions[i];
+		const char *base = strrchr(a->path, '/');
+
+		base = base ? base + 1 : a->path;
+		if (a->kind == A_DIR || a->kind == A_SYMLINK)
+			continue;
+		if (!readme && !strchr(a->path, '/') &&
+		    starts_with(a->path, "README"))
+			readme = a->path;
+		tests |= starts_with(base, "test_") && strlen(base) > 3 &&
+			!strcmp(base + strlen(base) - 3, ".py");
+	}
+	printf("next:\n  cd %s%s\n", p->target, tests ?
+	       " && python3 -m pytest" : "");
+	if (readme)
+		printf("  (%s says what was generated and how to run it)\n",
+		       readme);
+}
+
 /*
  * What a user wants to see after `new`: how much, from which plugins,
  * and what to type next (-v adds every file, -q prints nothing).
@@ -167,6 +215,7 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 	const char *on = use_colour(1) ? "\033[1;32m" : "";
 	const char *off = *on ? "\033[0m" : "";
 	size_t i, j, files = 0, bytes = 0;
+	int w = name_width(p, 18);
 
 	if (o->quiet)
 		return;
@@ -191,27 +240,26 @@ print_report(const struct pipeline *p, const struct new_opts *o)
 			if (p->actions[j].owner == pi &&
 			    p->actions[j].kind != A_DIR)
 				n++;
-		printf("  %-18s %-8s %3zu file%s\n", pi->name, pi->version, n,
-		       n == 1 ? "" : "s");
+		printf("  %-*s %-8s %3zu file%s\n", w, pi->name, pi->version,
+		       n, n == 1 ? "" : "s");
 	}
 	for (i = 0, j = 0; i < p->nr; i++)
 		if (p->actions[i].owner && p->actions[i].owner->is_template &&
 		    p->actions[i].kind != A_DIR)
 			j++;
 	if (j)
-		printf("  %-18s %-8s %3zu file%s\n", "template", "-", j,
+		printf("  %-*s %-8s %3zu file%s\n", w, "template", "-", j,
 		       j == 1 ? "" : "s");
 	/* khora.yaml, .khora/lock and .khora/base: what update needs */
 	for (i = 0, j = 0; i < p->nr; i++)
 		j += !p->actions[i].owner;
 	if (j)
-		printf("  %-18s %-8s %3zu file%s (for khora update)\n",
+		printf("  %-*s %-8s %3zu file%s (for khora update)\n", w,
 		       "khora", KHORA_VERSION, j, j == 1 ? "" : "s");
 	if (p->trash[0])
 		printf("kept the files it replaced in %s/%s (see "
 		       "khora-update(7))\n", p->target, p->trash);
-	printf("next:\n  cd %s && python3 -m pytest\n  (README.md says "
-	       "what was generated and how to run it)\n", p->target);
+	print_next(p);
 }
 
 /* The per-plugin lines, made before the plugins are released. */
@@ -219,9 +267,11 @@ static void
 profile_plugins(const struct pipeline *p, struct strbuf *out)
 {
 	size_t i;
+	int w = name_width(p, 12);
 
+	/* a long name widens the column rather than push its row */
 	for (i = 0; i < p->nr_active; i++)
-		strbuf_addf(out, "plugin %-12s plan %8.3f ms\n",
+		strbuf_addf(out, "plugin %-*s plan %8.3f ms\n", w,
 			    p->active[i]->name, p->active[i]->plan_ms);
 }
 
@@ -359,6 +409,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 
 	if (normalise_target(o, keep, d))
 		return -1;
+	progress_init(!o->quiet && !d->json);
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
 	if (generation_run(&g, &o->gen, keep, d))
@@ -373,6 +424,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 							".khora/");
 	mark = g.mark;
 	if (o->pretend) {
+		progress_clear();
 		print_plan(&g.p);
 	} else {
 		d->phase = "stage";
@@ -391,10 +443,12 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		if (pipeline_post(&g.p))
 			goto out;
 		profile_lap(&g.p.prof, PH_POST, &mark);
+		progress_clear();
 		print_report(&g.p, o);
 	}
 	ret = 0;
 out:
+	progress_clear();
 	if (lockfd >= 0)
 		close(lockfd);
 	if (o->profile)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "progress.h"
 #include "confedit.h"
 #include "confine.h"
 #include "generate.h"
@@ -27,12 +28,88 @@ struct update_opts {
 	const char *cmd;		/* "update", "add" or "remove" */
 	const char *dir;
 	struct strlist features;	/* add: NAME or NAME=VALUE */
+	struct strlist words;		/* add: the plain words given */
 	struct strlist set;		/* --set NAME=VALUE: answers */
 	const char *answers;		/* --answers FILE */
 	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
 };
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static int
+is_project(const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int yes;
+
+	strbuf_addf(&sb, "%s/.khora/lock", dir);
+	yes = !lstat(sb.buf, &st);
+	strbuf_release(&sb);
+	return yes;
+}
+
+/*
+ * add, remove: a plain word (no '/', no '=') is a feature, unless it is
+ * no known feature and names a directory: then it is the project, as
+ * `update DIR` takes it.  A word that is both a feature and a project
+ * directory is a usage error naming both readings.  The catalog is
+ * read only when a word names a directory.
+ */
+static int
+split_dir(struct update_opts *o, struct diag *d)
+{
+	struct strlist known = { NULL, 0, 0 }, keep = { NULL, 0, 0 };
+	struct catalog cat;
+	struct pipeline fake;
+	size_t i;
+	int loaded = 0, ret = 0;
+
+	memset(&cat, 0, sizeof(cat));
+	memset(&fake, 0, sizeof(fake));
+	fake.cat = &cat;
+	for (i = 0; !ret && i < o->features.nr; i++) {
+		const char *w = o->features.v[i];
+
+		if (strchr(w, '=') || !is_dir(w)) {
+			strlist_push(&keep, w);
+			continue;
+		}
+		if (!loaded++ && !catalog_load(&cat, d))
+			known_features(&fake, &known);
+		if (d->code) {
+			ret = -1;
+		} else if (strlist_has(&known, w) && is_project(w)) {
+			ret = cli_usage_error(d, o->cmd, "'%s' is both a "
+					      "feature and a project "
+					      "directory: write './%s' (or -C "
+					      "%s) for the directory", w, w,
+					      w);
+		} else if (strlist_has(&known, w)) {
+			strlist_push(&keep, w);
+		} else if (o->dir) {
+			ret = cli_usage_error(d, o->cmd, "more than one "
+					      "project directory ('%s', '%s')",
+					      o->dir, w);
+		} else {
+			o->dir = w;
+		}
+	}
+	/* o->dir may point into the words: kept until cmd_run() ends */
+	o->words = o->features;
+	o->features = keep;
+	strlist_clear(&known);
+	catalog_release(&cat);
+	return ret;
+}
 
 static int
 parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
@@ -89,7 +166,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		if (a[0] == '-' && a[1])
 			return cli_usage_error(d, o->cmd, "unknown option "
 					       "'%s'", a);
-		/* add: a directory is written with a slash (or is . or ..) */
+		/* add: a directory is written with a slash (or is . or ..),
+		 * or is a plain word split_dir() recognises */
 		if (add && !strchr(a, '/') && strcmp(a, ".") &&
 		    strcmp(a, "..")) {
 			strlist_push(&o->features, a);
@@ -101,6 +179,8 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 					       o->dir, a);
 		o->dir = a;
 	}
+	if (add && split_dir(o, d))
+		return -1;
 	if (add && !o->features.nr)
 		return cli_usage_error(d, o->cmd, "missing feature (e.g. "
 				       "'khora %s docker')", o->cmd);
@@ -332,8 +412,8 @@ print_binary(const struct update *u, const struct update_item *it, FILE *fp)
 			UPDATE_YOURS_SUFFIX);
 	else if (it->blocked)
 		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
-			"yours: khora's not written there)\n", p,
-			UPDATE_NEW_SUFFIX);
+			"there and not khora's: khora's version not written)\n",
+			p, UPDATE_NEW_SUFFIX);
 	else if (u->favor == MERGE_MARKERS)
 		fprintf(fp, "binary, both changed it: yours kept, khora's is "
 			"%s%s)\n", p, UPDATE_NEW_SUFFIX);
@@ -372,6 +452,18 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 	}
 }
 
+/* Binary conflicts whose side file could not be written: still open. */
+static unsigned
+nr_blocked(const struct update *u)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++)
+		n += u->items[i].change == U_CONFLICT && u->items[i].blocked;
+	return n;
+}
+
 static void
 print_summary(const struct update *u, const char *what, const char *root,
 	      FILE *fp)
@@ -385,6 +477,7 @@ print_summary(const struct update *u, const char *what, const char *root,
 	};
 	size_t i, n = 0;
 	const char *label;
+	unsigned c, blocked = u->favor != MERGE_MARKERS ? nr_blocked(u) : 0;
 
 	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		n += u->count[parts[i].c];
@@ -395,16 +488,21 @@ print_summary(const struct update *u, const char *what, const char *root,
 	}
 	fprintf(fp, "%s '%s':", what, root);
 	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++) {
-		if (!u->count[parts[i].c])
-			continue;
+		c = u->count[parts[i].c];
 		label = parts[i].s;
-		/* --ours and --theirs resolve what would conflict */
-		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS)
+		/* --ours and --theirs resolve what would conflict, but for
+		 * what a file in the way blocked */
+		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS) {
+			c -= blocked;
 			label = u->favor == MERGE_OURS ?
 				"resolved with --ours" :
 				"resolved with --theirs";
-		fprintf(fp, "%s %u %s", n++ ? "," : "", u->count[parts[i].c],
-			label);
+		}
+		if (c)
+			fprintf(fp, "%s %u %s", n++ ? "," : "", c, label);
+		if (parts[i].c == U_CONFLICT && blocked)
+			fprintf(fp, "%s %u still in conflict", n++ ? "," : "",
+				blocked);
 	}
 	fputc('\n', fp);
 }
@@ -527,28 +625,80 @@ read_config(const char *file, struct strbuf *text, struct diag *d)
 
 /*
  * A plugin that generated files here and is now missing (uninstalled,
- * or its sidecar unreadable) would make update delete its files: stop.
- * A plugin present but inactive is a feature turned off: that is meant.
+ * or its sidecar unreadable) would make update delete its files, or
+ * fail on its feature as an unknown one (exit 3, which blames the
+ * config): stop first, naming the plugin (exit 4).  Checked before the
+ * config is read.  A plugin present but inactive is a feature turned
+ * off: that is meant; one whose files were all forgotten made nothing
+ * khora still tracks.
  */
 static int
-check_plugins(const struct update *u, const struct catalog *cat,
-	      struct diag *d)
+check_plugins_in(const struct update_opts *o, const struct update *u,
+		 const struct catalog *cat, struct diag *d)
 {
 	const struct ynode *list = ymap_get(u->lock_tree, "plugins");
-	size_t i;
+	size_t i, j;
+	int ret = 0;
 
-	for (i = 0; list && list->kind == Y_SEQ && i < list->nr; i++) {
+	for (i = 0; !ret && list && list->kind == Y_SEQ && i < list->nr; i++) {
 		const struct ynode *n = ymap_get(list->vals[i], "name");
+		const char *file = NULL;
+		size_t nfiles = 0;
 
-		if (n && n->kind == Y_SCALAR && !catalog_find(cat, n->str))
-			return diag_error(d, EXIT_PLUGIN, NULL, "cannot update "
-					  "'%s': plugin '%s' generated files "
-					  "here but is not installed, or its "
-					  "sidecar cannot be read (install it, "
-					  "or turn its feature off in "
-					  "khora.yaml)", u->root, n->str);
+		if (!n || n->kind != Y_SCALAR || catalog_find(cat, n->str))
+			continue;
+		for (j = 0; j < u->nr_old; j++)
+			if (!u->old[j].user && u->old[j].plugin &&
+			    !strcmp(u->old[j].plugin, n->str) && !nfiles++)
+				file = u->old[j].path;
+		if (nfiles)
+			ret = diag_error(d, EXIT_PLUGIN, NULL, "cannot %s "
+					 "'%s': plugin '%s' generated %zu "
+					 "file%s here (%s%s) but is not "
+					 "installed, or "
+					 "its sidecar cannot be read (install "
+					 "it again; or stop tracking its files "
+					 "with 'khora forget' and turn its "
+					 "feature off in khora.yaml)", o->cmd,
+					 u->root, n->str, nfiles,
+					 nfiles == 1 ? "" : "s", file,
+					 nfiles == 1 ? "" : ", ...");
 	}
-	return 0;
+	return ret;
+}
+
+/*
+ * Before the config is read, from a catalog of its own; the generation
+ * reads the catalog again, and a sidecar unreadable only then is caught
+ * by check_plugins_in() on that one, after the generation.
+ */
+static int
+check_plugins(const struct update_opts *o, const struct update *u,
+	      struct diag *d)
+{
+	struct catalog cat;
+	struct strbuf cap = STRBUF_INIT;
+	struct diag mine = DIAG_INIT;
+	int ret;
+
+	/* the generation loads it again with its warnings: these are
+	 * shown only when they explain a failure here */
+	mine.capture = &cap;
+	mine.json = d->json;
+	mine.quiet_warnings = d->quiet_warnings;
+	ret = catalog_load(&cat, &mine);
+	if (ret || (ret = check_plugins_in(o, u, &cat, &mine))) {
+		if (d->capture)
+			strbuf_add(d->capture, cap.buf, cap.len);
+		else
+			fwrite(cap.buf, 1, cap.len, stderr);
+		if (!d->code)
+			d->code = mine.code;
+		d->nr_errors += mine.nr_errors;
+	}
+	catalog_release(&cat);
+	strbuf_release(&cap);
+	return ret;
 }
 
 /*
@@ -646,6 +796,59 @@ warn_orphans(const struct update *u, const char *root, struct diag *d)
 	}
 }
 
+/*
+ * Exit 6, saying what each kind of conflict left and how to resolve it:
+ * markers in text files, khora's version beside a binary one, a file
+ * the user deleted and khora changed (no markers anywhere: it stays
+ * deleted).
+ */
+static int
+conflict_error(const struct update_opts *o, const struct update *u,
+	       struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned gone = o->favor == MERGE_MARKERS ?
+		u->count[U_GONE_CONFLICT] : 0;
+	unsigned blocked = nr_blocked(u);
+	unsigned text = u->conflicts - u->binary - gone;
+	unsigned beside = u->binary - blocked;
+
+	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
+		return diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
+				  "side of %u binary file%s: NAME"
+				  UPDATE_YOURS_SUFFIX ", where yours would be "
+				  "saved, is there and is not khora's: move it "
+				  "away and run again", u->conflicts,
+				  u->conflicts == 1 ? "" : "s");
+	if (text)
+		strbuf_addf(&sb, "%u file%s changed both by you and by khora: "
+			    "edit out the <<<<<<< markers", text,
+			    text == 1 ? "" : "s");
+	if (beside)
+		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
+			    "by khora: khora's version is beside yours as NAME"
+			    UPDATE_NEW_SUFFIX, sb.len ? "; " : "", beside,
+			    beside == 1 ? "" : "s");
+	if (blocked)
+		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
+			    "by khora: NAME" UPDATE_NEW_SUFFIX " is there and "
+			    "is not khora's, so khora's version was not "
+			    "written (move it away and run again)",
+			    sb.len ? "; " : "",
+			    blocked, blocked == 1 ? "" : "s");
+	if (gone)
+		strbuf_addf(&sb, "%s%u file%s you deleted changed in khora's "
+			    "version: %s deleted, no markers written ('khora "
+			    "forget PATH' accepts the deletion)",
+			    sb.len ? "; " : "", gone, gone == 1 ? "" : "s",
+			    gone == 1 ? "it stays" : "they stay");
+	diag_error(d, EXIT_CONFLICT, NULL, "cannot merge cleanly: %s%s run "
+		   "'khora update --ours' (or --theirs) to pick a side", sb.buf,
+		   text || gone ? ", or" : ";");
+	strbuf_release(&sb);
+	return -1;
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
@@ -668,9 +871,9 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.no_input = o->no_input;
 	go.given = &o->set;
 	go.update = 1;
-	if (update_init(&u, root, o->favor, d) ||
+	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
 	    generation_run(&g, &go, &keep, d) ||
-	    check_plugins(&u, &g.cat, d))
+	    check_plugins_in(o, &u, &g.cat, d))
 		goto out;
 	sha256_hex(text->buf, text->len, sha);
 	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
@@ -700,6 +903,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		stage_remove_stale(abs_root, d);
 	else if (!o->pretend && pipeline_stage_commit(&g.p))
 		goto out;
+	progress_clear();
 	report(o, &u, root);
 	if (!strcmp(o->cmd, "remove") && !o->pretend)
 		warn_orphans(&u, root, d);
@@ -715,31 +919,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	ret = 0;
-	if (u.conflicts && !o->pretend && u.binary == u.conflicts &&
-	    o->favor == MERGE_THEIRS)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
-				 "side of %u binary file%s: NAME"
-				 UPDATE_YOURS_SUFFIX ", where yours would be "
-				 "saved, is there and is not khora's: move it "
-				 "away and run again", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
-	else if (u.conflicts && !o->pretend && u.binary == u.conflicts)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
-				 "cleanly: %u binary file%s changed both by "
-				 "you and by khora: khora's version is beside "
-				 "yours as NAME" UPDATE_NEW_SUFFIX "; run "
-				 "'khora update --ours' (or --theirs) to pick "
-				 "a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s");
-	else if (u.conflicts && !o->pretend)
-		ret = diag_error(d, EXIT_CONFLICT, NULL, "cannot merge "
-				 "cleanly: %u file%s changed both by you and "
-				 "by khora: edit out the <<<<<<< markers%s, or "
-				 "run 'khora update --ours' (or --theirs) to "
-				 "pick a side", u.conflicts,
-				 u.conflicts == 1 ? "" : "s", u.binary ?
-				 " (binary files: khora's version is beside "
-				 "yours as NAME" UPDATE_NEW_SUFFIX ")" : "");
+	if (u.conflicts && !o->pretend)
+		ret = conflict_error(o, &u, d);
 out:
 	d->phase = NULL;
 	generation_release(&g);
@@ -766,6 +947,7 @@ run(struct update_opts *o, struct diag *d)
 	}
 	/* messages name the project as the user did when they can */
 	shown = *rel ? xstrdup(root) : strip_slashes(o->dir);
+	progress_init(!o->quiet && !d->json);
 	cfgfile = shown_path(shown, "khora.yaml");
 	/* one run at a time; then finish or undo what a killed one left */
 	lockfd = project_lock(shown, d);
@@ -776,8 +958,14 @@ run(struct update_opts *o, struct diag *d)
 		goto out;
 	if (strcmp(o->cmd, "update") && edit_config(o, cfgfile, &text, d))
 		goto out;
+	if (strcmp(o->cmd, "update")) {
+		d->edited_file = cfgfile;
+		d->edited_text = text.buf;
+	}
 	ret = regenerate(o, shown, root, cfgfile, &text, d);
 out:
+	progress_clear();
+	d->edited_file = d->edited_text = NULL;
 	if (lockfd >= 0)
 		close(lockfd);
 	strbuf_release(&text);
@@ -800,6 +988,7 @@ cmd_run(int argc, char **argv, struct diag *d, const char *cmd)
 	if (!ret)
 		ret = run(&o, d);
 	strlist_clear(&o.features);
+	strlist_clear(&o.words);
 	strlist_clear(&o.set);
 	return ret;
 }
@@ -852,7 +1041,8 @@ const struct cmd_entry cmd_add_entry = {
 	"[--set NAME=VALUE].. [--answers FILE] [--no-input]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
-	"                        a DIR argument with a '/' works too)\n"
+	"                        a DIR word works too: one with a '/', or\n"
+	"                        a directory that is no feature's name)\n"
 	UPDATE_OPTIONS,
 	cmd_add,
 };
@@ -863,7 +1053,8 @@ const struct cmd_entry cmd_remove_entry = {
 	"FEATURE.. [-C DIR] [--pretend] [--diff]",
 	"  -C, --dir DIR         the project (default: the working "
 	"directory;\n"
-	"                        a DIR argument with a '/' works too)\n"
+	"                        a DIR word works too: one with a '/', or\n"
+	"                        a directory that is no feature's name)\n"
 	UPDATE_OPTIONS,
 	cmd_remove,
 };

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include "confine.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "project.h"
 #include "recover.h"
 #include "sha256.h"
@@ -569,11 +570,13 @@ commit_force(struct pipeline *p, struct stage *s)
 			   "directory: %s", strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < p->nr; i++)
+	for (i = 0; i < p->nr; i++) {
 		if (!p->actions[i].skip && place(p, &f, s, &p->actions[i])) {
 			rollback(&f);
 			goto out;
 		}
+		progress_show("writing", i + 1, p->nr);
+	}
 	for (i = 0; i < p->nr_removals; i++)
 		if (unplace(p, &f, &p->removals[i])) {
 			rollback(&f);
@@ -760,6 +763,7 @@ pipeline_stage_commit(struct pipeline *p)
 			continue;
 		if (interrupted(p) || stage_write(&s, &p->actions[i], p->d))
 			goto out;
+		progress_show("staging", i + 1, p->nr);
 		if (p->actions[i].kind == A_DIR)
 			p->prof.dirs++;
 		else if (p->actions[i].kind == A_SYMLINK)

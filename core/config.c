@@ -183,6 +183,11 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 	case T_STR:
 		if (v->kind == Y_SCALAR && !ynode_is_null(v))
 			return 0;
+		/* `key:` with nothing after it, or an empty directory
+		 * name: YAML calls it null, a user calls it empty */
+		if (v->kind == Y_SCALAR && !*v->str)
+			return cerr(d, v, "'%s' is empty: it must be a string",
+				    name);
 		return cerr(d, v, "'%s' must be a string, not %s", name,
 			    ynode_kind_name(v));
 	case T_BOOL:
@@ -440,15 +445,26 @@ check_project_name(struct diag *d, const struct ynode *n)
 	const char *p = n->str;
 	size_t len = strlen(p);
 
+	if (!len)
+		return cerr(d, n, "invalid project_name: it is empty (a name "
+			    "starts with an ASCII letter)");
+	/* isalpha() is locale-dependent and knows no UTF-8: say ASCII */
+	for (; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return cerr(d, n, "invalid project_name '%s': only "
+				    "ASCII letters, digits, '-', '_' and '.' "
+				    "are allowed", n->str);
+	p = n->str;
 	if (!isalpha((unsigned char)*p) || len > 64)
 		return cerr(d, n, "invalid project_name '%s': it must start "
-			    "with a letter and have at most 64 characters",
+			    "with an ASCII letter and have at most 64 "
+			    "characters",
 			    p);
 	for (; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
 			return cerr(d, n, "invalid project_name '%s': only "
-				    "letters, digits, '-', '_' and '.' are "
-				    "allowed", n->str);
+				    "ASCII letters, digits, '-', '_' and '.' "
+				    "are allowed", n->str);
 	return 0;
 }
 
@@ -647,12 +663,64 @@ set_defaults(struct config *cfg, const struct config_overrides *ov,
 				   "default", NULL);
 }
 
+static void
+copy_key(struct ynode *to, const struct ynode *from, const char *key)
+{
+	const struct ynode *n = ymap_get(from, key);
+	struct ynode *k;
+
+	if (ymap_get(to, key) || !n)
+		return;
+	k = ynode_new(Y_SCALAR, n->file, n->line, n->col);
+	k->str = xstrdup(key);
+	ynode_append(to, k, ynode_dup(n));
+}
+
+/*
+ * khora.yaml(5): every env section is validated, selected or not, so
+ * that a typo in env.prod fails on the developer's machine, not in the
+ * deployment that selects it.  Each one is checked as it would apply:
+ * merged over the file as written (pristine), its errors at their
+ * file:line:col.  Feature names and values are checked by resolve.c,
+ * which knows the plugins.
+ */
+static int
+validate_env_values(const struct config *cfg, const struct ynode *pristine,
+		    const char *selected, struct diag *d)
+{
+	const struct ynode *envs = ymap_get(pristine, "env");
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && envs && envs->kind == Y_MAP && i < envs->nr; i++) {
+		struct config t;
+
+		if ((selected && !strcmp(envs->keys[i]->str, selected)) ||
+		    envs->vals[i]->kind != Y_MAP)
+			continue;
+		memset(&t, 0, sizeof(t));
+		t.file = cfg->file;
+		t.root = ynode_dup(pristine);
+		merge_into(t.root, envs->vals[i]);
+		/* what defaults give the effective config */
+		copy_key(t.root, cfg->root, "project_name");
+		copy_key(t.root, cfg->root, "python_version");
+		t.features = ymap_get(t.root, "features");
+		ret = validate_values(&t, d);
+		free(t.package);
+		ynode_free(t.root);
+	}
+	return ret;
+}
+
 /* Everything after reading: shared by config_load() and config_parse(). */
 static int
 load_tree(struct config *cfg, const char *path,
 	  const struct config_overrides *ov, struct diag *d)
 {
 	struct diag_loc loc;
+	struct ynode *pristine;
+	int ret;
 
 	loc.file = cfg->file;
 	loc.line = loc.col = 0;
@@ -668,14 +736,22 @@ load_tree(struct config *cfg, const char *path,
 			    "mapping, not %s", ynode_kind_name(r));
 	}
 	/* Type errors in the file come before errors in overrides. */
-	if (fill(cfg, d) || apply_user_defaults(cfg, d))
+	if (fill(cfg, d))
 		return -1;
-	if (ov && apply_overrides(cfg, ov, d))
+	pristine = ynode_dup(cfg->root);
+	if (apply_user_defaults(cfg, d) ||
+	    (ov && apply_overrides(cfg, ov, d))) {
+		ynode_free(pristine);
 		return -1;
+	}
 	set_defaults(cfg, ov, path != NULL);
 	cfg->features = ymap_get(cfg->root, "features");
 	cfg->plugins_config = ymap_get(cfg->root, "plugins_config");
-	if (fill(cfg, d) || check_required(cfg, d) || validate_values(cfg, d))
+	ret = fill(cfg, d) || check_required(cfg, d) ||
+		validate_values(cfg, d) ||
+		validate_env_values(cfg, pristine, ov ? ov->env : NULL, d);
+	ynode_free(pristine);
+	if (ret)
 		return -1;
 	cfg->project_name = get_str(cfg, NULL, "project_name");
 	cfg->description = get_str(cfg, NULL, "project_description");

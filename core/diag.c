@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "diag.h"
+#include "progress.h"
 #include "strbuf.h"
 
 /* Control characters would break the one-line promise: show them. */
@@ -81,10 +82,39 @@ emit(struct diag *d, const char *severity, int code,
 	if (d->capture) {
 		strbuf_add(d->capture, sb.buf, sb.len);
 	} else {
+		/* a message starts on a line of its own */
+		progress_clear();
 		fwrite(sb.buf, 1, sb.len, stderr);
 		fflush(stderr);
 	}
 	strbuf_release(&sb);
+}
+
+/* A location in the edited text: quote the line, which is not on disk. */
+static void
+add_edited_line(const struct diag *d, const struct diag_loc *loc,
+		struct strbuf *msg)
+{
+	const char *p = d->edited_text, *end;
+	size_t len;
+	unsigned n;
+
+	if (!p || !loc || !loc->file || !loc->line || !d->edited_file ||
+	    strcmp(loc->file, d->edited_file))
+		return;
+	for (n = 1; n < loc->line && p; n++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p || !*p)
+		return;
+	end = strchr(p, '\n');
+	len = end ? (size_t)(end - p) : strlen(p);
+	strbuf_addf(msg, " (line %u as this command edits the file, not yet "
+		    "on disk: '%.*s%s')", loc->line, (int)(len > 120 ? 120 :
+							 len), p,
+		    len > 120 ? "..." : "");
 }
 
 int
@@ -94,6 +124,7 @@ diag_verror(struct diag *d, int code, const struct diag_loc *loc,
 	struct strbuf msg = STRBUF_INIT;
 
 	strbuf_vaddf(&msg, fmt, ap);
+	add_edited_line(d, loc, &msg);
 	if (d->demote) {
 		d->nr_warnings++;
 		if (!d->quiet_warnings)
@@ -130,6 +161,7 @@ diag_vwarn(struct diag *d, const struct diag_loc *loc, const char *fmt,
 
 	d->nr_warnings++;
 	strbuf_vaddf(&msg, fmt, ap);
+	add_edited_line(d, loc, &msg);
 	if (!d->quiet_warnings)
 		emit(d, "warning", 0, loc, msg.buf);
 	strbuf_release(&msg);

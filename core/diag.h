@@ -44,9 +44,16 @@ struct diag {
 	int code;		/* exit code of the first error, 0 if none */
 	unsigned nr_errors;
 	unsigned nr_warnings;
+	/*
+	 * borrowed: a text khora edited in memory (add, remove: khora.yaml)
+	 * under the name of the file it will replace; a message at a line
+	 * of it quotes that line, which is not on disk yet
+	 */
+	const char *edited_file;
+	const char *edited_text;
 };
 
-#define DIAG_INIT { NULL, 0, 0, 0, NULL, NULL, 0, 0, 0 }
+#define DIAG_INIT { NULL, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, NULL }
 
 /* Records and prints an error; returns -1. loc may be NULL. */
 int diag_error(struct diag *d, int code, const struct diag_loc *loc,

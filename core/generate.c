@@ -68,6 +68,40 @@ find_template_dir(struct gen_opts *o, const struct config *cfg,
 	return 1;
 }
 
+/*
+ * --answers (and, for update and add, --set) answer a template: without
+ * one they would be ignored.  A usage error, found before the config is
+ * validated (an invalid config would hide it), from the raw tree: its
+ * syntax errors are the config's anyway.
+ */
+static int
+check_answerable(const struct gen_opts *o, struct diag *d)
+{
+	struct ynode *tree = NULL;
+	const struct ynode *t;
+	int set = o->update && o->given && o->given->nr, ret;
+
+	if (o->template || (!set && !o->answers))
+		return 0;
+	if (o->config_buf)
+		ret = ytree_parse_buf(o->config, o->config_buf, o->config_len,
+				      &tree, d, EXIT_CONFIG);
+	else
+		ret = o->config ? ytree_parse_file(o->config, &tree, d,
+						   EXIT_CONFIG) : 0;
+	t = ymap_get(tree, "template");
+	if (!ret && !(t && t->kind == Y_SCALAR))
+		ret = diag_error(d, EXIT_USAGE, NULL, "invalid option '%s': "
+				 "%s", o->answers ? "--answers" : "--set",
+				 o->update ? "the project has no template to "
+				 "answer (update reads the config from "
+				 "khora.yaml: edit it there)" : "there is no "
+				 "template to answer (give --template DIR, or "
+				 "a config with 'template:')");
+	ynode_free(tree);
+	return ret;
+}
+
 static int
 load_config(struct generation *g, struct gen_opts *o, struct diag *d)
 {
@@ -141,6 +175,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 	g->name = default_name(o->target);
 	o->ov.default_name = g->name;
 	d->phase = "config";
+	if (check_answerable(o, d))
+		return -1;
 	if (o->template) {
 		if (tmpldir_load(&g->tmpl, o->template, d))
 			return -1;

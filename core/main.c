@@ -17,6 +17,24 @@
 
 int cmd_help_main(struct diag *d);
 
+/*
+ * `khora CMD --help` (or -h) anywhere before "--" prints what `khora help
+ * CMD` does.  Not for the completion helper, whose words are the line
+ * being typed.
+ */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	if (!strcmp(argv[0], "__complete"))
+		return 0;
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (cli_flag(argv[i], "--help", 'h'))
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,6 +73,10 @@ main(int argc, char **argv)
 		diag_error(&d, EXIT_USAGE, NULL, "invalid usage: unknown "
 			   "command '%s' (see 'khora --help')", argv[i]);
 		return EXIT_USAGE;
+	}
+	if (wants_help(argc - i, argv + i)) {
+		cli_print_usage(c, stdout);
+		return 0;
 	}
 	ret = c->run(argc - i, argv + i, &d);
 	if (ret && !d.code)

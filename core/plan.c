@@ -13,6 +13,7 @@
 #include "khora-plugin.h"
 #include "path.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -898,6 +899,7 @@ pipeline_render(struct pipeline *p)
 		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT ||
 			     a->kind == A_DATA))
 			sha256_hex(a->data, a->len, a->sha);
+		progress_show("rendering", i + 1, p->nr);
 	}
 	strbuf_release(&out);
 	if (ret)

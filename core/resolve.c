@@ -100,15 +100,14 @@ check_feature_value(struct pipeline *p, const char *name,
 }
 
 static int
-check_features(struct pipeline *p)
+check_features_map(struct pipeline *p, const struct strlist *known_list,
+		   const struct ynode *f)
 {
-	const struct ynode *f = p->cfg->features;
-	struct strlist known = { NULL, 0, 0 };
+	const struct strlist known = *known_list;
 	size_t i;
 	int ret = 0;
 
-	known_features(p, &known);
-	for (i = 0; f && i < f->nr && !ret; i++) {
+	for (i = 0; f && f->kind == Y_MAP && i < f->nr && !ret; i++) {
 		const char *name = f->keys[i]->str;
 		const char *best;
 
@@ -127,6 +126,24 @@ check_features(struct pipeline *p)
 				   "feature '%s' (see 'khora plugins list')",
 				   name);
 	}
+	return ret;
+}
+
+/* The features in effect, then those of every env section, selected or
+ * not (khora.yaml(5)). */
+static int
+check_features(struct pipeline *p)
+{
+	const struct ynode *envs = ymap_get(p->cfg->root, "env");
+	struct strlist known = { NULL, 0, 0 };
+	size_t i;
+	int ret;
+
+	known_features(p, &known);
+	ret = check_features_map(p, &known, p->cfg->features);
+	for (i = 0; !ret && envs && envs->kind == Y_MAP && i < envs->nr; i++)
+		ret = check_features_map(p, &known,
+					 ymap_get(envs->vals[i], "features"));
 	strlist_clear(&known);
 	return ret;
 }

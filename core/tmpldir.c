@@ -35,6 +35,7 @@ static const char *const type_names[] = {
 struct tvar_spec {
 	const char *name;		/* borrowed from the tree */
 	const struct ynode *node;
+	const struct ynode *deflt_node;	/* its default: value, or NULL */
 	enum vtype type;
 	const char *deflt, *help, *regex, *when;
 	const struct ynode *choices;
@@ -219,6 +220,7 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 			    "variable '%s' (expected string, int, bool, "
 			    "choice or list)", type, key->str);
 	v->deflt = scalar(spec, "default");
+	v->deflt_node = ymap_get(spec, "default");
 	v->help = scalar(spec, "help");
 	v->regex = scalar(spec, "regex");
 	v->when = scalar(spec, "when");
@@ -675,6 +677,28 @@ set_answer(struct tvar_spec *v, const struct ynode *n, struct diag *d)
 }
 
 /*
+ * "undefined variable 'NAME'" where NAME comes after v in the manifest:
+ * a default sees only the variables answered before it.
+ */
+static const char *
+forward(const struct tmpldir *t, const struct tvar_spec *v, const char *msg)
+{
+	const char *q = strstr(msg, "undefined variable '");
+	size_t i, n;
+
+	if (!q)
+		return "";
+	q += strlen("undefined variable '");
+	n = strcspn(q, "'");
+	for (i = (size_t)(v - t->vars) + 1; i < t->nr_vars; i++)
+		if (strlen(t->vars[i].name) == n &&
+		    !strncmp(t->vars[i].name, q, n))
+			return " (a default sees only the variables defined "
+				"before it)";
+	return "";
+}
+
+/*
  * The default, rendered with dict: the project's names and the variables
  * answered before v (tmpldir_answer() adds each as it is answered, so
  * that a manifest of thousands of variables is not quadratic).  Capped
@@ -685,16 +709,44 @@ static int
 default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	   char **out, struct diag *d)
 {
+	struct strbuf cap = STRBUF_INIT;
+	struct diag mine = DIAG_INIT;
+	const char *m;
+	int ret = 0;
+
 	*out = NULL;
 	if (!v->deflt)
 		return 0;
+	/* the renderer's positions are in the default's text: 1:1 of the
+	 * manifest said nothing; the message is given again at the
+	 * default's own position */
+	mine.capture = &cap;
 	*out = template_render_capped(t->manifest, v->deflt, dict,
-				      ANSWER_MAX, d);
+				      ANSWER_MAX, &mine);
 	if (!*out && errno == EFBIG)
-		return ynode_error(d, EXIT_TEMPLATE, v->node, "default of "
-				   "'%s' renders to more than %d KiB",
-				   v->name, ANSWER_MAX >> 10);
-	return *out ? 0 : -1;
+		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "default "
+				  "of '%s' renders to more than %d KiB",
+				  v->name, ANSWER_MAX >> 10);
+	else if (!*out)
+		ret = -1;
+	if (ret && !d->code) {
+		m = cap.buf;
+		if (starts_with(m, "khora: "))
+			m += strlen("khora: ");
+		if (starts_with(m, t->manifest)) {
+			m += strlen(t->manifest);
+			m += strspn(m, ":0123456789");
+			m += strspn(m, " ");
+		}
+		cap.len = strcspn(cap.buf, "\n");
+		cap.buf[cap.len] = '\0';
+		ynode_error(d, mine.code ? mine.code : EXIT_TEMPLATE,
+			    v->deflt_node, "in the default of '%s': %s%s",
+			    v->name, *m ? m : "cannot render it",
+			    forward(t, v, m));
+	}
+	strbuf_release(&cap);
+	return ret;
 }
 
 /* One question on the terminal, asked again until the answer is valid. */

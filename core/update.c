@@ -571,6 +571,11 @@ merge_item(struct update *u, struct update_item *it,
 	}
 	n = merge3(b ? b->data : "", b ? b->len : 0, ours, ours_len, a->data,
 		   a->len, u->favor, &out);
+	/* a clean merge around the markers an earlier update left keeps
+	 * them: the conflict is still open, status must keep saying so */
+	if (!n && u->favor == MERGE_MARKERS && e && e->conflict &&
+	    merge_has_markers(out.buf, out.len))
+		n = 1;
 	it->change = n ? U_CONFLICT : U_MERGE;
 	if (n && u->favor == MERGE_MARKERS) {
 		a->conflict = 1;
