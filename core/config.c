@@ -676,6 +676,22 @@ copy_key(struct ynode *to, const struct ynode *from, const char *key)
 	ynode_append(to, k, ynode_dup(n));
 }
 
+/* The config as written without its env sections: one copy per section
+ * of the whole file (env included) made validation quadratic. */
+static struct ynode *
+dup_without_env(const struct ynode *root)
+{
+	struct ynode *out = ynode_new(Y_MAP, root->file, root->line,
+				      root->col);
+	size_t i;
+
+	for (i = 0; i < root->nr; i++)
+		if (strcmp(root->keys[i]->str, "env"))
+			ynode_append(out, ynode_dup(root->keys[i]),
+				     ynode_dup(root->vals[i]));
+	return out;
+}
+
 /*
  * khora.yaml(5): every env section is validated, selected or not, so
  * that a typo in env.prod fails on the developer's machine, not in the
@@ -700,7 +716,7 @@ validate_env_values(const struct config *cfg, const struct ynode *pristine,
 			continue;
 		memset(&t, 0, sizeof(t));
 		t.file = cfg->file;
-		t.root = ynode_dup(pristine);
+		t.root = dup_without_env(pristine);
 		merge_into(t.root, envs->vals[i]);
 		/* what defaults give the effective config */
 		copy_key(t.root, cfg->root, "project_name");
