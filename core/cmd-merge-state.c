@@ -54,22 +54,6 @@ read_version(const char *file, const char *shown, struct strbuf *sb,
 			  confine_strerror(e));
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replaces A in one rename, with A's mode: git reads it afterwards. */
 static int
 write_result(const char *file, const struct strbuf *sb, struct diag *d)

@@ -214,22 +214,6 @@ stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 }
 
 static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 write_file(struct stage *s, const struct action *a)
 {
 	int fd, e;

@@ -5,6 +5,8 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
 #include "wrapper.h"
 
 static NORETURN void
@@ -137,4 +139,23 @@ closest_match(const char *word, const char *const *cand, size_t n)
 		}
 	}
 	return best_d <= limit ? best : NULL;
+}
+
+int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;	/* no progress: never spin */
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

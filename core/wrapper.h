@@ -40,5 +40,8 @@ const char *did_you_mean(const char *word, const char *const *cand,
 int starts_with(const char *s, const char *prefix);
 /* A C identifier: [A-Za-z_][A-Za-z0-9_]* (plugin and feature names). */
 int is_identifier(const char *s);
+/* All of buf written to fd (a short write resumed, EINTR retried): 0,
+ * or -1 with errno set. */
+int write_all(int fd, const char *buf, size_t len);
 
 #endif /* WRAPPER_H */
