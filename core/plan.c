@@ -837,6 +837,8 @@ pipeline_add_records(struct pipeline *p, const char *config_sha)
 				  "project in .khora/base: its files total "
 				  "%zu MiB, more than the %zu MiB khora keeps",
 				  total >> 20, STRBUF_MAX >> 20);
+	/* the base first: it marks the files holding a secret, which the
+	 * lock then records as such */
 	add_base(p, nr);
 	add_lock(p, config_sha, nr);
 	return 0;
