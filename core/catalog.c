@@ -124,6 +124,7 @@ plugin_info_free(struct plugin_info *pi)
 	strlist_clear(&pi->after);
 	strlist_clear(&pi->options);
 	strlist_clear(&pi->uses);
+	plugin_schema_free(pi->schema);
 	ynode_free(pi->tree);
 	free(pi);
 }
@@ -190,7 +191,8 @@ sibling(const char *sidecar, const char *name)
 static const char *const sidecar_keys[] = {
 	"name", "version", "abi", "summary", "provides", "requires",
 	"conflicts", "after", "options", "default", "library", "templates",
-	"uses",
+	"uses", "features", "config", "rules", "slots", "package",
+	"priority",
 };
 
 static int
@@ -217,7 +219,26 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	if (!strcmp(key, "after"))
 		return read_list(d, v, key, &pi->after);
 	if (!strcmp(key, "options"))
-		return read_list(d, v, key, &pi->options);
+		return schema_read_options(pi->schema, v, pi->name, d,
+					   &pi->options.v, &pi->options.nr,
+					   &pi->options.alloc);
+	if (!strcmp(key, "features"))
+		return schema_read_features(pi->schema, v, pi->name, d);
+	if (!strcmp(key, "config"))
+		return schema_read_config(pi->schema, v, pi->name, d);
+	if (!strcmp(key, "rules"))
+		return schema_read_rules(pi->schema, v, pi->name, d);
+	if (!strcmp(key, "slots"))
+		return schema_read_slots(pi->schema, v, d);
+	if (!strcmp(key, "priority")) {
+		long l;
+
+		if (ynode_long(v, &l) || l < -1000000 || l > 1000000)
+			return serr(d, v, "invalid sidecar: 'priority' must "
+				    "be an integer (higher wins)");
+		pi->schema->priority = l;
+		return 0;
+	}
 	if (!strcmp(key, "uses"))
 		return read_list(d, v, key, &pi->uses);
 	if (!strcmp(key, "abi"))
@@ -241,6 +262,9 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 		pi->version = xstrdup(v->str);
 	} else if (!strcmp(key, "summary")) {
 		pi->summary = xstrdup(v->str);
+	} else if (!strcmp(key, "package")) {
+		free(pi->schema->package);
+		pi->schema->package = xstrdup(v->str);
 	} else if (!strcmp(key, "library")) {
 		/* a file of the sidecar's own directory, nothing else */
 		if (!*v->str || strchr(v->str, '/') || !strcmp(v->str, ".") ||
@@ -292,6 +316,7 @@ read_sidecar_tree(struct plugin_info *pi, struct diag *d)
 				  pi->sidecar, pi->name);
 	if (!pi->summary)
 		pi->summary = xstrdup("");
+	plugin_schema_set_owner(pi->schema, pi->name);
 	if (!pi->library) {
 		strbuf_addf(&sb, "%s.so", pi->name);
 		pi->library = sibling(pi->sidecar, sb.buf);
@@ -306,6 +331,7 @@ catalog_read_sidecar(const char *path, struct plugin_info **out,
 {
 	struct plugin_info *pi = xcalloc(1, sizeof(*pi));
 
+	pi->schema = xcalloc(1, sizeof(*pi->schema));
 	*out = NULL;
 	pi->sidecar = xstrdup(path);
 	if (ytree_parse_file(pi->sidecar, &pi->tree, d, EXIT_PLUGIN) ||
@@ -328,6 +354,7 @@ read_sidecar_fd(int fd, const char *path, struct plugin_info **out,
 	char chunk[8192];
 	ssize_t n;
 
+	pi->schema = xcalloc(1, sizeof(*pi->schema));
 	*out = NULL;
 	pi->sidecar = xstrdup(path);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
@@ -605,6 +632,7 @@ refused_info(int dirfd, int fd, const char *path, const char *name)
 	}
 	if (fd < 0 || read_sidecar_fd(fd, path, &pi, &quiet)) {
 		pi = xcalloc(1, sizeof(*pi));
+		pi->schema = xcalloc(1, sizeof(*pi->schema));
 		pi->sidecar = xstrdup(path);
 		pi->name = xstrndup(name, strlen(name) - strlen(".plugin"));
 		pi->version = xstrdup("-");
@@ -852,6 +880,10 @@ catalog_load(struct catalog *cat, struct diag *d)
 	if (cat->nr)
 		qsort(cat->plugins, cat->nr, sizeof(*cat->plugins),
 		      cmp_plugin);
+	for (i = 0; i < cat->nr; i++)
+		schema_add(&cat->schema, cat->plugins[i]->schema,
+			   (const char *const *)cat->plugins[i]->provides.v,
+			   cat->plugins[i]->provides.nr);
 	return 0;
 }
 
@@ -915,6 +947,7 @@ catalog_release(struct catalog *cat)
 		plugin_info_free(cat->plugins[i]);
 	free(cat->plugins);
 	hashmap_clear(&cat->by_name);
+	schema_release(&cat->schema);
 	strlist_clear(&cat->dirs);
 	strlist_clear(&cat->broken);
 	for (i = 0; i < cat->nr_refused; i++)

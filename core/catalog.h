@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include "diag.h"
 #include "hash.h"
+#include "schema.h"
 #include "ytree.h"
 
 struct strlist {
@@ -54,6 +55,7 @@ struct plugin_info {
 	struct strlist provides, requires, conflicts, after, options;
 	struct strlist uses;	/* modifier features it reads (database...) */
 	struct ynode *tree;	/* the sidecar, for error positions */
+	struct plugin_schema *schema;	/* typed options, config keys... */
 
 	/* runtime, filled by resolve and loader */
 	int selected;
@@ -76,6 +78,7 @@ struct catalog {
 	struct plugin_info **refused;	/* refused by the path policy */
 	size_t nr_refused, alloc_refused;
 	const char *templatedir;	/* builtin templates */
+	struct schema schema;		/* union of the plugins' schemas */
 };
 
 /*

@@ -216,8 +216,9 @@ shown_path(const char *dir, const char *name)
 
 /* add: each FEATURE[=VALUE] must name a feature, with a valid value. */
 static int
-check_feature(const struct strlist *known, const char *spec,
-	      struct strbuf *name, struct strbuf *value, struct diag *d)
+check_feature(const struct strlist *known, const struct schema *sch,
+	      const char *spec, struct strbuf *name, struct strbuf *value,
+	      struct diag *d)
 {
 	const char *eq = strchr(spec, '=');
 	const char *const *ch;
@@ -234,7 +235,7 @@ check_feature(const struct strlist *known, const char *spec,
 				  did_you_mean(name->buf,
 					       (const char *const *)known->v,
 					       known->nr));
-	ch = config_feature_choices(name->buf);
+	ch = schema_choices(sch, name->buf);
 	if (ch && !eq)
 		return diag_error(d, EXIT_USAGE, NULL, "cannot add feature "
 				  "'%s': it needs a value, e.g. 'khora add "
@@ -263,7 +264,8 @@ check_feature(const struct strlist *known, const char *spec,
  * becomes false (none for a feature with choices).
  */
 static int
-check_removal(const struct strlist *known, const char *file,
+check_removal(const struct strlist *known, const struct schema *sch,
+	      const char *file,
 	      const struct strbuf *text, const char *spec,
 	      struct strbuf *name, struct strbuf *value, struct diag *d)
 {
@@ -296,7 +298,7 @@ check_removal(const struct strlist *known, const char *file,
 		ret = diag_error(d, EXIT_USAGE, NULL, "cannot remove feature "
 				 "'%s': %s does not turn it on", spec, file);
 	ynode_free(root);
-	strbuf_addstr(value, config_feature_choices(spec) ? "none" : "false");
+	strbuf_addstr(value, schema_choices(sch, spec) ? "none" : "false");
 	return ret;
 }
 
@@ -324,9 +326,11 @@ edit_config(const struct update_opts *o, const char *file,
 		struct strbuf out = STRBUF_INIT;
 
 		ret = (!strcmp(o->cmd, "remove") ?
-		       check_removal(&known, file, text, o->features.v[i],
+		       check_removal(&known, &cat.schema, file, text,
+				     o->features.v[i],
 				     &name, &value, d) :
-		       check_feature(&known, o->features.v[i], &name, &value,
+		       check_feature(&known, &cat.schema, o->features.v[i],
+				     &name, &value,
 				     d)) ||
 			config_edit_feature(file, text->buf, text->len,
 					    name.buf, value.buf, &out, d);

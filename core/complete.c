@@ -378,8 +378,7 @@ feature_summary(const struct ctx *c, const char *feature)
 static void
 features(struct ctx *c, struct strlist *out)
 {
-	const char *const *b;
-	size_t nr, i, j;
+	size_t i, j;
 
 	load_catalog(c);
 	for (i = 0; i < c->cat.nr; i++)
@@ -387,10 +386,15 @@ features(struct ctx *c, struct strlist *out)
 			if (!strlist_has(out, c->cat.plugins[i]->provides.v[j]))
 				strlist_push(out,
 					     c->cat.plugins[i]->provides.v[j]);
-	b = config_builtin_features(&nr);
-	for (i = 0; i < nr; i++)
-		if (!strlist_has(out, b[i]))
-			strlist_push(out, b[i]);
+	/* modifiers the plugins read (uses) and choice features */
+	for (i = 0; i < c->cat.nr; i++)
+		for (j = 0; j < c->cat.plugins[i]->uses.nr; j++)
+			if (!strlist_has(out, c->cat.plugins[i]->uses.v[j]))
+				strlist_push(out,
+					     c->cat.plugins[i]->uses.v[j]);
+	for (i = 0; i < c->cat.schema.nr_features; i++)
+		if (!strlist_has(out, c->cat.schema.features[i]->name))
+			strlist_push(out, c->cat.schema.features[i]->name);
 }
 
 /*
@@ -408,7 +412,8 @@ emit_features(struct ctx *c, int values)
 
 	features(c, &all);
 	for (i = 0; i < all.nr; i++) {
-		const char *const *ch = config_feature_choices(all.v[i]);
+		const char *const *ch = schema_choices(&c->cat.schema,
+						       all.v[i]);
 		const char *desc = feature_summary(c, all.v[i]);
 
 		if (!values || !ch) {
@@ -574,11 +579,12 @@ emit_set(struct ctx *c, int config_keys)
 		s.key = key.buf;
 	}
 	if (config_keys) {
-		config_each_key(set_key, &s);
+		load_catalog(c);
+		config_each_key(&c->cat.schema, set_key, &s);
 		features(c, &all);
 		for (i = 0; i < all.nr; i++) {
-			const char *const *ch = config_feature_choices(
-				all.v[i]);
+			const char *const *ch = schema_choices(
+				&c->cat.schema, all.v[i]);
 			struct strbuf f = STRBUF_INIT;
 
 			strbuf_addf(&f, "features.%s", all.v[i]);

@@ -4,7 +4,9 @@
  *
  * The schema is a static table (struct key_spec) so that the keys the
  * validator accepts, the did-you-mean candidates and the documentation
- * in doc/khora.yaml.5 have one source to be compared against.
+ * in doc/khora.yaml.5 have one source to be compared against.  Keys,
+ * feature choices and rules that belong to plugins come from their
+ * sidecars (struct schema, schema.h): nothing here names a plugin.
  */
 #include "compat.h"
 #include <ctype.h>
@@ -12,6 +14,7 @@
 #include "config.h"
 #include "hash.h"
 #include "path.h"
+#include "schema.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -25,29 +28,9 @@ struct key_spec {
 	int required;
 };
 
-static const char *const db_choices[] = { "none", "sqlite", "postgres", NULL };
-static const char *const broker_choices[] = { "none", "redis", NULL };
-static const char *const docs_choices[] = { "none", "mkdocs", "sphinx", NULL };
 static const char *const license_choices[] = {
 	"MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-or-later",
 	"MPL-2.0", "Proprietary", NULL
-};
-
-static const char *const builtin_features[] = {
-	"fastapi", "docker", "ci_github_actions", "database", "broker",
-	"security_gates", "kg", "precommit", "playwright", "terraform",
-	"observability", "docs", "git",
-};
-
-static const struct key_spec paths_keys[] = {
-	{ "api_dir", T_STR, NULL, NULL, 0 },
-	{ "docs_dir", T_STR, NULL, NULL, 0 },
-	{ NULL, T_STR, NULL, NULL, 0 }
-};
-
-static const struct key_spec ports_keys[] = {
-	{ "http", T_INT, NULL, NULL, 0 },
-	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
 static const struct key_spec top_keys[] = {
@@ -59,9 +42,7 @@ static const struct key_spec top_keys[] = {
 	{ "author", T_STR, NULL, NULL, 0 },
 	{ "author_email", T_STR, NULL, NULL, 0 },
 	{ "templates_dir", T_STR, NULL, NULL, 0 },
-	{ "paths", T_MAP, paths_keys, NULL, 0 },
 	{ "features", T_FEATURES, NULL, NULL, 0 },
-	{ "ports", T_MAP, ports_keys, NULL, 0 },
 	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
 	{ "template", T_STR, NULL, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
@@ -80,70 +61,40 @@ static const struct key_spec user_keys[] = {
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
-const char *const *
-config_builtin_features(size_t *nr)
-{
-	*nr = ARRAY_SIZE(builtin_features);
-	return builtin_features;
-}
-
-/*
- * The distribution package of the plugin behind each builtin feature
- * (debian/control), so that a feature whose plugin is not installed can
- * say what to install.  Modifiers (database...) have none of their own.
- */
-const char *
-config_feature_package(const char *feature)
-{
-	static const char *const pkgs[][2] = {
-		{ "fastapi", "khora-plugin-fastapi" },
-		{ "docker", "khora-plugin-docker" },
-		{ "ci_github_actions", "khora-plugin-ci-github-actions" },
-		{ "kg", "khora-plugin-kg" },
-		{ "precommit", "khora-plugin-precommit" },
-		{ "playwright", "khora-plugin-playwright" },
-		{ "terraform", "khora-plugin-terraform" },
-		{ "docs", "khora-plugin-docs" },
-		{ "git", "khora-plugin-git" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(pkgs); i++)
-		if (!strcmp(feature, pkgs[i][0]))
-			return pkgs[i][1];
-	return NULL;
-}
-
-const char *const *
-config_feature_choices(const char *feature)
-{
-	if (!strcmp(feature, "database"))
-		return db_choices;
-	if (!strcmp(feature, "broker"))
-		return broker_choices;
-	if (!strcmp(feature, "docs"))
-		return docs_choices;
-	return NULL;
-}
-
 /* Every config error is exit code 3 at the offending node. */
 #define cerr(d, n, ...) ynode_error(d, EXIT_CONFIG, n, __VA_ARGS__)
 
 static int
 unknown_key(struct diag *d, const struct ynode *key, const char *where,
-	    const struct key_spec *spec)
+	    const struct key_spec *spec, const struct schema *sch)
 {
-	const char *cand[32];
+	struct strbuf pool = STRBUF_INIT;
+	const char *cand[64];
+	size_t offs[64];
 	const char *best;
-	size_t n = 0;
+	size_t n = 0, i, m = 0;
+	int ret;
 
 	for (; spec->name && n < ARRAY_SIZE(cand); spec++)
 		cand[n++] = spec->name;
+	/* the first components of the keys plugins declare */
+	for (i = 0; sch && i < sch->nr_keys && m < ARRAY_SIZE(offs); i++) {
+		const char *k = sch->keys[i]->name;
+
+		offs[m++] = pool.len;
+		strbuf_add(&pool, k, strcspn(k, "."));
+		strbuf_addch(&pool, '\0');
+	}
+	for (i = 0; i < m && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = pool.buf + offs[i];
 	best = closest_match(key->str, cand, n);
 	if (best)
-		return cerr(d, key, "unknown key '%s%s' (did you mean "
-			    "'%s%s'?)", where, key->str, where, best);
-	return cerr(d, key, "unknown key '%s%s'", where, key->str);
+		ret = cerr(d, key, "unknown key '%s%s' (did you mean "
+			   "'%s%s'?)", where, key->str, where, best);
+	else
+		ret = cerr(d, key, "unknown key '%s%s'", where, key->str);
+	strbuf_release(&pool);
+	return ret;
 }
 
 static int
@@ -208,31 +159,72 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 	}
 }
 
-/* Type checks only; required keys are checked on the merged tree. */
+/*
+ * A top-level key the core does not know: one that a plugin's sidecar
+ * declares (paths.x, ports.*), checked against its declaration.
+ */
+static int
+validate_declared(struct diag *d, const struct schema *sch, struct ynode *k,
+		  struct ynode *v, const char *prefix,
+		  const struct key_spec *spec)
+{
+	struct strbuf name = STRBUF_INIT;
+	const struct decl *dc = schema_key(sch, k->str);
+	int ret;
+
+	strbuf_addf(&name, "%s%s", prefix, k->str);
+	if (dc)
+		ret = schema_check_value(d, dc, v, name.buf);
+	else if (schema_has_prefix(sch, k->str))
+		ret = schema_check_map(d, sch, v, k->str, prefix);
+	else
+		ret = unknown_key(d, k, prefix, spec, sch);
+	strbuf_release(&name);
+	return ret;
+}
+
+/*
+ * Type checks only; required keys are checked on the merged tree.  A
+ * core key that a sidecar also declares (a pattern for version...) is
+ * checked by both.
+ */
 static int
 validate_map(struct diag *d, const struct ynode *map,
-	     const struct key_spec *spec, const char *prefix)
+	     const struct key_spec *spec, const char *prefix,
+	     const struct schema *sch)
 {
 	size_t i;
 
 	for (i = 0; i < map->nr; i++) {
-		const struct ynode *k = map->keys[i], *v = map->vals[i];
+		struct ynode *k = map->keys[i], *v = map->vals[i];
 		const struct key_spec *s;
+		const struct decl *dc;
 		struct strbuf name = STRBUF_INIT;
 		int ret = 0;
 
 		for (s = spec; s->name; s++)
 			if (!strcmp(s->name, k->str))
 				break;
-		if (!s->name)
-			return unknown_key(d, k, prefix, spec);
+		if (!s->name) {
+			if (!*prefix || starts_with(prefix, "env."))
+				ret = validate_declared(d, sch, k, v, prefix,
+							spec);
+			else
+				ret = unknown_key(d, k, prefix, spec, NULL);
+			if (ret)
+				return -1;
+			continue;
+		}
 		strbuf_addf(&name, "%s%s", prefix, k->str);
 		ret = check_type(d, v, name.buf, s->type);
 		if (!ret && s->choices)
 			ret = check_choice(d, v, name.buf, s->choices);
+		dc = spec == top_keys ? schema_key(sch, k->str) : NULL;
+		if (!ret && dc && s->type == T_STR)
+			ret = schema_check_value(d, dc, v, name.buf);
 		if (!ret && s->type == T_MAP) {
 			strbuf_addch(&name, '.');
-			ret = validate_map(d, v, s->children, name.buf);
+			ret = validate_map(d, v, s->children, name.buf, sch);
 		}
 		strbuf_release(&name);
 		if (ret)
@@ -406,7 +398,8 @@ apply_overrides(struct config *cfg, const struct config_overrides *ov,
 		strbuf_add(&key, f, eq ? (size_t)(eq - f) : strlen(f));
 		strbuf_reset(&origin);
 		strbuf_addf(&origin, "--with%s %s", with ? "" : "out", f);
-		ch = config_feature_choices(key.buf + strlen("features."));
+		ch = schema_choices(cfg->schema,
+				    key.buf + strlen("features."));
 		if (eq && !with)
 			ret = diag_error(d, EXIT_USAGE, NULL, "invalid option "
 					 "'%s': --without takes no value",
@@ -488,21 +481,71 @@ check_python_version(struct diag *d, const struct ynode *n)
 		    "with Y >= 8, quoted (e.g. \"3.11\")", n->str);
 }
 
-static int
-check_path_key(struct config *cfg, struct diag *d, const char *key,
-	       const char **out)
+/* A dotted key's node in the config, or NULL. */
+static struct ynode *
+dotted_get(const struct ynode *root, const char *key)
 {
-	struct ynode *n = ymap_get(ymap_get(cfg->root, "paths"), key);
-	const char *why;
+	struct strbuf part = STRBUF_INIT;
+	const struct ynode *n = root;
+	const char *dot;
 
-	*out = NULL;
-	if (!n)
-		return 0;
-	why = path_check(n->str);
-	if (why)
-		return cerr(d, n, "invalid paths.%s '%s': the path %s", key,
-			    n->str, why);
-	*out = n->str;
+	while (n && (dot = strchr(key, '.'))) {
+		strbuf_reset(&part);
+		strbuf_add(&part, key, (size_t)(dot - key));
+		n = ymap_get(n, part.buf);
+		key = dot + 1;
+	}
+	strbuf_release(&part);
+	return n ? ymap_get(n, key) : NULL;
+}
+
+const char *
+config_value(const struct config *cfg, const char *key)
+{
+	const struct ynode *n = dotted_get(cfg->root, key);
+	const struct decl *dc = schema_key(cfg->schema, key);
+
+	if (n && n->kind == Y_SCALAR && !ynode_is_null(n))
+		return n->str;
+	return dc ? dc->def : NULL;
+}
+
+/*
+ * The sidecars' rules: "if FEATURE[=VALUE] is on, KEY must be set" (a
+ * config key, with its default, or another feature), reported at the
+ * feature's node with the sidecar's own hint.
+ */
+static int
+check_rules(const struct config *cfg, struct diag *d)
+{
+	const struct schema *sch = cfg->schema;
+	size_t i;
+
+	for (i = 0; sch && i < sch->nr_rules; i++) {
+		const struct rule *r = sch->rules[i];
+		const struct ynode *n;
+		const char *v = config_feature(cfg, r->if_feature, &n);
+		int met;
+
+		if (!v || (r->if_value && strcmp(v, r->if_value)))
+			continue;
+		if (strchr(r->need, '.') || schema_key(sch, r->need))
+			met = config_value(cfg, r->need) != NULL;
+		else
+			met = config_feature(cfg, r->need, NULL) != NULL;
+		if (met)
+			continue;
+		if (r->if_value)
+			return cerr(d, n, "feature '%s: %s' needs %s%s%s%s",
+				    r->if_feature, r->if_value, r->need,
+				    r->message ? " (" : "",
+				    r->message ? r->message : "",
+				    r->message ? ")" : "");
+		return cerr(d, n, "feature '%s' needs %s%s%s%s", r->if_feature,
+			    r->need, r->message ? " (" : "",
+			    r->message ? r->message : "",
+			    r->message ? ")" : "");
+	}
 	return 0;
 }
 
@@ -510,8 +553,6 @@ static int
 validate_values(struct config *cfg, struct diag *d)
 {
 	struct ynode *n;
-	const char *fastapi;
-	long port;
 
 	n = ymap_get(cfg->root, "project_name");
 	if (check_project_name(d, n))
@@ -522,18 +563,8 @@ validate_values(struct config *cfg, struct diag *d)
 			    "valid Python package name", n->str);
 	if (check_python_version(d, ymap_get(cfg->root, "python_version")))
 		return -1;
-	if (check_path_key(cfg, d, "api_dir", &cfg->api_dir) ||
-	    check_path_key(cfg, d, "docs_dir", &cfg->docs_dir))
+	if (check_rules(cfg, d))
 		return -1;
-	n = ymap_get(ymap_get(cfg->root, "ports"), "http");
-	if (n && (ynode_long(n, &port) || port < 1 || port > 65535))
-		return cerr(d, n, "invalid ports.http '%s': expected a port "
-			    "from 1 to 65535", n->str);
-	cfg->http_port = n ? port : 8000;
-	fastapi = config_feature(cfg, "fastapi", (const struct ynode **)&n);
-	if (fastapi && !cfg->api_dir)
-		return cerr(d, n, "feature 'fastapi' needs paths.api_dir (e.g. "
-			    "paths: {api_dir: api})");
 	n = ymap_get(cfg->root, "author_email");
 	if (n && !strchr(n->str, '@'))
 		return cerr(d, n, "invalid author_email '%s': expected an "
@@ -571,7 +602,7 @@ apply_user_defaults(struct config *cfg, struct diag *d)
 		ret = cerr(d, tree, "invalid user defaults: the top level must "
 			   "be a mapping");
 	else if (tree)
-		ret = validate_map(d, tree, user_keys, "");
+		ret = validate_map(d, tree, user_keys, "", NULL);
 	for (i = 0; !ret && tree && i < tree->nr; i++) {
 		const char *k = tree->keys[i]->str;
 
@@ -620,7 +651,7 @@ validate_envs(struct config *cfg, struct diag *d)
 			return cerr(d, ymap_get(v, "env"), "env sections "
 				    "cannot be nested");
 		strbuf_addf(&p, "env.%s.", envs->keys[i]->str);
-		ret = validate_map(d, v, top_keys, p.buf);
+		ret = validate_map(d, v, top_keys, p.buf, cfg->schema);
 		strbuf_release(&p);
 		if (ret)
 			return -1;
@@ -631,7 +662,8 @@ validate_envs(struct config *cfg, struct diag *d)
 static int
 fill(struct config *cfg, struct diag *d)
 {
-	if (validate_map(d, cfg->root, top_keys, "") || validate_envs(cfg, d))
+	if (validate_map(d, cfg->root, top_keys, "", cfg->schema) ||
+	    validate_envs(cfg, d))
 		return -1;
 	return 0;
 }
@@ -716,6 +748,7 @@ validate_env_values(const struct config *cfg, const struct ynode *pristine,
 			continue;
 		memset(&t, 0, sizeof(t));
 		t.file = cfg->file;
+		t.schema = cfg->schema;
 		t.root = dup_without_env(pristine);
 		merge_into(t.root, envs->vals[i]);
 		/* what defaults give the effective config */
@@ -790,6 +823,7 @@ config_load(struct config *cfg, const char *path,
 	    const struct config_overrides *ov, struct diag *d)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->schema = ov ? ov->schema : NULL;
 	cfg->file = xstrdup(path ? path : "defaults");
 	cfg->from_file = path != NULL;
 	if (path && ytree_parse_file(cfg->file, &cfg->root, d, EXIT_CONFIG))
@@ -802,6 +836,7 @@ config_parse(struct config *cfg, const char *name, const char *buf,
 	     size_t len, const struct config_overrides *ov, struct diag *d)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->schema = ov ? ov->schema : NULL;
 	cfg->file = xstrdup(name);
 	cfg->from_file = 1;
 	if (ytree_parse_buf(cfg->file, buf, len, &cfg->root, d, EXIT_CONFIG))
@@ -926,7 +961,19 @@ each_key(const struct key_spec *spec, const char *prefix,
  * plugins_config, answers, env) are left to the caller.
  */
 void
-config_each_key(config_key_fn *fn, void *data)
+config_each_key(const struct schema *sch, config_key_fn *fn, void *data)
 {
+	static const char *const bools[] = { "true", "false", NULL };
+	size_t i;
+
 	each_key(top_keys, "", fn, data);
+	for (i = 0; sch && i < sch->nr_keys; i++) {
+		const struct decl *dc = sch->keys[i];
+
+		if (strchr(dc->name, '*'))
+			continue;
+		fn(dc->name, dc->type == DT_BOOL ? bools :
+		   dc->type == DT_CHOICE ? (const char *const *)dc->choices :
+		   NULL, data);
+	}
 }

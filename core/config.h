@@ -16,6 +16,8 @@
 #include "diag.h"
 #include "ytree.h"
 
+struct schema;
+
 struct config_overrides {
 	const char *env;		/* --env NAME or NULL */
 	const char **set;		/* --set key=value, nr_set of them */
@@ -25,6 +27,7 @@ struct config_overrides {
 	const char **without;
 	size_t nr_without;
 	const char *default_name;	/* project_name when none is given */
+	const struct schema *schema;	/* the catalog's, or NULL */
 };
 
 struct config {
@@ -43,10 +46,8 @@ struct config {
 	const char *author;
 	const char *author_email;
 	const char *version;
-	const char *api_dir;		/* normalised, or NULL */
-	const char *docs_dir;
 	const char *templates_dir;
-	long http_port;
+	const struct schema *schema;	/* borrowed: keys plugins declare */
 	char *package;			/* python import name */
 	char *slug;			/* distribution name */
 	struct ynode *features;		/* map or NULL (borrowed) */
@@ -66,11 +67,11 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
 		 struct diag *d);
 void config_release(struct config *cfg);
 
-/* The builtin feature keys of doc/design.md §5, and their choices if any. */
-const char *const *config_builtin_features(size_t *nr);
-const char *const *config_feature_choices(const char *feature);
-/* The package that installs the plugin of a builtin feature, or NULL. */
-const char *config_feature_package(const char *feature);
+/*
+ * The value of a dotted key ("paths.api_dir"): the config's scalar, else
+ * the default its sidecar declares, else NULL.
+ */
+const char *config_value(const struct config *cfg, const char *key);
 /*
  * The value of feature `name`: NULL if off or absent, "true" for an
  * enabled boolean, the choice otherwise.  *node receives the config
@@ -94,6 +95,8 @@ char *config_package_name(const char *project_name);
  */
 typedef void config_key_fn(const char *key, const char *const *choices,
 			   void *data);
-void config_each_key(config_key_fn *fn, void *data);
+struct schema;
+void config_each_key(const struct schema *sch, config_key_fn *fn,
+		     void *data);
 
 #endif /* CONFIG_H */

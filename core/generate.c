@@ -182,6 +182,15 @@ generation_run(struct generation *g, struct gen_opts *o,
 			return -1;
 		route_answers(o, &g->tmpl, keep);
 	}
+	/*
+	 * The sidecars first: the keys, choices and rules that the config
+	 * is checked against are theirs.  No plugin code is loaded here.
+	 */
+	d->phase = "catalog";
+	if (catalog_load(&g->cat, d))
+		return -1;
+	d->phase = "config";
+	o->ov.schema = &g->cat.schema;
 	if (load_config(g, o, d))
 		return -1;
 	use_tmpl = find_template_dir(o, &g->cfg, &g->tdir);
@@ -207,9 +216,6 @@ generation_run(struct generation *g, struct gen_opts *o,
 		tmpldir_secret_values(&g->tmpl, &p->secrets);
 	p->target = o->target;
 	profile_lap(&p->prof, PH_CONFIG, &g->mark);
-	d->phase = "catalog";
-	if (catalog_load(&g->cat, d))
-		return -1;
 	p->prof.plugins_catalogued = (unsigned)g->cat.nr;
 	profile_lap(&p->prof, PH_CATALOG, &g->mark);
 	d->phase = "resolve";

@@ -76,6 +76,7 @@ static const char *
 h_project(khora_ctx *ctx, const char *key)
 {
 	const struct config *c = ctx->p->cfg;
+	const struct decl *dc;
 
 	if (!key)
 		return NULL;
@@ -97,11 +98,10 @@ h_project(khora_ctx *ctx, const char *key)
 		return c->author_email;
 	if (!strcmp(key, "version"))
 		return c->version;
-	if (!strcmp(key, "api_dir"))
-		return c->api_dir;
-	if (!strcmp(key, "docs_dir"))
-		return c->docs_dir;
-	if (!strcmp(key, "http_port") || !strcmp(key, "year") ||
+	dc = schema_key_by_var(c->schema, key);
+	if (dc)
+		return config_value(c, dc->name);
+	if (!strcmp(key, "year") ||
 	    !strcmp(key, "config_dir"))
 		return tdict_get(ctx->p->global, key);
 	return NULL;

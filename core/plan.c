@@ -37,7 +37,7 @@ static const char *const std_slots[] = {
 enum gval {
 	GV_CFG,			/* a string of struct config ("" when NULL) */
 	GV_SHOWN,		/* a section shown when that string is set */
-	GV_VERSION, GV_PORT, GV_PY_NODOT, GV_CONFIG_DIR, GV_YEAR,
+	GV_VERSION, GV_PY_NODOT, GV_CONFIG_DIR, GV_YEAR,
 	GV_HAS_YEAR,
 	GV_LIST,		/* a list section built by build_features() */
 };
@@ -59,13 +59,8 @@ static const struct gvar {
 	{ "license", GV_CFG, CFG(license) },
 	{ "author", GV_CFG, CFG(author) },
 	{ "author_email", GV_CFG, CFG(author_email) },
-	{ "http_port", GV_PORT, 0 },
 	{ "python_version_nodot", GV_PY_NODOT, 0 },
 	{ "config_dir", GV_CONFIG_DIR, 0 },
-	{ "api_dir", GV_CFG, CFG(api_dir) },
-	{ "docs_dir", GV_CFG, CFG(docs_dir) },
-	{ "has_api_dir", GV_SHOWN, CFG(api_dir) },
-	{ "has_docs_dir", GV_SHOWN, CFG(docs_dir) },
 	/* no clock in the output: a year only when the caller fixes one */
 	{ "has_year", GV_HAS_YEAR, 0 },
 	{ "year", GV_YEAR, 0 },
@@ -144,10 +139,6 @@ build_one(struct tdict *g, const struct config *c, const struct gvar *v,
 	case GV_VERSION:
 		tdict_set(g, v->name, KHORA_VERSION);
 		break;
-	case GV_PORT:
-		strbuf_addf(sb, "%ld", c->http_port);
-		tdict_set(g, v->name, sb->buf);
-		break;
 	case GV_PY_NODOT:
 		for (str = c->python_version; str && *str; str++)
 			if (*str != '.')
@@ -182,6 +173,23 @@ build_global(struct pipeline *p)
 
 	for (i = 0; i < ARRAY_SIZE(global_vars); i++)
 		build_one(p->global, p->cfg, &global_vars[i], &sb);
+	/*
+	 * The config keys sidecars declare with a variable (paths.api_dir
+	 * -> api_dir): the value or its default, "" when neither, and
+	 * has_VAR shown when there is one.
+	 */
+	for (i = 0; i < p->cat->schema.nr_keys; i++) {
+		const struct decl *dc = p->cat->schema.keys[i];
+		const char *v;
+
+		if (!dc->var)
+			continue;
+		v = config_value(p->cfg, dc->name);
+		tdict_set(p->global, dc->var, v ? v : "");
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "has_%s", dc->var);
+		tdict_show(p->global, sb.buf, v != NULL);
+	}
 	strbuf_release(&sb);
 }
 
@@ -196,7 +204,8 @@ build_features(struct pipeline *p)
 	known_features(p, &known);
 	for (i = 0; i < known.nr; i++) {
 		const char *v = resolve_feature(p, known.v[i]);
-		const char *const *ch = config_feature_choices(known.v[i]);
+		const char *const *ch = schema_choices(&p->cat->schema,
+						       known.v[i]);
 
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "feature_%s", known.v[i]);

@@ -21,12 +21,8 @@
 void
 known_features(const struct pipeline *p, struct strlist *out)
 {
-	const char *const *b;
-	size_t nr, i, j;
+	size_t i, j;
 
-	b = config_builtin_features(&nr);
-	for (i = 0; i < nr; i++)
-		strlist_push(out, b[i]);
 	for (i = 0; i < p->cat->nr; i++)
 		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++) {
 			const char *f = p->cat->plugins[i]->provides.v[j];
@@ -41,6 +37,13 @@ known_features(const struct pipeline *p, struct strlist *out)
 			if (!strlist_has(out, f))
 				strlist_push(out, f);
 		}
+	for (i = 0; i < p->cat->schema.nr_features; i++)
+		if (!strlist_has(out, p->cat->schema.features[i]->name))
+			strlist_push(out, p->cat->schema.features[i]->name);
+	/* features whose plugin a distribution package would install */
+	for (i = 0; i < p->cat->schema.nr_pkg; i++)
+		if (!strlist_has(out, p->cat->schema.pkg_feature[i]))
+			strlist_push(out, p->cat->schema.pkg_feature[i]);
 	/* known, so that asking for one names the refusal */
 	for (i = 0; i < p->cat->nr_refused; i++)
 		for (j = 0; j < p->cat->refused[i]->provides.nr; j++) {
@@ -75,7 +78,7 @@ static int
 check_feature_value(struct pipeline *p, const char *name,
 		    const struct ynode *v)
 {
-	const char *const *ch = config_feature_choices(name);
+	const char *const *ch = schema_choices(&p->cat->schema, name);
 	struct strbuf sb = STRBUF_INIT;
 	int b;
 	size_t i;
@@ -92,9 +95,14 @@ check_feature_value(struct pipeline *p, const char *name,
 				return 0;
 	for (i = 0; ch[i]; i++)
 		strbuf_addf(&sb, "%s%s", i ? ", " : "", ch[i]);
-	rerr(p, EXIT_CONFIG, v, "invalid value '%s' for feature '%s' "
-	     "(expected one of: %s)", v->kind == Y_SCALAR ? v->str : "",
-	     name, sb.buf);
+	if (v->kind == Y_SCALAR && closest_match(v->str, ch, i))
+		rerr(p, EXIT_CONFIG, v, "invalid value '%s' for feature '%s' "
+		     "(did you mean '%s'? expected one of: %s)", v->str, name,
+		     closest_match(v->str, ch, i), sb.buf);
+	else
+		rerr(p, EXIT_CONFIG, v, "invalid value '%s' for feature '%s' "
+		     "(expected one of: %s)", v->kind == Y_SCALAR ? v->str :
+		     "", name, sb.buf);
 	strbuf_release(&sb);
 	return -1;
 }
@@ -275,10 +283,10 @@ check_unprovided(struct pipeline *p, const char *feature,
 	strbuf_release(&users);
 	if (refused_error(p, feature, where, NULL))
 		return -1;
-	if (config_feature_package(feature))
+	if (schema_package(&p->cat->schema, feature))
 		return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not "
 			    "installed: install %s", feature,
-			    config_feature_package(feature));
+			    schema_package(&p->cat->schema, feature));
 	return rerr(p, EXIT_PLUGIN, where, "feature '%s' is not available: "
 		    "no installed plugin provides it (see 'khora plugins "
 		    "list')", feature);
@@ -298,11 +306,11 @@ select_provider(struct pipeline *p, const char *feature,
 		return 0;	/* checked by check_unprovided() later */
 	if (refused_error(p, feature, where, by))
 		return -1;
-	if (config_feature_package(feature))
+	if (schema_package(&p->cat->schema, feature))
 		return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
 			    "requires feature '%s', which is not installed: "
 			    "install %s", by->name, feature,
-			    config_feature_package(feature));
+			    schema_package(&p->cat->schema, feature));
 	return rerr(p, EXIT_PLUGIN, NULL, "cannot use plugin '%s': it "
 		    "requires feature '%s', which no installed plugin "
 		    "provides", by->name, feature);

@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 #include "complete.h"
+#include <sys/stat.h>
 
 static void
 no_plugins(void)
@@ -14,6 +15,39 @@ no_plugins(void)
 	static char dir[] = "/tmp/khora-unit-XXXXXX";
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("KHORA_PLUGIN_PATH", dir, 1);
+	setenv("XDG_DATA_HOME", dir, 1);
+}
+
+static void
+put_sidecar(const char *dir, const char *name, const char *body)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.plugin", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "name: %s\nversion: 1\nabi: 1.0\n%s", name, body);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Sidecars that declare the choices and keys (the core knows none). */
+static void
+tree_plugins(void)
+{
+	static char dir[] = "/tmp/khora-unit-XXXXXX";
+
+	umask(022);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put_sidecar(dir, "docs", "provides: [docs]\nfeatures: {docs: "
+		    "{choices: [mkdocs, sphinx]}}\nconfig: {paths.docs_dir: "
+		    "{type: path}}\n");
+	put_sidecar(dir, "git", "provides: [git]\n");
+	put_sidecar(dir, "app", "provides: [app]\nuses: [database, broker]\n"
+		    "features: {database: {choices: [sqlite, postgres]}, "
+		    "broker: {choices: [redis]}}\nconfig: {paths.api_dir: "
+		    "{type: path}}\n");
 	setenv("KHORA_PLUGIN_PATH", dir, 1);
 	setenv("XDG_DATA_HOME", dir, 1);
 }
@@ -45,7 +79,7 @@ END_TEST
 
 START_TEST(test_feature_values)
 {
-	no_plugins();
+	tree_plugins();
 	ANSWER("docs=mkdocs\ndocs=sphinx\n:words\n", "add", "docs=");
 	ANSWER("docs=sphinx\n:words\n", "add", "docs=s");
 	ANSWER("docs=mkdocs\n:words\n", "new", "x", "--with", "docs=m");
@@ -67,7 +101,7 @@ END_TEST
 
 START_TEST(test_set_keys)
 {
-	no_plugins();
+	tree_plugins();
 	ANSWER("license=MIT\nlicense=MPL-2.0\n:words\n", "new", "x", "--set",
 	       "license=M");
 	ANSWER("paths.api_dir=\npaths.docs_dir=\n:nospace\n", "new", "x",

@@ -89,7 +89,7 @@ START_TEST(test_serialize_roundtrip)
 				  "python_version: \"3.12\"\nversion: 1.0\n"
 				  "features: {docs: mkdocs, git: true}\n"
 				  "answers: {flag: yes, n: '007'}\n"
-				  "env: {prod: {ports: {http: 80}}}\n");
+				  "env: {prod: {version: \"2.0\"}}\n");
 
 	ck_assert_int_eq(config_load(&cfg, path, NULL, &d), 0);
 	config_serialize(&cfg, "/tmp/somewhere", NULL, NULL, &out);

@@ -4,9 +4,13 @@
  * (core/config.c): every error names khora.yaml:line:col.
  */
 #include "unit.h"
+#include "catalog.h"
 #include "config.h"
 
 static struct config cfg;
+/* the in-tree sidecars: they declare paths, ports, choices and rules */
+static struct catalog cat;
+static int cat_loaded;
 static struct strbuf msg = STRBUF_INIT;
 
 /* Loads text as a config file; the error (if any) is in msg, with the
@@ -20,9 +24,22 @@ load_ov(const char *text, const struct config_overrides *ov)
 	const char *at;
 	int ret;
 
+	struct config_overrides mine;
+
 	d.capture = &raw;
+	if (!cat_loaded++) {
+		/* make runs the suites from the top of the tree */
+		setenv("KHORA_PLUGIN_PATH", "plugins", 1);
+		setenv("XDG_DATA_HOME", "/nonexistent", 1);
+		ck_assert_int_eq(catalog_load(&cat, &d), 0);
+		ck_assert_ptr_nonnull(catalog_find(&cat, "python"));
+	}
+	memset(&mine, 0, sizeof(mine));
+	if (ov)
+		mine = *ov;
+	mine.schema = &cat.schema;
 	config_release(&cfg);
-	ret = config_load(&cfg, path, ov, &d);
+	ret = config_load(&cfg, path, &mine, &d);
 	strbuf_reset(&msg);
 	at = path ? strstr(raw.buf, path) : NULL;
 	if (at) {
@@ -63,8 +80,8 @@ START_TEST(test_minimal)
 	ck_assert_str_eq(cfg.package, "demo");
 	ck_assert_str_eq(cfg.python_version, "3.11");
 	ck_assert_str_eq(cfg.license, "MIT");
-	ck_assert_int_eq(cfg.http_port, 8000);
-	ck_assert_ptr_null(cfg.api_dir);
+	ck_assert_str_eq(config_value(&cfg, "ports.http"), "8000");
+	ck_assert_ptr_null(config_value(&cfg, "paths.api_dir"));
 }
 END_TEST
 
@@ -79,8 +96,8 @@ START_TEST(test_full)
 			 0);
 	ck_assert_str_eq(cfg.package, "my_service_v2");
 	ck_assert_str_eq(cfg.slug, "my-service-v2");
-	ck_assert_str_eq(cfg.api_dir, "svc/api");
-	ck_assert_int_eq(cfg.http_port, 9000);
+	ck_assert_str_eq(config_value(&cfg, "paths.api_dir"), "svc/api");
+	ck_assert_str_eq(config_value(&cfg, "ports.http"), "9000");
 	ck_assert_str_eq(config_feature(&cfg, "fastapi", NULL), "true");
 	ck_assert_str_eq(config_feature(&cfg, "database", NULL), "postgres");
 	ck_assert_ptr_null(config_feature(&cfg, "docker", NULL));
@@ -160,7 +177,7 @@ START_TEST(test_schema_errors)
 			 "integer, not a string\n");
 	ck_assert_int_eq(load(BASE "ports: {http: 70000}\n"), -1);
 	ck_assert_str_eq(msg.buf, "khora: K:3:15: invalid ports.http '70000': "
-			 "expected a port from 1 to 65535\n");
+			 "expected an integer from 1 to 65535\n");
 	ck_assert_int_eq(load("project_name: demo\n"), -1);
 	ck_assert_str_eq(msg.buf, "khora: K: missing required key "
 			 "'python_version'\n");
@@ -212,7 +229,7 @@ START_TEST(test_overrides)
 	ck_assert_int_eq(load_ov(BASE "ports: {http: 1}\nfeatures: {docker: "
 				 "true}\nenv:\n  prod:\n    ports: {http: 80}\n"
 				 "    version: 2.0.0\n", &ov), 0);
-	ck_assert_int_eq(cfg.http_port, 9090);
+	ck_assert_str_eq(config_value(&cfg, "ports.http"), "9090");
 	ck_assert_str_eq(cfg.version, "2.0.0");
 	ck_assert_str_eq(cfg.description, "hi");
 	ck_assert_str_eq(config_feature(&cfg, "docs", NULL), "mkdocs");
