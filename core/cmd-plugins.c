@@ -164,6 +164,7 @@ plugins_info(const struct catalog *cat, const char *name, int templates,
 		printf("%-10s %s\n", "templates", pi->template_dir);
 	if (pi->shadows)
 		printf("%-10s %s\n", "shadows", pi->shadows);
+	plugin_schema_print(pi->schema);
 	if (templates)
 		plugins_templates(cat, pi);
 	return 0;

@@ -119,8 +119,13 @@ h_option(khora_ctx *ctx, const char *key)
 	const struct ynode *sec = ymap_get(ctx->p->cfg->plugins_config,
 					   ctx->pi->name);
 	const struct ynode *v = key ? ymap_get(sec, key) : NULL;
+	const struct decl *dc;
 
-	return v && v->kind == Y_SCALAR ? v->str : NULL;
+	if (v && v->kind == Y_SCALAR)
+		return v->str;
+	/* the default the sidecar declares, checked when it was read */
+	dc = key && !v ? plugin_schema_option(ctx->pi->schema, key) : NULL;
+	return dc ? dc->def : NULL;
 }
 
 static int

@@ -169,8 +169,9 @@ closest_plugin(const struct catalog *cat, const char *name)
 
 static int
 check_plugin_options(struct pipeline *p, const struct plugin_info *pi,
-		     const struct ynode *opts)
+		     struct ynode *opts)
 {
+	const struct decl *dc;
 	size_t i;
 
 	if (opts->kind != Y_MAP)
@@ -186,6 +187,20 @@ check_plugin_options(struct pipeline *p, const struct plugin_info *pi,
 				    pi->name, did_you_mean(key,
 				    (const char *const *)pi->options.v,
 				    pi->options.nr));
+		dc = plugin_schema_option(pi->schema, key);
+		if (dc) {
+			struct strbuf name = STRBUF_INIT;
+			int ret;
+
+			strbuf_addf(&name, "plugins_config.%s.%s", pi->name,
+				    key);
+			ret = schema_check_value(p->d, dc, opts->vals[i],
+						 name.buf);
+			strbuf_release(&name);
+			if (ret)
+				return -1;
+			continue;
+		}
 		if (opts->vals[i]->kind != Y_SCALAR)
 			return rerr(p, EXIT_CONFIG, opts->vals[i], "option "
 				    "'%s' of plugin '%s' must be a scalar",
@@ -253,7 +268,7 @@ enable(struct pipeline *p, const char *name, const char *value)
 
 /*
  * A feature nobody provides may still be a modifier that active plugins
- * read (database, broker...): fine if one of them `uses` it.
+ * read (a `uses` entry of some sidecar): fine if one of them uses it.
  */
 static int
 check_unprovided(struct pipeline *p, const char *feature,

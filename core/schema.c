@@ -9,6 +9,7 @@
  */
 #include "compat.h"
 #include <limits.h>
+#include <stdio.h>
 #include "path.h"
 #include "schema.h"
 #include "strbuf.h"
@@ -676,9 +677,9 @@ check_choice_value(struct diag *d, const struct decl *dc,
 			return 0;
 		strbuf_addf(&sb, "%s%s", i ? ", " : "", dc->choices[i]);
 	}
-	verr(d, v, "invalid %s '%s':%s expected one of: %s", name, v->str,
-	     did_you_mean(v->str, (const char *const *)dc->choices,
-			  dc->nr_choices), sb.buf);
+	verr(d, v, "invalid %s '%s': expected one of: %s%s", name, v->str,
+	     sb.buf, did_you_mean(v->str, (const char *const *)dc->choices,
+				  dc->nr_choices));
 	strbuf_release(&sb);
 	return -1;
 }
@@ -874,4 +875,67 @@ decl_describe(const struct decl *dc, struct strbuf *out)
 		strbuf_addf(out, "%s%s", i ? "|" : " ", dc->choices[i]);
 	if (dc->pattern)
 		strbuf_addf(out, " /%s/", dc->pattern);
+}
+
+static void
+table_row(const char *kind, const char *name, const char *type,
+	  const char *def, const char *help)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "  %-8s %-18s %-24s %-10s %s", kind, name, type,
+		    def ? def : "-", help ? help : "");
+	while (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = '\0';
+	printf("%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+void
+plugin_schema_print(const struct plugin_schema *ps)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j;
+
+	if (ps->package)
+		printf("%-10s %s\n", "package", ps->package);
+	if (ps->priority)
+		printf("%-10s %ld\n", "priority", ps->priority);
+	if (!ps->nr_opts && !ps->nr_keys && !ps->nr_features &&
+	    !ps->nr_rules && !ps->nr_slots)
+		return;
+	printf("declares:\n");
+	table_row("KIND", "NAME", "TYPE", "DEFAULT", "HELP");
+	for (i = 0; i < ps->nr_features; i++) {
+		strbuf_reset(&sb);
+		for (j = 0; j < ps->features[i].nr_choices; j++)
+			strbuf_addf(&sb, "%s%s", j ? "|" : "choice ",
+				    ps->features[i].choices[j]);
+		table_row("feature", ps->features[i].name, sb.buf, "none",
+			  ps->features[i].help);
+	}
+	for (i = 0; i < ps->nr_opts; i++) {
+		strbuf_reset(&sb);
+		decl_describe(&ps->opts[i], &sb);
+		table_row("option", ps->opts[i].name, sb.buf, ps->opts[i].def,
+			  ps->opts[i].help);
+	}
+	for (i = 0; i < ps->nr_keys; i++) {
+		strbuf_reset(&sb);
+		decl_describe(&ps->keys[i], &sb);
+		table_row("key", ps->keys[i].name, sb.buf, ps->keys[i].def,
+			  ps->keys[i].help);
+	}
+	for (i = 0; i < ps->nr_rules; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "if %s%s%s", ps->rules[i].if_feature,
+			    ps->rules[i].if_value ? "=" : "",
+			    ps->rules[i].if_value ? ps->rules[i].if_value :
+			    "");
+		table_row("rule", sb.buf, ps->rules[i].need, NULL,
+			  ps->rules[i].message);
+	}
+	for (i = 0; i < ps->nr_slots; i++)
+		table_row("slot", ps->slots[i], "-", NULL, NULL);
+	strbuf_release(&sb);
 }

@@ -146,4 +146,10 @@ int schema_check_map(struct diag *d, const struct schema *s,
 /* The type's name for tables: "int 40..250", "choice", ... */
 void decl_describe(const struct decl *dc, struct strbuf *out);
 
+/*
+ * `khora plugins info`: package, priority and a table of what the
+ * sidecar declares (KIND NAME TYPE DEFAULT HELP) on stdout.
+ */
+void plugin_schema_print(const struct plugin_schema *ps);
+
 #endif /* SCHEMA_H */
