@@ -498,14 +498,25 @@ has_suffix(const char *s, const char *suffix)
 }
 
 static int
-add_plugin(struct catalog *cat, struct plugin_info *pi)
+add_plugin(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 {
 	struct plugin_info *old = catalog_find(cat, pi->name);
 
 	if (old) {
-		/* first match on the path wins; remember what it hid */
+		struct diag_loc loc = { old->sidecar, 0, 0 };
+
+		/*
+		 * First match on the path wins; remember what it hid and
+		 * say so: a stale copy in the data directory silently
+		 * beating a newer packaged one is the surprise to avoid.
+		 */
 		if (!old->shadows)
 			old->shadows = xstrdup(pi->sidecar);
+		diag_warn(d, &loc, "plugin '%s' %s is used and hides '%s' %s "
+			  "(%s): the first directory of the plugin path wins "
+			  "(KHORA_PLUGIN_PATH, then the data directory, then "
+			  "khora's own)", old->name, old->version, pi->name,
+			  pi->version, pi->sidecar);
 		plugin_info_free(pi);
 		return 0;
 	}
@@ -701,7 +712,7 @@ read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
 	if (pi->refused)
 		refuse(cat, pi, d);
 	else
-		add_plugin(cat, pi);
+		add_plugin(cat, pi, d);
 out:
 	if (fd >= 0)
 		close(fd);

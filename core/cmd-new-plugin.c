@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include "cli.h"
+#include "catalog.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
@@ -176,6 +177,42 @@ out:
 	return ret;
 }
 
+/*
+ * A plugin named like one of khora's own (those in the packaged plugin
+ * directory, as the catalog finds them: no list here) would hide it or
+ * be hidden by it, depending on the plugin path.
+ */
+static int
+refuse_own_name(const char *name, struct diag *d)
+{
+	const char *own = khora_plugindir();
+	size_t len = strlen(own);
+	struct diag quiet = DIAG_INIT;
+	struct strbuf sink = STRBUF_INIT;
+	struct catalog cat;
+	const struct plugin_info *pi;
+	const char *hit = NULL;
+	int ret = 0;
+
+	quiet.capture = &sink;
+	catalog_load(&cat, &quiet);
+	pi = catalog_find(&cat, name);
+	if (pi && !strncmp(pi->sidecar, own, len) && pi->sidecar[len] == '/')
+		hit = pi->sidecar;
+	else if (pi && pi->shadows && !strncmp(pi->shadows, own, len) &&
+		 pi->shadows[len] == '/')
+		hit = pi->shadows;
+	if (hit)
+		ret = diag_error(d, EXIT_USAGE, NULL, "invalid plugin name "
+				 "'%s': khora's own plugin has that name (%s), "
+				 "and the first plugin of a name on the plugin "
+				 "path hides the other: choose another name",
+				 name, hit);
+	catalog_release(&cat);
+	strbuf_release(&sink);
+	return ret;
+}
+
 static int
 cmd_new_plugin(int argc, char **argv, struct diag *d)
 {
@@ -189,7 +226,7 @@ cmd_new_plugin(int argc, char **argv, struct diag *d)
 		return diag_error(d, EXIT_USAGE, NULL, "invalid plugin name "
 				  "'%s': use a C identifier (letters, digits, "
 				  "'_'), at most 48 characters", name);
-	if (generate(name, dir, d))
+	if (refuse_own_name(name, d) || generate(name, dir, d))
 		return -1;
 	printf("created plugin project '%s': cd %s && make test\n", dir, dir);
 	return 0;

@@ -44,6 +44,7 @@ static const struct key_spec top_keys[] = {
 	{ "templates_dir", T_STR, NULL, NULL, 0 },
 	{ "features", T_FEATURES, NULL, NULL, 0 },
 	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
+	{ "plugins", T_ANYMAP, NULL, NULL, 0 },
 	{ "template", T_STR, NULL, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
 	{ "env", T_ANYMAP, NULL, NULL, 0 },
@@ -184,9 +185,7 @@ validate_declared(struct diag *d, const struct schema *sch, struct ynode *k,
 }
 
 /*
- * Type checks only; required keys are checked on the merged tree.  A
- * core key that a sidecar also declares (a pattern for version...) is
- * checked by both.
+ * Type checks only; required keys are checked on the merged tree.
  */
 static int
 validate_map(struct diag *d, const struct ynode *map,
@@ -198,7 +197,6 @@ validate_map(struct diag *d, const struct ynode *map,
 	for (i = 0; i < map->nr; i++) {
 		struct ynode *k = map->keys[i], *v = map->vals[i];
 		const struct key_spec *s;
-		const struct decl *dc;
 		struct strbuf name = STRBUF_INIT;
 		int ret = 0;
 
@@ -219,9 +217,6 @@ validate_map(struct diag *d, const struct ynode *map,
 		ret = check_type(d, v, name.buf, s->type);
 		if (!ret && s->choices)
 			ret = check_choice(d, v, name.buf, s->choices);
-		dc = spec == top_keys ? schema_key(sch, k->str) : NULL;
-		if (!ret && dc && s->type == T_STR)
-			ret = schema_check_value(d, dc, v, name.buf);
 		if (!ret && s->type == T_MAP) {
 			strbuf_addch(&name, '.');
 			ret = validate_map(d, v, s->children, name.buf, sch);
@@ -511,6 +506,26 @@ config_value(const struct config *cfg, const char *key)
 }
 
 /*
+ * A core key that a sidecar also declares (the python plugin's pattern
+ * for version) is checked by both, the core's own words first.
+ */
+static int
+check_core_decls(const struct config *cfg, struct diag *d)
+{
+	const struct key_spec *s;
+
+	for (s = top_keys; s->name; s++) {
+		const struct decl *dc = schema_key(cfg->schema, s->name);
+		struct ynode *n = ymap_get(cfg->root, s->name);
+
+		if (dc && n && s->type == T_STR &&
+		    schema_check_value(d, dc, n, s->name))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * The sidecars' rules: "if FEATURE[=VALUE] is on, KEY must be set" (a
  * config key, with its default, or another feature), reported at the
  * feature's node with the sidecar's own hint.
@@ -563,7 +578,7 @@ validate_values(struct config *cfg, struct diag *d)
 			    "valid Python package name", n->str);
 	if (check_python_version(d, ymap_get(cfg->root, "python_version")))
 		return -1;
-	if (check_rules(cfg, d))
+	if (check_core_decls(cfg, d) || check_rules(cfg, d))
 		return -1;
 	n = ymap_get(cfg->root, "author_email");
 	if (n && !strchr(n->str, '@'))

@@ -246,15 +246,103 @@ resolve_feature(const struct pipeline *p, const char *name)
 	return NULL;
 }
 
+/* The config's pick for a feature (plugins: {FEATURE: PLUGIN}). */
+static const struct ynode *
+picked(const struct pipeline *p, const char *feature)
+{
+	const struct ynode *n = ymap_get(ymap_get(p->cfg->root, "plugins"),
+					 feature);
+
+	return n && n->kind == Y_SCALAR ? n : NULL;
+}
+
+/*
+ * The provider of a feature: the config's pick, else the one plugin
+ * with the highest sidecar priority (GStreamer's rank).  A tie is
+ * reported by check_providers() before anything uses the answer; here
+ * it goes to the first by name, so that the result is stable.
+ */
 static struct plugin_info *
 provider(const struct pipeline *p, const char *feature)
 {
+	const struct ynode *pick = picked(p, feature);
+	struct plugin_info *best = NULL;
 	size_t i;
 
-	for (i = 0; i < p->cat->nr; i++)
-		if (strlist_has(&p->cat->plugins[i]->provides, feature))
-			return p->cat->plugins[i];
-	return NULL;
+	for (i = 0; i < p->cat->nr; i++) {
+		struct plugin_info *pi = p->cat->plugins[i];
+
+		if (!strlist_has(&pi->provides, feature))
+			continue;
+		if (pick && !strcmp(pick->str, pi->name))
+			return pi;
+		if (!best || pi->schema->priority > best->schema->priority)
+			best = pi;
+	}
+	return best;
+}
+
+/* Two providers of one feature: the config or a priority must choose. */
+static int
+check_providers(struct pipeline *p, const char *feature)
+{
+	const struct ynode *pick = picked(p, feature);
+	const struct plugin_info *best = provider(p, feature), *tie = NULL;
+	size_t i;
+
+	if (!best)
+		return 0;
+	if (pick && strcmp(pick->str, best->name))
+		return rerr(p, EXIT_CONFIG, pick, "plugin '%s' does not provide "
+			    "feature '%s' (it is provided by '%s')", pick->str,
+			    feature, best->name);
+	if (pick)
+		return 0;
+	for (i = 0; i < p->cat->nr && !tie; i++) {
+		const struct plugin_info *pi = p->cat->plugins[i];
+
+		if (pi != best && strlist_has(&pi->provides, feature) &&
+		    pi->schema->priority == best->schema->priority)
+			tie = pi;
+	}
+	if (!tie)
+		return 0;
+	return rerr(p, EXIT_PLUGIN, NULL, "feature '%s' is provided by both "
+		    "plugin '%s' (%s) and plugin '%s' (%s): choose one in "
+		    "khora.yaml (plugins: {%s: %s}) or give one sidecar a "
+		    "higher priority", feature, best->name, best->sidecar,
+		    tie->name, tie->sidecar, feature, tie->name);
+}
+
+/* plugins: {FEATURE: PLUGIN} names features and plugins that exist. */
+static int
+check_picks(struct pipeline *p)
+{
+	const struct ynode *map = ymap_get(p->cfg->root, "plugins");
+	size_t i;
+
+	for (i = 0; map && i < map->nr; i++) {
+		const struct ynode *k = map->keys[i], *v = map->vals[i];
+
+		if (v->kind != Y_SCALAR || ynode_is_null(v))
+			return rerr(p, EXIT_CONFIG, v, "'plugins.%s' must be "
+				    "a plugin name, not %s", k->str,
+				    ynode_kind_name(v));
+		if (!catalog_find(p->cat, v->str) &&
+		    closest_plugin(p->cat, v->str))
+			return rerr(p, EXIT_CONFIG, v, "unknown plugin '%s' in "
+				    "plugins.%s (did you mean '%s'?)", v->str,
+				    k->str, closest_plugin(p->cat, v->str));
+		if (!catalog_find(p->cat, v->str))
+			return rerr(p, EXIT_CONFIG, v, "unknown plugin '%s' in "
+				    "plugins.%s", v->str, k->str);
+		if (!provider(p, k->str) ||
+		    !strlist_has(&catalog_find(p->cat, v->str)->provides,
+				 k->str))
+			return rerr(p, EXIT_CONFIG, k, "plugin '%s' does not "
+				    "provide feature '%s'", v->str, k->str);
+	}
+	return 0;
 }
 
 static void
@@ -314,6 +402,8 @@ select_provider(struct pipeline *p, const char *feature,
 	struct plugin_info *pi = provider(p, feature);
 
 	if (pi) {
+		if (check_providers(p, feature))
+			return -1;
 		pi->selected = 1;
 		return 0;
 	}
@@ -353,7 +443,8 @@ collect(struct pipeline *p)
 			enable(p, f->keys[i]->str, v);
 	}
 	for (i = 0; i < p->on_names.nr; i++)
-		select_provider(p, p->on_names.v[i], NULL, NULL);
+		if (select_provider(p, p->on_names.v[i], NULL, NULL))
+			return -1;
 	do {
 		changed = 0;
 		for (i = 0; i < p->cat->nr; i++) {
@@ -470,7 +561,8 @@ order(struct pipeline *p)
 int
 resolve_plugins(struct pipeline *p)
 {
-	if (check_features(p) || check_plugins_config(p) || collect(p))
+	if (check_features(p) || check_plugins_config(p) || check_picks(p) ||
+	    collect(p))
 		return -1;
 	return order(p);
 }

@@ -873,7 +873,10 @@ decl_describe(const struct decl *dc, struct strbuf *out)
 	}
 	for (i = 0; i < dc->nr_choices; i++)
 		strbuf_addf(out, "%s%s", i ? "|" : " ", dc->choices[i]);
-	if (dc->pattern)
+	/* a pattern with help reads as the help, in the HELP column */
+	if (dc->pattern && dc->help)
+		strbuf_addstr(out, " (pattern)");
+	else if (dc->pattern)
 		strbuf_addf(out, " /%s/", dc->pattern);
 }
 
