@@ -217,6 +217,8 @@ install: all
 	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
 	install -m 644 plugin-sdk/khora-plugin.map \
 		doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
+	awk -f tools/plugin-packages plugins/*/*.plugin \
+		> $(DESTDIR)$(datadir)/khora/packages
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
 		-e 's|@templatedir@|$(templatedir)|' \
@@ -257,6 +259,7 @@ uninstall:
 	rm -f $(DESTDIR)$(includedir)/khora/khora-plugin.h \
 		$(DESTDIR)$(datadir)/khora/khora-plugin.map \
 		$(DESTDIR)$(datadir)/khora/khora-context.schema.json \
+		$(DESTDIR)$(datadir)/khora/packages \
 		$(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc \
 		$(DESTDIR)$(mandir)/man1/khora.1 \
 		$(DESTDIR)$(mandir)/man5/khora.yaml.5 \

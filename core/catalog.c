@@ -4,6 +4,7 @@
  * loads code: `khora plugins list` and `khora --help` stop at this layer.
  */
 #include "compat.h"
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -859,6 +860,46 @@ build_path(struct catalog *cat)
 	strlist_push(&cat->dirs, khora_plugindir());
 }
 
+/* A distribution package name: [a-z0-9][a-z0-9+.-]*, as Debian's. */
+static int
+is_package_name(const char *s)
+{
+	if (!*s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    !strchr("+.-", *s))
+			return 0;
+	return 1;
+}
+
+/*
+ * The index installed next to the templates ("FEATURE PACKAGE" lines,
+ * tools/plugin-packages): which package provides a feature whose plugin
+ * is not installed.  Only names reach a message; a malformed line is
+ * skipped.  Not there (a source tree, a plain install): no hints.
+ */
+static void
+read_package_hints(struct catalog *cat)
+{
+	struct strbuf path = STRBUF_INIT;
+	char line[256], feat[128], pkg[128];
+	FILE *f;
+
+	strbuf_addf(&path, "%s/../packages", cat->templatedir);
+	f = fopen(path.buf, "re");
+	strbuf_release(&path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && cat->hint_features.nr < 1000)
+		if (sscanf(line, "%127s %127s", feat, pkg) == 2 &&
+		    is_identifier(feat) && is_package_name(pkg)) {
+			strlist_push(&cat->hint_features, feat);
+			strlist_push(&cat->hint_packages, pkg);
+		}
+	fclose(f);
+}
+
 int
 catalog_load(struct catalog *cat, struct diag *d)
 {
@@ -895,6 +936,10 @@ catalog_load(struct catalog *cat, struct diag *d)
 		schema_add(&cat->schema, cat->plugins[i]->schema,
 			   (const char *const *)cat->plugins[i]->provides.v,
 			   cat->plugins[i]->provides.nr);
+	read_package_hints(cat);
+	for (i = 0; i < cat->hint_features.nr; i++)
+		schema_add_package(&cat->schema, cat->hint_features.v[i],
+				   cat->hint_packages.v[i]);
 	return 0;
 }
 
@@ -959,6 +1004,8 @@ catalog_release(struct catalog *cat)
 	free(cat->plugins);
 	hashmap_clear(&cat->by_name);
 	schema_release(&cat->schema);
+	strlist_clear(&cat->hint_features);
+	strlist_clear(&cat->hint_packages);
 	strlist_clear(&cat->dirs);
 	strlist_clear(&cat->broken);
 	for (i = 0; i < cat->nr_refused; i++)

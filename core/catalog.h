@@ -79,6 +79,8 @@ struct catalog {
 	size_t nr_refused, alloc_refused;
 	const char *templatedir;	/* builtin templates */
 	struct schema schema;		/* union of the plugins' schemas */
+	/* $(datadir)/khora/packages: features of uninstalled plugins */
+	struct strlist hint_features, hint_packages;
 };
 
 /*

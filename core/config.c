@@ -506,7 +506,7 @@ config_value(const struct config *cfg, const char *key)
 }
 
 /*
- * A core key that a sidecar also declares (the python plugin's pattern
+ * A core key that a sidecar also declares (a plugin's pattern
  * for version) is checked by both, the core's own words first.
  */
 static int

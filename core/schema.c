@@ -568,15 +568,21 @@ schema_add(struct schema *s, const struct plugin_schema *ps,
 		ALLOC_GROW(s->rules, s->nr_rules, s->alloc_rules);
 		s->rules[s->nr_rules++] = &ps->rules[i];
 	}
-	for (i = 0; ps->package && i < nr_provides; i++) {
-		if (schema_package(s, provides[i]))
-			continue;
-		ALLOC_GROW(s->pkg_feature, s->nr_pkg, s->alloc_pkg);
-		s->pkg_name = xrealloc(s->pkg_name,
-				       s->alloc_pkg * sizeof(*s->pkg_name));
-		s->pkg_feature[s->nr_pkg] = provides[i];
-		s->pkg_name[s->nr_pkg++] = ps->package;
-	}
+	for (i = 0; ps->package && i < nr_provides; i++)
+		schema_add_package(s, provides[i], ps->package);
+}
+
+void
+schema_add_package(struct schema *s, const char *feature,
+		   const char *package)
+{
+	if (schema_package(s, feature))
+		return;
+	ALLOC_GROW(s->pkg_feature, s->nr_pkg, s->alloc_pkg);
+	s->pkg_name = xrealloc(s->pkg_name,
+			       s->alloc_pkg * sizeof(*s->pkg_name));
+	s->pkg_feature[s->nr_pkg] = feature;
+	s->pkg_name[s->nr_pkg++] = package;
 }
 
 void

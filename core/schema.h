@@ -110,6 +110,9 @@ void plugin_schema_free(struct plugin_schema *ps);
 /* Adds one plugin's declarations; provides are its features. */
 void schema_add(struct schema *s, const struct plugin_schema *ps,
 		const char *const *provides, size_t nr_provides);
+/* feature -> package (borrowed), unless the feature has one already. */
+void schema_add_package(struct schema *s, const char *feature,
+			const char *package);
 void schema_release(struct schema *s);
 
 /* Lookups; NULL when nobody declares it. */
