@@ -866,10 +866,12 @@ is_package_name(const char *s)
 {
 	if (!*s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
 		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    !strchr("+.-", *s))
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!islower(c) && !isdigit(c) && !strchr("+.-", c))
 			return 0;
+	}
 	return 1;
 }
 

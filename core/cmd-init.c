@@ -124,11 +124,11 @@ add_declared(struct strbuf *out, const struct catalog *cat)
 	strlist_clear(&groups);
 }
 static int
-write_new(const char *path, const char *starter, int force, struct diag *d)
+write_new(const char *path, const char *text, int force, struct diag *d)
 {
 	struct strbuf tmp = STRBUF_INIT;
 	struct diag_loc loc = { path, 0, 0 };
-	size_t off = 0, len = strlen(starter);
+	size_t off = 0, len = strlen(text);
 	int fd, ret = -1;
 
 	strbuf_addf(&tmp, "%s.khora-tmp.XXXXXX", path);
@@ -139,7 +139,7 @@ write_new(const char *path, const char *starter, int force, struct diag *d)
 		goto out;
 	}
 	while (off < len) {
-		ssize_t n = write(fd, starter + off, len - off);
+		ssize_t n = write(fd, text + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -293,9 +293,9 @@ check_providers(struct pipeline *p, const char *feature)
 	if (!best)
 		return 0;
 	if (pick && strcmp(pick->str, best->name))
-		return rerr(p, EXIT_CONFIG, pick, "plugin '%s' does not provide "
-			    "feature '%s' (it is provided by '%s')", pick->str,
-			    feature, best->name);
+		return rerr(p, EXIT_CONFIG, pick, "plugin '%s' does not "
+			    "provide feature '%s' (it is provided by '%s')",
+			    pick->str, feature, best->name);
 	if (pick)
 		return 0;
 	for (i = 0; i < p->cat->nr && !tie; i++) {
