@@ -938,6 +938,24 @@ catalog_load(struct catalog *cat, struct diag *d)
 		schema_add(&cat->schema, cat->plugins[i]->schema,
 			   (const char *const *)cat->plugins[i]->provides.v,
 			   cat->plugins[i]->provides.nr);
+	for (i = 0; i < cat->nr; i++) {
+		const struct plugin_info *pi = cat->plugins[i];
+		const char *what = schema_differs(&cat->schema, pi->schema);
+		const struct decl *k;
+		const struct feature_decl *f;
+		const char *owner;
+		struct diag_loc loc = { pi->sidecar, 0, 0 };
+
+		if (!what)
+			continue;
+		/* the same key meaning two things: say whose is used */
+		k = schema_key(&cat->schema, what);
+		f = schema_feature(&cat->schema, what);
+		owner = k ? k->owner : f ? f->owner : "?";
+		diag_warn(d, &loc, "plugin '%s' declares '%s' unlike plugin "
+			  "'%s', whose declaration is used (the first by "
+			  "name)", pi->name, what, owner);
+	}
 	read_package_hints(cat);
 	for (i = 0; i < cat->hint_features.nr; i++)
 		schema_add_package(&cat->schema, cat->hint_features.v[i],

@@ -585,6 +585,56 @@ schema_add_package(struct schema *s, const char *feature,
 	s->pkg_name[s->nr_pkg++] = package;
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int
+same_list(char **a, size_t na, char **b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+const char *
+schema_differs(const struct schema *s, const struct plugin_schema *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nr_keys; i++) {
+		const struct decl *a = schema_key(s, ps->keys[i].name);
+		const struct decl *b = &ps->keys[i];
+
+		if (a && a != b && (a->type != b->type ||
+		    !same_str(a->def, b->def) || !same_str(a->var, b->var) ||
+		    !same_str(a->pattern, b->pattern) ||
+		    a->has_min != b->has_min || a->has_max != b->has_max ||
+		    (a->has_min && a->min != b->min) ||
+		    (a->has_max && a->max != b->max) ||
+		    !same_list(a->choices, a->nr_choices, b->choices,
+			       b->nr_choices)))
+			return b->name;
+	}
+	for (i = 0; i < ps->nr_features; i++) {
+		const struct feature_decl *a = schema_feature(s,
+						ps->features[i].name);
+		const struct feature_decl *b = &ps->features[i];
+
+		if (a && a != b && !same_list(a->choices, a->nr_choices,
+					      b->choices, b->nr_choices))
+			return b->name;
+	}
+	return NULL;
+}
+
 void
 schema_release(struct schema *s)
 {

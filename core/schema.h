@@ -114,6 +114,12 @@ void schema_add(struct schema *s, const struct plugin_schema *ps,
 void schema_add_package(struct schema *s, const char *feature,
 			const char *package);
 void schema_release(struct schema *s);
+/*
+ * The first key or feature that ps declares unlike the declaration s
+ * uses (another plugin's, first by name), or NULL.
+ */
+const char *schema_differs(const struct schema *s,
+			   const struct plugin_schema *ps);
 
 /* Lookups; NULL when nobody declares it. */
 const struct feature_decl *schema_feature(const struct schema *s,
