@@ -284,6 +284,34 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	return 0;
 }
 
+/*
+ * A sidecar declares choices and rules only for features it provides or
+ * uses: an unrelated plugin, merely installed, must not turn another's
+ * boolean feature into a choice or add requirements to it.
+ */
+static int
+check_own_features(const struct plugin_info *pi, struct diag *d)
+{
+	const struct plugin_schema *ps = pi->schema;
+	struct diag_loc loc = { pi->sidecar, 0, 0 };
+	const char *f = NULL;
+	size_t i;
+
+	for (i = 0; !f && i < ps->nr_features; i++)
+		if (!strlist_has(&pi->provides, ps->features[i].name) &&
+		    !strlist_has(&pi->uses, ps->features[i].name))
+			f = ps->features[i].name;
+	for (i = 0; !f && i < ps->nr_rules; i++)
+		if (!strlist_has(&pi->provides, ps->rules[i].if_feature) &&
+		    !strlist_has(&pi->uses, ps->rules[i].if_feature))
+			f = ps->rules[i].if_feature;
+	if (!f)
+		return 0;
+	return diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: it declares "
+			  "choices or rules for feature '%s', which it neither "
+			  "provides nor uses", f);
+}
+
 /* The sidecar's tree is parsed: read its keys into pi. */
 static int
 read_sidecar_tree(struct plugin_info *pi, struct diag *d)
@@ -318,6 +346,8 @@ read_sidecar_tree(struct plugin_info *pi, struct diag *d)
 	if (!pi->summary)
 		pi->summary = xstrdup("");
 	plugin_schema_set_owner(pi->schema, pi->name);
+	if (check_own_features(pi, d))
+		return -1;
 	if (!pi->library) {
 		strbuf_addf(&sb, "%s.so", pi->name);
 		pi->library = sibling(pi->sidecar, sb.buf);

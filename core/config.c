@@ -518,8 +518,9 @@ check_core_decls(const struct config *cfg, struct diag *d)
 		const struct decl *dc = schema_key(cfg->schema, s->name);
 		struct ynode *n = ymap_get(cfg->root, s->name);
 
+		/* a pattern only: the core keeps the key's type */
 		if (dc && n && s->type == T_STR &&
-		    schema_check_value(d, dc, n, s->name))
+		    schema_check_pattern(d, dc, n, s->name))
 			return -1;
 	}
 	return 0;

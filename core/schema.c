@@ -826,7 +826,15 @@ schema_check_value(struct diag *d, const struct decl *dc, struct ynode *v,
 	default:
 		break;
 	}
-	if (dc->has_re && regexec(&dc->re, v->str, 0, NULL, 0))
+	return schema_check_pattern(d, dc, v, name);
+}
+
+int
+schema_check_pattern(struct diag *d, const struct decl *dc,
+		     const struct ynode *v, const char *name)
+{
+	if (v->kind == Y_SCALAR && dc->has_re &&
+	    regexec(&dc->re, v->str, 0, NULL, 0))
 		/* the author's words, when there are some, read better */
 		return verr(d, v, "invalid %s '%s': %s %s", name, v->str,
 			    dc->help ? "expected" : "it must match",

@@ -143,6 +143,9 @@ int schema_has_prefix(const struct schema *s, const char *prefix);
  */
 int schema_check_value(struct diag *d, const struct decl *dc,
 		       struct ynode *v, const char *name);
+/* Only the declaration's pattern (for a key whose type is the core's). */
+int schema_check_pattern(struct diag *d, const struct decl *dc,
+			 const struct ynode *v, const char *name);
 /*
  * Validates the map below key `prefix` of a config (e.g. the node of
  * "paths") against the declared keys: unknown keys (with did-you-mean)

@@ -177,7 +177,8 @@ START_TEST(test_resolve_errors)
 
 	sidecar("base", "provides: [base]\ndefault: true\n");
 	sidecar("api", "provides: [fastapi]\nrequires: [base, missing]\n"
-		"config: {paths.api_dir: {type: path}}\n"
+		"config: {paths.api_dir: {type: path}}\n");
+	sidecar("dd", "provides: [docs]\n"
 		"features: {docs: {choices: [mkdocs, sphinx]}}\n");
 	sidecar("tf", "provides: [terraform]\nconflicts: [base]\n");
 	sidecar("c1", "provides: [kg]\nafter: [c2]\n");
