@@ -181,6 +181,7 @@ check_child(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 
 	memset(&ov, 0, sizeof(ov));
 	ov.default_name = "check";
+	ov.schema = &cat->schema;	/* declared defaults, as new has them */
 	if (config_load(&cfg, NULL, &ov, d))
 		return EXIT_CONFIG;
 	pipeline_init(&p, d, &cfg, cat);
