@@ -728,11 +728,11 @@ check_choice_value(struct diag *d, const struct decl *dc,
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	for (i = 0; i < dc->nr_choices; i++) {
+	for (i = 0; i < dc->nr_choices; i++)
 		if (!strcmp(v->str, dc->choices[i]))
 			return 0;
+	for (i = 0; i < dc->nr_choices; i++)
 		strbuf_addf(&sb, "%s%s", i ? ", " : "", dc->choices[i]);
-	}
 	verr(d, v, "invalid %s '%s': expected one of: %s%s", name, v->str,
 	     sb.buf, did_you_mean(v->str, (const char *const *)dc->choices,
 				  dc->nr_choices));
