@@ -10,7 +10,7 @@
 # copies: it never runs what it built (completion/ is shipped as source).
 VERSION = 0.1.0
 ABI_MAJOR = 1
-ABI_MINOR = 0
+ABI_MINOR = 1
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)

@@ -10,6 +10,7 @@
  * later gets an error, not a silent write.
  */
 #include "compat.h"
+#include "escape.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "sha256.h"
@@ -327,6 +328,61 @@ h_config_error(khora_ctx *ctx, const char *key, const char *fmt, ...)
 	return -1;
 }
 
+/* The quote_* functions: escape.c's literal, in the plugin's memory. */
+static char *
+quote(khora_ctx *ctx, enum escape_lang lang, const char *value,
+      const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *out;
+
+	if (!value) {
+		h_error(ctx, "%s: value is NULL", what);
+		return NULL;
+	}
+	escape_add(&sb, lang, value);
+	out = h_alloc(ctx, sb.len + 1);
+	memcpy(out, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+	return out;
+}
+
+static char *
+h_quote_yaml(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_YAML, value, "quote_yaml");
+}
+
+static char *
+h_quote_json(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_JSON, value, "quote_json");
+}
+
+static char *
+h_quote_toml(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_TOML, value, "quote_toml");
+}
+
+static char *
+h_quote_shell(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_SHELL, value, "quote_shell");
+}
+
+static char *
+h_quote_hcl(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_HCL, value, "quote_hcl");
+}
+
+static char *
+h_quote_python(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_PYTHON, value, "quote_python");
+}
+
 static const struct khora_host vtable = {
 	sizeof(struct khora_host),
 	KHORA_ABI_MINOR,
@@ -347,6 +403,12 @@ static const struct khora_host vtable = {
 	h_add_command,
 	h_sha256_hex,
 	h_config_error,
+	h_quote_yaml,
+	h_quote_json,
+	h_quote_toml,
+	h_quote_shell,
+	h_quote_hcl,
+	h_quote_python,
 };
 
 const struct khora_host *

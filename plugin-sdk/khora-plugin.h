@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define KHORA_ABI_MAJOR 1
-#define KHORA_ABI_MINOR 0
+#define KHORA_ABI_MINOR 1
 
 /* Opaque per-plugin handle the host passes to every callback. */
 typedef struct khora_ctx khora_ctx;
@@ -163,6 +163,28 @@ struct khora_host {
 	 */
 	int (*config_error)(khora_ctx *ctx, const char *key, const char *fmt,
 			    ...) KHORA_PRINTF(3, 4);
+
+	/*
+	 * Since 1.1: value as one complete string literal of a language,
+	 * quotes included, that the language's parser reads back as
+	 * exactly value: quote_yaml a double-quoted YAML scalar (also for
+	 * a "components" item: "greeting: {whom: " + quote_yaml(..) + "}"),
+	 * quote_json a JSON string, quote_toml a TOML basic string,
+	 * quote_shell one single-quoted POSIX sh word, quote_hcl an HCL2
+	 * quoted string ("${" and "%{" made literal), quote_python a
+	 * Python 3 string literal.  A byte that is not UTF-8 becomes
+	 * U+FFFD (quote_shell keeps it).  The same routines back the
+	 * template modifiers x-yaml, x-json, x-toml, x-shell, x-hcl and
+	 * x-python.  The result is plugin memory (as from alloc()): free()
+	 * it or leave it to the host.  NULL, with an error recorded, when
+	 * value is NULL.
+	 */
+	char *(*quote_yaml)(khora_ctx *ctx, const char *value);
+	char *(*quote_json)(khora_ctx *ctx, const char *value);
+	char *(*quote_toml)(khora_ctx *ctx, const char *value);
+	char *(*quote_shell)(khora_ctx *ctx, const char *value);
+	char *(*quote_hcl)(khora_ctx *ctx, const char *value);
+	char *(*quote_python)(khora_ctx *ctx, const char *value);
 };
 
 /*
