@@ -135,6 +135,9 @@ tests/fixtures/libfault.so: tests/fixtures/libfault.c
 tests/hclcheck/hclcheck: tests/hclcheck/main.go
 	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
 		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclcheck
+tests/hclvalue/hclvalue: tests/hclvalue/main.go
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
+		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclvalue
 
 # libFuzzer targets (clang): the core built again with the fuzzer's and
 # the sanitizers' instrumentation, in tests/fuzz/build/
@@ -170,7 +173,8 @@ fuzz: fuzz-progs
 	done
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
-	tests/hclcheck/hclcheck tests/fixtures/libfault.so
+	tests/hclcheck/hclcheck tests/hclvalue/hclvalue \
+	tests/fixtures/libfault.so
 
 # the Check suites and the ABI numbers only: what a package build runs
 unit-check: $(UNIT_BINS) tests/abi/abi_test
@@ -275,6 +279,7 @@ clean:
 		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/.*.d \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
+		tests/hclvalue/hclvalue \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
 		$(FUZZ_BINS)
 	rm -rf tests/tmp tests/fuzz/build
