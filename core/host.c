@@ -239,17 +239,114 @@ h_add_symlink(khora_ctx *ctx, const char *path, const char *target)
 	return 0;
 }
 
+/*
+ * The key of a "components" item, which context.yaml pastes as one
+ * entry of a block mapping: the item must read alone as a mapping of
+ * exactly one key (a value a plugin built without quote_yaml broke the
+ * whole file).  NULL, with *why set, when it does not.
+ */
+static char *
+component_key(const char *item, struct strbuf *why)
+{
+	struct strbuf msgs = STRBUF_INIT;
+	struct diag d = DIAG_INIT;
+	struct ynode *n = NULL;
+	char *key = NULL;
+
+	d.capture = &msgs;
+	if (ytree_parse_buf("item", item, strlen(item), &n, &d, EXIT_PLUGIN)) {
+		/* "khora: item:1:13: problem\n" -> "1:13: problem" */
+		const char *m = msgs.buf;
+
+		if (!strncmp(m, "khora: item:", 12))
+			m += 12;
+		strbuf_add(why, m, strcspn(m, "\n"));
+	} else if (!n || n->kind != Y_MAP || n->nr != 1) {
+		strbuf_addstr(why, "not a mapping of one key (NAME: VALUE)");
+	} else {
+		key = xstrdup(n->keys[0]->str);
+	}
+	ynode_free(n);
+	strbuf_release(&msgs);
+	return key;
+}
+
+static int
+check_component(khora_ctx *ctx, const char *item)
+{
+	struct strbuf why = STRBUF_INIT;
+	const struct slot *s = pipeline_slot(ctx->p, "components");
+	char *key = component_key(item, &why), *other;
+	size_t i;
+	int ret = 0;
+
+	if (!key)
+		ret = h_error(ctx, "contribute to 'components': invalid YAML "
+			      "item: %s (quote values with quote_yaml)",
+			      why.buf);
+	for (i = 0; key && !ret && s && i < s->items.nr; i++) {
+		/* the same item again is dropped as a duplicate */
+		if (!strcmp(s->items.v[i], item))
+			continue;
+		strbuf_reset(&why);
+		other = component_key(s->items.v[i], &why);
+		if (other && !strcmp(other, key))
+			ret = h_error(ctx, "contribute to 'components': key "
+				      "'%s' is already there", key);
+		free(other);
+	}
+	free(key);
+	strbuf_release(&why);
+	return ret;
+}
+
+/*
+ * A slot is PLUGIN.NAME, named by the plugin that offers it, or one of
+ * the core's shared slots ("dependencies", ...).  A bare name of the
+ * plugin's own (SDK 1.0) is still accepted unless it is a name the core
+ * defines in every template (a variable, a section, feature_*, has_*):
+ * its items would become that section's iterations.
+ */
+static int
+check_slot(khora_ctx *ctx, const char *slot)
+{
+	const char *dot = slot ? strchr(slot, '.') : NULL;
+	char *plugin;
+	int ok;
+
+	if (dot) {
+		plugin = xstrndup(slot, (size_t)(dot - slot));
+		ok = valid_name(plugin) && valid_name(dot + 1);
+		free(plugin);
+		return ok ? 0 : h_error(ctx, "contribute: invalid slot name "
+					"'%s' (PLUGIN.NAME)", slot);
+	}
+	if (!valid_name(slot))
+		return h_error(ctx, "contribute: invalid slot name");
+	if (!pipeline_is_std_slot(slot) && pipeline_is_reserved(slot))
+		return h_error(ctx, "contribute: slot '%s' clashes with the "
+			      "core's template name '%s' (project values, "
+			      "features, plugins, feature_*, has_*): name the "
+			      "slot after the plugin that offers it, as "
+			      "'%s.%s'", slot, slot, ctx->pi->name, slot);
+	return 0;
+}
+
 static int
 h_contribute(khora_ctx *ctx, const char *slot, const char *item)
 {
 	if (!ctx->planning)
 		return h_error(ctx, "contribute called outside the plan "
 			      "callback");
-	if (!valid_name(slot) || !item)
+	if (check_slot(ctx, slot))
+		return -1;
+	if (!item)
 		return h_error(ctx, "contribute: invalid slot name or item");
 	if (strchr(item, '\n'))
 		return h_error(ctx, "contribute to '%s': an item is one line",
 			      slot);
+	if (!strcmp(slot, "components") && check_component(ctx, item))
+		return -1;
 	return pipeline_contribute(ctx->p, slot, item);
 }
 

@@ -518,11 +518,14 @@ valid_name(const char *s, size_t len, int path)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '_' &&
-		    !(path && (c == '/' || c == '.' || c == '-')))
+		/* a name's dot qualifies a slot by its plugin (P.SLOT) */
+		if (!isalnum(c) && c != '_' && c != '.' &&
+		    !(path && (c == '/' || c == '-')))
 			return 0;
 	}
-	return !path || (s[0] != '/' && !strstr(s, ".."));
+	if (!path)
+		return s[len - 1] != '.' && !memmem(s, len, "..", 2);
+	return s[0] != '/' && !strstr(s, "..");
 }
 
 static const char *

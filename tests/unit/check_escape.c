@@ -93,7 +93,10 @@ have(const char *path)
 
 START_TEST(test_exact)
 {
-	static const struct { enum escape_lang l; const char *in, *out; } t[] = {
+	static const struct {
+		enum escape_lang l;
+		const char *in, *out;
+	} t[] = {
 		{ ESC_YAML, "Ada \"x\": y", "\"Ada \\\"x\\\": y\"" },
 		{ ESC_JSON, "a\"\\\n\x01\xe2\x80\xa8", "\"a\\\"\\\\\\n\\u0001"
 		  "\\u2028\"" },
@@ -216,7 +219,10 @@ static const char py_reader[] =
 
 START_TEST(test_python_readers)
 {
-	static const struct { const char *name; enum escape_lang l; } langs[] = {
+	static const struct {
+		const char *name;
+		enum escape_lang l;
+	} langs[] = {
 		{ "json", ESC_JSON }, { "toml", ESC_TOML },
 		{ "python", ESC_PYTHON },
 	};
