@@ -106,11 +106,17 @@ struct khora_host {
 
 	/*
 	 * Add an item to a shared list (slot) that any plugin's templates
-	 * can iterate as a section with the variable "item": "dependencies",
-	 * "dev_dependencies", "gitignore", "components", "readme_sections",
-	 * "precommit_hooks", "pythonpath", or a slot of the plugin's own.
-	 * Items are kept in plugin order, duplicates dropped; the section
-	 * has_SLOT is shown when the slot has items.
+	 * can iterate as a section with the variable "item": one of the
+	 * core's "dependencies", "dev_dependencies", "gitignore",
+	 * "components", "readme_sections", "precommit_hooks",
+	 * "pythonpath", or "PLUGIN.NAME", a slot named after the plugin
+	 * that offers it ("greeting.names").  A bare name that is one of
+	 * the core's template names ("features", "feature_docker",
+	 * "has_x") is an error.  Items are kept in plugin order,
+	 * duplicates dropped; the section has_SLOT is shown when the slot
+	 * has items.  A "components" item must be a YAML mapping of one
+	 * key that no other item has ("greeting: {whom: " + quote_yaml()
+	 * + "}").
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
