@@ -206,10 +206,24 @@ tools/peakrss: tools/peakrss.c
 bench: all tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
 	$(Q)tools/bench
 
-install: all
+# the SDK alone (header, version script, pkg-config file): nothing to
+# build, so that a test can stage it without rebuilding for a prefix
+install-sdk:
+	install -d $(DESTDIR)$(includedir)/khora \
+		$(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(datadir)/khora
+	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
+	install -m 644 plugin-sdk/khora-plugin.map $(DESTDIR)$(datadir)/khora/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
+		-e 's|@templatedir@|$(templatedir)|' \
+		-e 's|@datadir@|$(datadir)|' -e 's|@version@|$(VERSION)|' \
+		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
+		plugin-sdk/khora-plugin.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
+
+install: all install-sdk
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(plugindir) \
-		$(DESTDIR)$(templatedir) $(DESTDIR)$(includedir)/khora \
-		$(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(datadir)/khora \
+		$(DESTDIR)$(templatedir) $(DESTDIR)$(datadir)/khora \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man7
 	install -m 755 khora $(DESTDIR)$(bindir)/khora
@@ -218,16 +232,7 @@ install: all
 			$(DESTDIR)$(plugindir)/ || exit 1; \
 	done
 	cp -R templates/. $(DESTDIR)$(templatedir)/
-	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
-	install -m 644 plugin-sdk/khora-plugin.map \
-		doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
-		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
-		-e 's|@templatedir@|$(templatedir)|' \
-		-e 's|@datadir@|$(datadir)|' -e 's|@version@|$(VERSION)|' \
-		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
-		plugin-sdk/khora-plugin.pc.in \
-		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
+	install -m 644 doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
 	install -d $(DESTDIR)$(datadir)/bash-completion/completions \
 		$(DESTDIR)$(datadir)/zsh/vendor-completions \
 		$(DESTDIR)$(datadir)/fish/vendor_completions.d
@@ -284,7 +289,7 @@ clean:
 		$(FUZZ_BINS)
 	rm -rf tests/tmp tests/fuzz/build
 
-.PHONY: all check demo bench install uninstall clean test-progs FORCE \
-	unit-check update-completion \
+.PHONY: all check demo bench install install-sdk uninstall clean test-progs \
+	FORCE unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:
