@@ -240,33 +240,50 @@ h_add_symlink(khora_ctx *ctx, const char *path, const char *target)
 }
 
 /*
- * The key of a "components" item, which context.yaml pastes as one
- * entry of a block mapping: the item must read alone as a mapping of
- * exactly one key (a value a plugin built without quote_yaml broke the
- * whole file).  NULL, with *why set, when it does not.
+ * The key of a "components" item.  context.yaml pastes each item as one
+ * entry of a block mapping at indent 2, so the item is read exactly
+ * there, between a parent key and a sibling entry: it must make one
+ * entry and leave the sibling intact (a flow mapping, an indent, a
+ * YAML line break such as \r or U+2028, an unclosed quote all fail
+ * here, not in the project).  NULL, with *why set, when it does not.
  */
 static char *
 component_key(const char *item, struct strbuf *why)
 {
-	struct strbuf msgs = STRBUF_INIT;
+	struct strbuf msgs = STRBUF_INIT, doc = STRBUF_INIT;
 	struct diag d = DIAG_INIT;
-	struct ynode *n = NULL;
+	struct ynode *n = NULL, *v;
 	char *key = NULL;
 
 	d.capture = &msgs;
-	if (ytree_parse_buf("item", item, strlen(item), &n, &d, EXIT_PLUGIN)) {
-		/* "khora: item:1:13: problem\n" -> "1:13: problem" */
+	strbuf_addf(&doc, "components:\n  %s\n  khora_sibling_: 0\n", item);
+	if (ytree_parse_buf("item", doc.buf, doc.len, &n, &d, EXIT_PLUGIN)) {
+		/* "khora: item:2:13: problem" -> "column 11: problem" */
 		const char *m = msgs.buf;
+		char *end;
+		unsigned long line, col = 0;
 
-		if (!strncmp(m, "khora: item:", 12))
-			m += 12;
+		if (!strncmp(m, "khora: item:", 12)) {
+			line = strtoul(m + 12, &end, 10);
+			if (*end == ':')
+				col = strtoul(end + 1, &end, 10);
+			if (*end == ':' && line == 2 && col > 2)
+				strbuf_addf(why, "column %lu:", col - 2);
+			m = *end == ':' ? end + 1 : m + 12;
+			m += *m == ' ';
+		}
+		if (why->len)
+			strbuf_addch(why, ' ');
 		strbuf_add(why, m, strcspn(m, "\n"));
-	} else if (!n || n->kind != Y_MAP || n->nr != 1) {
-		strbuf_addstr(why, "not a mapping of one key (NAME: VALUE)");
+	} else if (!(v = ymap_get(n, "components")) || v->kind != Y_MAP ||
+		   v->nr != 2 || !ymap_get(v, "khora_sibling_") ||
+		   !strcmp(v->keys[0]->str, "khora_sibling_")) {
+		strbuf_addstr(why, "not one mapping entry (NAME: VALUE)");
 	} else {
-		key = xstrdup(n->keys[0]->str);
+		key = xstrdup(v->keys[0]->str);
 	}
 	ynode_free(n);
+	strbuf_release(&doc);
 	strbuf_release(&msgs);
 	return key;
 }
