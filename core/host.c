@@ -288,29 +288,35 @@ component_key(const char *item, struct strbuf *why)
 	return key;
 }
 
+/*
+ * Each item's key once, in a set: a plugin may contribute thousands of
+ * items, and comparing each with every other would parse them all
+ * again each time.
+ */
 static int
 check_component(khora_ctx *ctx, const char *item)
 {
 	struct strbuf why = STRBUF_INIT;
 	const struct slot *s = pipeline_slot(ctx->p, "components");
-	char *key = component_key(item, &why), *other;
-	size_t i;
+	struct slot *keys = &ctx->p->component_keys;
+	char *key;
 	int ret = 0;
 
-	if (!key)
+	/* the same item again is dropped as a duplicate */
+	if (s && hashmap_get(&s->seen, item))
+		return 0;
+	key = component_key(item, &why);
+	if (!key) {
 		ret = h_error(ctx, "contribute to 'components': invalid YAML "
 			      "item: %s (quote values with quote_yaml)",
 			      why.buf);
-	for (i = 0; key && !ret && s && i < s->items.nr; i++) {
-		/* the same item again is dropped as a duplicate */
-		if (!strcmp(s->items.v[i], item))
-			continue;
-		strbuf_reset(&why);
-		other = component_key(s->items.v[i], &why);
-		if (other && !strcmp(other, key))
-			ret = h_error(ctx, "contribute to 'components': key "
-				      "'%s' is already there", key);
-		free(other);
+	} else if (hashmap_get(&keys->seen, key)) {
+		ret = h_error(ctx, "contribute to 'components': key '%s' is "
+			      "already there", key);
+	} else {
+		strlist_push(&keys->items, key);
+		hashmap_put(&keys->seen, keys->items.v[keys->items.nr - 1],
+			    keys->items.v[keys->items.nr - 1]);
 	}
 	free(key);
 	strbuf_release(&why);

@@ -96,6 +96,8 @@ struct pipeline {
 	struct slot *slots;
 	size_t nr_slots, alloc_slots;
 	struct hashmap slot_index;	/* name -> index + 1 in slots */
+	struct slot component_keys;	/* the keys of the components
+					 * items (host.c), as a set */
 	struct command *cmds;
 	size_t nr_cmds, alloc_cmds;
 	struct removal *removals;

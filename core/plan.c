@@ -281,6 +281,8 @@ pipeline_release(struct pipeline *p)
 	}
 	free(p->slots);
 	hashmap_clear(&p->slot_index);
+	strlist_clear(&p->component_keys.items);
+	hashmap_clear(&p->component_keys.seen);
 	for (i = 0; i < p->nr_cmds; i++) {
 		char **v;
 
