@@ -10,7 +10,7 @@
 # copies: it never runs what it built (completion/ is shipped as source).
 VERSION = 0.1.0
 ABI_MAJOR = 1
-ABI_MINOR = 0
+ABI_MINOR = 1
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)
@@ -135,6 +135,9 @@ tests/fixtures/libfault.so: tests/fixtures/libfault.c
 tests/hclcheck/hclcheck: tests/hclcheck/main.go
 	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
 		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclcheck
+tests/hclvalue/hclvalue: tests/hclvalue/main.go
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode \
+		GOCACHE=$(CURDIR)/tests/tmp/gocache go build -o $@ ./tests/hclvalue
 
 # libFuzzer targets (clang): the core built again with the fuzzer's and
 # the sanitizers' instrumentation, in tests/fuzz/build/
@@ -170,7 +173,8 @@ fuzz: fuzz-progs
 	done
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
-	tests/hclcheck/hclcheck tests/fixtures/libfault.so
+	tests/hclcheck/hclcheck tests/hclvalue/hclvalue \
+	tests/fixtures/libfault.so
 
 # the Check suites and the ABI numbers only: what a package build runs
 unit-check: $(UNIT_BINS) tests/abi/abi_test
@@ -202,10 +206,24 @@ tools/peakrss: tools/peakrss.c
 bench: all tools/writetree tools/peakrss tools/bench-plugin/bench_files.so
 	$(Q)tools/bench
 
-install: all
+# the SDK alone (header, version script, pkg-config file): nothing to
+# build, so that a test can stage it without rebuilding for a prefix
+install-sdk:
+	install -d $(DESTDIR)$(includedir)/khora \
+		$(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(datadir)/khora
+	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
+	install -m 644 plugin-sdk/khora-plugin.map $(DESTDIR)$(datadir)/khora/
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
+		-e 's|@templatedir@|$(templatedir)|' \
+		-e 's|@datadir@|$(datadir)|' -e 's|@version@|$(VERSION)|' \
+		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
+		plugin-sdk/khora-plugin.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
+
+install: all install-sdk
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(plugindir) \
-		$(DESTDIR)$(templatedir) $(DESTDIR)$(includedir)/khora \
-		$(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(datadir)/khora \
+		$(DESTDIR)$(templatedir) $(DESTDIR)$(datadir)/khora \
 		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 		$(DESTDIR)$(mandir)/man7
 	install -m 755 khora $(DESTDIR)$(bindir)/khora
@@ -214,18 +232,9 @@ install: all
 			$(DESTDIR)$(plugindir)/ || exit 1; \
 	done
 	cp -R templates/. $(DESTDIR)$(templatedir)/
-	install -m 644 plugin-sdk/khora-plugin.h $(DESTDIR)$(includedir)/khora/
-	install -m 644 plugin-sdk/khora-plugin.map \
-		doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
+	install -m 644 doc/khora-context.schema.json $(DESTDIR)$(datadir)/khora/
 	awk -f tools/plugin-packages plugins/*/*.plugin \
 		> $(DESTDIR)$(datadir)/khora/packages
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@includedir@|$(includedir)|' \
-		-e 's|@libdir@|$(libdir)|' -e 's|@plugindir@|$(plugindir)|' \
-		-e 's|@templatedir@|$(templatedir)|' \
-		-e 's|@datadir@|$(datadir)|' -e 's|@version@|$(VERSION)|' \
-		-e 's|@abi_major@|$(ABI_MAJOR)|' -e 's|@abi_minor@|$(ABI_MINOR)|' \
-		plugin-sdk/khora-plugin.pc.in \
-		> $(DESTDIR)$(libdir)/pkgconfig/khora-plugin.pc
 	install -d $(DESTDIR)$(datadir)/bash-completion/completions \
 		$(DESTDIR)$(datadir)/zsh/vendor-completions \
 		$(DESTDIR)$(datadir)/fish/vendor_completions.d
@@ -278,11 +287,12 @@ clean:
 		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/.*.d \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
+		tests/hclvalue/hclvalue \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
 		$(FUZZ_BINS)
 	rm -rf tests/tmp tests/fuzz/build
 
-.PHONY: all check demo bench install uninstall clean test-progs FORCE \
-	unit-check update-completion \
+.PHONY: all check demo bench install install-sdk uninstall clean test-progs \
+	FORCE unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:

@@ -10,6 +10,7 @@
  * later gets an error, not a silent write.
  */
 #include "compat.h"
+#include "escape.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "sha256.h"
@@ -243,17 +244,137 @@ h_add_symlink(khora_ctx *ctx, const char *path, const char *target)
 	return 0;
 }
 
+/*
+ * The key of a "components" item.  context.yaml pastes each item as one
+ * entry of a block mapping at indent 2, so the item is read exactly
+ * there, between a parent key and a sibling entry: it must make one
+ * entry and leave the sibling intact (a flow mapping, an indent, a
+ * YAML line break such as \r or U+2028, an unclosed quote all fail
+ * here, not in the project).  NULL, with *why set, when it does not.
+ */
+static char *
+component_key(const char *item, struct strbuf *why)
+{
+	struct strbuf msgs = STRBUF_INIT, doc = STRBUF_INIT;
+	struct diag d = DIAG_INIT;
+	struct ynode *n = NULL, *v;
+	char *key = NULL;
+
+	d.capture = &msgs;
+	strbuf_addf(&doc, "components:\n  %s\n  khora_sibling_: 0\n", item);
+	if (ytree_parse_buf("item", doc.buf, doc.len, &n, &d, EXIT_PLUGIN)) {
+		/* "khora: item:2:13: problem" -> "column 11: problem" */
+		const char *m = msgs.buf;
+		char *end;
+		unsigned long line, col = 0;
+
+		if (!strncmp(m, "khora: item:", 12)) {
+			line = strtoul(m + 12, &end, 10);
+			if (*end == ':')
+				col = strtoul(end + 1, &end, 10);
+			if (*end == ':' && line == 2 && col > 2)
+				strbuf_addf(why, "column %lu:", col - 2);
+			m = *end == ':' ? end + 1 : m + 12;
+			m += *m == ' ';
+		}
+		if (why->len)
+			strbuf_addch(why, ' ');
+		strbuf_add(why, m, strcspn(m, "\n"));
+	} else if (!(v = ymap_get(n, "components")) || v->kind != Y_MAP ||
+		   v->nr != 2 || !ymap_get(v, "khora_sibling_") ||
+		   !strcmp(v->keys[0]->str, "khora_sibling_")) {
+		strbuf_addstr(why, "not one mapping entry (NAME: VALUE)");
+	} else {
+		key = xstrdup(v->keys[0]->str);
+	}
+	ynode_free(n);
+	strbuf_release(&doc);
+	strbuf_release(&msgs);
+	return key;
+}
+
+/*
+ * Each item's key once, in a set: a plugin may contribute thousands of
+ * items, and comparing each with every other would parse them all
+ * again each time.
+ */
+static int
+check_component(khora_ctx *ctx, const char *item)
+{
+	struct strbuf why = STRBUF_INIT;
+	const struct slot *s = pipeline_slot(ctx->p, "components");
+	struct slot *keys = &ctx->p->component_keys;
+	char *key;
+	int ret = 0;
+
+	/* the same item again is dropped as a duplicate */
+	if (s && hashmap_get(&s->seen, item))
+		return 0;
+	key = component_key(item, &why);
+	if (!key) {
+		ret = h_error(ctx, "contribute to 'components': invalid YAML "
+			      "item: %s (quote values with quote_yaml)",
+			      why.buf);
+	} else if (hashmap_get(&keys->seen, key)) {
+		ret = h_error(ctx, "contribute to 'components': key '%s' is "
+			      "already there", key);
+	} else {
+		strlist_push(&keys->items, key);
+		hashmap_put(&keys->seen, keys->items.v[keys->items.nr - 1],
+			    keys->items.v[keys->items.nr - 1]);
+	}
+	free(key);
+	strbuf_release(&why);
+	return ret;
+}
+
+/*
+ * A slot is PLUGIN.NAME, named by the plugin that offers it, or one of
+ * the core's shared slots ("dependencies", ...).  A bare name of the
+ * plugin's own (SDK 1.0) is still accepted unless it is a name the core
+ * defines in every template (a variable, a section, feature_*, has_*):
+ * its items would become that section's iterations.
+ */
+static int
+check_slot(khora_ctx *ctx, const char *slot)
+{
+	const char *dot = slot ? strchr(slot, '.') : NULL;
+	char *plugin;
+	int ok;
+
+	if (dot) {
+		plugin = xstrndup(slot, (size_t)(dot - slot));
+		ok = valid_name(plugin) && valid_name(dot + 1);
+		free(plugin);
+		return ok ? 0 : h_error(ctx, "contribute: invalid slot name "
+					"'%s' (PLUGIN.NAME)", slot);
+	}
+	if (!valid_name(slot))
+		return h_error(ctx, "contribute: invalid slot name");
+	if (!pipeline_is_std_slot(slot) && pipeline_is_reserved(slot))
+		return h_error(ctx, "contribute: slot '%s' clashes with the "
+			      "core's template name '%s' (project values, "
+			      "features, plugins, feature_*, has_*): name the "
+			      "slot after the plugin that offers it, as "
+			      "'%s.%s'", slot, slot, ctx->pi->name, slot);
+	return 0;
+}
+
 static int
 h_contribute(khora_ctx *ctx, const char *slot, const char *item)
 {
 	if (!ctx->planning)
 		return h_error(ctx, "contribute called outside the plan "
 			      "callback");
-	if (!valid_name(slot) || !item)
+	if (check_slot(ctx, slot))
+		return -1;
+	if (!item)
 		return h_error(ctx, "contribute: invalid slot name or item");
 	if (strchr(item, '\n'))
 		return h_error(ctx, "contribute to '%s': an item is one line",
 			      slot);
+	if (!strcmp(slot, "components") && check_component(ctx, item))
+		return -1;
 	return pipeline_contribute(ctx->p, slot, item);
 }
 
@@ -332,6 +453,61 @@ h_config_error(khora_ctx *ctx, const char *key, const char *fmt, ...)
 	return -1;
 }
 
+/* The quote_* functions: escape.c's literal, in the plugin's memory. */
+static char *
+quote(khora_ctx *ctx, enum escape_lang lang, const char *value,
+      const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *out;
+
+	if (!value) {
+		h_error(ctx, "%s: value is NULL", what);
+		return NULL;
+	}
+	escape_add(&sb, lang, value);
+	out = h_alloc(ctx, sb.len + 1);
+	memcpy(out, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+	return out;
+}
+
+static char *
+h_quote_yaml(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_YAML, value, "quote_yaml");
+}
+
+static char *
+h_quote_json(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_JSON, value, "quote_json");
+}
+
+static char *
+h_quote_toml(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_TOML, value, "quote_toml");
+}
+
+static char *
+h_quote_shell(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_SHELL, value, "quote_shell");
+}
+
+static char *
+h_quote_hcl(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_HCL, value, "quote_hcl");
+}
+
+static char *
+h_quote_python(khora_ctx *ctx, const char *value)
+{
+	return quote(ctx, ESC_PYTHON, value, "quote_python");
+}
+
 static const struct khora_host vtable = {
 	sizeof(struct khora_host),
 	KHORA_ABI_MINOR,
@@ -352,6 +528,12 @@ static const struct khora_host vtable = {
 	h_add_command,
 	h_sha256_hex,
 	h_config_error,
+	h_quote_yaml,
+	h_quote_json,
+	h_quote_toml,
+	h_quote_shell,
+	h_quote_hcl,
+	h_quote_python,
 };
 
 const struct khora_host *

@@ -182,8 +182,13 @@ check_descriptor(struct pipeline *p, const struct plugin_info *pi,
 {
 	if (!desc)
 		return lerr(p, pi, "its entry symbol returned no descriptor");
+	/*
+	 * the sidecar's minor is the oldest host the plugin needs; the
+	 * object may be built against a newer header (an in-tree plugin
+	 * whose sidecar says 1.0 is built with every later minor)
+	 */
 	if (desc->abi_major != pi->abi_major ||
-	    desc->abi_minor != pi->abi_minor)
+	    desc->abi_minor < pi->abi_minor)
 		return lerr(p, pi, "its descriptor says ABI %u.%u but its "
 			    "sidecar says %u.%u: rebuild and reinstall both",
 			    desc->abi_major, desc->abi_minor, pi->abi_major,

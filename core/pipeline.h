@@ -96,6 +96,8 @@ struct pipeline {
 	struct slot *slots;
 	size_t nr_slots, alloc_slots;
 	struct hashmap slot_index;	/* name -> index + 1 in slots */
+	struct slot component_keys;	/* the keys of the components
+					 * items (host.c), as a set */
 	struct command *cmds;
 	size_t nr_cmds, alloc_cmds;
 	struct removal *removals;
@@ -147,6 +149,8 @@ struct action *pipeline_add(struct pipeline *p, enum action_kind kind,
 			    struct plugin_info *owner, const char *path);
 int pipeline_contribute(struct pipeline *p, const char *slot,
 			const char *item);
+/* The slot named name, or NULL when nothing was contributed to it. */
+const struct slot *pipeline_slot(const struct pipeline *p, const char *name);
 int pipeline_merge(struct pipeline *p);
 /*
  * The names the core defines in every template's dictionary, for
@@ -155,6 +159,8 @@ int pipeline_merge(struct pipeline *p);
  */
 const char *pipeline_reserved(size_t i);
 int pipeline_is_reserved(const char *name);
+/* Whether name is one of the slots the core defines in every run. */
+int pipeline_is_std_slot(const char *name);
 int pipeline_render(struct pipeline *p);
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every

@@ -100,6 +100,17 @@ pipeline_is_reserved(const char *name)
 	return 0;
 }
 
+int
+pipeline_is_std_slot(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(std_slots); i++)
+		if (!strcmp(name, std_slots[i]))
+			return 1;
+	return 0;
+}
+
 /* SOURCE_DATE_EPOCH's year into sb, or 0 when there is none. */
 static int
 fixed_year(struct strbuf *sb)
@@ -279,6 +290,8 @@ pipeline_release(struct pipeline *p)
 	}
 	free(p->slots);
 	hashmap_clear(&p->slot_index);
+	strlist_clear(&p->component_keys.items);
+	hashmap_clear(&p->component_keys.seen);
 	for (i = 0; i < p->nr_cmds; i++) {
 		char **v;
 
@@ -341,6 +354,14 @@ pipeline_contribute(struct pipeline *p, const char *slot, const char *item)
 			    s->items.v[s->items.nr - 1]);
 	}
 	return 0;
+}
+
+const struct slot *
+pipeline_slot(const struct pipeline *p, const char *name)
+{
+	void *at = hashmap_get(&p->slot_index, name);
+
+	return at ? &p->slots[(size_t)(uintptr_t)at - 1] : NULL;
 }
 
 static void

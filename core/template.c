@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "confine.h"
+#include "escape.h"
 #include "path.h"
 #include "hash.h"
 #include "strbuf.h"
 #include "template.h"
 #include "wrapper.h"
-#include "ytree.h"
 
 #define MAX_MODS 4
 #define MAX_DELIM 8
@@ -98,11 +98,12 @@ arena_strndup(struct template *t, const char *s, size_t n)
 
 static const char *const mod_names[] = {
 	"html", "json", "url", "x-yaml", "x-toml", "x-snake", "x-kebab",
-	"x-pascal", "x-upper", "x-lower",
+	"x-pascal", "x-upper", "x-lower", "x-json", "x-hcl", "x-shell",
+	"x-python",
 };
 
 enum { M_HTML, M_JSON, M_URL, M_YAML, M_TOML, M_SNAKE, M_KEBAB, M_PASCAL,
-       M_UPPER, M_LOWER };
+       M_UPPER, M_LOWER, M_XJSON, M_HCL, M_SHELL, M_PYTHON };
 
 static int
 mod_lookup(const char *name, size_t len)
@@ -152,29 +153,6 @@ add_words(struct strbuf *out, const char *s, int sep, int pascal)
 }
 
 static void
-add_quoted(struct strbuf *out, const char *s)
-{
-	strbuf_addch(out, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, c);
-		} else if (c == '\n') {
-			strbuf_addstr(out, "\\n");
-		} else if (c == '\t') {
-			strbuf_addstr(out, "\\t");
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addf(out, "\\u%04X", c);
-		} else {
-			strbuf_addch(out, c);
-		}
-	}
-	strbuf_addch(out, '"');
-}
-
-static void
 apply_mod(int mod, const char *in, struct strbuf *out)
 {
 	const char *s;
@@ -193,7 +171,7 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 		}
 		break;
 	case M_JSON:
-		strbuf_add_json(out, in, strlen(in));
+		escape_json_body(out, in);
 		break;
 	case M_URL:
 		for (s = in; *s; s++) {
@@ -205,13 +183,13 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 				strbuf_addf(out, "%%%02X", c);
 		}
 		break;
-	case M_YAML:
-		/* the one YAML writer: what YAML refuses raw is escaped */
-		ytree_add_scalar(out, in, 1);
-		break;
-	case M_TOML:
-		add_quoted(out, in);
-		break;
+	/* string literals: one routine per language, in escape.c */
+	case M_YAML: escape_add(out, ESC_YAML, in); break;
+	case M_TOML: escape_add(out, ESC_TOML, in); break;
+	case M_XJSON: escape_add(out, ESC_JSON, in); break;
+	case M_HCL: escape_add(out, ESC_HCL, in); break;
+	case M_SHELL: escape_add(out, ESC_SHELL, in); break;
+	case M_PYTHON: escape_add(out, ESC_PYTHON, in); break;
 	case M_SNAKE: add_words(out, in, '_', 0); break;
 	case M_KEBAB: add_words(out, in, '-', 0); break;
 	case M_PASCAL: add_words(out, in, 0, 1); break;
@@ -540,11 +518,14 @@ valid_name(const char *s, size_t len, int path)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '_' &&
-		    !(path && (c == '/' || c == '.' || c == '-')))
+		/* a name's dot qualifies a slot by its plugin (P.SLOT) */
+		if (!isalnum(c) && c != '_' && c != '.' &&
+		    !(path && (c == '/' || c == '-')))
 			return 0;
 	}
-	return !path || (s[0] != '/' && !strstr(s, ".."));
+	if (!path)
+		return s[len - 1] != '.' && !memmem(s, len, "..", 2);
+	return s[0] != '/' && !strstr(s, "..");
 }
 
 static const char *

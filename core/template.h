@@ -11,8 +11,10 @@
  * and Python output keeps clean indentation.
  *
  * Modifiers: html, json (JSON string body), url (percent-encoding),
- * x-yaml (a double-quoted YAML scalar), x-toml (a TOML basic string),
- * x-snake, x-kebab, x-pascal, x-upper, x-lower.
+ * x-snake, x-kebab, x-pascal, x-upper, x-lower, and the complete string
+ * literals of escape.h: x-yaml (double-quoted YAML scalar), x-json,
+ * x-toml (TOML basic string), x-hcl, x-shell (single-quoted sh word),
+ * x-python.
  *
  * Strict: rendering an undefined variable, or a section that no
  * dictionary defines (shown or hidden), is an error at template:line:col

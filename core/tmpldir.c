@@ -1368,7 +1368,7 @@ tmpldir_secret_values(const struct tmpldir *t, struct strlist *out)
 	 * is not followed (see khora-template(5)) */
 	static const char *const mods[] = {
 		"html", "json", "url", "x-yaml", "x-toml", "x-upper",
-		"x-lower",
+		"x-lower", "x-json", "x-hcl", "x-shell", "x-python",
 	};
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, m;

@@ -478,6 +478,12 @@ utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
 	return n;
 }
 
+size_t
+ytree_utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	return utf8_decode(s, len, cp);
+}
+
 int
 ytree_utf8_valid(const char *s, size_t len)
 {

@@ -75,6 +75,12 @@ struct strbuf;
  * written as \uFFFD, never raw, so that the file stays readable.
  */
 void ytree_add_scalar(struct strbuf *sb, const char *s, int quote);
+/*
+ * The code point of the UTF-8 sequence at s (at most len bytes) in *cp;
+ * returns its length, or 0 when the bytes are not valid UTF-8.
+ */
+size_t ytree_utf8_decode(const unsigned char *s, size_t len,
+			 unsigned long *cp);
 /* Whether s is valid UTF-8 (no overlong forms, no surrogates). */
 int ytree_utf8_valid(const char *s, size_t len);
 

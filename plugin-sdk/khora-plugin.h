@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define KHORA_ABI_MAJOR 1
-#define KHORA_ABI_MINOR 0
+#define KHORA_ABI_MINOR 1
 
 /* Opaque per-plugin handle the host passes to every callback. */
 typedef struct khora_ctx khora_ctx;
@@ -106,11 +106,17 @@ struct khora_host {
 
 	/*
 	 * Add an item to a shared list (slot) that any plugin's templates
-	 * can iterate as a section with the variable "item": "dependencies",
-	 * "dev_dependencies", "gitignore", "components", "readme_sections",
-	 * "precommit_hooks", "pythonpath", or a slot of the plugin's own.
-	 * Items are kept in plugin order, duplicates dropped; the section
-	 * has_SLOT is shown when the slot has items.
+	 * can iterate as a section with the variable "item": one of the
+	 * core's "dependencies", "dev_dependencies", "gitignore",
+	 * "components", "readme_sections", "precommit_hooks",
+	 * "pythonpath", or "PLUGIN.NAME", a slot named after the plugin
+	 * that offers it ("greeting.names").  A bare name that is one of
+	 * the core's template names ("features", "feature_docker",
+	 * "has_x") is an error.  Items are kept in plugin order,
+	 * duplicates dropped; the section has_SLOT is shown when the slot
+	 * has items.  A "components" item must be a YAML mapping of one
+	 * key that no other item has ("greeting: {whom: " + quote_yaml()
+	 * + "}").
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
@@ -163,6 +169,28 @@ struct khora_host {
 	 */
 	int (*config_error)(khora_ctx *ctx, const char *key, const char *fmt,
 			    ...) KHORA_PRINTF(3, 4);
+
+	/*
+	 * Since 1.1: value as one complete string literal of a language,
+	 * quotes included, that the language's parser reads back as
+	 * exactly value: quote_yaml a double-quoted YAML scalar (also for
+	 * a "components" item: "greeting: {whom: " + quote_yaml(..) + "}"),
+	 * quote_json a JSON string, quote_toml a TOML basic string,
+	 * quote_shell one single-quoted POSIX sh word, quote_hcl an HCL2
+	 * quoted string ("${" and "%{" made literal), quote_python a
+	 * Python 3 string literal.  A byte that is not UTF-8 becomes
+	 * U+FFFD (quote_shell keeps it).  The same routines back the
+	 * template modifiers x-yaml, x-json, x-toml, x-shell, x-hcl and
+	 * x-python.  The result is plugin memory (as from alloc()): free()
+	 * it or leave it to the host.  NULL, with an error recorded, when
+	 * value is NULL.
+	 */
+	char *(*quote_yaml)(khora_ctx *ctx, const char *value);
+	char *(*quote_json)(khora_ctx *ctx, const char *value);
+	char *(*quote_toml)(khora_ctx *ctx, const char *value);
+	char *(*quote_shell)(khora_ctx *ctx, const char *value);
+	char *(*quote_hcl)(khora_ctx *ctx, const char *value);
+	char *(*quote_python)(khora_ctx *ctx, const char *value);
 };
 
 /*

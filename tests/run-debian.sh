@@ -31,7 +31,7 @@ mkdir -p "$TMP/src"
 PKGS="khora khora-dev khora-plugin-fastapi khora-plugin-docker
 khora-plugin-ci-github-actions khora-plugin-precommit khora-plugin-kg
 khora-plugin-playwright khora-plugin-terraform khora-plugin-docs
-khora-plugin-git"
+khora-plugin-git khora-plugin-greeting"
 purge() {
 	# shellcheck disable=SC2086 # a list of package names
 	dpkg --purge $PKGS >/dev/null 2>&1 || true
@@ -100,5 +100,22 @@ sdk() {
 	make -C "$W/example" -s
 }
 step "khora-dev: pkg-config and the example build" sdk
+# the example's own packaging, against the installed khora-dev, then
+# installed: its templates are found in /usr/share/khora/templates
+third_party() {
+	rm -rf "$W/greeting" && cp -r /usr/share/doc/khora-dev/examples \
+		"$W/greeting" && rm -f "$W/greeting"/*.so &&
+	(cd "$W/greeting" && dpkg-buildpackage -us -uc -b) &&
+	dpkg -i "$W"/khora-plugin-greeting_*.deb &&
+	cd "$W" && rm -rf g && /usr/bin/khora new g -q --with greeting \
+		--set 'plugins_config.greeting.whom=Ada "x": y' &&
+	grep -qx '# Hello, Ada "x": y!' g/GREETING.md &&
+	/usr/bin/python3 -c 'import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+assert c["components"]["greeting"] == {"whom": "Ada \"x\": y"}, c' \
+		g/.khora/context.yaml
+}
+step "a third-party plugin package (the example's debian/) installs and works" \
+	third_party
 echo "debian: $passed passed, $failed failed"
 [ "$failed" = 0 ]

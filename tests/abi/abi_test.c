@@ -34,9 +34,9 @@ main(void)
 		return 0;
 	}
 	EXPECT(KHORA_ABI_MAJOR, 1);
-	EXPECT(KHORA_ABI_MINOR, 0);
+	EXPECT(KHORA_ABI_MINOR, 1);
 
-	EXPECT(sizeof(struct khora_host), 152);
+	EXPECT(sizeof(struct khora_host), 200);
 	EXPECT(OFF(khora_host, size), 0);
 	EXPECT(OFF(khora_host, abi_minor), 8);
 	EXPECT(OFF(khora_host, error), 16);
@@ -56,6 +56,13 @@ main(void)
 	EXPECT(OFF(khora_host, add_command), 128);
 	EXPECT(OFF(khora_host, sha256_hex), 136);
 	EXPECT(OFF(khora_host, config_error), 144);
+	/* 1.1 */
+	EXPECT(OFF(khora_host, quote_yaml), 152);
+	EXPECT(OFF(khora_host, quote_json), 160);
+	EXPECT(OFF(khora_host, quote_toml), 168);
+	EXPECT(OFF(khora_host, quote_shell), 176);
+	EXPECT(OFF(khora_host, quote_hcl), 184);
+	EXPECT(OFF(khora_host, quote_python), 192);
 	EXPECT(KHORA_CMD_OPTIONAL, 1);
 	EXPECT(KHORA_CMD_FALLBACK, 2);
 	EXPECT(KHORA_CMD_QUIET, 4);
