@@ -28,7 +28,7 @@ static const char starter[] =
 "author_email: you@example.com\n"
 "\n"
 "paths:\n"
-"  api_dir: api          # required by the fastapi feature\n"
+"  api_dir: api          # the fastapi feature's (api by default)\n"
 "  docs_dir: docs\n"
 "\n"
 "# Each feature is provided by a plugin: see 'khora plugins list'.\n"

@@ -510,7 +510,6 @@ static int
 validate_values(struct config *cfg, struct diag *d)
 {
 	struct ynode *n;
-	const char *fastapi;
 	long port;
 
 	n = ymap_get(cfg->root, "project_name");
@@ -530,10 +529,6 @@ validate_values(struct config *cfg, struct diag *d)
 		return cerr(d, n, "invalid ports.http '%s': expected a port "
 			    "from 1 to 65535", n->str);
 	cfg->http_port = n ? port : 8000;
-	fastapi = config_feature(cfg, "fastapi", (const struct ynode **)&n);
-	if (fastapi && !cfg->api_dir)
-		return cerr(d, n, "feature 'fastapi' needs paths.api_dir (e.g. "
-			    "paths: {api_dir: api})");
 	n = ymap_get(cfg->root, "author_email");
 	if (n && !strchr(n->str, '@'))
 		return cerr(d, n, "invalid author_email '%s': expected an "

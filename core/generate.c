@@ -215,6 +215,13 @@ generation_run(struct generation *g, struct gen_opts *o,
 	d->phase = "resolve";
 	if (resolve_plugins(p))
 		return -1;
+	/* khora init writes api_dir: api; fastapi without one (asked for
+	 * or pulled in by another feature) means that */
+	if (!g->cfg.api_dir && resolve_feature(p, "fastapi")) {
+		g->cfg.api_dir = "api";
+		tdict_set(p->global, "api_dir", g->cfg.api_dir);
+		tdict_show(p->global, "has_api_dir", 1);
+	}
 	profile_lap(&p->prof, PH_RESOLVE, &g->mark);
 	d->phase = "load";
 	if (load_plugins(p))

@@ -26,6 +26,8 @@
 static const char *const std_slots[] = {
 	"dependencies", "dev_dependencies", "gitignore", "components",
 	"readme_sections", "precommit_hooks", "pythonpath",
+	/* one item when plugins_config.python.tool is uv */
+	"python_uv",
 };
 
 /*

@@ -183,9 +183,9 @@ END_TEST
 
 START_TEST(test_rules)
 {
-	ck_assert_int_eq(load(BASE "features: {fastapi: true}\n"), -1);
-	ck_assert_str_eq(msg.buf, "khora: K:3:21: feature 'fastapi' needs "
-			 "paths.api_dir (e.g. paths: {api_dir: api})\n");
+	/* fastapi without api_dir is fine: generate.c defaults it to api */
+	ck_assert_int_eq(load(BASE "features: {fastapi: true}\n"), 0);
+	ck_assert_ptr_null(cfg.api_dir);
 	ck_assert_int_eq(load(BASE "paths: {api_dir: ../outside}\n"), -1);
 	ck_assert_str_eq(msg.buf, "khora: K:3:18: invalid paths.api_dir "
 			 "'../outside': the path escapes the project\n");
