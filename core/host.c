@@ -72,6 +72,16 @@ h_warn(khora_ctx *ctx, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/* plugins_config.python.tool as written (python.c validates it), or pip */
+static const char *
+python_tool(const struct config *c)
+{
+	const struct ynode *v = ymap_get(ymap_get(c->plugins_config,
+						  "python"), "tool");
+
+	return v && v->kind == Y_SCALAR ? v->str : "pip";
+}
+
 static const char *
 h_project(khora_ctx *ctx, const char *key)
 {
@@ -101,6 +111,9 @@ h_project(khora_ctx *ctx, const char *key)
 		return c->api_dir;
 	if (!strcmp(key, "docs_dir"))
 		return c->docs_dir;
+	/* several plugins install things: they need python's choice */
+	if (!strcmp(key, "python_tool"))
+		return python_tool(c);
 	if (!strcmp(key, "http_port") || !strcmp(key, "year") ||
 	    !strcmp(key, "config_dir"))
 		return tdict_get(ctx->p->global, key);

@@ -70,7 +70,8 @@ struct khora_host {
 	 * "python_version", "license", "author", "author_email", "version",
 	 * "api_dir", "docs_dir", "http_port", "year", "config_dir" (the
 	 * directory of khora.yaml, or "." without one: where user inputs
-	 * such as docs_dir are read from).  NULL when unset.
+	 * such as docs_dir are read from), "python_tool" ("pip" or "uv",
+	 * plugins_config.python.tool).  NULL when unset.
 	 */
 	const char *(*project)(khora_ctx *ctx, const char *key);
 	/*

@@ -18,4 +18,13 @@
 /* gitleaks, CLI image in CI and pre-commit hook (no licence needed) */
 #define PIN_GITLEAKS "8.28.0"
 
+/* the CI's other tools, installed with == so that a run is reproducible */
+#define PIN_MYPY "1.18.2"
+#define PIN_MKDOCS "1.6.1"
+#define PIN_SPHINX "8.2.3"
+#define PIN_PIP_AUDIT "2.9.0"
+#define PIN_BANDIT "1.8.6"
+/* pre-commit/pre-commit-hooks */
+#define PIN_PRECOMMIT_HOOKS "6.0.0"
+
 #endif

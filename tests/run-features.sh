@@ -139,6 +139,13 @@ proof "all: mkdocs build --strict" sh -c "cd '$A' && mkdocs build --strict -q"
 proof "all: API Dockerfile usable" "$LIB/check-dockerfile" "$A/api/Dockerfile" "$A"
 proof "all: uvicorn serves /healthz" "$LIB/serve-healthz" "$A/api" "$A/src"
 proof "all: context lists the app's real endpoints" endpoints "$A"
+# The CI's shape (tests/lib/check-ci): matrix from requires-python to the
+# newest supported Python, pip cache, one ruff version with pre-commit,
+# the jobs the features ask for, what the audit and bandit cover, no
+# gitleaks-action, every action pinned, every workflow in the README.
+proof "all: CI jobs, matrix, pins agree with pre-commit, README" \
+	"$LIB/check-ci" "$A" docs docker typecheck audit secrets
+proof "all: mypy (the CI's type check) passes" sh -c "cd '$A' && mypy"
 # every template parsed once: as many parses as distinct templates used
 parsed_once() {
 	local out used distinct
@@ -206,7 +213,7 @@ for name, s in compose["services"].items():
     for p in s.get("ports", []):
         assert p.startswith("127.0.0.1:"), (name, p)
     img = s.get("image", "")
-    assert not img.endswith(":latest") and (":" in img or "build" in s), img
+    assert "build" in s or (":" in img and not img.endswith(":latest")), img
     for dep, cond in (s.get("depends_on") or {}).items():
         assert cond["condition"] in ("service_healthy", "service_started")
         if "healthcheck" in compose["services"][dep]:
@@ -263,12 +270,47 @@ proof "docker alone: python -m package runs" sh -c \
 	"cd '$TMP/f-docker/src' && $PY -m f_docker | grep -qx 'Hello, world!'"
 proof "ci alone" alone f-ci --with ci_github_actions
 proof "ci alone: workflows valid" workflows "$TMP/f-ci"
+proof "ci alone: jobs and matrix" "$LIB/check-ci" "$TMP/f-ci" typecheck
+proof "ci on python 3.14: a one-entry matrix" sh -c "cd '$TMP' &&
+	'$ROOT/khora' new f-ci314 -q --with ci_github_actions \
+	--set python_version=3.14 && '$LIB/check-ci' f-ci314 typecheck"
+# python.tool: uv: uv cannot run here, the output is checked structurally
+uv_project() {
+	gen f-uv --with ci_github_actions,fastapi,docker,precommit \
+		--set plugins_config.python.tool=uv || return 1
+	workflows "$TMP/f-uv" && "$LIB/check-ci" "$TMP/f-uv" typecheck docker &&
+	"$PY" - "$TMP/f-uv" <<'PY'
+import sys, tomllib
+d = sys.argv[1]
+t = tomllib.load(open(f"{d}/pyproject.toml", "rb"))
+assert "pytest>=7" in t["dependency-groups"]["dev"], t
+assert "dev" not in t["project"]["optional-dependencies"], t
+assert "fastapi>=0.115" in t["project"]["optional-dependencies"]["api"]
+wf = open(f"{d}/.github/workflows/ci.yml").read()
+assert "astral-sh/setup-uv@v7" in wf and "uv sync --all-extras" in wf
+assert "actions/setup-python" not in wf.split("\n  docker:")[0]
+for df in ("api/Dockerfile",):
+    text = open(f"{d}/{df}").read()
+    assert "RUN uv sync --no-dev --extra api --no-editable" in text, text
+    assert "COPY --from=ghcr.io/astral-sh/uv:" in text
+    assert "pip install" not in text
+readme = open(f"{d}/README.md").read()
+assert "uv sync --all-extras" in readme and "uv run pytest" in readme
+PY
+}
+proof "python.tool uv: dependency-groups, setup-uv, uv sync (structural)" \
+	uv_project
+proof "python.tool: another value is refused at its line" sh -c \
+	"cd '$TMP' && ! '$ROOT/khora' new f-pipx -q --set plugins_config.python.tool=pipx 2>err &&
+	 grep -qx \"khora: --set plugins_config.python.tool=pipx: plugin 'python': invalid tool 'pipx': expected pip or uv\" err &&
+	 test ! -e f-pipx"
 proof "ci + security gates" alone f-cisec --with ci_github_actions,security_gates
 proof "ci + security gates: workflows valid" workflows "$TMP/f-cisec"
-proof "ci + security gates: audit, bandit, gitleaks present" sh -c \
+proof "ci + security gates: audit, bandit, gitleaks CLI present" sh -c \
 	"grep -q pip-audit '$TMP/f-cisec/.github/workflows/ci.yml' &&
-	 grep -q 'bandit -r src' '$TMP/f-cisec/.github/workflows/ci.yml' &&
-	 grep -q gitleaks-action '$TMP/f-cisec/.github/workflows/ci.yml'"
+	 grep -q 'bandit -q -r src' '$TMP/f-cisec/.github/workflows/ci.yml' &&
+	 grep -q './gitleaks git' '$TMP/f-cisec/.github/workflows/ci.yml' &&
+	 ! grep -q gitleaks-action '$TMP/f-cisec/.github/workflows/ci.yml'"
 proof "precommit alone" alone f-pre --with precommit
 proof "precommit alone: valid" "$VALIDATE" pre-commit-config "$TMP/f-pre/.pre-commit-config.yaml"
 proof "precommit + security gates + kg" sh -c "cd '$TMP/src' && '$ROOT/khora' new '$TMP/f-prekg' -q \

@@ -67,6 +67,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	if (h->set_var(ctx, "service", svc) || sections(ctx, h) ||
 	    h->set_var(ctx, "dockerfile", api ? path : "Dockerfile") ||
 	    h->set_var(ctx, "uv_version", PIN_UV) ||
+	    h->set_section(ctx, "uv", !strcmp(h->project(ctx, "python_tool"),
+					  "uv")) ||
 	    h->contribute(ctx, "readme_sections", "- `docker-compose.yml`: "
 			  "the stack; start it with `docker compose up "
 			  "--build`") ||

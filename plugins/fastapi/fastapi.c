@@ -113,6 +113,8 @@ image_vars(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	snprintf(buf, sizeof(buf), "/app/%s", dir);
 	return h->set_var(ctx, "api_workdir", buf) ||
 	       h->set_var(ctx, "uv_version", PIN_UV) ||
+	       h->set_section(ctx, "uv", !strcmp(h->project(ctx,
+					  "python_tool"), "uv")) ||
 	       h->set_section(ctx, "db_sqlite", db && !strcmp(db, "sqlite"));
 }
 
