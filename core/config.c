@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <unistd.h>
 #include "config.h"
+#include "gitident.h"
 #include "hash.h"
 #include "path.h"
 #include "strbuf.h"
@@ -632,6 +633,32 @@ fill(struct config *cfg, struct diag *d)
 }
 
 /*
+ * author and author_email that neither the file nor the user's
+ * config.yaml gives: git's user.name and user.email (gitident.c), before
+ * the placeholders.  An email git gives without '@' is not one.
+ */
+static void
+git_identity(struct config *cfg)
+{
+	static const char *const keys[][2] = {
+		{ "author", "user.name" },
+		{ "author_email", "user.email" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		char *v;
+
+		if (ymap_get(cfg->root, keys[i][0]))
+			continue;
+		v = gitident_get(keys[i][1]);
+		if (v && (i == 0 || strchr(v, '@')))
+			set_dotted(cfg, keys[i][0], v, "git config", NULL);
+		free(v);
+	}
+}
+
+/*
  * Without a file, khora new DIR works from defaults alone; a file must
  * name its project and Python version itself (doc/design.md §5).
  */
@@ -652,6 +679,7 @@ set_defaults(struct config *cfg, const struct config_overrides *ov,
 	    ov->default_name)
 		set_dotted(cfg, "project_name", ov->default_name,
 			   "target directory name", NULL);
+	git_identity(cfg);
 	for (i = from_file ? 1 : 0; i < ARRAY_SIZE(defaults); i++)
 		if (!ymap_get(cfg->root, defaults[i][0]))
 			set_dotted(cfg, defaults[i][0], defaults[i][1],
