@@ -331,6 +331,15 @@ proof "docs mkdocs alone" alone f-mk --with docs=mkdocs --set paths.docs_dir=han
 proof "docs mkdocs: build --strict" sh -c "cd '$TMP/f-mk' && mkdocs build --strict -q"
 proof "docs sphinx alone" alone f-sx --with docs=sphinx
 proof "docs sphinx: sphinx-build -W" sh -c "cd '$TMP/f-sx/docs' && sphinx-build -W --keep-going -q -b html . _build/html"
+# conf.py finds src/ from its own place: a nested docs_dir builds, from
+# the project root as from its own directory (autodoc imports the package)
+proof "docs sphinx in docs/en" alone f-sxen --with docs=sphinx \
+	--set paths.docs_dir=docs/en
+proof "docs sphinx in docs/en: python3 -m sphinx -W from the root" sh -c \
+	"cd '$TMP/f-sxen' && $PY -m sphinx -W --keep-going -q -b html docs/en \
+	 '$TMP/f-sxen-html' && grep -q 'greet' '$TMP/f-sxen-html/api.html'"
+proof "docs sphinx in docs/en: make -C docs/en html" sh -c \
+	"cd '$TMP/f-sxen' && make -s -C docs/en html SPHINXOPTS='-W -q'"
 proof "git alone" alone f-git --with git
 proof "git without git installed: warning, project complete" sh -c \
 	"cd '$TMP' && PATH=/nonexistent '$ROOT/khora' new f-nogit -q --with git 2>err &&

@@ -4,7 +4,8 @@
  * docs: mkdocs writes mkdocs.yml and <docs_dir>/{index,api}.md
  * (`mkdocs build --strict`); docs: sphinx writes <docs_dir>/conf.py,
  * index.rst, api.rst (autodoc of the package) and a Makefile
- * (`sphinx-build -W`).  docs_dir defaults to "docs".
+ * (`sphinx-build -W`).  docs_dir defaults to "docs"; conf.py finds
+ * src/ from its own place, however deep docs_dir is (docs/en).
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +28,9 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	const char *dir = h->project(ctx, "docs_dir");
 	const char *site = h->option(ctx, "site_name");
 	const char *name = h->project(ctx, "name");
-	char line[512], ignore[512], rule[80];
+	char line[512], ignore[512], rule[80], up[16];
+	const char *p;
+	unsigned depth;
 	size_t n;
 	int mk;
 
@@ -36,15 +39,24 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	mk = !strcmp(tool, "mkdocs");
 	if (!dir)
 		dir = "docs";
-	snprintf(line, sizeof(line), "- `%s/`: the documentation; build it "
-		 "with `%s`", dir, mk ? "mkdocs build --strict" :
-		 "make -C docs html");
+	/* conf.py finds the project root this many levels above itself */
+	for (p = dir, depth = 1; *p; p++)
+		depth += *p == '/';
+	snprintf(up, sizeof(up), "%u", depth);
+	if (mk)
+		snprintf(line, sizeof(line), "- `%s/`: the documentation; build "
+			 "it with `mkdocs build --strict`", dir);
+	else
+		snprintf(line, sizeof(line), "- `%s/`: the documentation; build "
+			 "it with `make -C %s html` (Sphinx, warnings are "
+			 "errors)", dir, dir);
 	snprintf(ignore, sizeof(ignore), mk ? "site/" : "%s/_build/", dir);
 	/* an RST title is underlined exactly as long as it is */
 	n = strlen(name) < sizeof(rule) - 1 ? strlen(name) : sizeof(rule) - 1;
 	memset(rule, '=', n);
 	rule[n] = '\0';
 	if (h->set_var(ctx, "docs_root", dir) ||
+	    h->set_var(ctx, "docs_depth", up) ||
 	    h->set_var(ctx, "title_rule", rule) ||
 	    h->set_var(ctx, "site_name", site ? site :
 		       h->project(ctx, "name")) ||
