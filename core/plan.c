@@ -26,8 +26,6 @@
 static const char *const std_slots[] = {
 	"dependencies", "dev_dependencies", "gitignore", "components",
 	"readme_sections", "precommit_hooks", "pythonpath",
-	/* one item when plugins_config.python.tool is uv */
-	"python_uv",
 };
 
 /*

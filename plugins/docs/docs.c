@@ -39,6 +39,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	mk = !strcmp(tool, "mkdocs");
 	if (!dir)
 		dir = "docs";
+	/* the CI passes it to sphinx-build, where "-W" is an option */
+	if (*dir == '-' || strstr(dir, "/-"))
+		return h->config_error(ctx, "paths.docs_dir", "invalid "
+				       "docs_dir '%s': a component starts with "
+				       "'-'", dir);
 	/* conf.py finds the project root this many levels above itself */
 	for (p = dir, depth = 1; *p; p++)
 		depth += *p == '/';

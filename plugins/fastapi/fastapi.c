@@ -57,13 +57,17 @@ component(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 
 /*
  * api_dir reaches a Dockerfile (COPY, WORKDIR: $ expands there), YAML,
- * workflows and sys.path: only what is plain in all of them.
+ * workflows, command lines (bandit, where "-x" is an option) and
+ * sys.path: only what is plain in all of them.
  */
 static int
 valid_dir(const char *s)
 {
+	const char *start = s;
+
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		if ((*s == '-' && (s == start || s[-1] == '/')) ||
+		    !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
 		      *s == '.' || *s == '/'))
 			return 0;
@@ -129,7 +133,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	if (!valid_dir(dir))
 		return h->config_error(ctx, "paths.api_dir", "invalid api_dir "
 				       "'%s' for fastapi: use letters, digits,"
-				       " '_', '-', '.' and '/'", dir);
+				       " '_', '-', '.' and '/', no '-' first",
+				       dir);
 	snprintf(line, sizeof(line), "- `%s/`: the FastAPI app; serve it with "
 		 "`python3 -m pip install -e '.[api]'` then `python3 -m "
 		 "uvicorn main:app --app-dir %s --reload`; its image: "
