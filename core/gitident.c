@@ -28,7 +28,8 @@ child(int out, const char *key)
 {
 	static const char *const keep[] = { "PATH", "HOME", "XDG_CONFIG_HOME" };
 	char *envp[ARRAY_SIZE(keep) + 1];
-	char git[] = "git", np[] = "--no-pager", cf[] = "config", get[] = "--get";
+	char git[] = "git", np[] = "--no-pager", cf[] = "config";
+	char get[] = "--get";
 	char *argv[] = { git, np, cf, get, NULL, NULL };
 	const char *path = getenv("PATH");
 	size_t i, n = 0;
