@@ -59,7 +59,7 @@ endif
 
 CORE_SRCS = $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_OBJS = $(CORE_SRCS:.c=.o)
-PLUGINS = $(notdir $(wildcard plugins/*))
+PLUGINS = $(filter-out %.h,$(notdir $(wildcard plugins/*)))
 PLUGIN_SOS = $(foreach p,$(PLUGINS),plugins/$(p)/$(p).so)
 FIXTURES = $(notdir $(wildcard tests/fixtures/plugins/*))
 FIXTURE_SOS = $(foreach p,$(FIXTURES),$(if $(wildcard \
@@ -99,7 +99,7 @@ core/libkhora.a: $(CORE_OBJS)
 khora: core/main.o core/libkhora.a
 	$(QLD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS) -ldl
 
-plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h \
+plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h plugins/pins.h \
 	plugin-sdk/khora-plugin.map plugins/.build-flags
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
 

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <unistd.h>
 #include "config.h"
+#include "gitident.h"
 #include "hash.h"
 #include "path.h"
 #include "schema.h"
@@ -500,9 +501,53 @@ config_value(const struct config *cfg, const char *key)
 	const struct ynode *n = dotted_get(cfg->root, key);
 	const struct decl *dc = schema_key(cfg->schema, key);
 
+	size_t i;
+
 	if (n && n->kind == Y_SCALAR && !ynode_is_null(n))
 		return n->str;
+	for (i = 0; i + 1 < cfg->nr_implied; i += 2)
+		if (!strcmp(cfg->implied[i], key))
+			return cfg->implied[i + 1];
 	return dc ? dc->def : NULL;
+}
+
+/*
+ * The rules with a default whose feature resolve turned on (asked for,
+ * or pulled in by another feature) and whose key is unset: the key
+ * takes the default, checked like a value the user wrote.
+ */
+int
+config_imply(struct config *cfg, const char *(*feature)(const void *,
+							 const char *),
+	     const void *arg, struct diag *d)
+{
+	const struct schema *sch = cfg->schema;
+	size_t i;
+
+	for (i = 0; sch && i < sch->nr_rules; i++) {
+		const struct rule *r = sch->rules[i];
+		const char *v = feature(arg, r->if_feature);
+		const struct decl *dc = schema_key(sch, r->need);
+		struct ynode *n;
+		int bad;
+
+		if (!r->def || !v || (r->if_value && strcmp(v, r->if_value)) ||
+		    config_value(cfg, r->need))
+			continue;
+		if (dc) {
+			n = ynode_new(Y_SCALAR, "sidecar", 0, 0);
+			n->str = xstrdup(r->def);
+			bad = schema_check_value(d, dc, n, r->need);
+			ynode_free(n);
+			if (bad)
+				return -1;
+		}
+		ALLOC_GROW(cfg->implied, cfg->nr_implied + 1,
+			   cfg->alloc_implied);
+		cfg->implied[cfg->nr_implied++] = r->need;
+		cfg->implied[cfg->nr_implied++] = r->def;
+	}
+	return 0;
 }
 
 /*
@@ -543,7 +588,8 @@ check_rules(const struct config *cfg, struct diag *d)
 		const char *v = config_feature(cfg, r->if_feature, &n);
 		int met;
 
-		if (!v || (r->if_value && strcmp(v, r->if_value)))
+		/* a rule with a default never fails: config_imply() */
+		if (r->def || !v || (r->if_value && strcmp(v, r->if_value)))
 			continue;
 		if (strchr(r->need, '.') || schema_key(sch, r->need))
 			met = config_value(cfg, r->need) != NULL;
@@ -685,6 +731,32 @@ fill(struct config *cfg, struct diag *d)
 }
 
 /*
+ * author and author_email that neither the file nor the user's
+ * config.yaml gives: git's user.name and user.email (gitident.c), before
+ * the placeholders.  An email git gives without '@' is not one.
+ */
+static void
+git_identity(struct config *cfg)
+{
+	static const char *const keys[][2] = {
+		{ "author", "user.name" },
+		{ "author_email", "user.email" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		char *v;
+
+		if (ymap_get(cfg->root, keys[i][0]))
+			continue;
+		v = gitident_get(keys[i][1]);
+		if (v && (i == 0 || strchr(v, '@')))
+			set_dotted(cfg, keys[i][0], v, "git config", NULL);
+		free(v);
+	}
+}
+
+/*
  * Without a file, khora new DIR works from defaults alone; a file must
  * name its project and Python version itself (doc/design.md §5).
  */
@@ -705,6 +777,7 @@ set_defaults(struct config *cfg, const struct config_overrides *ov,
 	    ov->default_name)
 		set_dotted(cfg, "project_name", ov->default_name,
 			   "target directory name", NULL);
+	git_identity(cfg);
 	for (i = from_file ? 1 : 0; i < ARRAY_SIZE(defaults); i++)
 		if (!ymap_get(cfg->root, defaults[i][0]))
 			set_dotted(cfg, defaults[i][0], defaults[i][1],
@@ -867,6 +940,7 @@ config_release(struct config *cfg)
 
 	ynode_free(cfg->root);
 	ynode_free(cfg->user_tree);
+	free(cfg->implied);
 	free(cfg->user_file);
 	for (i = 0; i < cfg->nr_owned; i++)
 		free(cfg->owned[i]);

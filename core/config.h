@@ -52,6 +52,9 @@ struct config {
 	char *slug;			/* distribution name */
 	struct ynode *features;		/* map or NULL (borrowed) */
 	struct ynode *plugins_config;	/* map or NULL (borrowed) */
+	/* key, value pairs a rule's default set once features resolved */
+	const char **implied;
+	size_t nr_implied, alloc_implied;
 };
 
 /*
@@ -72,6 +75,15 @@ void config_release(struct config *cfg);
  * the default its sidecar declares, else NULL.
  */
 const char *config_value(const struct config *cfg, const char *key);
+struct diag;
+/*
+ * Applies the sidecar rules that carry a default, once features are
+ * resolved: feature(arg, name) is a feature's value after resolve.
+ * 0, or -1 with an exit-3 diagnostic when a default fails its key.
+ */
+int config_imply(struct config *cfg, const char *(*feature)(const void *,
+							 const char *),
+		 const void *arg, struct diag *d);
 /*
  * The value of feature `name`: NULL if off or absent, "true" for an
  * enabled boolean, the choice otherwise.  *node receives the config

@@ -162,6 +162,39 @@ plan_all(struct generation *g, struct gen_opts *o, int use_tmpl)
 	return 0;
 }
 
+static const char *
+feature_of(const void *p, const char *name)
+{
+	return resolve_feature(p, name);
+}
+
+/*
+ * Rules with a default (fastapi's paths.api_dir) apply once resolve
+ * knows every feature on, also those another feature pulled in; the
+ * dictionary built before then learns the key's variable.
+ */
+static int
+imply_defaults(struct generation *g, struct pipeline *p)
+{
+	size_t i;
+
+	if (config_imply(&g->cfg, feature_of, p, p->d))
+		return -1;
+	for (i = 0; i + 1 < g->cfg.nr_implied; i += 2) {
+		const struct decl *dc = schema_key(g->cfg.schema,
+						   g->cfg.implied[i]);
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!dc || !dc->var)
+			continue;
+		tdict_set(p->global, dc->var, g->cfg.implied[i + 1]);
+		strbuf_addf(&sb, "has_%s", dc->var);
+		tdict_show(p->global, sb.buf, 1);
+		strbuf_release(&sb);
+	}
+	return 0;
+}
+
 int
 generation_run(struct generation *g, struct gen_opts *o,
 	       struct strlist *keep, struct diag *d)
@@ -220,6 +253,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 	profile_lap(&p->prof, PH_CATALOG, &g->mark);
 	d->phase = "resolve";
 	if (resolve_plugins(p))
+		return -1;
+	if (imply_defaults(g, p))
 		return -1;
 	profile_lap(&p->prof, PH_RESOLVE, &g->mark);
 	d->phase = "load";

@@ -73,6 +73,32 @@ h_warn(khora_ctx *ctx, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/*
+ * "PLUGIN.OPTION": another plugin's option as configured, or the default
+ * its sidecar declares; one plugin's choice that others follow (the
+ * Dockerfiles' uv sync follows python.tool).  Validated by the config.
+ */
+static const char *
+other_option(khora_ctx *ctx, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	const struct plugin_info *pi;
+	const struct ynode *v;
+	const struct decl *dc;
+	char name[128];
+
+	if (!dot || dot == key || (size_t)(dot - key) >= sizeof(name))
+		return NULL;
+	memcpy(name, key, (size_t)(dot - key));
+	name[dot - key] = '\0';
+	v = ymap_get(ymap_get(ctx->p->cfg->plugins_config, name), dot + 1);
+	if (v && v->kind == Y_SCALAR)
+		return v->str;
+	pi = catalog_find(ctx->p->cat, name);
+	dc = pi ? plugin_schema_option(pi->schema, dot + 1) : NULL;
+	return dc ? dc->def : NULL;
+}
+
 static const char *
 h_project(khora_ctx *ctx, const char *key)
 {
@@ -105,7 +131,7 @@ h_project(khora_ctx *ctx, const char *key)
 	if (!strcmp(key, "year") ||
 	    !strcmp(key, "config_dir"))
 		return tdict_get(ctx->p->global, key);
-	return NULL;
+	return other_option(ctx, key);
 }
 
 static const char *

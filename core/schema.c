@@ -408,7 +408,8 @@ schema_read_features(struct plugin_schema *ps, const struct ynode *v,
 static int
 read_rule(struct diag *d, struct rule *r, const struct ynode *v)
 {
-	static const char *const fields[] = { "if", "need", "message" };
+	static const char *const fields[] = { "if", "need", "message",
+					      "default" };
 	const struct ynode *n;
 	size_t i;
 	char *eq;
@@ -420,14 +421,14 @@ read_rule(struct diag *d, struct rule *r, const struct ynode *v)
 		const char *k = v->keys[i]->str;
 
 		if (!strcmp(k, "if") || !strcmp(k, "need") ||
-		    !strcmp(k, "message")) {
+		    !strcmp(k, "message") || !strcmp(k, "default")) {
 			if (scalar(d, v->vals[i], k))
 				return -1;
 			continue;
 		}
 		return serr(d, v->keys[i], "invalid sidecar: unknown key '%s' "
 			    "in a rule%s", v->keys[i]->str,
-			    did_you_mean(v->keys[i]->str, fields, 3));
+			    did_you_mean(v->keys[i]->str, fields, 4));
 	}
 	n = ymap_get(v, "if");
 	if (!n || !ymap_get(v, "need"))
@@ -451,6 +452,12 @@ read_rule(struct diag *d, struct rule *r, const struct ynode *v)
 	n = ymap_get(v, "message");
 	if (n)
 		r->message = xstrdup(n->str);
+	n = ymap_get(v, "default");
+	if (n && !strchr(r->need, '.'))
+		return serr(d, n, "invalid sidecar: a rule's 'default' is for "
+			    "a config key, not the feature '%s'", r->need);
+	if (n)
+		r->def = xstrdup(n->str);
 	return 0;
 }
 
@@ -538,6 +545,7 @@ plugin_schema_free(struct plugin_schema *ps)
 		free(ps->rules[i].if_value);
 		free(ps->rules[i].need);
 		free(ps->rules[i].message);
+		free(ps->rules[i].def);
 	}
 	free(ps->rules);
 	free_strs(ps->slots, ps->nr_slots);

@@ -51,11 +51,16 @@ struct feature_decl {
 	const char *owner;
 };
 
-/* if FEATURE[=VALUE] is on, need KEY (a config key or a feature). */
+/*
+ * if FEATURE[=VALUE] is on, need KEY (a config key or a feature); with
+ * def, a key left unset takes that value instead of failing (fastapi
+ * without paths.api_dir means api).
+ */
 struct rule {
 	char *if_feature, *if_value;
 	char *need;
 	char *message;
+	char *def;
 	const char *owner;
 };
 

@@ -70,7 +70,9 @@ struct khora_host {
 	 * "python_version", "license", "author", "author_email", "version",
 	 * "api_dir", "docs_dir", "http_port", "year", "config_dir" (the
 	 * directory of khora.yaml, or "." without one: where user inputs
-	 * such as docs_dir are read from).  NULL when unset.
+	 * such as docs_dir are read from), and "PLUGIN.OPTION" for
+	 * another plugin's option as configured or as its sidecar's
+	 * default ("python.tool": "pip" or "uv").  NULL when unset.
 	 */
 	const char *(*project)(khora_ctx *ctx, const char *key);
 	/*

@@ -2,16 +2,20 @@
 /*
  * docker.c - docker-compose.yml and .dockerignore.
  *
- * With fastapi, the stack runs the API (built from paths.api_dir, whose
- * Dockerfile the fastapi plugin writes) next to what database, broker
- * and observability ask for.  Without fastapi, docker still makes sense
- * for a plain package: it writes a root Dockerfile that installs the
- * package and runs `python -m <package>` (src/<package>/__main__.py),
- * as service "app".
+ * With fastapi, the stack runs the API (its Dockerfile, which the
+ * fastapi plugin writes in paths.api_dir, built from the project root so
+ * that the package is in the image) next to what database, broker and
+ * observability ask for.  Without fastapi, docker still makes sense for
+ * a plain package: it writes a root Dockerfile that installs the package
+ * and runs `python -m <package>` (src/<package>/__main__.py), as service
+ * "app".  Every build context is the project root: one .dockerignore.
+ * Images are pinned to a minor release and OS; admin UIs and databases
+ * listen on 127.0.0.1 only.
  */
 #include <stdio.h>
 #include <string.h>
 #include "khora-plugin.h"
+#include "../pins.h"
 
 static int
 valid_service(const char *s)
@@ -38,7 +42,7 @@ sections(khora_ctx *ctx, const struct khora_host *h)
 	       h->set_section(ctx, "sqlite", lite) ||
 	       h->set_section(ctx, "redis", redis) ||
 	       h->set_section(ctx, "obs", obs) ||
-	       h->set_section(ctx, "has_depends", pg || redis) ||
+	       h->set_section(ctx, "has_depends", pg || redis || obs) ||
 	       h->set_section(ctx, "has_volumes", pg || lite || redis || obs);
 }
 
@@ -47,6 +51,7 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *svc = h->option(ctx, "api_service_name");
 	const char *pkg = h->project(ctx, "package");
+	const char *api_dir = h->project(ctx, "api_dir");
 	int api = h->feature(ctx, "fastapi") != NULL;
 	char path[512];
 
@@ -57,7 +62,13 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 				       "api_service_name", "invalid service "
 				       "name '%s': use lower-case letters, "
 				       "digits, '-' and '_'", svc);
+	snprintf(path, sizeof(path), "%s/Dockerfile", api_dir ? api_dir :
+		 "api");
 	if (h->set_var(ctx, "service", svc) || sections(ctx, h) ||
+	    h->set_var(ctx, "dockerfile", api ? path : "Dockerfile") ||
+	    h->set_var(ctx, "uv_version", PIN_UV) ||
+	    h->set_section(ctx, "uv", !strcmp(h->project(ctx, "python.tool"),
+					  "uv")) ||
 	    h->contribute(ctx, "readme_sections", "- `docker-compose.yml`: "
 			  "the stack; start it with `docker compose up "
 			  "--build`") ||

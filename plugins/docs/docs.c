@@ -4,9 +4,12 @@
  * docs: mkdocs writes mkdocs.yml and <docs_dir>/{index,api}.md
  * (`mkdocs build --strict`); docs: sphinx writes <docs_dir>/conf.py,
  * index.rst, api.rst (autodoc of the package) and a Makefile
- * (`sphinx-build -W`).  docs_dir defaults to "docs".
+ * (`sphinx-build -W`).  docs_dir defaults to "docs"; conf.py finds
+ * src/ from its own place, however deep docs_dir is (docs/en).
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "khora-plugin.h"
 
@@ -20,6 +23,44 @@ add(khora_ctx *ctx, const struct khora_host *h, const char *dir,
 	return h->add_file(ctx, path, tmpl, 0644);
 }
 
+/*
+ * A value as literal reStructuredText: every ASCII punctuation mark
+ * backslash-escaped (a description with "*" or a name ending in "_" is
+ * markup, and sphinx-build -W fails on it), line breaks as spaces.
+ * Sets NAME, and NAME_rule: '=' as long as that source line.
+ */
+static int
+set_rst(khora_ctx *ctx, const struct khora_host *h, const char *name,
+	const char *v)
+{
+	size_t n = strlen(v), i, o = 0;
+	char *out = malloc(2 * n + 1), *rule = malloc(2 * n + 1);
+	char key[64];
+	int ret = -1;
+
+	if (!out || !rule)
+		goto out;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		else if (c < 0x80 && ispunct(c))
+			out[o++] = '\\';
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	memset(rule, '=', o);
+	rule[o] = '\0';
+	snprintf(key, sizeof(key), "%s_rule", name);
+	ret = h->set_var(ctx, name, out) || h->set_var(ctx, key, rule) ?
+		-1 : 0;
+out:
+	free(out);
+	free(rule);
+	return ret;
+}
+
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
@@ -27,8 +68,9 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	const char *dir = h->project(ctx, "docs_dir");
 	const char *site = h->option(ctx, "site_name");
 	const char *name = h->project(ctx, "name");
-	char line[512], ignore[512], rule[80];
-	size_t n;
+	char line[512], ignore[512], up[16];
+	const char *p;
+	unsigned depth;
 	int mk;
 
 	if (!tool)
@@ -36,16 +78,28 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	mk = !strcmp(tool, "mkdocs");
 	if (!dir)
 		dir = "docs";
-	snprintf(line, sizeof(line), "- `%s/`: the documentation; build it "
-		 "with `%s`", dir, mk ? "mkdocs build --strict" :
-		 "make -C docs html");
+	/* the CI passes it to sphinx-build, where "-W" is an option */
+	if (*dir == '-' || strstr(dir, "/-"))
+		return h->config_error(ctx, "paths.docs_dir", "invalid "
+				       "docs_dir '%s': a component starts with "
+				       "'-'", dir);
+	/* conf.py finds the project root this many levels above itself */
+	for (p = dir, depth = 1; *p; p++)
+		depth += *p == '/';
+	snprintf(up, sizeof(up), "%u", depth);
+	if (mk)
+		snprintf(line, sizeof(line), "- `%s/`: the documentation; "
+			 "build it with `mkdocs build --strict`", dir);
+	else
+		snprintf(line, sizeof(line), "- `%s/`: the documentation; "
+			 "build it with `make -C %s html` (Sphinx, warnings "
+			 "are errors)", dir, dir);
 	snprintf(ignore, sizeof(ignore), mk ? "site/" : "%s/_build/", dir);
-	/* an RST title is underlined exactly as long as it is */
-	n = strlen(name) < sizeof(rule) - 1 ? strlen(name) : sizeof(rule) - 1;
-	memset(rule, '=', n);
-	rule[n] = '\0';
-	if (h->set_var(ctx, "docs_root", dir) ||
-	    h->set_var(ctx, "title_rule", rule) ||
+	if (set_rst(ctx, h, "title_rst", name) ||
+	    set_rst(ctx, h, "description_rst",
+		    h->project(ctx, "description")) ||
+	    h->set_var(ctx, "docs_root", dir) ||
+	    h->set_var(ctx, "docs_depth", up) ||
 	    h->set_var(ctx, "site_name", site ? site :
 		       h->project(ctx, "name")) ||
 	    h->contribute(ctx, "readme_sections", line) ||

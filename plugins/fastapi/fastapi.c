@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fastapi.c - an HTTP API under paths.api_dir: main.py (the app, with
- * /healthz), routers/items.py (an example router), requirements.txt and
- * a Dockerfile that serves it with uvicorn on ports.http, plus tests
- * that use FastAPI's TestClient.  api_dir goes on pytest's pythonpath
- * (slot "pythonpath") so that the tests run as generated.  The routes
- * are listed once, in routes[], which feeds both the context component
- * and nothing else: the templates and the tests check each other.
+ * /healthz), routers/items.py (an example router) and a Dockerfile that
+ * serves it with uvicorn on ports.http, plus tests that use FastAPI's
+ * TestClient.  api_dir goes on pytest's pythonpath (slot "pythonpath")
+ * so that the tests run as generated.  The API's dependencies have one
+ * source, pyproject's "api" extra (slot "api_dependencies"), which the
+ * Dockerfile installs; the image is built from the project root so that
+ * the package the app imports is in it, with the .dockerignore written
+ * here (or by docker, which then yields it).  The routes are listed
+ * once, in routes[], which feeds both the context component and nothing
+ * else: the templates and the tests check each other.
  */
 #include <stdio.h>
 #include <string.h>
 #include "khora-plugin.h"
+#include "../pins.h"
 
 static const char *const routes[][2] = {
 	{ "GET", "/healthz" },
@@ -50,25 +55,92 @@ component(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	return h->contribute(ctx, "components", buf);
 }
 
+/*
+ * api_dir reaches a Dockerfile (COPY, WORKDIR: $ expands there), YAML,
+ * workflows, command lines (bandit, where "-x" is an option) and
+ * sys.path: only what is plain in all of them.
+ */
+static int
+valid_dir(const char *s)
+{
+	const char *start = s;
+
+	for (; *s; s++)
+		if ((*s == '-' && (s == start || s[-1] == '/')) ||
+		    !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+		      *s == '.' || *s == '/'))
+			return 0;
+	return 1;
+}
+
+/* One list of what the image installs: pyproject's "api" extra. */
+static int
+api_dependencies(khora_ctx *ctx, const struct khora_host *h)
+{
+	const char *db = h->feature(ctx, "database");
+	static const char *const base[] = {
+		"fastapi>=0.115", "uvicorn[standard]>=0.30",
+	};
+	static const char *const otel[] = {
+		"opentelemetry-distro>=0.50b0",
+		"opentelemetry-exporter-otlp>=1.29",
+		"opentelemetry-instrumentation-fastapi>=0.50b0",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(base) / sizeof(*base); i++)
+		if (h->contribute(ctx, "api_dependencies", base[i]))
+			return -1;
+	if (db && !strcmp(db, "postgres") &&
+	    h->contribute(ctx, "api_dependencies", "psycopg[binary]>=3.2"))
+		return -1;
+	if (h->feature(ctx, "broker") &&
+	    h->contribute(ctx, "api_dependencies", "redis>=5.2"))
+		return -1;
+	for (i = 0; h->feature(ctx, "observability") &&
+	     i < sizeof(otel) / sizeof(*otel); i++)
+		if (h->contribute(ctx, "api_dependencies", otel[i]))
+			return -1;
+	return 0;
+}
+
+static int
+image_vars(khora_ctx *ctx, const struct khora_host *h, const char *dir)
+{
+	const char *db = h->feature(ctx, "database");
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "./%s/", dir);
+	if (h->set_var(ctx, "api_copy_dest", buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "/app/%s", dir);
+	return h->set_var(ctx, "api_workdir", buf) ||
+	       h->set_var(ctx, "uv_version", PIN_UV) ||
+	       h->set_section(ctx, "uv", !strcmp(h->project(ctx,
+					  "python.tool"), "uv")) ||
+	       h->set_section(ctx, "db_sqlite", db && !strcmp(db, "sqlite"));
+}
+
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *dir = h->project(ctx, "api_dir");
-	const char *db = h->feature(ctx, "database");
 	char line[600];
 
 	if (!dir)
-		return h->config_error(ctx, "paths.api_dir", "the fastapi "
-				       "feature needs paths.api_dir (e.g. "
-				       "--set paths.api_dir=api)");
-	if (h->set_section(ctx, "db_postgres", db && !strcmp(db, "postgres")) ||
-	    h->set_section(ctx, "broker_redis", h->feature(ctx, "broker") != 0))
-		return -1;
+		dir = "api";
+	if (!valid_dir(dir))
+		return h->config_error(ctx, "paths.api_dir", "invalid api_dir "
+				       "'%s' for fastapi: use letters, digits,"
+				       " '_', '-', '.' and '/', no '-' first",
+				       dir);
 	snprintf(line, sizeof(line), "- `%s/`: the FastAPI app; serve it with "
-		 "`cd %s && python3 -m uvicorn main:app --reload`", dir, dir);
-	if (h->contribute(ctx, "dependencies", "fastapi>=0.92") ||
-	    h->contribute(ctx, "dependencies", "uvicorn>=0.17") ||
-	    h->contribute(ctx, "dev_dependencies", "httpx>=0.23") ||
+		 "`python3 -m pip install -e '.[api]'` then `python3 -m "
+		 "uvicorn main:app --app-dir %s --reload`; its image: "
+		 "`docker build -f %s/Dockerfile .`", dir, dir, dir);
+	if (api_dependencies(ctx, h) || image_vars(ctx, h, dir) ||
+	    h->contribute(ctx, "dev_dependencies", "httpx>=0.27") ||
 	    h->contribute(ctx, "pythonpath", dir) ||
 	    h->contribute(ctx, "readme_sections", line) ||
 	    component(ctx, h, dir))
@@ -76,8 +148,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	if (add(ctx, h, dir, "main.py", "main.py.tmpl") ||
 	    add(ctx, h, dir, "routers/__init__.py", "routers_init.py.tmpl") ||
 	    add(ctx, h, dir, "routers/items.py", "items.py.tmpl") ||
-	    add(ctx, h, dir, "requirements.txt", "requirements.txt.tmpl") ||
 	    add(ctx, h, dir, "Dockerfile", "Dockerfile.tmpl"))
+		return -1;
+	/* the docker plugin writes the same file when it is on */
+	if (!h->feature(ctx, "docker") &&
+	    h->add_file(ctx, ".dockerignore", "dockerignore.tmpl", 0644))
 		return -1;
 	return h->add_file(ctx, "tests/test_api.py", "test_api.py.tmpl", 0644);
 }

@@ -24,6 +24,10 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		return -1;
 	if (!h->feature(ctx, "ci_github_actions"))
 		return 0;
+	if (h->contribute(ctx, "readme_sections", "- `.github/workflows/"
+			  "playwright.yml`: on every push and pull request, "
+			  "serves the app and runs `tests/ui` in Chromium"))
+		return -1;
 	return h->add_file(ctx, ".github/workflows/playwright.yml",
 			   "playwright.yml.tmpl", 0644);
 }

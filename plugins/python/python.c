@@ -4,7 +4,10 @@
  * the src/ layout recommend, with tests that pass as generated
  * (python3 -m pytest, no install step: pyproject sets pythonpath).
  * Other plugins add to its files through slots: "dependencies",
- * "dev_dependencies", "gitignore" and "readme_sections".
+ * "dev_dependencies", "gitignore" and "readme_sections".  Option
+ * tool: pip (default) or uv (pyproject's [dependency-groups]); the
+ * other plugins that install something read it as project value
+ * "python.tool" (the Dockerfiles' uv sync, CI's setup-uv).
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +32,22 @@ license_template(const char *license)
 }
 
 static int
+tool(khora_ctx *ctx, const struct khora_host *h)
+{
+	const char *t = h->option(ctx, "tool");
+
+	if (t && strcmp(t, "pip") && strcmp(t, "uv"))
+		return h->config_error(ctx, "plugins_config.python.tool",
+				       "invalid tool '%s': expected pip or uv",
+				       t);
+	/* local sections: a global one would hide this plugin's "uv" */
+	return h->set_section(ctx, "uv", t && !strcmp(t, "uv")) ||
+	       h->set_section(ctx, "api", h->feature(ctx, "fastapi") != NULL) ||
+	       h->set_var(ctx, "extras", h->feature(ctx, "fastapi") ?
+			  "dev,api" : "dev");
+}
+
+static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *pkg = h->project(ctx, "package");
@@ -39,7 +58,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 
 	if (!pkg || !lic)
 		return h->error(ctx, "the project has no package name");
-	if (h->set_var(ctx, "line_length", len ? len : "88") ||
+	if (tool(ctx, h) ||
+	    h->set_var(ctx, "line_length", len ? len : "88") ||
 	    h->set_section(ctx, "license_proprietary",
 			   !strcmp(lic, "Proprietary")))
 		return -1;

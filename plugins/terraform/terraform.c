@@ -46,6 +46,23 @@ environment(khora_ctx *ctx, const struct khora_host *h, const char *env)
 	return 0;
 }
 
+/*
+ * What a Docker image reference may hold: the value reaches HCL (where
+ * "${" would interpolate), YAML and Markdown, and is plain in all three.
+ */
+static int
+valid_image(const char *s)
+{
+	if (!*s || *s == '-' || *s == '.' || *s == '/' || *s == ':')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-' || *s == '/' || *s == ':' || *s == '@'))
+			return 0;
+	return 1;
+}
+
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
@@ -53,7 +70,13 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 	char def[256];
 	size_t i;
 
+	/* the tag docker-compose.yml gives the image it builds */
 	snprintf(def, sizeof(def), "%s:latest", h->project(ctx, "slug"));
+	if (image && !valid_image(image))
+		return h->config_error(ctx, "plugins_config.terraform.image",
+				       "invalid image '%s': a Docker image "
+				       "reference holds letters, digits and "
+				       "'.', '_', '-', '/', ':', '@'", image);
 	if (h->set_var(ctx, "image", image ? image : def) ||
 	    h->contribute(ctx, "gitignore", ".terraform/") ||
 	    h->contribute(ctx, "gitignore", "*.tfstate") ||
@@ -71,6 +94,12 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		return -1;
 	if (!h->feature(ctx, "ci_github_actions"))
 		return 0;
+	if (h->contribute(ctx, "readme_sections", "- `.github/workflows/"
+			  "terraform.yml`: on changes under `infra/terraform/`,"
+			  " `terraform fmt -check -recursive`, `terraform init "
+			  "-backend=false` and `terraform validate` in each "
+			  "root"))
+		return -1;
 	return h->add_file(ctx, ".github/workflows/terraform.yml",
 			   "terraform.yml.tmpl", 0644);
 }

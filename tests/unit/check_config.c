@@ -198,11 +198,26 @@ START_TEST(test_schema_errors)
 }
 END_TEST
 
+static const char *
+fastapi_on(const void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "fastapi") ? NULL : "true";
+}
+
 START_TEST(test_rules)
 {
-	ck_assert_int_eq(load(BASE "features: {fastapi: true}\n"), -1);
-	ck_assert_str_eq(msg.buf, "khora: K:3:21: feature 'fastapi' needs "
-			 "paths.api_dir (e.g. paths: {api_dir: api})\n");
+	struct diag d = DIAG_INIT;
+
+	/* fastapi's rule has a default: no error, and api once resolved */
+	ck_assert_int_eq(load(BASE "features: {fastapi: true}\n"), 0);
+	ck_assert_ptr_null(config_value(&cfg, "paths.api_dir"));
+	ck_assert_int_eq(config_imply(&cfg, fastapi_on, NULL, &d), 0);
+	ck_assert_str_eq(config_value(&cfg, "paths.api_dir"), "api");
+	/* a value the user wrote wins over the rule's default */
+	ck_assert_int_eq(load(BASE "paths: {api_dir: svc}\n"), 0);
+	ck_assert_int_eq(config_imply(&cfg, fastapi_on, NULL, &d), 0);
+	ck_assert_str_eq(config_value(&cfg, "paths.api_dir"), "svc");
 	ck_assert_int_eq(load(BASE "paths: {api_dir: ../outside}\n"), -1);
 	ck_assert_str_eq(msg.buf, "khora: K:3:18: invalid paths.api_dir "
 			 "'../outside': the path escapes the project\n");
