@@ -11,7 +11,9 @@
 #include <fnmatch.h>
 #include <regex.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+#include "cond.h"
 #include "confine.h"
 #include "path.h"
 #include "pipeline.h"
@@ -26,10 +28,10 @@
 #define MANIFEST "khora-template.yaml"
 #define MAX_TEMPLATE_FILES 100000
 
-enum vtype { V_STRING, V_INT, V_BOOL, V_CHOICE, V_LIST };
+enum vtype { V_STRING, V_INT, V_BOOL, V_CHOICE, V_LIST, V_MULTI };
 
 static const char *const type_names[] = {
-	"string", "int", "bool", "choice", "list",
+	"string", "int", "bool", "choice", "list", "multiselect",
 };
 
 struct tvar_spec {
@@ -38,6 +40,9 @@ struct tvar_spec {
 	const struct ynode *deflt_node;	/* its default: value, or NULL */
 	enum vtype type;
 	const char *deflt, *help, *regex, *when;
+	const struct ynode *when_node;	/* its when:, for positions */
+	const struct ynode *computed;	/* value: (never asked), or NULL */
+	char *deflt_list;		/* a default: [a, b], joined */
 	const struct ynode *choices;
 	long min, max;
 	int has_min, has_max, secret;
@@ -46,6 +51,10 @@ struct tvar_spec {
 };
 
 #define terr(d, n, ...) ynode_error(d, EXIT_CONFIG, n, __VA_ARGS__)
+
+static int parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
+			   const struct ynode *spec, struct diag *d);
+static int check_conditions(struct tmpldir *t, struct diag *d);
 
 static const char *
 scalar(const struct ynode *map, const char *key)
@@ -181,7 +190,7 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 {
 	static const char *const keys[] = {
 		"type", "default", "help", "regex", "min", "max", "choices",
-		"when", "secret",
+		"when", "secret", "value",
 	};
 	const char *type;
 	size_t i, k;
@@ -218,17 +227,20 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 	if (type && k == ARRAY_SIZE(type_names))
 		return terr(d, ymap_get(spec, "type"), "invalid type '%s' of "
 			    "variable '%s' (expected string, int, bool, "
-			    "choice or list)", type, key->str);
+			    "choice, list or multiselect)", type, key->str);
 	v->deflt = scalar(spec, "default");
 	v->deflt_node = ymap_get(spec, "default");
 	v->help = scalar(spec, "help");
 	v->regex = scalar(spec, "regex");
 	v->when = scalar(spec, "when");
+	v->when_node = ymap_get(spec, "when");
 	v->choices = ymap_get(spec, "choices");
-	if (v->type == V_CHOICE && (!v->choices || v->choices->kind != Y_SEQ ||
-				    !v->choices->nr))
-		return terr(d, key, "choice variable '%s' needs choices: "
-			    "[...]", key->str);
+	if ((v->type == V_CHOICE || v->type == V_MULTI) &&
+	    (!v->choices || v->choices->kind != Y_SEQ || !v->choices->nr))
+		return terr(d, key, "%s variable '%s' needs choices: [...]",
+			    type_names[v->type], key->str);
+	if (parse_tlang_var(v, key, spec, d))
+		return -1;
 	if (ymap_get(spec, "min")) {
 		if (ynode_long(ymap_get(spec, "min"), &l))
 			return terr(d, ymap_get(spec, "min"), "min of '%s' "
@@ -430,7 +442,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	for (i = 0; i < t->nr_vars; i++)
 		if (parse_var(&t->vars[i], vars->keys[i], vars->vals[i], d))
 			return -1;
-	return 0;
+	return check_conditions(t, d);
 }
 
 int
@@ -478,8 +490,10 @@ tmpldir_release(struct tmpldir *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr_vars; i++)
+	for (i = 0; i < t->nr_vars; i++) {
 		free(t->vars[i].value);
+		free(t->vars[i].deflt_list);
+	}
 	free(t->vars);
 	ynode_free(t->tree);
 	ynode_free(t->answers_tree);
@@ -495,6 +509,13 @@ tmpldir_release(struct tmpldir *t)
 
 /* ---- answers ---- */
 
+static int
+truthy(const char *v)
+{
+	return v && *v && strcmp(v, "false") && strcmp(v, "0") &&
+	       strcmp(v, "no");
+}
+
 static struct tvar_spec *
 find_var(struct tmpldir *t, const char *name)
 {
@@ -506,65 +527,228 @@ find_var(struct tmpldir *t, const char *name)
 	return NULL;
 }
 
+/* ---- the template language: conditions, computed and list values ---- */
+
+struct cond_scope {
+	struct tmpldir *t;
+	size_t limit;		/* variables [0, limit) are visible */
+};
+
 static int
-truthy(const char *v)
+cond_lookup(void *data, const char *name, struct cond_var *out)
 {
-	return v && *v && strcmp(v, "false") && strcmp(v, "0") &&
-	       strcmp(v, "no");
+	const struct cond_scope *s = data;
+	size_t i;
+
+	for (i = 0; i < s->limit; i++)
+		if (!strcmp(s->t->vars[i].name, name)) {
+			out->value = s->t->vars[i].value;
+			out->active = s->t->vars[i].active;
+			return 0;
+		}
+	return -1;
 }
 
-/* when: "var", "not var", "var == value", "var != value". */
+/*
+ * Evaluates the condition of node n (text cond) seeing the first limit
+ * variables; -1 with a diag when it does not parse or names another.
+ */
 static int
-holds(struct tmpldir *t, const char *cond)
+cond_run(struct tmpldir *t, const char *cond, const struct ynode *n,
+	 size_t limit, int *res, struct diag *d)
 {
-	char name[128], value[256];
-	struct tvar_spec *v;
-	const char *op;
-	int neg = 0;
+	const char *cand[256];
+	struct cond_scope s = { t, limit };
+	struct cond_env env = { cond_lookup, &s, cand, 0 };
+	size_t i;
 
-	while (isspace((unsigned char)*cond))
-		cond++;
-	if (!strncmp(cond, "not ", 4)) {
-		neg = 1;
-		cond += 4;
+	for (i = 0; i < limit && i < ARRAY_SIZE(cand); i++)
+		cand[env.nr_cand++] = t->vars[i].name;
+	return cond_eval(cond, n, &env, res, d);
+}
+
+/*
+ * A condition at run time: checked when the manifest was read, so an
+ * error here is a bug; it counts as false.
+ */
+static int
+holds(struct tmpldir *t, const char *cond, const struct ynode *n)
+{
+	struct diag quiet = DIAG_INIT;
+	struct strbuf sink = STRBUF_INIT;
+	int res = 0;
+
+	quiet.capture = &sink;
+	if (cond_run(t, cond, n, t->nr_vars, &res, &quiet))
+		res = 0;
+	strbuf_release(&sink);
+	return res;
+}
+
+/*
+ * Every condition parses and names only variables: a variable's own
+ * when: those declared before it (they are answered first), a file's
+ * any.
+ */
+static int
+check_conditions(struct tmpldir *t, struct diag *d)
+{
+	const struct ynode *r, *w;
+	size_t i;
+	int res;
+
+	for (i = 0; i < t->nr_vars; i++)
+		if (t->vars[i].when && cond_run(t, t->vars[i].when,
+						t->vars[i].when_node, i,
+						&res, d))
+			return -1;
+	for (i = 0; t->files && i < t->files->nr; i++) {
+		r = t->files->vals[i];
+		w = r->kind == Y_MAP ? ymap_get(r, "when") : NULL;
+		if (w && w->kind != Y_SCALAR)
+			return terr(d, w, "'when' must be a condition");
+		if (w && cond_run(t, w->str, w, t->nr_vars, &res, d))
+			return -1;
 	}
-	op = strstr(cond, "==") ? strstr(cond, "==") : strstr(cond, "!=");
-	snprintf(name, sizeof(name), "%.*s",
-		 (int)(op ? (size_t)(op - cond) : strlen(cond)), cond);
-	for (char *e = name + strlen(name);
-	     e > name && isspace((unsigned char)e[-1]);)
-		*--e = '\0';
-	v = find_var(t, name);
-	if (!v)
+	return 0;
+}
+
+/*
+ * The keys of a variable that the template language adds: a computed
+ * value (value:, never asked, so no default, question or secret) and a
+ * default given as a YAML list for list and multiselect variables.
+ */
+static int
+parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
+		const struct ynode *spec, struct diag *d)
+{
+	const struct ynode *val = ymap_get(spec, "value");
+	const struct ynode *def = ymap_get(spec, "default");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (val && val->kind != Y_SCALAR)
+		return terr(d, val, "value of '%s' must be a string (a "
+			    "template of the other variables)", key->str);
+	if (val && def)
+		return terr(d, def, "variable '%s' has both value: (computed) "
+			    "and default:", key->str);
+	v->computed = val;
+	if (!def || def->kind != Y_SEQ)
 		return 0;
-	if (!op)
-		return neg ^ (v->active && truthy(v->value));
-	snprintf(value, sizeof(value), "%s", op + 2);
-	{
-		char *s = value, *e;
-
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '"' && e > s + 1 && e[-1] == '"') {
-			s++;
-			e[-1] = '\0';
-		}
-		return neg ^ (op[0] == '!') ^ (v->value && !strcmp(v->value,
-								    s));
+	if (v->type != V_LIST && v->type != V_MULTI)
+		return terr(d, def, "default of '%s' is a list: only list and "
+			    "multiselect variables take one", key->str);
+	for (i = 0; i < def->nr; i++) {
+		if (def->vals[i]->kind != Y_SCALAR || strchr(def->vals[i]->str,
+							    ','))
+			return terr(d, def->vals[i], "items of the default of "
+				    "'%s' must be strings without ','",
+				    key->str);
+		strbuf_addf(&sb, "%s%s", i ? "," : "", def->vals[i]->str);
 	}
+	v->deflt_list = strbuf_detach(&sb, NULL);
+	v->deflt = v->deflt_list;
+	return 0;
+}
+
+/* "a, b" as "a,b": list items trimmed, empty ones dropped. */
+static char *
+trim_list(const char *in)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *s = in, *e, *t;
+
+	while (*s || s == in) {
+		e = s + strcspn(s, ",");
+		t = e;
+		while (s < t && isspace((unsigned char)*s))
+			s++;
+		while (t > s && isspace((unsigned char)t[-1]))
+			t--;
+		if (t > s)
+			strbuf_addf(&sb, "%s%.*s", sb.len ? "," : "",
+				    (int)(t - s), s);
+		if (!*e)
+			break;
+		s = e + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The choices of v as "a, b, c", into a static buffer. */
+static const char *
+choices_text(const struct tvar_spec *v)
+{
+	static char buf[512];
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; v->choices && i < v->choices->nr && n < sizeof(buf); i++)
+		if (v->choices->vals[i]->kind == Y_SCALAR)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+					      n ? ", " : "",
+					      v->choices->vals[i]->str);
+	return buf;
+}
+
+/* Is in one of v's choices?  Else a reason naming them, with a guess. */
+static const char *
+check_choice(const struct tvar_spec *v, const char *in, int item)
+{
+	static char why[1024];
+	const char *cand[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < v->choices->nr; i++) {
+		if (v->choices->vals[i]->kind != Y_SCALAR)
+			continue;
+		if (!strcmp(v->choices->vals[i]->str, in))
+			return NULL;
+		if (n < ARRAY_SIZE(cand))
+			cand[n++] = v->choices->vals[i]->str;
+	}
+	snprintf(why, sizeof(why), "%s%.*s%snot one of the choices (%s)%s",
+		 item ? "'" : "", item ? 60 : 0, in, item ? "' is " : "",
+		 choices_text(v), did_you_mean(in, cand, n));
+	return why;
+}
+
+/* Each item of a multiselect answer (trimmed) is a choice, once. */
+static const char *
+check_multi(const struct tvar_spec *v, const char *list)
+{
+	static char why[320];
+	const char *s, *e, *p, *q, *why_not;
+	char item[256];
+	size_t n;
+
+	for (s = list; *s; s = *e ? e + 1 : e) {
+		e = s + strcspn(s, ",");
+		n = (size_t)(e - s);
+		snprintf(item, sizeof(item), "%.*s", (int)n, s);
+		why_not = check_choice(v, item, 1);
+		if (why_not)
+			return why_not;
+		for (p = list; p < s; p = *q ? q + 1 : q) {
+			q = p + strcspn(p, ",");
+			if ((size_t)(q - p) == n && !strncmp(p, s, n)) {
+				snprintf(why, sizeof(why), "'%s' is chosen "
+					 "twice", item);
+				return why;
+			}
+		}
+	}
+	return NULL;
 }
 
 /* Checks and normalises a value; returns a static reason or NULL. */
 static const char *
-validate(const struct tvar_spec *v, const char *in, char **out)
+validate_one(const struct tvar_spec *v, const char *in, char **out)
 {
 	static char why[256];
 	char *end;
 	long l;
-	size_t i;
 
 	*out = NULL;
 	/* recorded in YAML, which is UTF-8 */
@@ -600,12 +784,12 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 		}
 		return "expected true or false";
 	case V_CHOICE:
-		for (i = 0; i < v->choices->nr; i++)
-			if (v->choices->vals[i]->kind == Y_SCALAR &&
-			    !strcmp(v->choices->vals[i]->str, in))
-				break;
-		if (i == v->choices->nr)
-			return "not one of the choices";
+		if (check_choice(v, in, 0))
+			return check_choice(v, in, 0);
+		break;
+	case V_MULTI:
+		if (check_multi(v, in))
+			return check_multi(v, in);
 		break;
 	default:
 		break;
@@ -629,6 +813,21 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	}
 	*out = xstrdup(in);
 	return NULL;
+}
+
+/* validate_one(), list answers trimmed first ("a, b" is "a,b"). */
+static const char *
+validate(const struct tvar_spec *v, const char *in, char **out)
+{
+	const char *why;
+	char *trimmed;
+
+	if (v->type != V_LIST && v->type != V_MULTI)
+		return validate_one(v, in, out);
+	trimmed = trim_list(in);
+	why = validate_one(v, trimmed, out);
+	free(trimmed);
+	return why;
 }
 
 /* A YAML answer as text: scalars as they are, lists joined by ",". */
@@ -715,6 +914,11 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	int ret = 0;
 
 	*out = NULL;
+	if (v->computed) {
+		/* value: is rendered like a default, and named as itself */
+		v->deflt = v->computed->str;
+		v->deflt_node = v->computed;
+	}
 	if (!v->deflt)
 		return 0;
 	/* the renderer's positions are in the default's text: 1:1 of the
@@ -724,9 +928,9 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	*out = template_render_capped(t->manifest, v->deflt, dict,
 				      ANSWER_MAX, &mine);
 	if (!*out && errno == EFBIG)
-		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "default "
-				  "of '%s' renders to more than %d KiB",
-				  v->name, ANSWER_MAX >> 10);
+		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "%s of '%s' "
+				  "renders to more than %d KiB",
+				  v->computed ? "value" : "default", v->name, ANSWER_MAX >> 10);
 	else if (!*out)
 		ret = -1;
 	if (ret && !d->code) {
@@ -741,12 +945,35 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 		cap.len = strcspn(cap.buf, "\n");
 		cap.buf[cap.len] = '\0';
 		ynode_error(d, mine.code ? mine.code : EXIT_TEMPLATE,
-			    v->deflt_node, "in the default of '%s': %s%s",
-			    v->name, *m ? m : "cannot render it",
+			    v->deflt_node, "in the %s of '%s': %s%s",
+			    v->computed ? "value" : "default", v->name, *m ? m : "cannot render it",
 			    forward(t, v, m));
 	}
 	strbuf_release(&cap);
 	return ret;
+}
+
+/*
+ * One line from the terminal; a secret's without echo (termios), the
+ * terminal restored before returning.
+ */
+static char *
+read_answer(char *line, size_t size, int secret)
+{
+	struct termios was, quiet;
+	int hidden = 0;
+	char *r;
+
+	if (secret && !tcgetattr(0, &was)) {
+		quiet = was;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		hidden = !tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	r = fgets(line, (int)size, stdin);
+	if (hidden)
+		tcsetattr(0, TCSAFLUSH, &was);
+	return r;
 }
 
 /* One question on the terminal, asked again until the answer is valid. */
@@ -754,17 +981,22 @@ static int
 prompt(struct tvar_spec *v, const char *deflt)
 {
 	char line[1024];
+	int choices = v->type == V_CHOICE || v->type == V_MULTI;
 
 	for (;;) {
 		const char *why;
 		char *out;
 
-		fprintf(stderr, "%s%s%s%s [%s]%s%s: ", v->name,
+		/* a secret's default is not shown either */
+		fprintf(stderr, "%s%s%s%s [%s%s%s%s]%s%s: ", v->name,
 			v->help ? " (" : "", v->help ? v->help : "",
 			v->help ? ")" : "", type_names[v->type],
-			deflt ? " default " : "", deflt ? deflt : "");
+			choices ? ": " : "", choices ? choices_text(v) : "",
+			v->type == V_MULTI ? "; comma-separated" : "",
+			deflt ? " default " : "",
+			!deflt ? "" : v->secret ? "(hidden)" : deflt);
 		fflush(stderr);
-		if (!fgets(line, sizeof(line), stdin))
+		if (!read_answer(line, sizeof(line), v->secret))
 			return -1;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!*line && deflt)
@@ -781,7 +1013,7 @@ prompt(struct tvar_spec *v, const char *deflt)
 			return 0;
 		}
 		fprintf(stderr, "khora: invalid answer '%s' for '%s': %s\n",
-			line, v->name, why);
+			v->secret ? "(secret)" : line, v->name, why);
 	}
 }
 
@@ -890,6 +1122,39 @@ given_answer(struct tmpldir *t, struct tvar_spec *v,
 			  v->name, set ? "--set" : "--answers");
 }
 
+/*
+ * A computed variable (value:): rendered from those before it, never
+ * asked; an answer for it (n, --set on update) is an error, not
+ * silently dropped.
+ */
+static int
+compute(struct tmpldir *t, struct tvar_spec *v, const struct ynode *n,
+	struct tdict *dict, struct diag *d)
+{
+	const char *why;
+	char *text = NULL, *out;
+
+	if (n)
+		return ynode_error(d, EXIT_CONFIG, n, "cannot set '%s': it is "
+				   "computed from the other variables "
+				   "(value: in the template)", v->name);
+	if (given_value(t, v->name))
+		return diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
+				  "%s=%s': '%s' is computed from the other "
+				  "variables (value: in the template)",
+				  v->name, given_value(t, v->name), v->name);
+	if (default_of(t, v, dict, &text, d))
+		return -1;
+	why = validate(v, text ? text : "", &out);
+	free(text);
+	if (why)
+		return ynode_error(d, EXIT_TEMPLATE, v->computed, "invalid "
+				   "value of '%s': %s", v->name, why);
+	free(v->value);
+	v->value = out;
+	return 0;
+}
+
 int
 tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	       const char *answers_file, int no_input, struct diag *d)
@@ -929,7 +1194,12 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 				  t->vars[i - 1].value);
 		n = ymap_get(given, v->name);
 		f = ymap_get(t->answers_tree, v->name);
-		v->active = !v->when || holds(t, v->when);
+		v->active = !v->when || holds(t, v->when, v->when_node);
+		if (v->computed) {
+			if (compute(t, v, n ? n : f, dict, d))
+				goto out;
+			continue;
+		}
 		/* --set beats the answers file, which beats khora.yaml */
 		if (n && !starts_with(n->file, "--set") && f)
 			n = f;
@@ -1053,7 +1323,8 @@ wanted(struct tmpldir *t, const char *rel)
 		const struct ynode *r = t->files->vals[i];
 		const char *g = scalar(r, "path"), *w = scalar(r, "when");
 
-		if (g && w && glob_match(g, rel) && !holds(t, w))
+		if (g && w && glob_match(g, rel) &&
+		    !holds(t, w, ymap_get(r, "when")))
 			return 0;
 	}
 	return 1;
@@ -1312,7 +1583,8 @@ tmpldir_answers_map(const struct tmpldir *t)
 	for (i = 0; i < t->nr_vars; i++) {
 		struct ynode *k, *v;
 
-		if (t->vars[i].secret || !t->vars[i].value)
+		if (t->vars[i].secret || t->vars[i].computed ||
+		    !t->vars[i].value)
 			continue;
 		k = ynode_new(Y_SCALAR, t->manifest, 0, 0);
 		v = ynode_new(Y_SCALAR, t->manifest, 0, 0);
@@ -1343,7 +1615,8 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	free(rel);
 	strbuf_addstr(&sb, "\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
-		if (t->vars[i].secret || !t->vars[i].value)
+		if (t->vars[i].secret || t->vars[i].computed ||
+		    !t->vars[i].value)
 			continue;
 		strbuf_addstr(&sb, "  ");
 		ytree_add_scalar(&sb, t->vars[i].name, 0);
@@ -1406,7 +1679,8 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 
 		tdict_set(dict, v->name, v->value ? v->value : "");
 		tdict_show(dict, v->name, v->active && truthy(v->value));
-		if (v->type == V_LIST && v->value && *v->value) {
+		if ((v->type == V_LIST || v->type == V_MULTI) && v->value &&
+		    *v->value) {
 			char *copy = xstrdup(v->value), *tok;
 
 			tdict_show(dict, v->name, 0);
