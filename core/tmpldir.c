@@ -930,7 +930,8 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	if (!*out && errno == EFBIG)
 		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "%s of '%s' "
 				  "renders to more than %d KiB",
-				  v->computed ? "value" : "default", v->name, ANSWER_MAX >> 10);
+				  v->computed ? "value" : "default", v->name,
+				  ANSWER_MAX >> 10);
 	else if (!*out)
 		ret = -1;
 	if (ret && !d->code) {
@@ -946,7 +947,8 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 		cap.buf[cap.len] = '\0';
 		ynode_error(d, mine.code ? mine.code : EXIT_TEMPLATE,
 			    v->deflt_node, "in the %s of '%s': %s%s",
-			    v->computed ? "value" : "default", v->name, *m ? m : "cannot render it",
+			    v->computed ? "value" : "default", v->name,
+			    *m ? m : "cannot render it",
 			    forward(t, v, m));
 	}
 	strbuf_release(&cap);
