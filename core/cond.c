@@ -127,16 +127,20 @@ is_name(const char *s)
 static int
 var(struct cparse *c, const char *at, const char *name, struct cond_var *v)
 {
+	const char *why;
+
 	memset(v, 0, sizeof(*v));
 	if (!is_name(name) || !strcmp(name, "and") || !strcmp(name, "or") ||
 	    !strcmp(name, "not") || !strcmp(name, "in"))
 		return cerror(c, at, "expected a variable name, found '%s'",
 			      name);
-	if (c->env->lookup(c->env->data, name, v))
-		return cerror(c, at, "unknown variable '%s'%s", name,
-			      did_you_mean(name, c->env->cand,
-					   c->env->nr_cand));
-	return 0;
+	if (!c->env->lookup(c->env->data, name, v))
+		return 0;
+	why = c->env->explain ? c->env->explain(c->env->data, name) : NULL;
+	if (why)
+		return cerror(c, at, "%s", why);
+	return cerror(c, at, "unknown variable '%s'%s", name,
+		      did_you_mean(name, c->env->cand, c->env->nr_cand));
 }
 
 static int

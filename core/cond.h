@@ -41,6 +41,8 @@ struct cond_env {
 	void *data;
 	const char *const *cand;	/* names, for did-you-mean */
 	size_t nr_cand;
+	/* optional: why name is unknown, said instead of a guess */
+	const char *(*explain)(void *data, const char *name);
 };
 
 /*

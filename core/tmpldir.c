@@ -549,6 +549,23 @@ cond_lookup(void *data, const char *name, struct cond_var *out)
 	return -1;
 }
 
+static const char *
+cond_explain(void *data, const char *name)
+{
+	static char why[256];
+	const struct cond_scope *s = data;
+	size_t i;
+
+	for (i = s->limit; i < s->t->nr_vars; i++)
+		if (!strcmp(s->t->vars[i].name, name)) {
+			snprintf(why, sizeof(why), "'%.100s' is declared "
+				 "after this variable (a variable's when: "
+				 "sees only those before it)", name);
+			return why;
+		}
+	return NULL;
+}
+
 /*
  * Evaluates the condition of node n (text cond) seeing the first limit
  * variables; -1 with a diag when it does not parse or names another.
@@ -559,7 +576,7 @@ cond_run(struct tmpldir *t, const char *cond, const struct ynode *n,
 {
 	const char *cand[256];
 	struct cond_scope s = { t, limit };
-	struct cond_env env = { cond_lookup, &s, cand, 0 };
+	struct cond_env env = { cond_lookup, &s, cand, 0, cond_explain };
 	size_t i;
 
 	for (i = 0; i < limit && i < ARRAY_SIZE(cand); i++)
