@@ -973,26 +973,22 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 }
 
 /*
- * One line from the terminal; a secret's without echo (termios), the
- * terminal restored before returning.
+ * A secret is typed without echo: echo is turned off before the
+ * question is shown (the terminal echoes what arrives as it arrives),
+ * without flushing what was typed ahead, and restored after the line.
+ * NEEDSWORK: a signal while it is off (^C) leaves it off; `stty sane`.
  */
-static char *
-read_answer(char *line, size_t size, int secret)
+static int
+echo_off(struct termios *was)
 {
-	struct termios was, quiet;
-	int hidden = 0;
-	char *r;
+	struct termios quiet;
 
-	if (secret && !tcgetattr(0, &was)) {
-		quiet = was;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		quiet.c_lflag |= ECHONL;
-		hidden = !tcsetattr(0, TCSAFLUSH, &quiet);
-	}
-	r = fgets(line, (int)size, stdin);
-	if (hidden)
-		tcsetattr(0, TCSAFLUSH, &was);
-	return r;
+	if (tcgetattr(0, was))
+		return 0;
+	quiet = *was;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	return !tcsetattr(0, TCSANOW, &quiet);
 }
 
 /* One question on the terminal, asked again until the answer is valid. */
@@ -1001,10 +997,12 @@ prompt(struct tvar_spec *v, const char *deflt)
 {
 	char line[1024];
 	int choices = v->type == V_CHOICE || v->type == V_MULTI;
+	struct termios was;
 
 	for (;;) {
 		const char *why;
-		char *out;
+		char *out, *got;
+		int hidden = v->secret && echo_off(&was);
 
 		/* a secret's default is not shown either */
 		fprintf(stderr, "%s%s%s%s [%s%s%s%s]%s%s: ", v->name,
@@ -1015,7 +1013,10 @@ prompt(struct tvar_spec *v, const char *deflt)
 			deflt ? " default " : "",
 			!deflt ? "" : v->secret ? "(hidden)" : deflt);
 		fflush(stderr);
-		if (!read_answer(line, sizeof(line), v->secret))
+		got = fgets(line, sizeof(line), stdin);
+		if (hidden)
+			tcsetattr(0, TCSANOW, &was);
+		if (!got)
 			return -1;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!*line && deflt)
