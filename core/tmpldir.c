@@ -18,6 +18,7 @@
 #include "path.h"
 #include "pipeline.h"
 #include "strbuf.h"
+#include "tglob.h"
 #include "tmpldir.h"
 #include "wrapper.h"
 
@@ -55,6 +56,7 @@ struct tvar_spec {
 static int parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
 			   const struct ynode *spec, struct diag *d);
 static int check_conditions(struct tmpldir *t, struct diag *d);
+static int check_globs(struct tmpldir *t, struct diag *d);
 
 static const char *
 scalar(const struct ynode *map, const char *key)
@@ -391,7 +393,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 {
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
-		"files", "exclude",
+		"files", "exclude", "skip_if_exists",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -425,7 +427,11 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 			    "(this is %s)", n->str, KHORA_VERSION);
 	if (read_list(ymap_get(t->tree, "requires"), &t->requires, "requires",
 		      d) ||
-	    read_list(ymap_get(t->tree, "exclude"), &t->exclude, "exclude", d))
+	    read_list(ymap_get(t->tree, "exclude"), &t->exclude, "exclude",
+		      d) ||
+	    read_list(ymap_get(t->tree, "skip_if_exists"), &t->skip,
+		      "skip_if_exists", d) ||
+	    check_globs(t, d))
 		return -1;
 	t->files = ymap_get(t->tree, "files");
 	if (t->files && t->files->kind != Y_SEQ)
@@ -498,6 +504,7 @@ tmpldir_release(struct tmpldir *t)
 	ynode_free(t->tree);
 	ynode_free(t->answers_tree);
 	strlist_clear(&t->exclude);
+	strlist_clear(&t->skip);
 	strlist_clear(&t->requires);
 	free(t->manifest);
 	free(t->dir);
@@ -626,6 +633,37 @@ check_conditions(struct tmpldir *t, struct diag *d)
 			return terr(d, w, "'when' must be a condition");
 		if (w && cond_run(t, w->str, w, t->nr_vars, &res, d))
 			return -1;
+	}
+	return 0;
+}
+
+/* Every glob of exclude:, skip_if_exists: and files: is one (tglob.h). */
+static int
+check_globs(struct tmpldir *t, struct diag *d)
+{
+	static const char *const lists[] = { "exclude", "skip_if_exists" };
+	const struct ynode *l, *g;
+	const char *why;
+	size_t i, k;
+
+	for (k = 0; k < ARRAY_SIZE(lists); k++) {
+		l = ymap_get(t->tree, lists[k]);
+		for (i = 0; l && i < l->nr; i++)
+			if ((why = tglob_check(l->vals[i]->str)))
+				return terr(d, l->vals[i], "glob '%.60s' of "
+					    "%s %s", l->vals[i]->str,
+					    lists[k], why);
+	}
+	for (i = 0; t->files && i < t->files->nr; i++) {
+		g = t->files->vals[i]->kind == Y_MAP ?
+			ymap_get(t->files->vals[i], "path") : NULL;
+		if (!g || g->kind != Y_SCALAR)
+			return terr(d, t->files->vals[i], "'files' items are "
+				    "{path: GLOB, when: CONDITION}");
+		if ((why = tglob_check(g->str)) || *g->str == '!')
+			return terr(d, g, "glob '%.60s' of files %s", g->str,
+				    why ? why : "may not start with '!' (a "
+				    "condition says when it is left out)");
 	}
 	return 0;
 }
@@ -1317,33 +1355,22 @@ out:
 
 /* ---- files ---- */
 
-/* fnmatch, and a glob ending in slash-star-star for all below a dir */
+/* Is rel (is_dir: a directory) left out by exclude: or files:? */
 static int
-glob_match(const char *glob, const char *path)
-{
-	size_t n = strlen(glob);
-
-	if (n > 3 && !strcmp(glob + n - 3, "/**"))
-		return !strncmp(path, glob, n - 2) ||
-		       (!strncmp(path, glob, n - 3) && !path[n - 3]);
-	return !fnmatch(glob, path, FNM_PATHNAME | FNM_PERIOD);
-}
-
-static int
-wanted(struct tmpldir *t, const char *rel)
+wanted(struct tmpldir *t, const char *rel, int is_dir)
 {
 	size_t i;
 
 	if (!strcmp(rel, MANIFEST))
 		return 0;
-	for (i = 0; i < t->exclude.nr; i++)
-		if (glob_match(t->exclude.v[i], rel))
-			return 0;
+	if (tglob_list((const char *const *)t->exclude.v, t->exclude.nr, rel,
+		       is_dir))
+		return 0;
 	for (i = 0; t->files && i < t->files->nr; i++) {
 		const struct ynode *r = t->files->vals[i];
 		const char *g = scalar(r, "path"), *w = scalar(r, "when");
 
-		if (g && w && glob_match(g, rel) &&
+		if (g && w && tglob_list(&g, 1, rel, is_dir) &&
 		    !holds(t, w, ymap_get(r, "when")))
 			return 0;
 	}
@@ -1436,7 +1463,7 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	const char *why = NULL, *vcs;
 	struct action *a;
 	mode_t mode = 0644;
-	int ret = -1;
+	int ret = -1, user;
 
 	if (!name)
 		return -1;
@@ -1469,6 +1496,10 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		goto out;
 	}
 	strbuf_addf(&full, "%s/%s", t->dir, rel);
+	/* skip_if_exists: written once, then the user's (never compared,
+	 * updated or removed: the lock says user: true) */
+	user = tglob_list((const char *const *)t->skip.v, t->skip.nr, name,
+			  is_dir);
 	if (is_dir) {
 		a = pipeline_add(p, A_DIR, &t->owner, name);
 		a->mode = 0755;
@@ -1486,6 +1517,7 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		a->data = strbuf_detach(&data, &a->len);
 		a->mode = mode;
 	}
+	a->user = user && !is_dir;
 	ret = 0;
 out:
 	strbuf_release(&full);
@@ -1536,7 +1568,7 @@ walk_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		return 0;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
 		return terr_file(t, p, rel, strerror(errno));
-	if (!wanted(t, rel))
+	if (!wanted(t, rel, S_ISDIR(st.st_mode)))
 		return 0;
 	if (++*count > MAX_TEMPLATE_FILES)
 		return diag_error(p->d, EXIT_TEMPLATE, NULL, "template "

@@ -44,6 +44,7 @@ struct tmpldir {
 	size_t nr_vars;
 	struct ynode *files;		/* files: [{path, when}] or NULL */
 	struct strlist exclude, requires;
+	struct strlist skip;		/* skip_if_exists: globs */
 	struct ynode *answers_tree;	/* --answers FILE */
 	/* update and add: --set NAME=VALUE (or NULL), and whether a secret
 	 * must be given rather than defaulted */
