@@ -57,6 +57,7 @@ static int parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
 			   const struct ynode *spec, struct diag *d);
 static int check_conditions(struct tmpldir *t, struct diag *d);
 static int check_globs(struct tmpldir *t, struct diag *d);
+static int check_slots(struct tmpldir *t, struct diag *d);
 
 static const char *
 scalar(const struct ynode *map, const char *key)
@@ -393,7 +394,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 {
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
-		"files", "exclude", "skip_if_exists",
+		"files", "exclude", "skip_if_exists", "slots", "override",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -431,7 +432,10 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 		      d) ||
 	    read_list(ymap_get(t->tree, "skip_if_exists"), &t->skip,
 		      "skip_if_exists", d) ||
-	    check_globs(t, d))
+	    check_globs(t, d) ||
+	    read_list(ymap_get(t->tree, "override"), &t->override, "override",
+		      d) ||
+	    check_slots(t, d))
 		return -1;
 	t->files = ymap_get(t->tree, "files");
 	if (t->files && t->files->kind != Y_SEQ)
@@ -505,6 +509,7 @@ tmpldir_release(struct tmpldir *t)
 	ynode_free(t->answers_tree);
 	strlist_clear(&t->exclude);
 	strlist_clear(&t->skip);
+	strlist_clear(&t->override);
 	strlist_clear(&t->requires);
 	free(t->manifest);
 	free(t->dir);
@@ -664,6 +669,98 @@ check_globs(struct tmpldir *t, struct diag *d)
 			return terr(d, g, "glob '%.60s' of files %s", g->str,
 				    why ? why : "may not start with '!' (a "
 				    "condition says when it is left out)");
+	}
+	return 0;
+}
+
+/* slots: {SLOT: [ITEM, ...]}; the names are checked when planning. */
+static int
+check_slots(struct tmpldir *t, struct diag *d)
+{
+	const struct ynode *m = ymap_get(t->tree, "slots"), *l;
+	size_t i, j;
+
+	if (m && m->kind != Y_MAP)
+		return terr(d, m, "'slots' must be a mapping of SLOT: [ITEM, "
+			    "...]");
+	for (i = 0; m && i < m->nr; i++) {
+		l = m->vals[i];
+		if (l->kind != Y_SEQ)
+			return terr(d, l, "slot '%s' must be a list of "
+				    "strings", m->keys[i]->str);
+		for (j = 0; j < l->nr; j++)
+			if (l->vals[j]->kind != Y_SCALAR)
+				return terr(d, l->vals[j], "items of slot '%s' "
+					    "must be strings",
+					    m->keys[i]->str);
+	}
+	return 0;
+}
+
+/*
+ * The template's items for the plugins' slots (a dependency, a
+ * .gitignore line, a README section), each rendered with its variables.
+ */
+static int
+contribute_slots(struct tmpldir *t, struct pipeline *p, struct tdict *dict)
+{
+	const struct ynode *m = ymap_get(t->tree, "slots"), *l;
+	const char *guess;
+	size_t i, j;
+	char *item;
+
+	for (i = 0; m && i < m->nr; i++) {
+		if (!pipeline_slot_known(p, m->keys[i]->str, &guess))
+			return terr(p->d, m->keys[i], "unknown slot '%s'%s%s%s",
+				    m->keys[i]->str, guess ? " (did you mean '"
+				    : "", guess ? guess : "", guess ? "'?)" :
+				    "");
+		l = m->vals[i];
+		for (j = 0; j < l->nr; j++) {
+			item = template_render_string(t->manifest,
+						      l->vals[j]->str, dict,
+						      p->d);
+			if (!item)
+				return -1;
+			pipeline_contribute(p, m->keys[i]->str, item);
+			free(item);
+		}
+	}
+	return 0;
+}
+
+/*
+ * override: [PATH]: the template's file at PATH replaces the plugin's
+ * (which yields); each must be both a file of the template and one a
+ * plugin writes, or the manifest is wrong.
+ */
+static int
+apply_override(struct tmpldir *t, struct pipeline *p)
+{
+	const struct ynode *l = ymap_get(t->tree, "override");
+	size_t i, k;
+	int mine, theirs;
+
+	for (i = 0; i < t->override.nr; i++) {
+		const char *path = t->override.v[i];
+
+		mine = theirs = 0;
+		for (k = 0; k < p->nr; k++) {
+			struct action *a = &p->actions[k];
+
+			if (strcmp(a->path, path) || a->kind == A_DIR)
+				continue;
+			if (a->owner == &t->owner) {
+				mine = 1;
+			} else {
+				a->yield = 1;
+				theirs = 1;
+			}
+		}
+		if (!mine || !theirs)
+			return terr(p->d, l->vals[i], "cannot override '%s': "
+				    "%s", path, !mine ? "the template has no "
+				    "such file" : "no plugin writes it");
 	}
 	return 0;
 }
@@ -1755,7 +1852,8 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 		return diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
 				  "template directory: %s", strerror(errno));
 	}
-	if (walk(t, p, dict, "", fd, &count))
+	if (walk(t, p, dict, "", fd, &count) || contribute_slots(t, p, dict) ||
+	    apply_override(t, p))
 		return -1;
 	return answers_file(t, p);
 }

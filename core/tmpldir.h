@@ -45,6 +45,7 @@ struct tmpldir {
 	struct ynode *files;		/* files: [{path, when}] or NULL */
 	struct strlist exclude, requires;
 	struct strlist skip;		/* skip_if_exists: globs */
+	struct strlist override;	/* override: plugins' paths */
 	struct ynode *answers_tree;	/* --answers FILE */
 	/* update and add: --set NAME=VALUE (or NULL), and whether a secret
 	 * must be given rather than defaulted */
