@@ -9,9 +9,10 @@
 #include "tglob.h"
 #include "wrapper.h"
 
-#define NOGIT 2
+#define NOGIT 2		/* khora's choice, not git's: see tglob.h */
 #define A10 "aaaaaaaaaa"
-#define A100 A10 A10 A10 A10 A10 A10 A10 A10 A10 A10		/* khora's choice, not git's: see tglob.h */
+#define A50 A10 A10 A10 A10 A10
+#define A100 A50 A50
 
 static const struct row {
 	const char *pats;	/* '|' between patterns */
