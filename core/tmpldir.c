@@ -455,6 +455,12 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	return check_conditions(t, d);
 }
 
+const char *
+tmpldir_var_name(const struct tmpldir *t, size_t i)
+{
+	return t->vars[i].name;
+}
+
 int
 tmpldir_has_var(const struct tmpldir *t, const char *name)
 {
@@ -1205,14 +1211,22 @@ given_value(const struct tmpldir *t, const char *name)
 static int
 unknown_given(const struct tmpldir *t, struct diag *d)
 {
-	size_t i;
+	const char *cand[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nr_vars && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = t->vars[i].name;
 
 	for (i = 0; t->given && i < t->given->nr; i++) {
 		const char *s = t->given->v[i], *eq = strchr(s, '=');
 		char *name = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
 		int known = eq && tmpldir_has_var(t, name);
 
-		if (!known)
+		if (!known && eq && *did_you_mean(name, cand, n))
+			diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
+				   "%s': not a variable of the template%s", s,
+				   did_you_mean(name, cand, n));
+		else if (!known)
 			diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
 				   "%s': %s", s, !eq ? "expected NAME=VALUE" :
 				   "not a variable of the template (update "

@@ -70,6 +70,8 @@ int tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
 struct ynode *tmpldir_answers_map(const struct tmpldir *t);
 /* The answered value of a variable (after tmpldir_answer), or NULL. */
 const char *tmpldir_value(const struct tmpldir *t, const char *name);
+/* The name of variable i (< t->nr_vars), in manifest order. */
+const char *tmpldir_var_name(const struct tmpldir *t, size_t i);
 /* Is name a variable of the template? */
 int tmpldir_has_var(const struct tmpldir *t, const char *name);
 /* Turns on the features the template requires, in cfg. */
