@@ -395,6 +395,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
 		"files", "exclude", "skip_if_exists", "slots", "override",
+		"without",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -427,6 +428,8 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 		return terr(d, n, "this template needs khora %s or newer "
 			    "(this is %s)", n->str, KHORA_VERSION);
 	if (read_list(ymap_get(t->tree, "requires"), &t->requires, "requires",
+		      d) ||
+	    read_list(ymap_get(t->tree, "without"), &t->without, "without",
 		      d) ||
 	    read_list(ymap_get(t->tree, "exclude"), &t->exclude, "exclude",
 		      d) ||
@@ -487,6 +490,23 @@ tmpldir_require(const struct tmpldir *t, struct config *cfg, struct diag *d)
 				    "which this config turns off", f);
 		config_enable_feature(cfg, f);
 	}
+	/* without: features the template replaces (a plain Python CLI
+	 * has its own pyproject.toml): off, unless the config asks */
+	for (i = 0; i < t->without.nr; i++) {
+		const char *f = t->without.v[i];
+		struct ynode *v;
+
+		n = NULL;
+		if (config_feature(cfg, f, &n) && n)
+			return terr(d, n, "the template turns off feature "
+				    "'%s', which this config turns on", f);
+		if (n)
+			continue;
+		config_enable_feature(cfg, f);
+		v = (struct ynode *)ymap_get(cfg->features, f);
+		free(v->str);
+		v->str = xstrdup("false");
+	}
 	return 0;
 }
 
@@ -515,6 +535,7 @@ tmpldir_release(struct tmpldir *t)
 	ynode_free(t->answers_tree);
 	strlist_clear(&t->exclude);
 	strlist_clear(&t->skip);
+	strlist_clear(&t->without);
 	strlist_clear(&t->override);
 	strlist_clear(&t->requires);
 	free(t->manifest);

@@ -46,6 +46,7 @@ struct tmpldir {
 	struct strlist exclude, requires;
 	struct strlist skip;		/* skip_if_exists: globs */
 	struct strlist override;	/* override: plugins' paths */
+	struct strlist without;		/* features the template turns off */
 	struct ynode *answers_tree;	/* --answers FILE */
 	/* update and add: --set NAME=VALUE (or NULL), and whether a secret
 	 * must be given rather than defaulted */
@@ -74,7 +75,8 @@ const char *tmpldir_value(const struct tmpldir *t, const char *name);
 const char *tmpldir_var_name(const struct tmpldir *t, size_t i);
 /* Is name a variable of the template? */
 int tmpldir_has_var(const struct tmpldir *t, const char *name);
-/* Turns on the features the template requires, in cfg. */
+/* Turns on the features the template requires, off those it is
+ * without, in cfg. */
 int tmpldir_require(const struct tmpldir *t, struct config *cfg,
 		    struct diag *d);
 /*
