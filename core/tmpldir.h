@@ -7,9 +7,12 @@
  * checked for collisions, rendered once, staged and committed together.
  * Names may hold {{variables}}; NAME.kt files are rendered (the suffix
  * dropped), all others copied byte for byte with their mode.  The
- * manifest declares typed variables (string, int, bool, choice, list)
- * with defaults, help, validation and `when:` conditions, conditional
- * paths, excluded paths, required features and the minimum khora.
+ * manifest declares typed variables (string, int, bool, choice, list,
+ * multiselect) with defaults or computed values (value:), help,
+ * validation and `when:` conditions (cond.h), conditional paths,
+ * excluded and write-once paths (gitignore-style globs, tglob.h), items
+ * for the plugins' slots, plugin files it overrides, the features it
+ * requires or turns off, and the minimum khora.
  *
  * Answers come, first match wins, from --set NAME=VALUE (or
  * answers.NAME), --answers FILE, khora.yaml's answers:, the variable's
