@@ -744,11 +744,28 @@ contribute_slots(struct tmpldir *t, struct pipeline *p, struct tdict *dict)
 				    "");
 		l = m->vals[i];
 		for (j = 0; j < l->nr; j++) {
-			item = template_render_string(t->manifest,
+			/* capped like an answer: "{{a}}{{a}}..." of a long
+			 * answer would make gigabytes of one line */
+			item = template_render_capped(t->manifest,
 						      l->vals[j]->str, dict,
-						      p->d);
+						      ANSWER_MAX, p->d);
+			if (!item && errno == EFBIG)
+				return ynode_error(p->d, EXIT_TEMPLATE,
+						   l->vals[j], "item of slot "
+						   "'%s' renders to more than "
+						   "%d KiB", m->keys[i]->str,
+						   ANSWER_MAX >> 10);
 			if (!item)
 				return -1;
+			/* one line: the plugins put an item on a line of
+			 * their own (a .gitignore, a TOML list) */
+			if (item[strcspn(item, "\n\r")]) {
+				free(item);
+				return ynode_error(p->d, EXIT_TEMPLATE,
+						   l->vals[j], "item of slot "
+						   "'%s' holds a line break",
+						   m->keys[i]->str);
+			}
 			pipeline_contribute(p, m->keys[i]->str, item);
 			free(item);
 		}
@@ -906,7 +923,8 @@ check_multi(const struct tvar_spec *v, const char *list)
 		e = s + strcspn(s, ",");
 		n = (size_t)(e - s);
 		snprintf(item, sizeof(item), "%.*s", (int)n, s);
-		why_not = check_choice(v, item, 1);
+		/* a secret's items are not shown */
+		why_not = check_choice(v, item, !v->secret);
 		if (why_not)
 			return why_not;
 		for (p = list; p < s; p = *q ? q + 1 : q) {
