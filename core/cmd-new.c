@@ -175,8 +175,8 @@ name_width(const struct pipeline *p, int min)
 }
 
 /*
- * What to type next, from what was generated: pytest only where there
- * are tests to run, the README only when one was written.
+ * What to type next, from what was generated: pytest only where a
+ * plugin wrote tests to run, the README only when one was written.
  */
 static void
 print_next(const struct pipeline *p)
@@ -195,8 +195,11 @@ print_next(const struct pipeline *p)
 		if (!readme && !strchr(a->path, '/') &&
 		    starts_with(a->path, "README"))
 			readme = a->path;
+		/* a plugin's tests: a template's own (no Python plugin
+		 * may be active) are its README's business */
 		tests |= starts_with(base, "test_") && strlen(base) > 3 &&
-			!strcmp(base + strlen(base) - 3, ".py");
+			!strcmp(base + strlen(base) - 3, ".py") &&
+			a->owner && !a->owner->is_template;
 	}
 	printf("next:\n  cd %s%s\n", p->target, tests ?
 	       " && python3 -m pytest" : "");

@@ -545,6 +545,9 @@ template_keys(struct ctx *c, struct setkeys *s, const struct ynode *cfg,
 		const struct ynode *type = ymap_get(v, "type");
 		const struct ynode *choices = ymap_get(v, "choices");
 
+		/* a computed variable (value:) cannot be set */
+		if (ymap_get(v, "value"))
+			continue;
 		n = 0;
 		for (j = 0; choices && choices->kind == Y_SEQ &&
 		     j < choices->nr && n + 1 < ARRAY_SIZE(ch); j++)

@@ -24,8 +24,54 @@ default_name(const char *target)
 	return base;
 }
 
+struct key_guess {
+	const char *key;
+	int is_config;		/* key is a config key */
+	struct strlist cand;	/* config keys without a dot */
+};
+
+static void
+collect_key(const char *key, const char *const *choices, void *data)
+{
+	struct key_guess *g = data;
+
+	(void)choices;
+	if (!strcmp(key, g->key))
+		g->is_config = 1;
+	if (!strchr(key, '.'))
+		strlist_push(&g->cand, key);
+}
+
 /*
- * --set NAME=VALUE for a variable of the --template: rewritten to
+ * Is key, neither a config key nor a variable, closer to a variable of
+ * the template than to any config key?  Then it is a misspelt variable,
+ * and the template's did-you-mean says which.
+ */
+static int
+misspelt_var(const struct tmpldir *t, const char *key)
+{
+	struct key_guess g = { key, 0, { NULL, 0, 0 } };
+	const char *best;
+	size_t i, nconf;
+	int ret;
+
+	config_each_key(collect_key, &g);
+	nconf = g.cand.nr;
+	for (i = 0; i < t->nr_vars; i++)
+		strlist_push(&g.cand, tmpldir_var_name(t, i));
+	best = g.is_config ? NULL : closest_match(key,
+			(const char *const *)g.cand.v, g.cand.nr);
+	ret = 0;
+	for (i = nconf; best && i < g.cand.nr; i++)
+		if (!strcmp(best, g.cand.v[i]))
+			ret = 1;
+	strlist_clear(&g.cand);
+	return ret;
+}
+
+/*
+ * --set NAME=VALUE for a variable of the --template (or a name closest
+ * to one of them, so that the error guesses it): rewritten to
  * answers.NAME=VALUE, where the config keeps template answers.
  */
 static void
@@ -41,7 +87,8 @@ route_answers(struct gen_opts *o, const struct tmpldir *t,
 		if (!eq)
 			continue;
 		strbuf_add(&key, o->ov.set[i], (size_t)(eq - o->ov.set[i]));
-		if (!strchr(key.buf, '.') && tmpldir_has_var(t, key.buf)) {
+		if (!strchr(key.buf, '.') && (tmpldir_has_var(t, key.buf) ||
+					       misspelt_var(t, key.buf))) {
 			strbuf_reset(&key);
 			strbuf_addf(&key, "answers.%s", o->ov.set[i]);
 			strlist_push(keep, key.buf);

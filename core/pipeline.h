@@ -161,6 +161,12 @@ const char *pipeline_reserved(size_t i);
 int pipeline_is_reserved(const char *name);
 /* Whether name is one of the slots the core defines in every run. */
 int pipeline_is_std_slot(const char *name);
+/*
+ * Is slot a slot of this run (one every template has, or one a plugin
+ * contributed to)?  When not, *guess is the closest known name or NULL.
+ */
+int pipeline_slot_known(struct pipeline *p, const char *slot,
+			const char **guess);
 int pipeline_render(struct pipeline *p);
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every

@@ -428,8 +428,12 @@ collide(struct pipeline *p, const struct action *a, const struct action *b,
 				  "plugin '%s' emits '%s' twice", owner_name(a),
 				  a->path);
 	return diag_error(p->d, EXIT_CONFLICT, NULL, "path collision: plugins "
-			  "'%s' and '%s' both %s '%s'", owner_name(a),
-			  owner_name(b), how, a->path);
+			  "'%s' and '%s' both %s '%s'%s", owner_name(a),
+			  owner_name(b), how, a->path,
+			  (a->owner && a->owner->is_template) ||
+			  (b->owner && b->owner->is_template) ? " (a "
+			  "template replaces a plugin's file only when its "
+			  "manifest says so: override: [PATH])" : "");
 }
 
 /*
@@ -939,5 +943,25 @@ pipeline_render(struct pipeline *p)
 	p->prof.templates_parsed = p->cache.parsed;
 	p->prof.renders = p->cache.renders;
 	p->prof.cache_hits = p->cache.hits;
+	return 0;
+}
+
+int
+pipeline_slot_known(struct pipeline *p, const char *slot, const char **guess)
+{
+	const char *cand[256];
+	size_t i, n = 0;
+
+	*guess = NULL;
+	if (hashmap_get(&p->slot_index, slot))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(std_slots); i++)
+		if (!strcmp(std_slots[i], slot))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(std_slots); i++)
+		cand[n++] = std_slots[i];
+	for (i = 0; i < p->nr_slots && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = p->slots[i].name;
+	*guess = closest_match(slot, cand, n);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "strbuf.h"
 #include "template.h"
+#include "tmods.h"
 #include "wrapper.h"
 
 #define MAX_MODS 4
@@ -31,6 +32,7 @@ struct tnode {
 	size_t len;
 	const char *name;		/* VAR, SECTION, INCLUDE (arena) */
 	unsigned char mods[MAX_MODS];
+	const char *margs[MAX_MODS];	/* tmods.h: ":mod=ARG" (arena) */
 	unsigned nr_mods;
 	struct tnode *child;		/* SECTION: body */
 	struct tnode *next;
@@ -206,9 +208,17 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 int
 template_apply_modifier(const char *name, const char *in, struct strbuf *out)
 {
-	int m = mod_lookup(name, strlen(name));
+	const char *eq = strchr(name, '=');
+	int m = mod_lookup(name, eq ? (size_t)(eq - name) : strlen(name));
 
-	if (m < 0)
+	if (m < 0 && (m = tmod_lookup(name, eq ? (size_t)(eq - name) :
+				      strlen(name))) >= 0) {
+		if (tmod_check_arg(m, eq ? eq + 1 : NULL))
+			return -1;
+		tmod_apply(m, eq ? eq + 1 : NULL, in, out);
+		return 0;
+	}
+	if (m < 0 || eq)
 		return -1;
 	apply_mod(m, in, out);
 	return 0;
@@ -588,6 +598,43 @@ set_delims(struct parser *ps, const char *tag, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * One modifier m[0..len): the engine's (no argument) or the template
+ * language's (tmods.h, "name=ARG" for some), kept in separate tables.
+ */
+static int
+parse_mod(struct parser *ps, const char *tag, struct tnode *n,
+	  const char *m, size_t len)
+{
+	const char *eq = memchr(m, '=', len), *why;
+	size_t nlen = eq ? (size_t)(eq - m) : len;
+	const char *cand[64], *arg = NULL;
+	char buf[64];
+	size_t i, nc = 0;
+	int id = mod_lookup(m, nlen);
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
+	if (id < 0)
+		id = tmod_lookup(m, nlen);
+	if (id < 0) {
+		for (i = 0; i < ARRAY_SIZE(mod_names); i++)
+			cand[nc++] = mod_names[i];
+		for (i = 0; i < tmod_count && nc < ARRAY_SIZE(cand); i++)
+			cand[nc++] = tmod_names[i];
+		return perr(ps, tag, "unknown modifier '%s'%s", buf,
+			    did_you_mean(buf, cand, nc));
+	}
+	if (eq)
+		arg = arena_strndup(ps->t, eq + 1, len - nlen - 1);
+	why = id < TMOD_BASE ? (eq ? "takes no argument" : NULL) :
+	      tmod_check_arg(id, arg);
+	if (why)
+		return perr(ps, tag, "modifier '%s' %s", buf, why);
+	n->margs[n->nr_mods] = arg;
+	n->mods[n->nr_mods++] = (unsigned char)id;
+	return 0;
+}
+
 static int
 parse_var(struct parser *ps, const char *tag, const char *s, size_t len)
 {
@@ -602,23 +649,14 @@ parse_var(struct parser *ps, const char *tag, const char *s, size_t len)
 	n->name = arena_strndup(ps->t, s, nlen);
 	while (colon) {
 		const char *m = colon + 1, *end = s + len;
-		int id;
 
 		colon = memchr(m, ':', (size_t)(end - m));
 		nlen = colon ? (size_t)(colon - m) : (size_t)(end - m);
-		id = mod_lookup(m, nlen);
-		if (id < 0) {
-			char buf[64];
-
-			snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
-			return perr(ps, tag, "unknown modifier '%s'%s", buf,
-				    did_you_mean(buf, mod_names,
-						 ARRAY_SIZE(mod_names)));
-		}
 		if (n->nr_mods == MAX_MODS)
 			return perr(ps, tag, "more than %d modifiers",
 				    MAX_MODS);
-		n->mods[n->nr_mods++] = (unsigned char)id;
+		if (parse_mod(ps, tag, n, m, nlen))
+			return -1;
 	}
 	return 0;
 }
@@ -1120,6 +1158,10 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 		v = "\n";
 	else
 		v = tdict_get(dict, n->name);
+	/* {{name:default=TEXT}} stands in for an undefined name too */
+	for (i = 0; !v && i < n->nr_mods; i++)
+		if (tmod_defines(n->mods[i]))
+			v = "";
 	if (!v) {
 		return rerr(r, t, n, "undefined variable '%s'%s", n->name,
 			    suggest(dict, n->name, 0));
@@ -1131,7 +1173,11 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 	for (i = 0; i < n->nr_mods; i++) {
 		struct strbuf next = STRBUF_INIT;
 
-		apply_mod(n->mods[i], i ? r->tmp.buf : v, &next);
+		if (n->mods[i] >= TMOD_BASE)
+			tmod_apply(n->mods[i], n->margs[i],
+				   i ? r->tmp.buf : v, &next);
+		else
+			apply_mod(n->mods[i], i ? r->tmp.buf : v, &next);
 		strbuf_release(&r->tmp);
 		r->tmp = next;
 	}

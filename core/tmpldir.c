@@ -11,11 +11,14 @@
 #include <fnmatch.h>
 #include <regex.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
+#include "cond.h"
 #include "confine.h"
 #include "path.h"
 #include "pipeline.h"
 #include "strbuf.h"
+#include "tglob.h"
 #include "tmpldir.h"
 #include "wrapper.h"
 
@@ -26,10 +29,10 @@
 #define MANIFEST "khora-template.yaml"
 #define MAX_TEMPLATE_FILES 100000
 
-enum vtype { V_STRING, V_INT, V_BOOL, V_CHOICE, V_LIST };
+enum vtype { V_STRING, V_INT, V_BOOL, V_CHOICE, V_LIST, V_MULTI };
 
 static const char *const type_names[] = {
-	"string", "int", "bool", "choice", "list",
+	"string", "int", "bool", "choice", "list", "multiselect",
 };
 
 struct tvar_spec {
@@ -38,6 +41,9 @@ struct tvar_spec {
 	const struct ynode *deflt_node;	/* its default: value, or NULL */
 	enum vtype type;
 	const char *deflt, *help, *regex, *when;
+	const struct ynode *when_node;	/* its when:, for positions */
+	const struct ynode *computed;	/* value: (never asked), or NULL */
+	char *deflt_list;		/* a default: [a, b], joined */
 	const struct ynode *choices;
 	long min, max;
 	int has_min, has_max, secret;
@@ -46,6 +52,12 @@ struct tvar_spec {
 };
 
 #define terr(d, n, ...) ynode_error(d, EXIT_CONFIG, n, __VA_ARGS__)
+
+static int parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
+			   const struct ynode *spec, struct diag *d);
+static int check_conditions(struct tmpldir *t, struct diag *d);
+static int check_globs(struct tmpldir *t, struct diag *d);
+static int check_slots(struct tmpldir *t, struct diag *d);
 
 static const char *
 scalar(const struct ynode *map, const char *key)
@@ -181,7 +193,7 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 {
 	static const char *const keys[] = {
 		"type", "default", "help", "regex", "min", "max", "choices",
-		"when", "secret",
+		"when", "secret", "value",
 	};
 	const char *type;
 	size_t i, k;
@@ -218,17 +230,20 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 	if (type && k == ARRAY_SIZE(type_names))
 		return terr(d, ymap_get(spec, "type"), "invalid type '%s' of "
 			    "variable '%s' (expected string, int, bool, "
-			    "choice or list)", type, key->str);
+			    "choice, list or multiselect)", type, key->str);
 	v->deflt = scalar(spec, "default");
 	v->deflt_node = ymap_get(spec, "default");
 	v->help = scalar(spec, "help");
 	v->regex = scalar(spec, "regex");
 	v->when = scalar(spec, "when");
+	v->when_node = ymap_get(spec, "when");
 	v->choices = ymap_get(spec, "choices");
-	if (v->type == V_CHOICE && (!v->choices || v->choices->kind != Y_SEQ ||
-				    !v->choices->nr))
-		return terr(d, key, "choice variable '%s' needs choices: "
-			    "[...]", key->str);
+	if ((v->type == V_CHOICE || v->type == V_MULTI) &&
+	    (!v->choices || v->choices->kind != Y_SEQ || !v->choices->nr))
+		return terr(d, key, "%s variable '%s' needs choices: [...]",
+			    type_names[v->type], key->str);
+	if (parse_tlang_var(v, key, spec, d))
+		return -1;
 	if (ymap_get(spec, "min")) {
 		if (ynode_long(ymap_get(spec, "min"), &l))
 			return terr(d, ymap_get(spec, "min"), "min of '%s' "
@@ -379,7 +394,8 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 {
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
-		"files", "exclude",
+		"files", "exclude", "skip_if_exists", "slots", "override",
+		"without",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -413,7 +429,16 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 			    "(this is %s)", n->str, KHORA_VERSION);
 	if (read_list(ymap_get(t->tree, "requires"), &t->requires, "requires",
 		      d) ||
-	    read_list(ymap_get(t->tree, "exclude"), &t->exclude, "exclude", d))
+	    read_list(ymap_get(t->tree, "without"), &t->without, "without",
+		      d) ||
+	    read_list(ymap_get(t->tree, "exclude"), &t->exclude, "exclude",
+		      d) ||
+	    read_list(ymap_get(t->tree, "skip_if_exists"), &t->skip,
+		      "skip_if_exists", d) ||
+	    check_globs(t, d) ||
+	    read_list(ymap_get(t->tree, "override"), &t->override, "override",
+		      d) ||
+	    check_slots(t, d))
 		return -1;
 	t->files = ymap_get(t->tree, "files");
 	if (t->files && t->files->kind != Y_SEQ)
@@ -430,7 +455,13 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	for (i = 0; i < t->nr_vars; i++)
 		if (parse_var(&t->vars[i], vars->keys[i], vars->vals[i], d))
 			return -1;
-	return 0;
+	return check_conditions(t, d);
+}
+
+const char *
+tmpldir_var_name(const struct tmpldir *t, size_t i)
+{
+	return t->vars[i].name;
 }
 
 int
@@ -459,6 +490,23 @@ tmpldir_require(const struct tmpldir *t, struct config *cfg, struct diag *d)
 				    "which this config turns off", f);
 		config_enable_feature(cfg, f);
 	}
+	/* without: features the template replaces (a plain Python CLI
+	 * has its own pyproject.toml): off, unless the config asks */
+	for (i = 0; i < t->without.nr; i++) {
+		const char *f = t->without.v[i];
+		struct ynode *v;
+
+		n = NULL;
+		if (config_feature(cfg, f, &n) && n)
+			return terr(d, n, "the template turns off feature "
+				    "'%s', which this config turns on", f);
+		if (n)
+			continue;
+		config_enable_feature(cfg, f);
+		v = (struct ynode *)ymap_get(cfg->features, f);
+		free(v->str);
+		v->str = xstrdup("false");
+	}
 	return 0;
 }
 
@@ -478,12 +526,17 @@ tmpldir_release(struct tmpldir *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr_vars; i++)
+	for (i = 0; i < t->nr_vars; i++) {
 		free(t->vars[i].value);
+		free(t->vars[i].deflt_list);
+	}
 	free(t->vars);
 	ynode_free(t->tree);
 	ynode_free(t->answers_tree);
 	strlist_clear(&t->exclude);
+	strlist_clear(&t->skip);
+	strlist_clear(&t->without);
+	strlist_clear(&t->override);
 	strlist_clear(&t->requires);
 	free(t->manifest);
 	free(t->dir);
@@ -494,6 +547,13 @@ tmpldir_release(struct tmpldir *t)
 }
 
 /* ---- answers ---- */
+
+static int
+truthy(const char *v)
+{
+	return v && *v && strcmp(v, "false") && strcmp(v, "0") &&
+	       strcmp(v, "no");
+}
 
 static struct tvar_spec *
 find_var(struct tmpldir *t, const char *name)
@@ -506,65 +566,386 @@ find_var(struct tmpldir *t, const char *name)
 	return NULL;
 }
 
+/* ---- the template language: conditions, computed and list values ---- */
+
+struct cond_scope {
+	struct tmpldir *t;
+	size_t limit;		/* variables [0, limit) are visible */
+};
+
 static int
-truthy(const char *v)
+cond_lookup(void *data, const char *name, struct cond_var *out)
 {
-	return v && *v && strcmp(v, "false") && strcmp(v, "0") &&
-	       strcmp(v, "no");
+	const struct cond_scope *s = data;
+	size_t i;
+
+	for (i = 0; i < s->limit; i++)
+		if (!strcmp(s->t->vars[i].name, name)) {
+			out->value = s->t->vars[i].value;
+			out->active = s->t->vars[i].active;
+			return 0;
+		}
+	return -1;
 }
 
-/* when: "var", "not var", "var == value", "var != value". */
-static int
-holds(struct tmpldir *t, const char *cond)
+static const char *
+cond_explain(void *data, const char *name)
 {
-	char name[128], value[256];
-	struct tvar_spec *v;
-	const char *op;
-	int neg = 0;
+	static char why[256];
+	const struct cond_scope *s = data;
+	size_t i;
 
-	while (isspace((unsigned char)*cond))
-		cond++;
-	if (!strncmp(cond, "not ", 4)) {
-		neg = 1;
-		cond += 4;
-	}
-	op = strstr(cond, "==") ? strstr(cond, "==") : strstr(cond, "!=");
-	snprintf(name, sizeof(name), "%.*s",
-		 (int)(op ? (size_t)(op - cond) : strlen(cond)), cond);
-	for (char *e = name + strlen(name);
-	     e > name && isspace((unsigned char)e[-1]);)
-		*--e = '\0';
-	v = find_var(t, name);
-	if (!v)
-		return 0;
-	if (!op)
-		return neg ^ (v->active && truthy(v->value));
-	snprintf(value, sizeof(value), "%s", op + 2);
-	{
-		char *s = value, *e;
-
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '"' && e > s + 1 && e[-1] == '"') {
-			s++;
-			e[-1] = '\0';
+	for (i = s->limit; i < s->t->nr_vars; i++)
+		if (!strcmp(s->t->vars[i].name, name)) {
+			snprintf(why, sizeof(why), "'%.100s' is declared "
+				 "after this variable (a variable's when: "
+				 "sees only those before it)", name);
+			return why;
 		}
-		return neg ^ (op[0] == '!') ^ (v->value && !strcmp(v->value,
-								    s));
+	return NULL;
+}
+
+/*
+ * Evaluates the condition of node n (text cond) seeing the first limit
+ * variables; -1 with a diag when it does not parse or names another.
+ */
+static int
+cond_run(struct tmpldir *t, const char *cond, const struct ynode *n,
+	 size_t limit, int *res, struct diag *d)
+{
+	const char *cand[256];
+	struct cond_scope s = { t, limit };
+	struct cond_env env = { cond_lookup, &s, cand, 0, cond_explain };
+	size_t i;
+
+	for (i = 0; i < limit && i < ARRAY_SIZE(cand); i++)
+		cand[env.nr_cand++] = t->vars[i].name;
+	return cond_eval(cond, n, &env, res, d);
+}
+
+/*
+ * A condition at run time: checked when the manifest was read, so an
+ * error here is a bug; it counts as false.
+ */
+static int
+holds(struct tmpldir *t, const char *cond, const struct ynode *n)
+{
+	struct diag quiet = DIAG_INIT;
+	struct strbuf sink = STRBUF_INIT;
+	int res = 0;
+
+	quiet.capture = &sink;
+	if (cond_run(t, cond, n, t->nr_vars, &res, &quiet))
+		res = 0;
+	strbuf_release(&sink);
+	return res;
+}
+
+/*
+ * Every condition parses and names only variables: a variable's own
+ * when: those declared before it (they are answered first), a file's
+ * any.
+ */
+static int
+check_conditions(struct tmpldir *t, struct diag *d)
+{
+	const struct ynode *r, *w;
+	size_t i;
+	int res;
+
+	for (i = 0; i < t->nr_vars; i++)
+		if (t->vars[i].when && cond_run(t, t->vars[i].when,
+						t->vars[i].when_node, i,
+						&res, d))
+			return -1;
+	for (i = 0; t->files && i < t->files->nr; i++) {
+		r = t->files->vals[i];
+		w = r->kind == Y_MAP ? ymap_get(r, "when") : NULL;
+		if (w && w->kind != Y_SCALAR)
+			return terr(d, w, "'when' must be a condition");
+		if (w && cond_run(t, w->str, w, t->nr_vars, &res, d))
+			return -1;
 	}
+	return 0;
+}
+
+/* Every glob of exclude:, skip_if_exists: and files: is one (tglob.h). */
+static int
+check_globs(struct tmpldir *t, struct diag *d)
+{
+	static const char *const lists[] = { "exclude", "skip_if_exists" };
+	const struct ynode *l, *g;
+	const char *why;
+	size_t i, k;
+
+	for (k = 0; k < ARRAY_SIZE(lists); k++) {
+		l = ymap_get(t->tree, lists[k]);
+		for (i = 0; l && i < l->nr; i++)
+			if ((why = tglob_check(l->vals[i]->str)))
+				return terr(d, l->vals[i], "glob '%.60s' of "
+					    "%s %s", l->vals[i]->str,
+					    lists[k], why);
+	}
+	for (i = 0; t->files && i < t->files->nr; i++) {
+		g = t->files->vals[i]->kind == Y_MAP ?
+			ymap_get(t->files->vals[i], "path") : NULL;
+		if (!g || g->kind != Y_SCALAR)
+			return terr(d, t->files->vals[i], "'files' items are "
+				    "{path: GLOB, when: CONDITION}");
+		if ((why = tglob_check(g->str)) || *g->str == '!')
+			return terr(d, g, "glob '%.60s' of files %s", g->str,
+				    why ? why : "may not start with '!' (a "
+				    "condition says when it is left out)");
+	}
+	return 0;
+}
+
+/* slots: {SLOT: [ITEM, ...]}; the names are checked when planning. */
+static int
+check_slots(struct tmpldir *t, struct diag *d)
+{
+	const struct ynode *m = ymap_get(t->tree, "slots"), *l;
+	size_t i, j;
+
+	if (m && m->kind != Y_MAP)
+		return terr(d, m, "'slots' must be a mapping of SLOT: [ITEM, "
+			    "...]");
+	for (i = 0; m && i < m->nr; i++) {
+		l = m->vals[i];
+		if (l->kind != Y_SEQ)
+			return terr(d, l, "slot '%s' must be a list of "
+				    "strings", m->keys[i]->str);
+		for (j = 0; j < l->nr; j++)
+			if (l->vals[j]->kind != Y_SCALAR)
+				return terr(d, l->vals[j], "items of slot '%s' "
+					    "must be strings",
+					    m->keys[i]->str);
+	}
+	return 0;
+}
+
+/*
+ * The template's items for the plugins' slots (a dependency, a
+ * .gitignore line, a README section), each rendered with its variables.
+ */
+static int
+contribute_slots(struct tmpldir *t, struct pipeline *p, struct tdict *dict)
+{
+	const struct ynode *m = ymap_get(t->tree, "slots"), *l;
+	const char *guess;
+	size_t i, j;
+	char *item;
+
+	for (i = 0; m && i < m->nr; i++) {
+		if (!pipeline_slot_known(p, m->keys[i]->str, &guess))
+			return terr(p->d, m->keys[i], "unknown slot '%s'%s%s%s",
+				    m->keys[i]->str, guess ? " (did you mean '"
+				    : "", guess ? guess : "", guess ? "'?)" :
+				    "");
+		l = m->vals[i];
+		for (j = 0; j < l->nr; j++) {
+			/* capped like an answer: "{{a}}{{a}}..." of a long
+			 * answer would make gigabytes of one line */
+			item = template_render_capped(t->manifest,
+						      l->vals[j]->str, dict,
+						      ANSWER_MAX, p->d);
+			if (!item && errno == EFBIG)
+				return ynode_error(p->d, EXIT_TEMPLATE,
+						   l->vals[j], "item of slot "
+						   "'%s' renders to more than "
+						   "%d KiB", m->keys[i]->str,
+						   ANSWER_MAX >> 10);
+			if (!item)
+				return -1;
+			/* one line: the plugins put an item on a line of
+			 * their own (a .gitignore, a TOML list) */
+			if (item[strcspn(item, "\n\r")]) {
+				free(item);
+				return ynode_error(p->d, EXIT_TEMPLATE,
+						   l->vals[j], "item of slot "
+						   "'%s' holds a line break",
+						   m->keys[i]->str);
+			}
+			pipeline_contribute(p, m->keys[i]->str, item);
+			free(item);
+		}
+	}
+	return 0;
+}
+
+/*
+ * override: [PATH]: the template's file at PATH replaces the plugin's
+ * (which yields); each must be both a file of the template and one a
+ * plugin writes, or the manifest is wrong.
+ */
+static int
+apply_override(struct tmpldir *t, struct pipeline *p)
+{
+	const struct ynode *l = ymap_get(t->tree, "override");
+	size_t i, k;
+	int mine, theirs;
+
+	for (i = 0; i < t->override.nr; i++) {
+		const char *path = t->override.v[i];
+
+		mine = theirs = 0;
+		for (k = 0; k < p->nr; k++) {
+			struct action *a = &p->actions[k];
+
+			if (strcmp(a->path, path) || a->kind == A_DIR)
+				continue;
+			if (a->owner == &t->owner) {
+				mine = 1;
+			} else {
+				a->yield = 1;
+				theirs = 1;
+			}
+		}
+		if (!mine || !theirs)
+			return terr(p->d, l->vals[i], "cannot override '%s': "
+				    "%s", path, !mine ? "the template has no "
+				    "such file" : "no plugin writes it");
+	}
+	return 0;
+}
+
+/*
+ * The keys of a variable that the template language adds: a computed
+ * value (value:, never asked, so no default, question or secret) and a
+ * default given as a YAML list for list and multiselect variables.
+ */
+static int
+parse_tlang_var(struct tvar_spec *v, const struct ynode *key,
+		const struct ynode *spec, struct diag *d)
+{
+	const struct ynode *val = ymap_get(spec, "value");
+	const struct ynode *def = ymap_get(spec, "default");
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (val && val->kind != Y_SCALAR)
+		return terr(d, val, "value of '%s' must be a string (a "
+			    "template of the other variables)", key->str);
+	if (val && def)
+		return terr(d, def, "variable '%s' has both value: (computed) "
+			    "and default:", key->str);
+	v->computed = val;
+	if (!def || def->kind != Y_SEQ)
+		return 0;
+	if (v->type != V_LIST && v->type != V_MULTI)
+		return terr(d, def, "default of '%s' is a list: only list and "
+			    "multiselect variables take one", key->str);
+	for (i = 0; i < def->nr; i++) {
+		if (def->vals[i]->kind != Y_SCALAR || strchr(def->vals[i]->str,
+							    ','))
+			return terr(d, def->vals[i], "items of the default of "
+				    "'%s' must be strings without ','",
+				    key->str);
+		strbuf_addf(&sb, "%s%s", i ? "," : "", def->vals[i]->str);
+	}
+	v->deflt_list = strbuf_detach(&sb, NULL);
+	v->deflt = v->deflt_list;
+	return 0;
+}
+
+/* "a, b" as "a,b": list items trimmed, empty ones dropped. */
+static char *
+trim_list(const char *in)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *s = in, *e, *t;
+
+	while (*s || s == in) {
+		e = s + strcspn(s, ",");
+		t = e;
+		while (s < t && isspace((unsigned char)*s))
+			s++;
+		while (t > s && isspace((unsigned char)t[-1]))
+			t--;
+		if (t > s)
+			strbuf_addf(&sb, "%s%.*s", sb.len ? "," : "",
+				    (int)(t - s), s);
+		if (!*e)
+			break;
+		s = e + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The choices of v as "a, b, c", into a static buffer. */
+static const char *
+choices_text(const struct tvar_spec *v)
+{
+	static char buf[512];
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; v->choices && i < v->choices->nr && n < sizeof(buf); i++)
+		if (v->choices->vals[i]->kind == Y_SCALAR)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+					      n ? ", " : "",
+					      v->choices->vals[i]->str);
+	return buf;
+}
+
+/* Is in one of v's choices?  Else a reason naming them, with a guess. */
+static const char *
+check_choice(const struct tvar_spec *v, const char *in, int item)
+{
+	static char why[1024];
+	const char *cand[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < v->choices->nr; i++) {
+		if (v->choices->vals[i]->kind != Y_SCALAR)
+			continue;
+		if (!strcmp(v->choices->vals[i]->str, in))
+			return NULL;
+		if (n < ARRAY_SIZE(cand))
+			cand[n++] = v->choices->vals[i]->str;
+	}
+	snprintf(why, sizeof(why), "%s%.*s%snot one of the choices (%s)%s",
+		 item ? "'" : "", item ? 60 : 0, in, item ? "' is " : "",
+		 choices_text(v), did_you_mean(in, cand, n));
+	return why;
+}
+
+/* Each item of a multiselect answer (trimmed) is a choice, once. */
+static const char *
+check_multi(const struct tvar_spec *v, const char *list)
+{
+	static char why[320];
+	const char *s, *e, *p, *q, *why_not;
+	char item[256];
+	size_t n;
+
+	for (s = list; *s; s = *e ? e + 1 : e) {
+		e = s + strcspn(s, ",");
+		n = (size_t)(e - s);
+		snprintf(item, sizeof(item), "%.*s", (int)n, s);
+		/* a secret's items are not shown */
+		why_not = check_choice(v, item, !v->secret);
+		if (why_not)
+			return why_not;
+		for (p = list; p < s; p = *q ? q + 1 : q) {
+			q = p + strcspn(p, ",");
+			if ((size_t)(q - p) == n && !strncmp(p, s, n)) {
+				snprintf(why, sizeof(why), "'%s' is chosen "
+					 "twice", item);
+				return why;
+			}
+		}
+	}
+	return NULL;
 }
 
 /* Checks and normalises a value; returns a static reason or NULL. */
 static const char *
-validate(const struct tvar_spec *v, const char *in, char **out)
+validate_one(const struct tvar_spec *v, const char *in, char **out)
 {
 	static char why[256];
 	char *end;
 	long l;
-	size_t i;
 
 	*out = NULL;
 	/* recorded in YAML, which is UTF-8 */
@@ -600,12 +981,12 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 		}
 		return "expected true or false";
 	case V_CHOICE:
-		for (i = 0; i < v->choices->nr; i++)
-			if (v->choices->vals[i]->kind == Y_SCALAR &&
-			    !strcmp(v->choices->vals[i]->str, in))
-				break;
-		if (i == v->choices->nr)
-			return "not one of the choices";
+		if (check_choice(v, in, 0))
+			return check_choice(v, in, 0);
+		break;
+	case V_MULTI:
+		if (check_multi(v, in))
+			return check_multi(v, in);
 		break;
 	default:
 		break;
@@ -629,6 +1010,21 @@ validate(const struct tvar_spec *v, const char *in, char **out)
 	}
 	*out = xstrdup(in);
 	return NULL;
+}
+
+/* validate_one(), list answers trimmed first ("a, b" is "a,b"). */
+static const char *
+validate(const struct tvar_spec *v, const char *in, char **out)
+{
+	const char *why;
+	char *trimmed;
+
+	if (v->type != V_LIST && v->type != V_MULTI)
+		return validate_one(v, in, out);
+	trimmed = trim_list(in);
+	why = validate_one(v, trimmed, out);
+	free(trimmed);
+	return why;
 }
 
 /* A YAML answer as text: scalars as they are, lists joined by ",". */
@@ -715,6 +1111,11 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	int ret = 0;
 
 	*out = NULL;
+	if (v->computed) {
+		/* value: is rendered like a default, and named as itself */
+		v->deflt = v->computed->str;
+		v->deflt_node = v->computed;
+	}
 	if (!v->deflt)
 		return 0;
 	/* the renderer's positions are in the default's text: 1:1 of the
@@ -724,9 +1125,10 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 	*out = template_render_capped(t->manifest, v->deflt, dict,
 				      ANSWER_MAX, &mine);
 	if (!*out && errno == EFBIG)
-		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "default "
-				  "of '%s' renders to more than %d KiB",
-				  v->name, ANSWER_MAX >> 10);
+		ret = ynode_error(d, EXIT_TEMPLATE, v->node, "%s of '%s' "
+				  "renders to more than %d KiB",
+				  v->computed ? "value" : "default", v->name,
+				  ANSWER_MAX >> 10);
 	else if (!*out)
 		ret = -1;
 	if (ret && !d->code) {
@@ -741,12 +1143,32 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
 		cap.len = strcspn(cap.buf, "\n");
 		cap.buf[cap.len] = '\0';
 		ynode_error(d, mine.code ? mine.code : EXIT_TEMPLATE,
-			    v->deflt_node, "in the default of '%s': %s%s",
-			    v->name, *m ? m : "cannot render it",
+			    v->deflt_node, "in the %s of '%s': %s%s",
+			    v->computed ? "value" : "default", v->name,
+			    *m ? m : "cannot render it",
 			    forward(t, v, m));
 	}
 	strbuf_release(&cap);
 	return ret;
+}
+
+/*
+ * A secret is typed without echo: echo is turned off before the
+ * question is shown (the terminal echoes what arrives as it arrives),
+ * without flushing what was typed ahead, and restored after the line.
+ * NEEDSWORK: a signal while it is off (^C) leaves it off; `stty sane`.
+ */
+static int
+echo_off(struct termios *was)
+{
+	struct termios quiet;
+
+	if (tcgetattr(0, was))
+		return 0;
+	quiet = *was;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	return !tcsetattr(0, TCSANOW, &quiet);
 }
 
 /* One question on the terminal, asked again until the answer is valid. */
@@ -754,17 +1176,27 @@ static int
 prompt(struct tvar_spec *v, const char *deflt)
 {
 	char line[1024];
+	int choices = v->type == V_CHOICE || v->type == V_MULTI;
+	struct termios was;
 
 	for (;;) {
 		const char *why;
-		char *out;
+		char *out, *got;
+		int hidden = v->secret && echo_off(&was);
 
-		fprintf(stderr, "%s%s%s%s [%s]%s%s: ", v->name,
+		/* a secret's default is not shown either */
+		fprintf(stderr, "%s%s%s%s [%s%s%s%s]%s%s: ", v->name,
 			v->help ? " (" : "", v->help ? v->help : "",
 			v->help ? ")" : "", type_names[v->type],
-			deflt ? " default " : "", deflt ? deflt : "");
+			choices ? ": " : "", choices ? choices_text(v) : "",
+			v->type == V_MULTI ? "; comma-separated" : "",
+			deflt ? " default " : "",
+			!deflt ? "" : v->secret ? "(hidden)" : deflt);
 		fflush(stderr);
-		if (!fgets(line, sizeof(line), stdin))
+		got = fgets(line, sizeof(line), stdin);
+		if (hidden)
+			tcsetattr(0, TCSANOW, &was);
+		if (!got)
 			return -1;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!*line && deflt)
@@ -781,7 +1213,7 @@ prompt(struct tvar_spec *v, const char *deflt)
 			return 0;
 		}
 		fprintf(stderr, "khora: invalid answer '%s' for '%s': %s\n",
-			line, v->name, why);
+			v->secret ? "(secret)" : line, v->name, why);
 	}
 }
 
@@ -818,14 +1250,22 @@ given_value(const struct tmpldir *t, const char *name)
 static int
 unknown_given(const struct tmpldir *t, struct diag *d)
 {
-	size_t i;
+	const char *cand[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nr_vars && n < ARRAY_SIZE(cand); i++)
+		cand[n++] = t->vars[i].name;
 
 	for (i = 0; t->given && i < t->given->nr; i++) {
 		const char *s = t->given->v[i], *eq = strchr(s, '=');
 		char *name = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
 		int known = eq && tmpldir_has_var(t, name);
 
-		if (!known)
+		if (!known && eq && *did_you_mean(name, cand, n))
+			diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
+				   "%s': not a variable of the template%s", s,
+				   did_you_mean(name, cand, n));
+		else if (!known)
 			diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
 				   "%s': %s", s, !eq ? "expected NAME=VALUE" :
 				   "not a variable of the template (update "
@@ -890,6 +1330,39 @@ given_answer(struct tmpldir *t, struct tvar_spec *v,
 			  v->name, set ? "--set" : "--answers");
 }
 
+/*
+ * A computed variable (value:): rendered from those before it, never
+ * asked; an answer for it (n, --set on update) is an error, not
+ * silently dropped.
+ */
+static int
+compute(struct tmpldir *t, struct tvar_spec *v, const struct ynode *n,
+	struct tdict *dict, struct diag *d)
+{
+	const char *why;
+	char *text = NULL, *out;
+
+	if (n)
+		return ynode_error(d, EXIT_CONFIG, n, "cannot set '%s': it is "
+				   "computed from the other variables "
+				   "(value: in the template)", v->name);
+	if (given_value(t, v->name))
+		return diag_error(d, EXIT_USAGE, NULL, "invalid option '--set "
+				  "%s=%s': '%s' is computed from the other "
+				  "variables (value: in the template)",
+				  v->name, given_value(t, v->name), v->name);
+	if (default_of(t, v, dict, &text, d))
+		return -1;
+	why = validate(v, text ? text : "", &out);
+	free(text);
+	if (why)
+		return ynode_error(d, EXIT_TEMPLATE, v->computed, "invalid "
+				   "value of '%s': %s", v->name, why);
+	free(v->value);
+	v->value = out;
+	return 0;
+}
+
 int
 tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 	       const char *answers_file, int no_input, struct diag *d)
@@ -929,7 +1402,12 @@ tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 				  t->vars[i - 1].value);
 		n = ymap_get(given, v->name);
 		f = ymap_get(t->answers_tree, v->name);
-		v->active = !v->when || holds(t, v->when);
+		v->active = !v->when || holds(t, v->when, v->when_node);
+		if (v->computed) {
+			if (compute(t, v, n ? n : f, dict, d))
+				goto out;
+			continue;
+		}
 		/* --set beats the answers file, which beats khora.yaml */
 		if (n && !starts_with(n->file, "--set") && f)
 			n = f;
@@ -1027,33 +1505,23 @@ out:
 
 /* ---- files ---- */
 
-/* fnmatch, and a glob ending in slash-star-star for all below a dir */
+/* Is rel (is_dir: a directory) left out by exclude: or files:? */
 static int
-glob_match(const char *glob, const char *path)
-{
-	size_t n = strlen(glob);
-
-	if (n > 3 && !strcmp(glob + n - 3, "/**"))
-		return !strncmp(path, glob, n - 2) ||
-		       (!strncmp(path, glob, n - 3) && !path[n - 3]);
-	return !fnmatch(glob, path, FNM_PATHNAME | FNM_PERIOD);
-}
-
-static int
-wanted(struct tmpldir *t, const char *rel)
+wanted(struct tmpldir *t, const char *rel, int is_dir)
 {
 	size_t i;
 
 	if (!strcmp(rel, MANIFEST))
 		return 0;
-	for (i = 0; i < t->exclude.nr; i++)
-		if (glob_match(t->exclude.v[i], rel))
-			return 0;
+	if (tglob_list((const char *const *)t->exclude.v, t->exclude.nr, rel,
+		       is_dir))
+		return 0;
 	for (i = 0; t->files && i < t->files->nr; i++) {
 		const struct ynode *r = t->files->vals[i];
 		const char *g = scalar(r, "path"), *w = scalar(r, "when");
 
-		if (g && w && glob_match(g, rel) && !holds(t, w))
+		if (g && w && tglob_list(&g, 1, rel, is_dir) &&
+		    !holds(t, w, ymap_get(r, "when")))
 			return 0;
 	}
 	return 1;
@@ -1145,7 +1613,7 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 	const char *why = NULL, *vcs;
 	struct action *a;
 	mode_t mode = 0644;
-	int ret = -1;
+	int ret = -1, user;
 
 	if (!name)
 		return -1;
@@ -1178,6 +1646,10 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		goto out;
 	}
 	strbuf_addf(&full, "%s/%s", t->dir, rel);
+	/* skip_if_exists: written once, then the user's (never compared,
+	 * updated or removed: the lock says user: true) */
+	user = tglob_list((const char *const *)t->skip.v, t->skip.nr, name,
+			  is_dir);
 	if (is_dir) {
 		a = pipeline_add(p, A_DIR, &t->owner, name);
 		a->mode = 0755;
@@ -1195,6 +1667,7 @@ add_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		a->data = strbuf_detach(&data, &a->len);
 		a->mode = mode;
 	}
+	a->user = user && !is_dir;
 	ret = 0;
 out:
 	strbuf_release(&full);
@@ -1245,7 +1718,7 @@ walk_entry(struct tmpldir *t, struct pipeline *p, struct tdict *dict,
 		return 0;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
 		return terr_file(t, p, rel, strerror(errno));
-	if (!wanted(t, rel))
+	if (!wanted(t, rel, S_ISDIR(st.st_mode)))
 		return 0;
 	if (++*count > MAX_TEMPLATE_FILES)
 		return diag_error(p->d, EXIT_TEMPLATE, NULL, "template "
@@ -1312,7 +1785,8 @@ tmpldir_answers_map(const struct tmpldir *t)
 	for (i = 0; i < t->nr_vars; i++) {
 		struct ynode *k, *v;
 
-		if (t->vars[i].secret || !t->vars[i].value)
+		if (t->vars[i].secret || t->vars[i].computed ||
+		    !t->vars[i].value)
 			continue;
 		k = ynode_new(Y_SCALAR, t->manifest, 0, 0);
 		v = ynode_new(Y_SCALAR, t->manifest, 0, 0);
@@ -1343,7 +1817,8 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	free(rel);
 	strbuf_addstr(&sb, "\nanswers:\n");
 	for (i = 0; i < t->nr_vars; i++) {
-		if (t->vars[i].secret || !t->vars[i].value)
+		if (t->vars[i].secret || t->vars[i].computed ||
+		    !t->vars[i].value)
 			continue;
 		strbuf_addstr(&sb, "  ");
 		ytree_add_scalar(&sb, t->vars[i].name, 0);
@@ -1406,7 +1881,8 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 
 		tdict_set(dict, v->name, v->value ? v->value : "");
 		tdict_show(dict, v->name, v->active && truthy(v->value));
-		if (v->type == V_LIST && v->value && *v->value) {
+		if ((v->type == V_LIST || v->type == V_MULTI) && v->value &&
+		    *v->value) {
 			char *copy = xstrdup(v->value), *tok;
 
 			tdict_show(dict, v->name, 0);
@@ -1429,7 +1905,8 @@ tmpldir_plan(struct tmpldir *t, struct pipeline *p)
 		return diag_error(p->d, EXIT_TEMPLATE, &loc, "cannot read "
 				  "template directory: %s", strerror(errno));
 	}
-	if (walk(t, p, dict, "", fd, &count))
+	if (walk(t, p, dict, "", fd, &count) || contribute_slots(t, p, dict) ||
+	    apply_override(t, p))
 		return -1;
 	return answers_file(t, p);
 }

@@ -7,9 +7,12 @@
  * checked for collisions, rendered once, staged and committed together.
  * Names may hold {{variables}}; NAME.kt files are rendered (the suffix
  * dropped), all others copied byte for byte with their mode.  The
- * manifest declares typed variables (string, int, bool, choice, list)
- * with defaults, help, validation and `when:` conditions, conditional
- * paths, excluded paths, required features and the minimum khora.
+ * manifest declares typed variables (string, int, bool, choice, list,
+ * multiselect) with defaults or computed values (value:), help,
+ * validation and `when:` conditions (cond.h), conditional paths,
+ * excluded and write-once paths (gitignore-style globs, tglob.h), items
+ * for the plugins' slots, plugin files it overrides, the features it
+ * requires or turns off, and the minimum khora.
  *
  * Answers come, first match wins, from --set NAME=VALUE (or
  * answers.NAME), --answers FILE, khora.yaml's answers:, the variable's
@@ -44,6 +47,9 @@ struct tmpldir {
 	size_t nr_vars;
 	struct ynode *files;		/* files: [{path, when}] or NULL */
 	struct strlist exclude, requires;
+	struct strlist skip;		/* skip_if_exists: globs */
+	struct strlist override;	/* override: plugins' paths */
+	struct strlist without;		/* features the template turns off */
 	struct ynode *answers_tree;	/* --answers FILE */
 	/* update and add: --set NAME=VALUE (or NULL), and whether a secret
 	 * must be given rather than defaulted */
@@ -68,9 +74,12 @@ int tmpldir_parse(struct tmpldir *t, const char *dir, const char *text,
 struct ynode *tmpldir_answers_map(const struct tmpldir *t);
 /* The answered value of a variable (after tmpldir_answer), or NULL. */
 const char *tmpldir_value(const struct tmpldir *t, const char *name);
+/* The name of variable i (< t->nr_vars), in manifest order. */
+const char *tmpldir_var_name(const struct tmpldir *t, size_t i);
 /* Is name a variable of the template? */
 int tmpldir_has_var(const struct tmpldir *t, const char *name);
-/* Turns on the features the template requires, in cfg. */
+/* Turns on the features the template requires, off those it is
+ * without, in cfg. */
 int tmpldir_require(const struct tmpldir *t, struct config *cfg,
 		    struct diag *d);
 /*

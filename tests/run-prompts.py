@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """run-prompts.py - the template questions as a person answers them, on a
 real pseudo-terminal: defaults shown and taken on Enter, a bad answer
-rejected with its reason and asked again, a bool and a choice, a list,
-and the result on disk.  Prints "prompts: N passed, N failed"."""
+rejected with its reason and asked again, a bool and a choice (its
+choices shown), a list, a multiselect, a secret typed without echo, and
+the result on disk.  Prints "prompts: N passed, N failed"."""
 
 import os
 import pty
@@ -49,13 +50,64 @@ def update_asks_secret(target, env):
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         check("update asks only for the secret, without its default",
-              code == 0 and "default changeme" not in seen[0] and
+              code == 0 and "changeme" not in seen[0] and
+              "s3cret" not in seen[0] and
               "maintainer" not in seen[0], seen[0][-500:])
         answers = open(os.path.join(target, ".khora", "answers.yaml")).read()
         check("the secret given to update is not saved",
               "s3cret" not in answers, answers)
     except (TimeoutError, OSError) as e:
         check("update dialogue", False, str(e))
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    finally:
+        os.close(fd)
+
+
+MULTI = """name: multi
+variables:
+  extras:
+    type: multiselect
+    help: pick any
+    choices: [docs, lint, typing]
+    default: [docs]
+"""
+
+
+def multiselect(work, env):
+    """A multiselect: its choices in the question, an unknown item
+    refused with a guess, the answer trimmed, a section per item."""
+    tpl = os.path.join(work, "multi")
+    os.makedirs(tpl)
+    with open(os.path.join(tpl, "khora-template.yaml"), "w") as f:
+        f.write(MULTI)
+    with open(os.path.join(tpl, "x.txt.kt"), "w") as f:
+        f.write("{{#extras}}<{{item}}>{{/extras}}\n")
+    target = os.path.join(work, "m")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(KHORA, [KHORA, "new", target, "-q", "--template", tpl],
+                  env)
+    seen = [""]
+    question = ("extras (pick any) [multiselect: docs, lint, typing; "
+                "comma-separated] default docs: ")
+    try:
+        read_until(fd, question, seen)
+        os.write(fd, b"docs, lnit\r")
+        read_until(fd, "did you mean 'lint'?)", seen)
+        read_until(fd, question, [seen[0].split("did you mean")[-1]])
+        os.write(fd, b" lint , typing \r")
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        out = open(os.path.join(target, "x.txt")).read()
+        check("multiselect: choices shown, bad item refused, answer "
+              "trimmed", code == 0 and out == "<lint><typing>\n",
+              seen[0][-500:] + out)
+    except (TimeoutError, OSError) as e:
+        check("multiselect dialogue", False, str(e))
         try:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
@@ -82,10 +134,13 @@ def main():
         ("port [int] default 8080: ", "9000"),
         ("use_db (does the service keep data) [bool] default false: ",
          "yes"),
-        ("db_engine [choice] default sqlite: ", "postgres"),
+        ("db_engine [choice: sqlite, postgres] default sqlite: ",
+         "postgress"),
+        ("db_engine [choice: sqlite, postgres] default sqlite: ",
+         "postgres"),
         ("maintainer (who answers for the service) [string]: ", "Ada"),
         ("owners (comma-separated owners) [list]: ", "ada,grace"),
-        ("api_token [string] default changeme: ", ""),
+        ("api_token [string] default (hidden): ", "hunter2hunter2"),
     ]
     try:
         asked = {}
@@ -111,6 +166,13 @@ def main():
             pass
         code = os.waitstatus_to_exitcode(status)
         check("interactive run exits 0", code == 0, seen[0][-500:])
+        check("a bad choice is refused naming the choices and a guess",
+              "invalid answer 'postgress' for 'db_engine': not one of the "
+              "choices (sqlite, postgres) (did you mean 'postgres'?)"
+              in seen[0], seen[0][-800:])
+        check("a secret is typed without echo, its default not shown",
+              "hunter2" not in seen[0] and "changeme" not in seen[0],
+              seen[0][-300:])
         check("a bad answer is refused with its reason, then asked again",
               "invalid answer '80' for 'port': 80 is below the minimum "
               "1024" in seen[0], seen[0][-800:])
@@ -123,10 +185,11 @@ def main():
         check("list answer", owners == "# Owners of svc\n- ada\n- grace\n",
               owners)
         answers = open(os.path.join(target, ".khora", "answers.yaml")).read()
-        check("the default secret is used, not saved",
+        check("the secret is used, not saved",
               "api_token" not in answers and 'maintainer: "Ada"' in answers,
               answers)
         update_asks_secret(target, env)
+        multiselect(work, env)
     except (TimeoutError, OSError) as e:
         check("dialogue", False, str(e))
         try:

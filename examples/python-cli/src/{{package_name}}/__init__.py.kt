@@ -1,0 +1,3 @@
+"""{{project_name}}: the {{command}} command."""
+
+__version__ = "{{version:json}}"

@@ -1,0 +1,20 @@
+slug={{title:slug}}
+snake={{title:snake}}
+kebab={{title:kebab}}
+camel={{title:camel}}
+lower={{title:lower}}
+upper={{title:upper}}
+x-snake={{title:x-snake}}
+x-kebab={{title:x-kebab}}
+x-pascal={{title:x-pascal}}
+x-upper={{title:x-upper}}
+x-lower={{title:x-lower}}
+replace={{title:replace=app=service}}
+delete={{title:replace= =}}
+default-empty={{empty:default=none}}
+default-set={{title:default=none}}
+default-undefined={{nowhere:default=fallback}}
+join={{owners:join=/}}
+join-default={{owners:join}}
+chain={{title:replace=-v2=:snake:upper}}
+package={{project_name:snake}}

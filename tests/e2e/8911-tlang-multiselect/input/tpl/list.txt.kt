@@ -1,0 +1,3 @@
+{{#extras}}extra {{item}}
+{{/extras}}{{#tools}}tool {{item}}
+{{/tools}}owners={{owners:join=;}}

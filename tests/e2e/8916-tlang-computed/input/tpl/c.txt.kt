@@ -1,0 +1,2 @@
+service={{service}}
+port={{port}}

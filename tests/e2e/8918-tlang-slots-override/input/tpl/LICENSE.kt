@@ -1,0 +1,1 @@
+Proprietary: {{project_name}}
