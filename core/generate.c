@@ -48,14 +48,15 @@ collect_key(const char *key, const char *const *choices, void *data)
  * and the template's did-you-mean says which.
  */
 static int
-misspelt_var(const struct tmpldir *t, const char *key)
+misspelt_var(const struct schema *sch, const struct tmpldir *t,
+	     const char *key)
 {
 	struct key_guess g = { key, 0, { NULL, 0, 0 } };
 	const char *best;
 	size_t i, nconf;
 	int ret;
 
-	config_each_key(collect_key, &g);
+	config_each_key(sch, collect_key, &g);
 	nconf = g.cand.nr;
 	for (i = 0; i < t->nr_vars; i++)
 		strlist_push(&g.cand, tmpldir_var_name(t, i));
@@ -88,7 +89,8 @@ route_answers(struct gen_opts *o, const struct tmpldir *t,
 			continue;
 		strbuf_add(&key, o->ov.set[i], (size_t)(eq - o->ov.set[i]));
 		if (!strchr(key.buf, '.') && (tmpldir_has_var(t, key.buf) ||
-					       misspelt_var(t, key.buf))) {
+					       misspelt_var(o->ov.schema, t,
+						    key.buf))) {
 			strbuf_reset(&key);
 			strbuf_addf(&key, "answers.%s", o->ov.set[i]);
 			strlist_push(keep, key.buf);
@@ -257,20 +259,22 @@ generation_run(struct generation *g, struct gen_opts *o,
 	d->phase = "config";
 	if (check_answerable(o, d))
 		return -1;
-	if (o->template) {
-		if (tmpldir_load(&g->tmpl, o->template, d))
-			return -1;
-		route_answers(o, &g->tmpl, keep);
-	}
 	/*
 	 * The sidecars first: the keys, choices and rules that the config
-	 * is checked against are theirs.  No plugin code is loaded here.
+	 * (and --set's routing to template answers) is checked against are
+	 * theirs.  No plugin code is loaded here.
 	 */
 	d->phase = "catalog";
 	if (catalog_load(&g->cat, d))
 		return -1;
 	d->phase = "config";
 	o->ov.schema = &g->cat.schema;
+	if (o->template) {
+		if (tmpldir_load(&g->tmpl, o->template, d))
+			return -1;
+		route_answers(o, &g->tmpl, keep);
+	}
+	d->phase = "config";
 	if (load_config(g, o, d))
 		return -1;
 	use_tmpl = find_template_dir(o, &g->cfg, &g->tdir);
