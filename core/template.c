@@ -53,9 +53,14 @@ struct arena_block {
  */
 enum tstrip { STRIP_STANDALONE, STRIP_NONE, STRIP_BLANK, STRIP_SPACE };
 
-/* Where output offset at of a rewritten source came from. */
+/*
+ * Where offset at of a rewritten source came from.  Only where the
+ * rewrite broke the text's own count (a line trimmed, a newline taken):
+ * between two entries, lines are counted in the text, so that a big
+ * template costs a few entries, not one per line.
+ */
 struct lmap {
-	size_t at;
+	uint32_t at;			/* < TEMPLATE_MAX_BYTES */
 	unsigned line, col;
 };
 
@@ -491,9 +496,9 @@ struct parser {
 	size_t indent_len;
 };
 
-/* The line and column in the file of offset at of a rewritten source. */
-static void
-lmap_pos(const struct template *t, size_t at, unsigned *line, unsigned *col)
+/* The entry of t->map that offset at of a rewritten source counts from. */
+static const struct lmap *
+lmap_find(const struct template *t, size_t at)
 {
 	size_t lo = 0, hi = t->nr_map;
 
@@ -507,8 +512,7 @@ lmap_pos(const struct template *t, size_t at, unsigned *line, unsigned *col)
 		else
 			hi = mid;
 	}
-	*line = t->map[lo].line;
-	*col = t->map[lo].col + (unsigned)(at - t->map[lo].at);
+	return &t->map[lo];
 }
 
 /* Positions are asked for in increasing order: resume from the last. */
@@ -518,10 +522,17 @@ pos_of(struct parser *ps, const char *at, unsigned *line, unsigned *col)
 	const char *s;
 
 	if (ps->t->map) {
-		lmap_pos(ps->t, (size_t)(at - ps->t->src), line, col);
-		return;
-	}
-	if (!ps->pos_at || at < ps->pos_at) {
+		const struct lmap *m = lmap_find(ps->t, (size_t)(at -
+							      ps->t->src));
+
+		/* resume from the cache only inside the same entry */
+		if (!ps->pos_at || at < ps->pos_at ||
+		    ps->pos_at < ps->t->src + m->at) {
+			ps->pos_at = ps->t->src + m->at;
+			ps->pos_line = m->line;
+			ps->pos_col = m->col;
+		}
+	} else if (!ps->pos_at || at < ps->pos_at) {
 		ps->pos_at = ps->t->src;
 		ps->pos_line = ps->pos_col = 1;
 	}
@@ -988,8 +999,11 @@ parse(struct parser *ps)
 static void
 lmap_add(struct template *t, size_t at, unsigned line, unsigned col)
 {
+	/* a line that left nothing: the next one starts there too */
+	if (t->nr_map && t->map[t->nr_map - 1].at == at)
+		t->nr_map--;
 	ALLOC_GROW(t->map, t->nr_map, t->alloc_map);
-	t->map[t->nr_map].at = at;
+	t->map[t->nr_map].at = (uint32_t)at;
 	t->map[t->nr_map].line = line;
 	t->map[t->nr_map++].col = col;
 }
@@ -1065,6 +1079,7 @@ strip_source(struct template *t, const char *s, const char *end,
 	     unsigned line, unsigned col, struct strbuf *out)
 {
 	char open[MAX_DELIM + 1] = "{{", close[MAX_DELIM + 1] = "}}";
+	int counted = 0;		/* this line follows from the last */
 
 	lmap_add(t, 0, line, col);
 	while (s < end) {
@@ -1083,10 +1098,12 @@ strip_source(struct template *t, const char *s, const char *end,
 			   removable(&a, &b, open, close)) {
 			add_nl = 0;
 		}
-		lmap_add(t, out->len, line, col + (unsigned)(a - s));
+		if (!counted || a > s)
+			lmap_add(t, out->len, line, col + (unsigned)(a - s));
 		strbuf_add(out, a, (size_t)(b - a));
 		if (add_nl)
 			strbuf_addch(out, '\n');
+		counted = add_nl;
 		strip_delims(s, next, open, close);
 		s = next;
 		line++;
@@ -1595,10 +1612,13 @@ render_section(struct render *r, const struct template *t,
 
 /*
  * ctemplate's PrefixLine on out from start: prefix after every line
- * break ("\n", "\r" or "\r\n"), the last one included.
+ * break ("\n", "\r" or "\r\n"), the last one included.  Stops past max
+ * (a long prefix times many lines is any size): the caller's check
+ * then reports it.
  */
 static void
-prefix_lines(struct strbuf *out, size_t start, const char *prefix)
+prefix_lines(struct strbuf *out, size_t start, const char *prefix,
+	     size_t max)
 {
 	struct strbuf tail = STRBUF_INIT;
 	size_t i;
@@ -1609,7 +1629,7 @@ prefix_lines(struct strbuf *out, size_t start, const char *prefix)
 	/* a truncation strbuf.h has no call for */
 	out->len = start;
 	out->buf[start] = '\0';
-	for (i = 0; i < tail.len; i++) {
+	for (i = 0; i < tail.len && out->len <= max; i++) {
 		strbuf_addch(out, tail.buf[i]);
 		if (tail.buf[i] == '\r' && i + 1 < tail.len &&
 		    tail.buf[i + 1] == '\n')
@@ -1676,7 +1696,7 @@ render_include(struct render *r, const struct template *t,
 	r->depth--;
 	inc->rendering = 0;
 	if (!ret && n->indent)
-		prefix_lines(r->out, start, n->indent);
+		prefix_lines(r->out, start, n->indent, r->max);
 	return ret;
 }
 

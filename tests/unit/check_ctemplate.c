@@ -7,7 +7,10 @@
  * errors in a template a strip mode rewrote.
  */
 #include "unit.h"
+#include <fcntl.h>
+#include "stage.h"
 #include "template.h"
+#include "wrapper.h"
 
 static struct tdict *dict;
 
@@ -191,6 +194,14 @@ START_TEST(test_positions_after_strip)
 	ck_assert_str_eq(render("{{%KHORA strip=none}} {{W}}"),
 			 "error: khora: t.tmpl:1:23: undefined variable 'W' "
 			 "(did you mean 'V'?)\n");
+	/* lines counted in the text between the rewrite's marks */
+	ck_assert_str_eq(render("{{%KHORA strip=none}}\na\n\nb\n  {{W}}"),
+			 "error: khora: t.tmpl:5:3: undefined variable 'W' "
+			 "(did you mean 'V'?)\n");
+	ck_assert_str_eq(render("{{%KHORA strip=blank-lines}}\n\n \nx\n"
+				"{{! c }}\ny\nz {{W}}"),
+			 "error: khora: t.tmpl:7:3: undefined variable 'W' "
+			 "(did you mean 'V'?)\n");
 	ck_assert_str_eq(render("{{%KHORA strip=blank-lines}}\n{{#S}}\n"),
 			 "error: khora: t.tmpl:2:1: section 'S' is never "
 			 "closed\n");
@@ -202,6 +213,71 @@ START_TEST(test_triple_braces)
 	/* ctemplate reads "{{{V}}}" as "{" {{V}} "}"; khora did refuse */
 	ck_assert_str_eq(render("{{{V}}}"), "{v}");
 	ck_assert_str_eq(render("{{=(( ))=}}(((V)))"), "(v)");
+}
+END_TEST
+
+/* Writes text to dir/name. */
+static void
+put(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+/* Renders dir/main; the output, or "error: " and the diagnostic. */
+static const char *
+render_file(const char *dir)
+{
+	static struct strbuf out = STRBUF_INIT;
+	struct template *t;
+	struct tcache c;
+	CAPTURE_DIAG(d, err);
+
+	tcache_init(&c);
+	strbuf_reset(&out);
+	t = tcache_get(&c, dir, "main", "main", &d);
+	if (!t || template_render(t, dict, &c, &out, &d)) {
+		strbuf_reset(&out);
+		strbuf_addf(&out, "error: %s", err.buf);
+	}
+	tcache_release(&c);
+	strbuf_release(&err);
+	return out.buf;
+}
+
+START_TEST(test_include_indentation)
+{
+	char dir[] = "/tmp/khora-ct-XXXXXX";
+	char *big = xmalloc(1 << 20), *many = xmalloc(1 << 17);
+	const char *main_ = "{{%KHORA strip=none}}\n  {{>inc}}\n";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "inc", "a\nb\n", 4);
+	/* khora: the include is rendered where it stands */
+	put(dir, "main", "  {{>inc}}\n", 11);
+	ck_assert_str_eq(render_file(dir), "  a\nb\n\n");
+	/* ctemplate: every line of it indented, the last break too */
+	put(dir, "main", main_, strlen(main_));
+	ck_assert_str_eq(render_file(dir), "  a\n  b\n  \n");
+	/* a long indentation times many lines stops at the cap, with
+	 * the size error, not after 128 GiB */
+	memset(big, ' ', 1 << 20);
+	memcpy(big, "{{%KHORA strip=none}}\n", 22);
+	memcpy(big + (1 << 20) - 8, "{{>inc}}", 8);
+	put(dir, "main", big, 1 << 20);
+	memset(many, '\n', 1 << 17);
+	put(dir, "inc", many, 1 << 17);
+	ck_assert_str_eq(render_file(dir), "error: khora: main: cannot render "
+			 "template: the text would be larger than 64 MiB\n");
+	free(big);
+	free(many);
+	ck_assert_int_eq(remove_tree(AT_FDCWD, dir), 0);
 }
 END_TEST
 
@@ -221,6 +297,7 @@ suite(void)
 	tcase_add_test(tc, test_khora_pragma_errors);
 	tcase_add_test(tc, test_positions_after_strip);
 	tcase_add_test(tc, test_triple_braces);
+	tcase_add_test(tc, test_include_indentation);
 	suite_add_tcase(s, tc);
 	return s;
 }
