@@ -749,7 +749,8 @@ pragma_attr(const char *s, const char *end, const char *name, char *buf,
 {
 	size_t nlen = strlen(name);
 
-	s += strcspn(s, " ");
+	while (s < end && *s != ' ')
+		s++;
 	while (s < end && *s == ' ') {
 		const char *v, *e;
 
