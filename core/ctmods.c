@@ -136,59 +136,58 @@ static const char *const snippet_close[] = { "</b>", "</i>", "</em>",
 	"</span>", "</span>" };
 static const char snippet_tag[] = "biess";
 
+/*
+ * The length of the allowed tag at s, recorded in open (nr of them), or
+ * 0: in ctemplate's order, an opening tag not open yet, then a closing
+ * one that is, then <br> and <wbr>.
+ */
+static size_t
+snippet_tag_at(const char *s, char *open, size_t *nr)
+{
+	size_t i, n;
+	char *at;
+
+	for (i = 0; i < ARRAY_SIZE(snippet_open); i++) {
+		n = strlen(snippet_open[i]);
+		if (!strncmp(s, snippet_open[i], n) &&
+		    !strchr(open, snippet_tag[i])) {
+			open[(*nr)++] = snippet_tag[i];
+			open[*nr] = '\0';
+			return n;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(snippet_close); i++) {
+		n = strlen(snippet_close[i]);
+		at = strchr(open, snippet_tag[i]);
+		if (!strncmp(s, snippet_close[i], n) && at) {
+			memmove(at, at + 1, strlen(at));
+			(*nr)--;
+			return n;
+		}
+	}
+	if (!strncmp(s, "<br>", 4))
+		return 4;
+	return !strncmp(s, "<wbr>", 5) ? 5 : 0;
+}
+
 /* html_escape_with_arg=snippet: a few tags pass, left open ones closed. */
 static void
 snippet_escape(const char *s, struct strbuf *out)
 {
 	char open[5] = "";
 	size_t nr = 0, i, n;
-	char *at;
 
 	for (; *s; s++) {
-		int done = 0;
-
-		if (*s == '<') {
-			for (i = 0; !done && i < ARRAY_SIZE(snippet_open); i++) {
-				n = strlen(snippet_open[i]);
-				if (!strncmp(s, snippet_open[i], n) &&
-				    !strchr(open, snippet_tag[i])) {
-					open[nr++] = snippet_tag[i];
-					open[nr] = '\0';
-					strbuf_add(out, s, n);
-					s += n - 1;
-					done = 1;
-				}
-			}
-			for (i = 0; !done && i < ARRAY_SIZE(snippet_close);
-			     i++) {
-				n = strlen(snippet_close[i]);
-				at = strchr(open, snippet_tag[i]);
-				if (strncmp(s, snippet_close[i], n) || !at)
-					continue;
-				memmove(at, at + 1, strlen(at));
-				nr--;
-				strbuf_add(out, s, n);
-				s += n - 1;
-				done = 1;
-			}
-			for (i = 0; !done && i < 2; i++) {
-				const char *br = i ? "<wbr>" : "<br>";
-
-				n = strlen(br);
-				if (!strncmp(s, br, n)) {
-					strbuf_add(out, s, n);
-					s += n - 1;
-					done = 1;
-				}
-			}
-			if (!done)
-				strbuf_addstr(out, "&lt;");
-			continue;
-		}
-		if (*s == '&')
+		if (*s == '<' && (n = snippet_tag_at(s, open, &nr))) {
+			strbuf_add(out, s, n);
+			s += n - 1;
+		} else if (*s == '<') {
+			strbuf_addstr(out, "&lt;");
+		} else if (*s == '&') {
 			strbuf_addstr(out, s[1] == '{' ? "&amp;" : "&");
-		else if (*s != '<')
+		} else {
 			html_escape((char[]){ *s, 0 }, out, 1);
+		}
 	}
 	/* ctemplate closes the most recent first */
 	while (nr--)
