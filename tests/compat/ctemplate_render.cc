@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-// "\n", "\t", "\\" and "\xHH" in a corpus value
+// "\n", "\r", "\t", "\\" and "\xHH" in a corpus value
 static std::string unescape(const std::string &s) {
 	std::string out;
 	for (size_t i = 0; i < s.size(); i++) {
@@ -22,6 +22,8 @@ static std::string unescape(const std::string &s) {
 			out += '\n';
 		else if (c == 't')
 			out += '\t';
+		else if (c == 'r')
+			out += '\r';
 		else if (c == 'x' && i + 2 < s.size() + 1) {
 			out += (char)std::stoi(s.substr(i + 1, 2), nullptr, 16);
 			i += 2;
@@ -57,8 +59,10 @@ int main(int argc, char **argv) {
 				std::to_string(n) + "/" + f.first, f.second, st);
 		ok = ok && ctemplate::StringToTemplateCache(key, tmpl, st);
 		ok = ok && ctemplate::ExpandTemplate(key, st, dict, &out);
+		// a newline after each output, so that the next "=== "
+		// starts a line even after one that ends without any
 		std::cout << "=== " << name << "\n"
-			  << (ok ? out : std::string("!error\n"));
+			  << (ok ? out : std::string("!error\n")) << "\n";
 		delete dict;
 		dict = nullptr;
 	};

@@ -23,7 +23,7 @@ struct kcase {
 	struct tdict *dict, *iter;
 };
 
-/* "\n", "\t", "\\" and "\xHH" in a corpus value */
+/* "\n", "\r", "\t", "\\" and "\xHH" in a corpus value */
 static void
 unescape(char *s)
 {
@@ -39,6 +39,8 @@ unescape(char *s)
 			*w++ = '\n';
 		} else if (*s == 't') {
 			*w++ = '\t';
+		} else if (*s == 'r') {
+			*w++ = '\r';
 		} else if (*s == 'x' && s[1] && s[2]) {
 			char hex[3] = { s[1], s[2], 0 };
 
@@ -95,7 +97,8 @@ flush(struct kcase *k)
 		strbuf_reset(&out);
 		strbuf_addstr(&out, "!error\n");
 	}
-	printf("=== %s\n%s", k->name, out.buf);
+	/* as ctemplate_render.cc: a newline after each output */
+	printf("=== %s\n%s\n", k->name, out.buf);
 	tcache_release(&c);
 	strbuf_release(&out);
 	tdict_free(k->dict);
