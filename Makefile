@@ -187,6 +187,11 @@ check:
 	$(Q)$(MAKE) --no-print-directory test-progs
 	$(Q)tools/run-checks
 
+# line and branch coverage of core/ by unit and e2e tests, built apart
+# in build-cov/ (the normal objects are left alone)
+coverage:
+	$(Q)tools/coverage
+
 demo:
 	$(Q)tools/install-deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -290,9 +295,10 @@ clean:
 		tests/hclvalue/hclvalue \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \
 		$(FUZZ_BINS)
-	rm -rf tests/tmp tests/fuzz/build
+	rm -rf tests/tmp tests/fuzz/build build-cov
 
-.PHONY: all check demo bench install install-sdk uninstall clean test-progs \
+.PHONY: all check coverage demo bench install install-sdk uninstall clean \
+	test-progs \
 	FORCE unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:

@@ -7,10 +7,12 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "confine.h"
+#include "ctmods.h"
 #include "escape.h"
 #include "path.h"
 #include "hash.h"
@@ -22,6 +24,8 @@
 #define MAX_MODS 4
 #define MAX_DELIM 8
 #define MAX_INCLUDE_DEPTH 16
+/* mods[] ids from here on are ctemplate's (ctmods.c), id - CT_BASE */
+#define CT_BASE 128
 
 enum tkind { TN_TEXT, TN_VAR, TN_SECTION, TN_INVERTED, TN_INCLUDE };
 
@@ -31,6 +35,7 @@ struct tnode {
 	const char *text;		/* TEXT: slice of the source */
 	size_t len;
 	const char *name;		/* VAR, SECTION, INCLUDE (arena) */
+	const char *indent;		/* INCLUDE: ctemplate's line prefix */
 	unsigned char mods[MAX_MODS];
 	const char *margs[MAX_MODS];	/* tmods.h: ":mod=ARG" (arena) */
 	unsigned nr_mods;
@@ -44,6 +49,23 @@ struct arena_block {
 	char data[];
 };
 
+/*
+ * How a template treats lines and names: khora's way by default, or
+ * ctemplate's when its first line is {{%KHORA strip=... undefined=...}}.
+ */
+enum tstrip { STRIP_STANDALONE, STRIP_NONE, STRIP_BLANK, STRIP_SPACE };
+
+/*
+ * Where offset at of a rewritten source came from.  Only where the
+ * rewrite broke the text's own count (a line trimmed, a newline taken):
+ * between two entries, lines are counted in the text, so that a big
+ * template costs a few entries, not one per line.
+ */
+struct lmap {
+	uint32_t at;			/* < TEMPLATE_MAX_BYTES */
+	unsigned line, col;
+};
+
 struct template {
 	char *display;
 	char *path;			/* NULL for in-memory templates */
@@ -54,6 +76,11 @@ struct template {
 	struct tnode *root;
 	struct arena_block *arena;
 	int rendering;			/* include recursion guard */
+	enum tstrip strip;
+	int lax;			/* undefined=empty */
+	int autoescape;			/* ctmods id AUTOESCAPE adds, or -1 */
+	struct lmap *map;		/* src was rewritten: its origins */
+	size_t nr_map, alloc_map;
 };
 
 /* ---- arena ---- */
@@ -116,15 +143,9 @@ mod_lookup(const char *name, size_t len)
 		if (strlen(mod_names[i]) == len &&
 		    !strncmp(mod_names[i], name, len))
 			return (int)i;
-	if (len == 1 && *name == 'h')
-		return M_HTML;
-	if (len == 11 && !strncmp(name, "html_escape", 11))
-		return M_HTML;
-	if (len == 11 && !strncmp(name, "json_escape", 11))
-		return M_JSON;
-	if (len == 16 && !strncmp(name, "url_query_escape", 16))
-		return M_URL;
-	return -1;
+	/* ctemplate's own names keep ctemplate's bytes (ctmods.c) */
+	i = (size_t)ctmod_lookup(name, len);
+	return i == (size_t)-1 ? -1 : (int)i + CT_BASE;
 }
 
 static void
@@ -159,6 +180,10 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 {
 	const char *s;
 
+	if (mod >= CT_BASE) {
+		ctmod_apply(mod - CT_BASE, in, out);
+		return;
+	}
 	switch (mod) {
 	case M_HTML:
 		for (s = in; *s; s++) {
@@ -452,7 +477,31 @@ struct parser {
 	struct tnode *stack[64];	/* open sections */
 	struct tnode **tails[64];
 	int depth;
+	/* ctemplate's include indentation: the blanks that follow the last
+	 * newline of the text before a tag ("\n" at a section's start
+	 * stands for the newline that the section opening implies) */
+	const char *indent;
+	size_t indent_len;
 };
+
+/* The entry of t->map that offset at of a rewritten source counts from. */
+static const struct lmap *
+lmap_find(const struct template *t, size_t at)
+{
+	size_t lo = 0, hi = t->nr_map;
+
+	/* the last line starting at or before at (empty ones are skipped:
+	 * they start where the next one does) */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->map[mid].at <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &t->map[lo];
+}
 
 /* Positions are asked for in increasing order: resume from the last. */
 static void
@@ -460,7 +509,18 @@ pos_of(struct parser *ps, const char *at, unsigned *line, unsigned *col)
 {
 	const char *s;
 
-	if (!ps->pos_at || at < ps->pos_at) {
+	if (ps->t->map) {
+		const struct lmap *m = lmap_find(ps->t, (size_t)(at -
+							      ps->t->src));
+
+		/* resume from the cache only inside the same entry */
+		if (!ps->pos_at || at < ps->pos_at ||
+		    ps->pos_at < ps->t->src + m->at) {
+			ps->pos_at = ps->t->src + m->at;
+			ps->pos_line = m->line;
+			ps->pos_col = m->col;
+		}
+	} else if (!ps->pos_at || at < ps->pos_at) {
 		ps->pos_at = ps->t->src;
 		ps->pos_line = ps->pos_col = 1;
 	}
@@ -598,6 +658,8 @@ set_delims(struct parser *ps, const char *tag, const char *s, size_t len)
 	return 0;
 }
 
+static int autoescape(struct parser *ps, const char *tag, struct tnode *n);
+
 /*
  * One modifier m[0..len): the engine's (no argument) or the template
  * language's (tmods.h, "name=ARG" for some), kept in separate tables.
@@ -611,8 +673,15 @@ parse_mod(struct parser *ps, const char *tag, struct tnode *n,
 	const char *cand[64], *arg = NULL;
 	char buf[64];
 	size_t i, nc = 0;
-	int id = mod_lookup(m, nlen);
+	int id = mod_lookup(m, len);
 
+	/* ctemplate's NAME=VALUE modifiers are whole names of ctmods.c */
+	if (id >= 0) {
+		n->margs[n->nr_mods] = NULL;
+		n->mods[n->nr_mods++] = (unsigned char)id;
+		return 0;
+	}
+	id = mod_lookup(m, nlen);
 	snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
 	if (id < 0)
 		id = tmod_lookup(m, nlen);
@@ -621,8 +690,8 @@ parse_mod(struct parser *ps, const char *tag, struct tnode *n,
 			cand[nc++] = mod_names[i];
 		for (i = 0; i < tmod_count && nc < ARRAY_SIZE(cand); i++)
 			cand[nc++] = tmod_names[i];
-		return perr(ps, tag, "unknown modifier '%s'%s", buf,
-			    did_you_mean(buf, cand, nc));
+		return perr(ps, tag, "unknown modifier '%.*s'%s", (int)len,
+			    m, did_you_mean(buf, cand, nc));
 	}
 	if (eq)
 		arg = arena_strndup(ps->t, eq + 1, len - nlen - 1);
@@ -658,7 +727,7 @@ parse_var(struct parser *ps, const char *tag, const char *s, size_t len)
 		if (parse_mod(ps, tag, n, m, nlen))
 			return -1;
 	}
-	return 0;
+	return autoescape(ps, tag, n);
 }
 
 static int
@@ -696,6 +765,155 @@ close_section(struct parser *ps, const char *tag, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * The value of attribute name in the pragma body s..end ("ID a=v b="v""),
+ * copied to buf; 0 if absent, -1 if the body is malformed.
+ */
+static int
+pragma_attr(const char *s, const char *end, const char *name, char *buf,
+	    size_t size)
+{
+	size_t nlen = strlen(name);
+
+	while (s < end && *s != ' ')
+		s++;
+	while (s < end && *s == ' ') {
+		const char *v, *e;
+
+		s++;
+		v = memchr(s, '=', (size_t)(end - s));
+		if (!v || v == s)
+			return -1;
+		v++;
+		if (*v == '"') {
+			v++;
+			e = memchr(v, '"', (size_t)(end - v));
+			if (!e)
+				return -1;
+		} else {
+			for (e = v; e < end && *e != ' '; e++)
+				;
+		}
+		if ((size_t)(v - s) >= nlen + 1 && !strncmp(s, name, nlen) &&
+		    s[nlen] == '=') {
+			snprintf(buf, size, "%.*s", (int)(e - v), v);
+			return 1;
+		}
+		s = e + (*e == '"');
+	}
+	return s < end ? -1 : 0;
+}
+
+/*
+ * {{%AUTOESCAPE context="..."}}, first in the template, as in ctemplate:
+ * JSON and XML contexts add javascript_escape or xml_escape to each
+ * variable not already escaped that way.  HTML, JAVASCRIPT and CSS need
+ * ctemplate's HTML parser to pick each variable's escaping from where
+ * it stands; khora has none, and says so rather than guess.
+ */
+static int
+parse_pragma(struct parser *ps, const char *tag, const char *s, size_t len)
+{
+	const char *end = s + len;
+	char ctx[32];
+	int r;
+
+	if (len >= 5 && !strncmp(s, "KHORA", 5) && (len == 5 || s[5] == ' '))
+		return perr(ps, tag, "the KHORA pragma must open the "
+			    "template's first line");
+	if (!(len >= 10 && !strncmp(s, "AUTOESCAPE", 10) &&
+	      (len == 10 || s[10] == ' ')))
+		return perr(ps, tag, "unknown pragma '%.*s': expected "
+			    "AUTOESCAPE or KHORA", (int)strcspn(s, " }"), s);
+	if (ps->t->root || ps->depth || ps->t->autoescape >= 0)
+		return perr(ps, tag, "the AUTOESCAPE pragma must come first "
+			    "in the template");
+	r = pragma_attr(s, end, "context", ctx, sizeof(ctx));
+	if (r <= 0)
+		return perr(ps, tag, "invalid AUTOESCAPE pragma: expected "
+			    "{{%%AUTOESCAPE context=\"JSON\"}}");
+	if (!strcmp(ctx, "JSON") || !strcmp(ctx, "json"))
+		ps->t->autoescape = CTMOD_JS;
+	else if (!strcmp(ctx, "XML") || !strcmp(ctx, "xml"))
+		ps->t->autoescape = CTMOD_XML;
+	else if (!strcasecmp(ctx, "HTML") || !strcasecmp(ctx, "JAVASCRIPT") ||
+		 !strcasecmp(ctx, "CSS"))
+		return perr(ps, tag, "AUTOESCAPE context '%s' is not "
+			    "supported: it needs an HTML parser; name each "
+			    "variable's modifier (:h, :j, :c...)", ctx);
+	else
+		return perr(ps, tag, "invalid AUTOESCAPE context '%s': "
+			    "expected JSON or XML", ctx);
+	r = pragma_attr(s, end, "state", ctx, sizeof(ctx));
+	if (r < 0 || (r > 0 && strcmp(ctx, "default")))
+		return perr(ps, tag, "invalid AUTOESCAPE pragma: only "
+			    "context and state=\"default\" are known here");
+	return 0;
+}
+
+/*
+ * ctemplate's AUTOESCAPE on one variable: nothing if it is marked
+ * :none or already ends with a safe escaping (other ctemplate escapers
+ * in between are harmless); else the context's escaper is appended.
+ */
+static int
+autoescape(struct parser *ps, const char *tag, struct tnode *n)
+{
+	int a = ps->t->autoescape;
+	unsigned i;
+
+	if (a < 0 || !strcmp(n->name, "BI_SPACE") ||
+	    !strcmp(n->name, "BI_NEWLINE"))
+		return 0;
+	for (i = 0; i < n->nr_mods; i++)
+		if (n->mods[i] >= CT_BASE && ctmod_is_none(n->mods[i] -
+							   CT_BASE))
+			return 0;
+	for (i = n->nr_mods; i-- > 0;) {
+		if (n->mods[i] < CT_BASE)
+			break;
+		if (ctmod_safe_for(n->mods[i] - CT_BASE, a))
+			return 0;
+	}
+	if (n->nr_mods == MAX_MODS)
+		return perr(ps, tag, "more than %d modifiers", MAX_MODS);
+	n->mods[n->nr_mods++] = (unsigned char)(a + CT_BASE);
+	return 0;
+}
+
+/*
+ * ctemplate's GetIndentation() on the text before tag, then what the tag
+ * does to it: kept by a comment, delimiter or pragma, restarted by a
+ * section opening, cleared by anything else.  ps->indent stays what an
+ * include at tag is indented by.
+ */
+static void
+track_indent(struct parser *ps, const char *tag, char sigil)
+{
+	const char *s = ps->text_start, *nl = tag;
+	int implicit = ps->indent_len == 1 && *ps->indent == '\n';
+
+	while (nl > s && nl[-1] != '\n')
+		nl--;
+	if (nl == s && !implicit) {
+		ps->indent_len = 0;
+	} else {
+		ps->indent = nl;
+		ps->indent_len = (size_t)(tag - nl);
+		for (; nl < tag; nl++)
+			if (*nl != ' ' && *nl != '\t')
+				ps->indent_len = 0;
+	}
+	if (sigil == '>')
+		return;
+	if (sigil == '#') {
+		ps->indent = "\n";
+		ps->indent_len = 1;
+	} else if (sigil != '!' && sigil != '=' && sigil != '%') {
+		ps->indent_len = 0;
+	}
+}
+
 /* Handles one tag whose body is s..s+len; tag points at the opener. */
 static int
 parse_tag(struct parser *ps, const char *tag, const char *s, size_t len,
@@ -703,14 +921,27 @@ parse_tag(struct parser *ps, const char *tag, const char *s, size_t len,
 {
 	char sigil = len ? *s : '\0';
 	const char *next = NULL;
+	struct tnode *n;
 	int trims = sigil == '#' || sigil == '/' || sigil == '!' ||
-		    sigil == '=' || sigil == '^';
+		    sigil == '=' || sigil == '^' || sigil == '%';
 
-	if (trims)
+	if (trims && ps->t->strip == STRIP_STANDALONE)
 		next = standalone_end(ps, tag, after);
-	emit_text(ps, next ? line_start(ps, tag) : tag);
+	/* ctemplate: a backslash ending the line of any tag but a variable
+	 * keeps the newline and goes (only in its modes: in ours, a
+	 * shell line continuation after a tag must survive) */
+	else if (sigil != '^' && ps->t->strip != STRIP_STANDALONE &&
+		 (trims || sigil == '>') && after[0] == '\\' &&
+		 after[1] == '\n')
+		next = after + 1;
+	if (ps->t->strip != STRIP_STANDALONE)
+		track_indent(ps, tag, sigil);
+	emit_text(ps, next && trims && ps->t->strip == STRIP_STANDALONE ?
+		  line_start(ps, tag) : tag);
 	ps->text_start = next ? next : after;
 	ps->p = ps->text_start;
+	if (sigil == '%')
+		return parse_pragma(ps, tag, s + 1, len - 1);
 	if (sigil != '!' && sigil != '=') {
 		/* names allow no inner blanks; trim the outer ones */
 		if (sigil == '#' || sigil == '/' || sigil == '>' ||
@@ -743,8 +974,12 @@ parse_tag(struct parser *ps, const char *tag, const char *s, size_t len,
 		if (!valid_name(s, len, 1))
 			return perr(ps, tag, "invalid include name '%.*s'",
 				    (int)len, s);
-		new_node(ps, TN_INCLUDE, tag)->name =
-			arena_strndup(ps->t, s, len);
+		n = new_node(ps, TN_INCLUDE, tag);
+		n->name = arena_strndup(ps->t, s, len);
+		if (ps->t->strip != STRIP_STANDALONE && ps->indent_len)
+			n->indent = arena_strndup(ps->t, ps->indent,
+						  ps->indent_len);
+		ps->indent_len = 0;
 		return 0;
 	default:
 		return parse_var(ps, tag, s, len);
@@ -761,6 +996,9 @@ parse(struct parser *ps)
 
 		if (!tag)
 			break;
+		/* "{{{VAR}}" is "{" then {{VAR}}, as in ctemplate */
+		while (!strncmp(tag + 1, ps->open, ps->olen))
+			tag++;
 		body = tag + ps->olen;
 		close = strstr(body, ps->close);
 		if (!close)
@@ -785,12 +1023,178 @@ parse(struct parser *ps)
 	return 0;
 }
 
+static void
+lmap_add(struct template *t, size_t at, unsigned line, unsigned col)
+{
+	/* a line that left nothing: the next one starts there too */
+	if (t->nr_map && t->map[t->nr_map - 1].at == at)
+		t->nr_map--;
+	ALLOC_GROW(t->map, t->nr_map, t->alloc_map);
+	t->map[t->nr_map].at = (uint32_t)at;
+	t->map[t->nr_map].line = line;
+	t->map[t->nr_map++].col = col;
+}
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
+	       c == '\f' || c == '\r';
+}
+
+/*
+ * ctemplate's STRIP_BLANK_LINES test: is a..b blank, or one "removable"
+ * tag (section, end, include, comment, pragma, delimiter) and blanks?
+ * Trims a..b if so.
+ */
+static int
+removable(const char **a, const char **b, const char *open,
+	  const char *close)
+{
+	const char *s = *a, *e = *b, *c;
+	size_t ol = strlen(open), cl = strlen(close);
+
+	while (e > s && is_blank(e[-1]))
+		e--;
+	while (s < e && is_blank(*s))
+		s++;
+	if (s < e && ((size_t)(e - s) < ol + cl + 1 ||
+		      strncmp(s, open, ol) || !strchr("#/>!%=", s[ol]) ||
+		      !(c = memmem(s + ol, (size_t)(e - s) - ol, close, cl)) ||
+		      c + cl != e))
+		return 0;
+	*a = s;
+	*b = e;
+	return 1;
+}
+
+/* ctemplate's delimiter tracking for removable(): "=OPEN CLOSE=" only. */
+static void
+strip_delims(const char *s, const char *e, char *open, char *close)
+{
+	const char *m, *c;
+
+	while ((m = memmem(s, (size_t)(e - s), open, strlen(open)))) {
+		const char *t = m + strlen(open), *sp;
+		size_t n;
+
+		c = memmem(t, (size_t)(e - t), close, strlen(close));
+		if (!c)
+			return;
+		s = c + strlen(close);
+		n = (size_t)(c - t);
+		sp = memchr(t, ' ', n);
+		if (n < 3 || *t != '=' || t[n - 1] != '=' ||
+		    memchr(t + 1, '=', n - 2) || !sp ||
+		    memchr(sp + 1, ' ', (size_t)(c - sp - 1)) ||
+		    (size_t)(sp - t - 1) > MAX_DELIM ||
+		    (size_t)(c - sp - 2) > MAX_DELIM)
+			continue;
+		snprintf(open, MAX_DELIM + 1, "%.*s", (int)(sp - t - 1), t + 1);
+		snprintf(close, MAX_DELIM + 1, "%.*s", (int)(c - sp - 2),
+			 sp + 1);
+	}
+}
+
+/*
+ * Rewrites s..end (the source after its KHORA pragma line, which began
+ * at line:col) into out as ctemplate's strip mode would, recording in
+ * t->map where each line came from.
+ */
+static void
+strip_source(struct template *t, const char *s, const char *end,
+	     unsigned line, unsigned col, struct strbuf *out)
+{
+	char open[MAX_DELIM + 1] = "{{", close[MAX_DELIM + 1] = "}}";
+	int counted = 0;		/* this line follows from the last */
+
+	lmap_add(t, 0, line, col);
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *next = nl ? nl + 1 : end, *a = s, *b = next;
+		int add_nl = b > a && b[-1] == '\n';
+
+		b -= add_nl;
+		if (t->strip == STRIP_SPACE) {
+			while (b > a && is_blank(b[-1]))
+				b--;
+			while (a < b && is_blank(*a))
+				a++;
+			add_nl = 0;
+		} else if (t->strip == STRIP_BLANK &&
+			   removable(&a, &b, open, close)) {
+			add_nl = 0;
+		}
+		if (!counted || a > s)
+			lmap_add(t, out->len, line, col + (unsigned)(a - s));
+		strbuf_add(out, a, (size_t)(b - a));
+		if (add_nl)
+			strbuf_addch(out, '\n');
+		counted = add_nl;
+		strip_delims(s, next, open, close);
+		s = next;
+		line++;
+		col = 1;
+	}
+}
+
+/*
+ * {{%KHORA strip=MODE undefined=WHAT}} opening the source: sets t's
+ * options; returns the length of the pragma and its newline, 0 when
+ * there is none, -1 with a diagnostic when it is malformed.
+ */
+static int
+khora_pragma(struct template *t, const char *src, size_t len,
+	     struct diag *d)
+{
+	const char *end, *s = src + 8;
+	struct diag_loc loc = { t->display, 1, 1 };
+	char v[32];
+	int r;
+
+	if (len < 10 || strncmp(src, "{{%KHORA", 8) || (s[0] != ' ' &&
+							 s[0] != '}'))
+		return 0;
+	end = memmem(src, len, "}}", 2);
+	if (!end || memchr(src, '\n', (size_t)(end - src)))
+		return diag_error(d, EXIT_TEMPLATE, &loc, "unterminated "
+				  "tag: missing '}}' before the end of the "
+				  "line");
+	r = pragma_attr(src + 3, end, "strip", v, sizeof(v));
+	if (r > 0 && !strcmp(v, "none"))
+		t->strip = STRIP_NONE;
+	else if (r > 0 && !strcmp(v, "blank-lines"))
+		t->strip = STRIP_BLANK;
+	else if (r > 0 && !strcmp(v, "whitespace"))
+		t->strip = STRIP_SPACE;
+	else if (r != 0 && (r < 0 || strcmp(v, "standalone")))
+		goto bad;
+	r = r < 0 ? r : pragma_attr(src + 3, end, "undefined", v, sizeof(v));
+	if (r > 0 && !strcmp(v, "empty"))
+		t->lax = 1;
+	else if (r != 0 && (r < 0 || strcmp(v, "error")))
+		goto bad;
+	/* anything else than those two attributes */
+	for (s += strspn(s, " "); s < end; s += strspn(s, " ")) {
+		if (strncmp(s, "strip=", 6) && strncmp(s, "undefined=", 10))
+			goto bad;
+		s += strcspn(s, " }");
+	}
+	end += 2;
+	return (int)(end - src) + (*end == '\n');
+bad:
+	return diag_error(d, EXIT_TEMPLATE, &loc, "invalid KHORA pragma: "
+			  "expected {{%%KHORA strip=standalone|none|"
+			  "blank-lines|whitespace undefined=error|empty}}");
+}
+
 struct template *
 template_parse(const char *display, const char *src, size_t len,
 	       struct diag *d)
 {
 	struct template *t = xcalloc(1, sizeof(*t));
 	struct parser ps;
+	int pragma;
 
 	t->display = xstrdup(display);
 	t->src = xstrndup(src, len);
@@ -803,6 +1207,23 @@ template_parse(const char *display, const char *src, size_t len,
 		template_free(t);
 		return NULL;
 	}
+	t->autoescape = -1;
+	pragma = khora_pragma(t, t->src, len, d);
+	if (pragma < 0) {
+		template_free(t);
+		return NULL;
+	}
+	if (pragma) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strip_source(t, t->src + pragma, t->src + len,
+			     1 + (t->src[pragma - 1] == '\n'),
+			     t->src[pragma - 1] == '\n' ? 1 :
+			     (unsigned)pragma + 1, &sb);
+		free(t->src);
+		t->len = sb.len;
+		t->src = strbuf_detach(&sb, NULL);
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.t = t;
 	ps.d = d;
@@ -811,6 +1232,8 @@ template_parse(const char *display, const char *src, size_t len,
 	memcpy(ps.close, "}}", 3);
 	ps.olen = ps.clen = 2;
 	ps.tail = &t->root;
+	ps.indent = "\n";
+	ps.indent_len = 1;
 	if (parse(&ps)) {
 		template_free(t);
 		return NULL;
@@ -834,6 +1257,7 @@ template_free(struct template *t)
 	free(t->base);
 	free(t->dir);
 	free(t->src);
+	free(t->map);
 	free(t);
 }
 
@@ -1162,6 +1586,8 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 	for (i = 0; !v && i < n->nr_mods; i++)
 		if (tmod_defines(n->mods[i]))
 			v = "";
+	if (!v && t->lax)
+		v = "";
 	if (!v) {
 		return rerr(r, t, n, "undefined variable '%s'%s", n->name,
 			    suggest(dict, n->name, 0));
@@ -1173,7 +1599,7 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 	for (i = 0; i < n->nr_mods; i++) {
 		struct strbuf next = STRBUF_INIT;
 
-		if (n->mods[i] >= TMOD_BASE)
+		if (n->mods[i] >= TMOD_BASE && n->mods[i] < CT_BASE)
 			tmod_apply(n->mods[i], n->margs[i],
 				   i ? r->tmp.buf : v, &next);
 		else
@@ -1203,6 +1629,9 @@ render_section(struct render *r, const struct template *t,
 		return render_nodes(r, t, n->child, dict, NULL, 1);
 	}
 	s = tdict_section(dict, n->name);
+	if (!s && t->lax)
+		return n->kind == TN_INVERTED ?
+		       render_nodes(r, t, n->child, dict, NULL, 1) : 0;
 	if (!s) {
 		return rerr(r, t, n, "undefined section '%s'%s", n->name,
 			    suggest(dict, n->name, 1));
@@ -1216,6 +1645,36 @@ render_section(struct render *r, const struct template *t,
 	return 0;
 }
 
+/*
+ * ctemplate's PrefixLine on out from start: prefix after every line
+ * break ("\n", "\r" or "\r\n"), the last one included.  Stops past max
+ * (a long prefix times many lines is any size): the caller's check
+ * then reports it.
+ */
+static void
+prefix_lines(struct strbuf *out, size_t start, const char *prefix,
+	     size_t max)
+{
+	struct strbuf tail = STRBUF_INIT;
+	size_t i;
+
+	if (out->len == start)
+		return;
+	strbuf_add(&tail, out->buf + start, out->len - start);
+	/* a truncation strbuf.h has no call for */
+	out->len = start;
+	out->buf[start] = '\0';
+	for (i = 0; i < tail.len && out->len <= max; i++) {
+		strbuf_addch(out, tail.buf[i]);
+		if (tail.buf[i] == '\r' && i + 1 < tail.len &&
+		    tail.buf[i + 1] == '\n')
+			continue;
+		if (tail.buf[i] == '\n' || tail.buf[i] == '\r')
+			strbuf_addstr(out, prefix);
+	}
+	strbuf_release(&tail);
+}
+
 static int
 render_include(struct render *r, const struct template *t,
 	       const struct tnode *n, const struct tdict *dict)
@@ -1225,6 +1684,7 @@ render_include(struct render *r, const struct template *t,
 	struct template *inc;
 	const char *why, *vcs;
 	int ret, fd;
+	size_t start;
 
 	if (!t->base)
 		return rerr(r, t, n, "cannot include '%s': the template has "
@@ -1266,9 +1726,12 @@ render_include(struct render *r, const struct template *t,
 			    "recursive", n->name);
 	inc->rendering = 1;
 	r->depth++;
+	start = r->out->len;
 	ret = render_nodes(r, inc, inc->root, dict, NULL, 1);
 	r->depth--;
 	inc->rendering = 0;
+	if (!ret && n->indent)
+		prefix_lines(r->out, start, n->indent, r->max);
 	return ret;
 }
 

@@ -6,19 +6,26 @@
  * (ours: shown when SEC is hidden), {{#SEC_separator}}..{{/SEC_separator}}
  * inside SEC (shown between iterations), {{>path}} (include, rendered
  * with the current dictionary), {{! comment}}, {{=<% %>=}} (delimiter
- * change), {{BI_SPACE}}, {{BI_NEWLINE}}.  A line holding only a section,
- * comment or delimiter tag (and blanks) is removed whole, so that YAML
- * and Python output keeps clean indentation.
+ * change), {{%AUTOESCAPE context="JSON|XML"}}, {{BI_SPACE}},
+ * {{BI_NEWLINE}}.  A line holding only a section, comment, delimiter or
+ * pragma tag (and blanks) is removed whole, so that YAML and Python
+ * output keeps clean indentation.
  *
  * Modifiers: html, json (JSON string body), url (percent-encoding),
  * x-snake, x-kebab, x-pascal, x-upper, x-lower, and the complete string
  * literals of escape.h: x-yaml (double-quoted YAML scalar), x-json,
  * x-toml (TOML basic string), x-hcl, x-shell (single-quoted sh word),
- * x-python.
+ * x-python; and ctemplate's own (ctmods.h), which render ctemplate's
+ * bytes; and the template language's (tmods.h).
  *
  * Strict: rendering an undefined variable, or a section that no
  * dictionary defines (shown or hidden), is an error at template:line:col
  * with a did-you-mean.
+ *
+ * A first line {{%KHORA strip=none|blank-lines|whitespace
+ * undefined=empty}} gives ctemplate's strip modes and lax names instead
+ * (khora-plugin(7), "ctemplate compatibility"; tests/compat checks it
+ * against libctemplate).
  *
  * Ownership: a tcache owns every template it parsed (each parsed once
  * per run); a tdict owns copies of the names and values given to it and

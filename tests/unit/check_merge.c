@@ -143,6 +143,51 @@ START_TEST(test_resolve_markers)
 }
 END_TEST
 
+/* a file of many distinct lines (the line interner grows several
+ * times): each side's edit lands on its own line, a shared one
+ * conflicts, and nothing else moves */
+START_TEST(test_big_file)
+{
+	struct strbuf o = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
+	struct strbuf want = STRBUF_INIT, out = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		strbuf_addf(&o, "line %d\n", i);
+		strbuf_addf(&a, i == 10 ? "ours %d\n" : "line %d\n", i);
+		strbuf_addf(&b, i == 2990 ? "theirs %d\n" : "line %d\n", i);
+		strbuf_addf(&want, i == 10 ? "ours %d\n" : i == 2990 ?
+			    "theirs %d\n" : "line %d\n", i);
+	}
+	ck_assert_int_eq(merge3(o.buf, o.len, a.buf, a.len, b.buf, b.len,
+				MERGE_MARKERS, &out), 0);
+	ck_assert_str_eq(out.buf, want.buf);
+	/* both change line 1500: one conflict, both sides kept */
+	strbuf_reset(&out);
+	strbuf_reset(&a);
+	strbuf_reset(&b);
+	for (i = 0; i < 3000; i++) {
+		strbuf_addf(&a, i == 1500 ? "ours %d\n" : "line %d\n", i);
+		strbuf_addf(&b, i == 1500 ? "theirs %d\n" : "line %d\n", i);
+	}
+	ck_assert_int_eq(merge3(o.buf, o.len, a.buf, a.len, b.buf, b.len,
+				MERGE_MARKERS, &out), 1);
+	ck_assert_ptr_nonnull(strstr(out.buf, "line 1499\n<<<<<<< yours\n"
+				     "ours 1500\n=======\ntheirs 1500\n"
+				     ">>>>>>> khora\nline 1501\n"));
+	ck_assert_uint_eq(out.len, o.len + strlen("<<<<<<< yours\n"
+						  "ours 1500\n=======\n"
+						  "theirs 1500\n>>>>>>> "
+						  "khora\n") -
+			  strlen("line 1500\n"));
+	strbuf_release(&o);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&want);
+	strbuf_release(&out);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -154,6 +199,7 @@ suite(void)
 	tcase_add_test(tc, test_merge_identities);
 	tcase_add_test(tc, test_udiff);
 	tcase_add_test(tc, test_resolve_markers);
+	tcase_add_test(tc, test_big_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include "unit.h"
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "stage.h"
 #include "trash.h"
 #include "wrapper.h"
@@ -189,6 +190,118 @@ START_TEST(test_undo_many)
 }
 END_TEST
 
+/* a run directory with subdirectories: removed only when every file
+ * in every one of them is the run's own link; one file of the user's
+ * anywhere below keeps it whole */
+START_TEST(test_undo_nested)
+{
+	struct trash t;
+	int bfd, fd;
+
+	ck_assert_int_eq(mkdirat(tfd, "bk", 0700), 0);
+	bfd = openat(tfd, "bk", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(bfd, 0);
+	fd = openat(bfd, "0", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert_int_eq(trash_create(&t, tfd), 0);
+	ck_assert_int_eq(trash_keep(&t, tfd, bfd, "0", "a/b/c/f"), 0);
+	put("mine", "the user's");
+	ck_assert_int_eq(linkat(tfd, "mine", t.fd, "a/b/mine", 0), 0);
+	ck_assert_int_eq(trash_undo(tfd, t.name, bfd), -1);
+	ck_assert_uint_eq(trash_count(dir), 2);
+	/* a symlink is no link of the run's either */
+	ck_assert_int_eq(unlinkat(t.fd, "a/b/mine", 0), 0);
+	ck_assert_int_eq(symlinkat("../../0", t.fd, "a/link"), 0);
+	ck_assert_int_eq(trash_undo(tfd, t.name, bfd), -1);
+	ck_assert_uint_eq(trash_count(dir), 2);
+	ck_assert_int_eq(unlinkat(t.fd, "a/link", 0), 0);
+	ck_assert_int_eq(trash_undo(tfd, t.name, bfd), 0);
+	ck_assert_uint_eq(trash_count(dir), 0);
+	ck_assert_int_eq(faccessat(bfd, "0", F_OK, 0), 0);
+	close(bfd);
+	trash_release(&t);
+}
+END_TEST
+
+/* the name chosen was taken before trash_create(): that directory is
+ * someone else's, and a discard after the failure leaves it */
+START_TEST(test_create_taken)
+{
+	char path[128];
+	struct trash t;
+
+	trash_init(&t);
+	ck_assert_int_eq(mkdirat(tfd, ".khora/trash", 0700), 0);
+	ck_assert_int_eq(trash_prepare(&t, tfd), 0);
+	ck_assert(!t.need_root);
+	snprintf(path, sizeof(path), ".khora/trash/%s", t.name);
+	ck_assert_int_eq(mkdirat(tfd, path, 0700), 0);
+	snprintf(path, sizeof(path), ".khora/trash/%s/kept", t.name);
+	put(path, "another run's copy");
+	ck_assert_int_eq(trash_create(&t, tfd), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	trash_discard(&t, tfd);
+	ck_assert_uint_eq(trash_count(dir), 1);
+	ck_assert_int_eq(faccessat(tfd, ".khora/trash", F_OK, 0), 0);
+	trash_release(&t);
+}
+END_TEST
+
+/* no .khora (or no trash in it): nothing made, nothing removed */
+START_TEST(test_no_khora)
+{
+	struct trash t;
+
+	ck_assert_int_eq(unlinkat(tfd, ".khora", AT_REMOVEDIR), 0);
+	trash_init(&t);
+	ck_assert_int_eq(trash_prepare(&t, tfd), -1);
+	ck_assert_int_eq(trash_create(&t, tfd), -1);
+	ck_assert_int_eq(trash_undo(tfd, "20261202T214000Z", tfd), 0);
+	ck_assert_uint_eq(trash_count(dir), 0);
+	ck_assert_int_eq(mkdirat(tfd, ".khora", 0755), 0);
+	ck_assert_int_eq(trash_undo(tfd, "20261202T214000Z", tfd), 0);
+	ck_assert_uint_eq(trash_count("/nonexistent/khora"), 0);
+	trash_release(&t);
+}
+END_TEST
+
+/* every ".N" of this second taken: no name is this run's, and none
+ * is reused (tried again if the clock turned meanwhile) */
+START_TEST(test_all_names_taken)
+{
+	char path[128], stamp[32];
+	struct trash t;
+	struct tm tm;
+	time_t now;
+	int i, ret;
+
+	ck_assert_int_eq(mkdirat(tfd, ".khora/trash", 0700), 0);
+	trash_init(&t);
+	do {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+		for (i = 1; i < 1000; i++) {
+			if (i == 1)
+				snprintf(path, sizeof(path), ".khora/trash/%s",
+					 stamp);
+			else
+				snprintf(path, sizeof(path),
+					 ".khora/trash/%s.%d", stamp, i);
+			ck_assert(!mkdirat(tfd, path, 0700) || errno == EEXIST);
+		}
+		ret = trash_prepare(&t, tfd);
+	} while (time(NULL) != now);
+	ck_assert_int_eq(ret, -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_str_eq(t.name, "");
+	trash_release(&t);
+}
+END_TEST
+
 static Suite *
 trash_suite(void)
 {
@@ -196,7 +309,14 @@ trash_suite(void)
 	TCase *tc = tcase_create("trash");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* test_all_names_taken makes 999 directories: not quick on a
+	 * loaded machine */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_keep_links);
+	tcase_add_test(tc, test_undo_nested);
+	tcase_add_test(tc, test_create_taken);
+	tcase_add_test(tc, test_no_khora);
+	tcase_add_test(tc, test_all_names_taken);
 	tcase_add_test(tc, test_two_runs_one_second);
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_symlink_refused);

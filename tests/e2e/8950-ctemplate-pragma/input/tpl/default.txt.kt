@@ -1,0 +1,4 @@
+name: {{service}}
+
+{{#service}}
+{{/service}}

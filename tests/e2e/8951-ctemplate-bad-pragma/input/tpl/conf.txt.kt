@@ -1,0 +1,2 @@
+{{%KHORA strip=all}}
+name: {{service}}
