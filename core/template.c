@@ -682,6 +682,8 @@ parse_mod(struct parser *ps, const char *tag, struct tnode *n,
 		return 0;
 	}
 	id = mod_lookup(m, nlen);
+	if (id >= CT_BASE && eq)	/* ctemplate's takes no other value */
+		id = -1;
 	snprintf(buf, sizeof(buf), "%.*s", (int)nlen, m);
 	if (id < 0)
 		id = tmod_lookup(m, nlen);
