@@ -206,6 +206,7 @@ generation_run(struct generation *g, struct gen_opts *o,
 	if (use_tmpl)
 		tmpldir_secret_values(&g->tmpl, &p->secrets);
 	p->target = o->target;
+	p->plugin_timeout = o->plugin_timeout;
 	profile_lap(&p->prof, PH_CONFIG, &g->mark);
 	d->phase = "catalog";
 	if (catalog_load(&g->cat, d))
@@ -239,6 +240,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 			return -1;
 	}
 	profile_lap(&p->prof, PH_RENDER, &g->mark);
+	d->phase = "fini";
+	fini_plugins(p);
 	return 0;
 }
 
