@@ -108,6 +108,15 @@ tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.c \
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(FIXTURE_CFLAGS_$(notdir $*)) \
 		-shared $(LDFLAGS) -o $@ $< $(FIXTURE_LIBS_$(notdir $*))
 
+# a plugin written in C++, built as a third party would (the SDK's flags,
+# its version script, -pedantic -Werror) and loaded by e2e case 8510
+CXX_FIXTURES = tests/fixtures/plugins/cxx_plugin/cxx_plugin.so
+CXX_PLUGIN_FLAGS = -std=c++17 -Wall -Wextra -pedantic -Werror $(CXXFLAGS) \
+	-fPIC -fvisibility=hidden -Iplugin-sdk $(CPPFLAGS)
+tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.cc \
+	plugin-sdk/khora-plugin.h plugin-sdk/khora-plugin.map
+	$(QCC)$(CXX) $(CXX_PLUGIN_FLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
 # the fixture that needs a library that does not exist at run time
 FIXTURE_LIBS_missing_dep = -Ltests/fixtures/plugins/missing_dep \
 	-Wl,-rpath,/nonexistent -lkhora_gone
@@ -170,7 +179,7 @@ fuzz: fuzz-progs
 	done
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
-	tests/hclcheck/hclcheck tests/fixtures/libfault.so
+	$(CXX_FIXTURES) tests/hclcheck/hclcheck tests/fixtures/libfault.so
 
 # the Check suites and the ABI numbers only: what a package build runs
 unit-check: $(UNIT_BINS) tests/abi/abi_test

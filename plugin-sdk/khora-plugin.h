@@ -45,6 +45,17 @@ extern "C" {
 /* Opaque per-plugin handle the host passes to every callback. */
 typedef struct khora_ctx khora_ctx;
 
+/*
+ * The entry symbol is looked up by its C name: under C++ the definition
+ * KHORA_PLUGIN_DEFINE expands to (in the plugin's own file, outside this
+ * header's extern "C" block) needs C linkage of its own.
+ */
+#ifdef __cplusplus
+#define KHORA_EXTERN_C extern "C"
+#else
+#define KHORA_EXTERN_C
+#endif
+
 #if defined(__GNUC__)
 #define KHORA_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define KHORA_EXPORT __attribute__((visibility("default")))
@@ -215,8 +226,9 @@ typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
  * sidecar's name.
  */
 #define KHORA_PLUGIN_DEFINE(name_, version_, init_, plan_, fini_)	\
-	KHORA_EXPORT const struct khora_plugin *khora_plugin_##name_(void); \
-	const struct khora_plugin *khora_plugin_##name_(void)		\
+	KHORA_EXTERN_C KHORA_EXPORT const struct khora_plugin *	\
+	khora_plugin_##name_(void);					\
+	KHORA_EXTERN_C const struct khora_plugin *khora_plugin_##name_(void) \
 	{								\
 		static const struct khora_plugin desc = {		\
 			KHORA_ABI_MAJOR, KHORA_ABI_MINOR,		\
