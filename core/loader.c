@@ -320,6 +320,12 @@ lerr(struct pipeline *p, const struct plugin_info *pi, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Before dlopen, from the sidecar: only the major must match.  A newer
+ * minor is not refused here: what the object needs is in its
+ * descriptor (check_descriptor), and the sidecar's newer keys were
+ * ignored with a warning (catalog.c).
+ */
 static int
 check_abi(struct pipeline *p, const struct plugin_info *pi)
 {
@@ -328,28 +334,42 @@ check_abi(struct pipeline *p, const struct plugin_info *pi)
 			    "ABI %d.%d: rebuild the plugin against "
 			    "khora-plugin %d.x", pi->abi_major, pi->abi_minor,
 			    KHORA_ABI_MAJOR, KHORA_ABI_MINOR, KHORA_ABI_MAJOR);
-	if (pi->abi_minor > KHORA_ABI_MINOR)
-		return lerr(p, pi, "it needs ABI %u.%u, this khora has ABI "
-			    "%d.%d: upgrade khora", pi->abi_major,
-			    pi->abi_minor, KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
 	return 0;
+}
+
+/* The oldest host minor the plugin needs (its own before ABI 1.1). */
+static unsigned
+min_host_minor(const struct khora_plugin *desc)
+{
+	if (desc->size >= offsetof(struct khora_plugin, min_host_minor) +
+	    sizeof(desc->min_host_minor))
+		return desc->min_host_minor;
+	return desc->abi_minor;
 }
 
 static int
 check_descriptor(struct pipeline *p, const struct plugin_info *pi,
 		 const struct khora_plugin *desc)
 {
+	unsigned need;
+
 	if (!desc)
 		return lerr(p, pi, "its entry symbol returned no descriptor");
-	if (desc->abi_major != pi->abi_major ||
-	    desc->abi_minor != pi->abi_minor)
-		return lerr(p, pi, "its descriptor says ABI %u.%u but its "
-			    "sidecar says %u.%u: rebuild and reinstall both",
-			    desc->abi_major, desc->abi_minor, pi->abi_major,
-			    pi->abi_minor);
+	if (desc->abi_major != KHORA_ABI_MAJOR)
+		return lerr(p, pi, "its descriptor says ABI %u.%u, this khora "
+			    "has ABI %d.%d (its sidecar says %u.%u): rebuild "
+			    "the plugin against khora-plugin %d.x",
+			    desc->abi_major, desc->abi_minor, KHORA_ABI_MAJOR,
+			    KHORA_ABI_MINOR, pi->abi_major, pi->abi_minor,
+			    KHORA_ABI_MAJOR);
 	if (desc->size < offsetof(struct khora_plugin, reserved))
 		return lerr(p, pi, "its descriptor is too small (%zu bytes)",
 			    desc->size);
+	need = min_host_minor(desc);
+	if (need > KHORA_ABI_MINOR)
+		return lerr(p, pi, "it needs khora ABI %u.%u, this khora has "
+			    "ABI %d.%d: upgrade khora", desc->abi_major, need,
+			    KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
 	if (!desc->name || strcmp(desc->name, pi->name))
 		return lerr(p, pi, "its descriptor is named '%s', its sidecar "
 			    "'%s': they must match", desc->name ? desc->name :

@@ -9,12 +9,15 @@
  * khora_plugin_<name> and call it to obtain the plugin's descriptor.
  *
  * Contract:
- *  - KHORA_ABI_MAJOR of plugin and host must be equal; the plugin's
- *    KHORA_ABI_MINOR must be <= the host's.  The descriptor records both.
+ *  - KHORA_ABI_MAJOR of plugin and host must be equal.  Minors are
+ *    forward-compatible, as in SQLite's extension API: the descriptor
+ *    records the minor the plugin was built against and the oldest host
+ *    minor it needs (KHORA_PLUGIN_MIN_MINOR, default: the one it was
+ *    built against); a host loads it when its own minor is at least that.
  *  - The host passes a const struct khora_host * to init().  The vtable
  *    starts with its own size and abi_minor and is only ever appended to;
- *    test a function with KHORA_HOST_HAS(host, fn) before calling one that
- *    is newer than the minor you were built against.
+ *    a plugin that declares an older minimum tests a newer function with
+ *    KHORA_HOST_HAS(host, fn) before calling it.
  *  - Plugins never write to the file system.  They describe files,
  *    directories and symlinks through the host (add_file, add_text,
  *    add_dir, add_symlink); the core merges the actions of every plugin,
@@ -39,8 +42,23 @@
 extern "C" {
 #endif
 
+/*
+ * The one definition of the ABI numbers: the host, the loader, the
+ * pkg-config file and `khora new-plugin` all take them from here.
+ * Appending to struct khora_host (or struct khora_plugin) bumps
+ * KHORA_ABI_MINOR, and changes nothing else.
+ */
 #define KHORA_ABI_MAJOR 1
-#define KHORA_ABI_MINOR 0
+#define KHORA_ABI_MINOR 1
+
+/*
+ * The oldest host minor the plugin needs: define it before including
+ * this header to load in older hosts (then test each function newer
+ * than it with KHORA_HOST_HAS before calling it).
+ */
+#ifndef KHORA_PLUGIN_MIN_MINOR
+#define KHORA_PLUGIN_MIN_MINOR KHORA_ABI_MINOR
+#endif
 
 /* Opaque per-plugin handle the host passes to every callback. */
 typedef struct khora_ctx khora_ctx;
@@ -213,9 +231,12 @@ struct khora_plugin {
 	int (*init)(khora_ctx *ctx, const struct khora_host *host);
 	/* Emits the plugin's actions; required. */
 	int (*plan)(khora_ctx *ctx, const struct khora_host *host);
-	/* Called once before exit; may be NULL. */
+	/* Called once before the project is written; may be NULL. */
 	void (*fini)(khora_ctx *ctx, const struct khora_host *host);
 	void *reserved[8];
+	/* ABI 1.1: the oldest host minor this plugin needs (a host reads
+	 * it only when size covers it; before, abi_minor was the minimum) */
+	unsigned min_host_minor;
 };
 
 typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
@@ -233,7 +254,8 @@ typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
 		static const struct khora_plugin desc = {		\
 			KHORA_ABI_MAJOR, KHORA_ABI_MINOR,		\
 			sizeof(struct khora_plugin), #name_, version_,	\
-			init_, plan_, fini_, { 0 }			\
+			init_, plan_, fini_, { 0 },			\
+			KHORA_PLUGIN_MIN_MINOR				\
 		};							\
 		return &desc;						\
 	}

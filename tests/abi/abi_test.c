@@ -34,7 +34,7 @@ main(void)
 		return 0;
 	}
 	EXPECT(KHORA_ABI_MAJOR, 1);
-	EXPECT(KHORA_ABI_MINOR, 0);
+	EXPECT(KHORA_ABI_MINOR, 1);
 
 	EXPECT(sizeof(struct khora_host), 152);
 	EXPECT(OFF(khora_host, size), 0);
@@ -62,7 +62,7 @@ main(void)
 	EXPECT(KHORA_CMD_NESTED_CHECK, 8);
 	EXPECT(KHORA_CMD_PATHS, 16);
 
-	EXPECT(sizeof(struct khora_plugin), 120);
+	EXPECT(sizeof(struct khora_plugin), 128);
 	EXPECT(OFF(khora_plugin, abi_major), 0);
 	EXPECT(OFF(khora_plugin, abi_minor), 4);
 	EXPECT(OFF(khora_plugin, size), 8);
@@ -72,6 +72,7 @@ main(void)
 	EXPECT(OFF(khora_plugin, plan), 40);
 	EXPECT(OFF(khora_plugin, fini), 48);
 	EXPECT(OFF(khora_plugin, reserved), 56);
+	EXPECT(OFF(khora_plugin, min_host_minor), 120);
 	{
 		struct khora_host h = { 0 };
 
