@@ -374,6 +374,11 @@ check_descriptor(struct pipeline *p, const struct plugin_info *pi,
 		return lerr(p, pi, "its descriptor is named '%s', its sidecar "
 			    "'%s': they must match", desc->name ? desc->name :
 			    "(null)", pi->name);
+	if (!desc->version || strcmp(desc->version, pi->version))
+		return lerr(p, pi, "its shared object is version '%s', its "
+			    "sidecar says '%s': reinstall both from one build",
+			    desc->version ? desc->version : "(null)",
+			    pi->version);
 	if (!desc->plan)
 		return lerr(p, pi, "its descriptor has no plan callback");
 	return 0;

@@ -122,8 +122,10 @@ struct khora_host {
 	/*
 	 * Actions.  path is relative to the project root, uses '/', and must
 	 * stay inside the project.  template names a file under the plugin's
-	 * template directory.  mode is a permission mask such as 0644,
-	 * optionally with KHORA_MODE_YIELD.
+	 * template directory.  mode is a permission mask such as 0644 (0:
+	 * 0644 for files, 0755 for directories; the user's umask applies),
+	 * for files optionally with KHORA_MODE_YIELD or KHORA_MODE_INPUT.
+	 * Any other bit (setuid, setgid, sticky) is an error.
 	 */
 	int (*add_file)(khora_ctx *ctx, const char *path, const char *tmpl,
 			unsigned mode);
@@ -143,7 +145,10 @@ struct khora_host {
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
-	/* Plugin memory, released at the latest when khora exits. */
+	/*
+	 * Plugin memory, released at the latest when khora exits; alloc
+	 * returns NULL when there is not that much (alloc(SIZE_MAX)).
+	 */
 	void *(*alloc)(khora_ctx *ctx, size_t size);
 	void (*free)(khora_ctx *ctx, void *ptr);
 
