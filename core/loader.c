@@ -18,15 +18,17 @@
  * same holds for a plugin that calls exit() (an on_exit() handler that
  * acts only while plugin code runs), for one that overruns
  * --plugin-timeout (SIGALRM), and a plugin's chdir() is undone after
- * every callback: the working directory, against which the target and
- * every input path are resolved, is held as a descriptor opened before
- * the first plugin code (its ELF constructors) runs.  These contain
- * mistakes; a plugin is in-process code with the user's rights.
+ * every callback (and so is its umask()): the working directory,
+ * against which the target and every input path are resolved, is held
+ * as a descriptor opened before the first plugin code (its ELF
+ * constructors) runs.  These contain mistakes; a plugin is in-process
+ * code with the user's rights.
  */
 #include "compat.h"
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -57,8 +59,10 @@ static int handlers_installed;
 static struct pipeline *cur_p;
 static const struct plugin_info *cur_pi;
 static const char *cur_phase;
-/* The working directory as it was before any plugin code ran. */
+/* The working directory and umask as before any plugin code ran. */
 static int cwd_fd = -1;
+static char *cwd_name;
+static mode_t held_mask;
 /* plugins check: how the child reports a crash, an exit, a timeout */
 static int check_mode;
 
@@ -160,26 +164,48 @@ loader_check_mode(void)
 
 /*
  * Before the first plugin code (dlopen runs its constructors): hold the
- * working directory.  O_PATH: a directory the user may search but not
- * list is still one to come back to.
+ * working directory, and the umask, which a plugin could change as
+ * easily.  O_PATH: a directory the user may search but not list is
+ * still one to come back to.  One khora may not even search (a run as
+ * another user, from root's directory) is remembered by name instead,
+ * and only gone back to if a plugin did move (it cannot be opened, so
+ * nothing relative to it is used unless a plugin moved).
  */
 static int
 hold_cwd(struct pipeline *p)
 {
+	if (cwd_fd >= 0 || cwd_name)
+		return 0;
+	held_mask = umask(022);
+	umask(held_mask);
+	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd_fd >= 0)
 		return 0;
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd_fd < 0)
-		return diag_error(p->d, EXIT_IO, NULL, "cannot open the "
+	cwd_name = getcwd(NULL, 0);
+	if (!cwd_name)
+		return diag_error(p->d, EXIT_IO, NULL, "cannot find the "
 				  "current directory: %s", strerror(errno));
 	return 0;
+}
+
+static int
+cwd_moved(void)
+{
+	char *now = getcwd(NULL, 0);
+	int moved = !now || strcmp(now, cwd_name);
+
+	free(now);
+	return moved;
 }
 
 /* A plugin's chdir() is undone: paths stay relative to where khora ran. */
 static void
 restore_cwd(const struct plugin_info *pi, const char *phase)
 {
-	if (cwd_fd < 0 || !fchdir(cwd_fd))
+	if (cwd_fd >= 0 || cwd_name)
+		umask(held_mask);
+	if (cwd_fd >= 0 ? !fchdir(cwd_fd) :
+	    !cwd_name || !cwd_moved() || !chdir(cwd_name))
 		return;
 	fprintf(stderr, "khora: plugin '%s' (%s) changed the working "
 		"directory during %s and khora cannot return to it: %s\n",
@@ -194,6 +220,8 @@ release_cwd(void)
 	if (cwd_fd >= 0)
 		close(cwd_fd);
 	cwd_fd = -1;
+	free(cwd_name);
+	cwd_name = NULL;
 }
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
@@ -453,10 +481,10 @@ load_one(struct pipeline *p, struct plugin_info *pi)
 		return -1;
 	if (hold_cwd(p))
 		return -1;
-	cur_pi = pi;
-	cur_phase = "load";
+	/* its ELF constructors run in dlopen: plugin code too */
+	guard(p, pi, "load");
 	h = open_checked(p, pi);
-	restore_cwd(pi, "load");
+	unguard(p);
 	if (!h)
 		return -1;
 	pi->handle = h;
