@@ -201,12 +201,15 @@ check_child(struct catalog *cat, struct plugin_info *pi, unsigned limit,
 	ov.nr_with = pi->provides.nr;
 	d->capture = &junk;
 	if (config_load(&cfg, NULL, &ov, d)) {
+		config_release(&cfg);
 		memset(&ov, 0, sizeof(ov));
 		ov.default_name = "check";
 		d->code = 0;
 		d->nr_errors = 0;
 		if (config_load(&cfg, NULL, &ov, d)) {
+			config_release(&cfg);
 			d->capture = NULL;
+			strbuf_release(&junk);
 			return EXIT_CONFIG;
 		}
 	}
