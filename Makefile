@@ -9,8 +9,11 @@
 # after a build, -jN from a clean tree works, and `make install` only
 # copies: it never runs what it built (completion/ is shipped as source).
 VERSION = 0.1.0
-ABI_MAJOR = 1
-ABI_MINOR = 1
+# the ABI numbers have one definition, in the SDK header
+abi_number = $(shell sed -n 's/^\#define KHORA_ABI_$(1) \([0-9]*\)$$/\1/p' \
+	plugin-sdk/khora-plugin.h)
+ABI_MAJOR := $(call abi_number,MAJOR)
+ABI_MINOR := $(call abi_number,MINOR)
 
 PREFIX ?= /usr/local
 prefix ?= $(PREFIX)
@@ -108,6 +111,25 @@ tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.c \
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(FIXTURE_CFLAGS_$(notdir $*)) \
 		-shared $(LDFLAGS) -o $@ $< $(FIXTURE_LIBS_$(notdir $*))
 
+# a plugin written in C++, built as a third party would (the SDK's flags,
+# its version script, -pedantic -Werror) and loaded by e2e case 8510
+CXX_FIXTURES = tests/fixtures/plugins/cxx_plugin/cxx_plugin.so
+CXX_PLUGIN_FLAGS = -std=c++17 -Wall -Wextra -pedantic -Werror $(CXXFLAGS) \
+	-fPIC -fvisibility=hidden -Iplugin-sdk $(CPPFLAGS)
+tests/fixtures/plugins/%.so: tests/fixtures/plugins/%.cc \
+	plugin-sdk/khora-plugin.h plugin-sdk/khora-plugin.map
+	$(QCC)$(CXX) $(CXX_PLUGIN_FLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
+
+# plugins built against the next minor of the ABI (a header generated
+# from the real one), loaded by this khora: forward compatibility
+NEXT_FIXTURES = next_needs next_guarded next_plain
+tests/abi/khora-plugin-next.h: plugin-sdk/khora-plugin.h \
+	tests/abi/next-header.awk
+	$(Q)awk -f tests/abi/next-header.awk $< >$@
+$(foreach p,$(NEXT_FIXTURES),tests/fixtures/plugins/$(p)/$(p).so): \
+	tests/abi/khora-plugin-next.h
+$(foreach p,$(NEXT_FIXTURES),$(eval FIXTURE_CFLAGS_$(p) = -Itests/abi))
+
 # the fixture that needs a library that does not exist at run time
 FIXTURE_LIBS_missing_dep = -Ltests/fixtures/plugins/missing_dep \
 	-Wl,-rpath,/nonexistent -lkhora_gone
@@ -173,7 +195,7 @@ fuzz: fuzz-progs
 	done
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
-	tests/hclcheck/hclcheck tests/hclvalue/hclvalue \
+	$(CXX_FIXTURES) tests/hclcheck/hclcheck tests/hclvalue/hclvalue \
 	tests/fixtures/libfault.so
 
 # the Check suites and the ABI numbers only: what a package build runs
@@ -291,6 +313,7 @@ clean:
 	rm -f khora core/*.o core/*.d core/libkhora.a core/.build-flags \
 		plugins/.build-flags $(PLUGIN_SOS) $(UNIT_BINS) tests/unit/.*.d \
 		tests/abi/abi_test tests/fixtures/plugins/*/*.so \
+		tests/abi/khora-plugin-next.h \
 		tests/fixtures/libfault.so tests/hclcheck/hclcheck \
 		tests/hclvalue/hclvalue \
 		tools/writetree tools/peakrss tools/bench-plugin/bench_files.so \

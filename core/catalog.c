@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "khora-plugin.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -189,6 +190,19 @@ sibling(const char *sidecar, const char *name)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * A sidecar written for a newer minor of this ABI may use keys this
+ * khora does not know yet: they are ignored with a warning, as a newer
+ * host function is by KHORA_HOST_HAS (forward compatibility).  In a
+ * sidecar of this khora's minor or older, an unknown key is an error.
+ */
+static int
+newer_sidecar(const struct plugin_info *pi)
+{
+	return pi->abi_major == KHORA_ABI_MAJOR &&
+	       pi->abi_minor > KHORA_ABI_MINOR;
+}
+
 static const char *const sidecar_keys[] = {
 	"name", "version", "abi", "summary", "provides", "requires",
 	"conflicts", "after", "options", "default", "library", "templates",
@@ -207,6 +221,15 @@ read_key(struct diag *d, struct plugin_info *pi, const struct ynode *k,
 	for (i = 0; i < ARRAY_SIZE(sidecar_keys); i++)
 		if (!strcmp(key, sidecar_keys[i]))
 			break;
+	if (i == ARRAY_SIZE(sidecar_keys) && newer_sidecar(pi)) {
+		struct diag_loc loc = ynode_loc(k);
+
+		diag_warn(d, &loc, "sidecar key '%s' ignored: the sidecar is "
+			  "for khora ABI %u.%u, this khora has ABI %d.%d: "
+			  "upgrade khora", key, pi->abi_major, pi->abi_minor,
+			  KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
+		return 0;
+	}
 	if (i == ARRAY_SIZE(sidecar_keys))
 		return serr(d, k, "invalid sidecar: unknown key '%s'%s", key,
 			    did_you_mean(key, sidecar_keys,
@@ -316,6 +339,7 @@ check_own_features(const struct plugin_info *pi, struct diag *d)
 static int
 read_sidecar_tree(struct plugin_info *pi, struct diag *d)
 {
+	const struct ynode *abi;
 	struct strbuf sb = STRBUF_INIT;
 	const char *base;
 	size_t i, blen;
@@ -327,10 +351,14 @@ read_sidecar_tree(struct plugin_info *pi, struct diag *d)
 				  "expected a mapping of name, version, abi, "
 				  "provides, ...");
 	}
+	/* the ABI first: it decides what an unknown key is */
+	abi = ymap_get(pi->tree, "abi");
+	if (abi && read_abi(d, abi, pi))
+		return -1;
 	for (i = 0; i < pi->tree->nr; i++)
 		if (read_key(d, pi, pi->tree->keys[i], pi->tree->vals[i]))
 			return -1;
-	if (!pi->name || !pi->version || !pi->abi_major) {
+	if (!pi->name || !pi->version || !abi) {
 		struct diag_loc loc = { pi->sidecar, 0, 0 };
 
 		return diag_error(d, EXIT_PLUGIN, &loc, "invalid sidecar: "

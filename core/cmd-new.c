@@ -43,6 +43,23 @@ push_list(const char ***v, size_t *nr, char *val, struct strlist *keep)
 			push(v, nr, tok);
 }
 
+/* --plugin-timeout SECONDS: a whole number, 1 to one day. */
+static int
+parse_timeout(const char *v, unsigned *out, struct diag *d)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 86400)
+		return cli_usage_error(d, "new", "invalid --plugin-timeout "
+				       "'%s': expected whole seconds from 1 "
+				       "to 86400", v);
+	*out = (unsigned)n;
+	return 1;
+}
+
 static int
 parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 	   struct diag *d)
@@ -75,6 +92,9 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 		else if (!r && (r = cli_opt(argc, argv, &i, "--answers", 0,
 					    &o->gen.answers, d)))
 			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--plugin-timeout",
+					    0, &v, d)) > 0)
+			r = parse_timeout(v, &o->gen.plugin_timeout, d);
 		else if (!r && cli_flag(a, "--no-input", 0))
 			o->gen.no_input = r = 1;
 		else if (!r && cli_flag(a, "--pretend", 'n'))
@@ -494,7 +514,7 @@ const struct cmd_entry cmd_new_entry = {
 	"Create a new project in DIR from khora.yaml (or defaults).",
 	"DIR [-c khora.yaml] [--with F,..] [--without F,..] [--set key=value]"
 	"... [--env NAME] [--template DIR] [--answers FILE] [--no-input] "
-	"[--pretend] [--force] [--profile]",
+	"[--pretend] [--force] [--profile] [--plugin-timeout SECONDS]",
 	"  -c, --config FILE     read the project config from FILE\n"
 	"      --with F[=V],..   turn features on (e.g. --with docs=mkdocs)\n"
 	"      --without F,..    turn features off\n"
@@ -503,6 +523,9 @@ const struct cmd_entry cmd_new_entry = {
 	"  -t, --template DIR    add a template directory's files\n"
 	"      --answers FILE    answers to the template's variables\n"
 	"      --no-input        never prompt; list missing answers\n"
+	"      --plugin-timeout SECONDS\n"
+	"                        stop (exit 4, nothing written) when a plugin\n"
+	"                        callback runs longer\n"
 	"  -n, --pretend         print the plan, write nothing\n"
 	"  -f, --force           write into an existing, non-empty DIR\n"
 	"      --durable         fsync files and directories before commit\n"

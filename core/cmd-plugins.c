@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-plugins.c - `khora plugins list|info|check`.  list and info read
- * sidecars only; check loads each plugin in a forked child so that one
- * crashing or broken plugin cannot hide the state of the others.
+ * sidecars only; check loads each plugin and runs its init and plan in
+ * a forked child, under a time limit, so that one crashing, exiting,
+ * hanging or broken plugin cannot hide the state of the others.
  */
 #include "compat.h"
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 #include "khora-plugin.h"
@@ -170,25 +173,68 @@ plugins_info(const struct catalog *cat, const char *name, int templates,
 	return 0;
 }
 
-/* In a child: load one plugin as `new` would, init included. */
+/*
+ * In a child: load one plugin as `new` would, init included, and run
+ * its plan with the default config; the loader turns a crash, an exit()
+ * or an overrun into LOADER_CHECK_* after its message.
+ */
 static int
-check_child(struct catalog *cat, struct plugin_info *pi, struct diag *d)
+check_child(struct catalog *cat, struct plugin_info *pi, unsigned limit,
+	    struct diag *d)
 {
 	struct config cfg;
 	struct config_overrides ov;
 	struct pipeline p;
 	int ret;
 
+	struct strbuf junk = STRBUF_INIT;
+
 	memset(&ov, 0, sizeof(ov));
 	ov.default_name = "check";
+	/*
+	 * Its features on, so that its plan has something to do; when the
+	 * default config cannot have them (a choice, a required key), the
+	 * plan runs with them off.  What fails the check is a failed
+	 * load or init, a crash, an exit() or a hang, not a plan that
+	 * refuses the config: those messages are dropped.
+	 */
 	ov.schema = &cat->schema;	/* declared defaults, as new has them */
-	if (config_load(&cfg, NULL, &ov, d))
-		return EXIT_CONFIG;
+	ov.with = (const char **)pi->provides.v;
+	ov.nr_with = pi->provides.nr;
+	d->capture = &junk;
+	if (config_load(&cfg, NULL, &ov, d)) {
+		config_release(&cfg);
+		memset(&ov, 0, sizeof(ov));
+		ov.default_name = "check";
+		ov.schema = &cat->schema;
+		d->code = 0;
+		d->nr_errors = 0;
+		if (config_load(&cfg, NULL, &ov, d)) {
+			config_release(&cfg);
+			d->capture = NULL;
+			strbuf_release(&junk);
+			return EXIT_CONFIG;
+		}
+	}
 	pipeline_init(&p, d, &cfg, cat);
+	p.plugin_timeout = limit;
+	loader_check_mode();
+	resolve_plugins(&p);
+	d->capture = NULL;
+	d->code = 0;
+	d->nr_errors = 0;
+	free(p.active);
 	pi->selected = 1;
 	p.active = &pi;
 	p.nr_active = 1;
 	ret = load_plugins(&p);
+	if (!ret) {
+		d->capture = &junk;
+		plan_plugins(&p);
+		d->capture = NULL;
+		d->code = 0;
+	}
+	strbuf_release(&junk);
 	unload_plugins(&p);
 	p.active = NULL;
 	p.nr_active = 0;
@@ -197,15 +243,66 @@ check_child(struct catalog *cat, struct plugin_info *pi, struct diag *d)
 	return ret ? diag_exit_code(d) : 0;
 }
 
+/*
+ * Waits for the child; past limit (and a grace second for the child's
+ * own alarm to speak) it is killed: a plugin may block SIGALRM.
+ */
 static int
-plugins_check(struct catalog *cat, struct diag *d)
+wait_child(pid_t pid, unsigned limit, int *status)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	unsigned long waited = 0, max = (limit + 1) * 50UL;
+	pid_t r;
+
+	while ((r = waitpid(pid, status, WNOHANG)) == 0 && waited < max) {
+		nanosleep(&tick, NULL);
+		waited++;
+	}
+	if (r > 0)
+		return 0;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}
+
+/* The status word of one checked plugin, and its message if needed. */
+static const char *
+verdict(const struct plugin_info *pi, int status, int killed,
+	unsigned limit, struct diag *d)
+{
+	if (killed) {
+		diag_error(d, EXIT_PLUGIN, NULL, "plugin '%s' (%s) did not "
+			   "finish its init and plan within %u second%s: "
+			   "killed", pi->name, pi->library, limit,
+			   limit == 1 ? "" : "s");
+		return "HUNG   ";
+	}
+	if (WIFSIGNALED(status)) {
+		diag_error(d, EXIT_PLUGIN, NULL, "plugin '%s' (%s) killed the "
+			   "check by signal %d (%s)", pi->name, pi->library,
+			   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return "CRASHED";
+	}
+	switch (WIFEXITED(status) ? WEXITSTATUS(status) : -1) {
+	case 0: return "ok     ";
+	case LOADER_CHECK_CRASHED: return "CRASHED";
+	case LOADER_CHECK_EXITED: return "EXITED ";
+	case LOADER_CHECK_HUNG: return "HUNG   ";
+	default: return "FAILED ";
+	}
+}
+
+static int
+plugins_check(struct catalog *cat, unsigned limit, struct diag *d)
 {
 	struct strbuf a = STRBUF_INIT;
 	size_t i, bad = 0;
 
 	for (i = 0; i < cat->nr; i++) {
 		struct plugin_info *pi = cat->plugins[i];
-		int status = 0;
+		const char *word;
+		int status = 0, killed;
 		pid_t pid;
 
 		fflush(stdout);
@@ -216,15 +313,12 @@ plugins_check(struct catalog *cat, struct diag *d)
 					  "check plugins: fork: %s",
 					  strerror(errno));
 		if (!pid)
-			_exit(check_child(cat, pi, d));
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (WIFEXITED(status) && !WEXITSTATUS(status)) {
-			printf("ok      %-18s %s\n", pi->name, pi->library);
-		} else {
-			printf("FAILED  %-18s %s\n", pi->name, pi->library);
+			_exit(check_child(cat, pi, limit, d));
+		killed = wait_child(pid, limit, &status);
+		word = verdict(pi, status, killed, limit, d);
+		printf("%s %-18s %s\n", word, pi->name, pi->library);
+		if (strcmp(word, "ok     "))
 			bad++;
-		}
 	}
 	for (i = 0; i < cat->broken.nr; i++) {
 		printf("FAILED  %-18s %s\n", "(sidecar)",
@@ -249,16 +343,39 @@ plugins_check(struct catalog *cat, struct diag *d)
 }
 
 static int
+parse_limit(const char *v, unsigned *out, struct diag *d)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 86400)
+		return cli_usage_error(d, "plugins", "invalid --timeout '%s': "
+				       "expected whole seconds from 1 to "
+				       "86400", v);
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
 cmd_plugins(int argc, char **argv, struct diag *d)
 {
 	struct catalog cat;
 	const char *sub = argc > 1 ? argv[1] : "list";
 	int ret, templates = 0;
+	unsigned limit = 10;
 
 	if (argc == 4 && !strcmp(argv[1], "info") &&
 	    !strcmp(argv[3], "--templates")) {
 		templates = 1;
 		argc--;
+	}
+	if (argc == 4 && !strcmp(argv[1], "check") &&
+	    !strcmp(argv[2], "--timeout")) {
+		if (parse_limit(argv[3], &limit, d))
+			return -1;
+		argc -= 2;
 	}
 	if (strcmp(sub, "list") && strcmp(sub, "info") && strcmp(sub, "check"))
 		return cli_usage_error(d, "plugins", "unknown subcommand "
@@ -277,7 +394,7 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 	else if (!strcmp(sub, "info"))
 		ret = plugins_info(&cat, argv[2], templates, d);
 	else
-		ret = plugins_check(&cat, d);
+		ret = plugins_check(&cat, limit, d);
 	catalog_release(&cat);
 	return ret;
 }
@@ -285,10 +402,12 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 const struct cmd_entry cmd_plugins_entry = {
 	"plugins",
 	"List, describe or test-load the installed plugins.",
-	"[list | info NAME [--templates] | check]",
+	"[list | info NAME [--templates] | check [--timeout SECONDS]]",
 	"  list                  plugins on the plugin path (sidecars only)\n"
 	"  info NAME             everything a plugin's sidecar declares\n"
 	"  info NAME --templates and its templates, with user overrides\n"
-	"  check                 load every plugin in a child process\n",
+	"  check                 load every plugin and run its init and plan\n"
+	"                        in a child process\n"
+	"  check --timeout SECONDS  the time each plugin gets (default 10)\n",
 	cmd_plugins,
 };

@@ -299,6 +299,7 @@ generation_run(struct generation *g, struct gen_opts *o,
 	if (use_tmpl)
 		tmpldir_secret_values(&g->tmpl, &p->secrets);
 	p->target = o->target;
+	p->plugin_timeout = o->plugin_timeout;
 	profile_lap(&p->prof, PH_CONFIG, &g->mark);
 	p->prof.plugins_catalogued = (unsigned)g->cat.nr;
 	profile_lap(&p->prof, PH_CATALOG, &g->mark);
@@ -331,6 +332,8 @@ generation_run(struct generation *g, struct gen_opts *o,
 			return -1;
 	}
 	profile_lap(&p->prof, PH_RENDER, &g->mark);
+	d->phase = "fini";
+	fini_plugins(p);
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct gen_opts {
 	/* update, add: template answers (NAME=VALUE), never config keys */
 	const struct strlist *given;
 	int update;
+	unsigned plugin_timeout;	/* new --plugin-timeout; 0: none */
 };
 
 struct generation {

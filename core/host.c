@@ -200,12 +200,37 @@ add(khora_ctx *ctx, enum action_kind kind, const char *path,
 	return pipeline_add(ctx->p, kind, ctx->pi, path);
 }
 
+/*
+ * A mode is permission bits (0 for the default) and, for files, the
+ * KHORA_MODE_* flags.  Anything else was dropped without a word (a
+ * plugin asking for setuid got 0755): now it is refused, since khora
+ * never writes setuid, setgid or sticky bits into a project.  The
+ * permission bits are the user's umask's to narrow, as for every
+ * program (doc/khora-plugin.7).
+ */
+static int
+check_mode(khora_ctx *ctx, const char *what, const char *path,
+	   unsigned mode, unsigned flags)
+{
+	unsigned extra = mode & ~(0777u | flags);
+
+	if (!extra)
+		return 0;
+	return h_error(ctx, "%s '%s': mode %#o asks for bits khora does not "
+		       "write (%#o: setuid, setgid, sticky or unknown); use "
+		       "0777 permission bits%s only", what, path ? path :
+		       "(null)", mode, extra, flags ? " and KHORA_MODE_* "
+		       "flags" : "");
+}
+
 static unsigned
 clean_mode(unsigned mode, unsigned dflt)
 {
 	mode &= 0777;
 	return mode ? mode : dflt;
 }
+
+#define FILE_FLAGS (KHORA_MODE_YIELD | KHORA_MODE_INPUT)
 
 static int
 h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
@@ -215,6 +240,8 @@ h_add_file(khora_ctx *ctx, const char *path, const char *tmpl, unsigned mode)
 	if (!tmpl || !*tmpl || tmpl[0] == '/' || strstr(tmpl, ".."))
 		return h_error(ctx, "add_file '%s': invalid template name",
 			      path ? path : "(null)");
+	if (check_mode(ctx, "add_file", path, mode, FILE_FLAGS))
+		return -1;
 	a = add(ctx, A_FILE, path, "add_file");
 	if (!a)
 		return -1;
@@ -233,6 +260,8 @@ h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
 	if (!text)
 		return h_error(ctx, "add_text '%s': text is NULL",
 			      path ? path : "(null)");
+	if (check_mode(ctx, "add_text", path, mode, FILE_FLAGS))
+		return -1;
 	a = add(ctx, A_TEXT, path, "add_text");
 	if (!a)
 		return -1;
@@ -246,8 +275,11 @@ h_add_text(khora_ctx *ctx, const char *path, const char *text, unsigned mode)
 static int
 h_add_dir(khora_ctx *ctx, const char *path, unsigned mode)
 {
-	struct action *a = add(ctx, A_DIR, path, "add_dir");
+	struct action *a;
 
+	if (check_mode(ctx, "add_dir", path, mode, 0))
+		return -1;
+	a = add(ctx, A_DIR, path, "add_dir");
 	if (!a)
 		return -1;
 	a->mode = clean_mode(mode, 0755);
@@ -404,10 +436,15 @@ h_contribute(khora_ctx *ctx, const char *slot, const char *item)
 	return pipeline_contribute(ctx->p, slot, item);
 }
 
+/* NULL when the memory is not there: a plugin's request is input, and
+ * alloc(SIZE_MAX) must not end khora (xmalloc would). */
 static void *
 h_alloc(khora_ctx *ctx, size_t size)
 {
-	void *ptr = xmalloc(size);
+	void *ptr = malloc(size ? size : 1);
+
+	if (!ptr)
+		return NULL;
 
 	ALLOC_GROW(ctx->allocs, ctx->nr_allocs, ctx->alloc_allocs);
 	ctx->allocs[ctx->nr_allocs++] = ptr;

@@ -118,6 +118,8 @@ struct pipeline {
 					 * file by file, never replaced */
 	int post_fd;			/* the directory khora committed,
 					 * where post commands run; -1 */
+	unsigned plugin_timeout;	/* seconds a plugin callback may
+					 * take; 0: no limit */
 };
 
 void pipeline_init(struct pipeline *p, struct diag *d,
@@ -133,7 +135,18 @@ const char *resolve_feature(const struct pipeline *p, const char *name);
 
 /* loader.c */
 int load_plugins(struct pipeline *p);
+/* Runs every fini callback (before staging); unload_plugins() does it
+ * for a run that stopped earlier. */
+void fini_plugins(struct pipeline *p);
 void unload_plugins(struct pipeline *p);
+/*
+ * plugins check: in the child, a crash, an exit() and a timeout end it
+ * with these codes (each after its one-line message), not with 4.
+ */
+void loader_check_mode(void);
+#define LOADER_CHECK_CRASHED 70
+#define LOADER_CHECK_EXITED 71
+#define LOADER_CHECK_HUNG 72
 /* Runs every active plugin's plan callback. */
 int plan_plugins(struct pipeline *p);
 

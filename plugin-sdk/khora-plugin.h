@@ -9,12 +9,15 @@
  * khora_plugin_<name> and call it to obtain the plugin's descriptor.
  *
  * Contract:
- *  - KHORA_ABI_MAJOR of plugin and host must be equal; the plugin's
- *    KHORA_ABI_MINOR must be <= the host's.  The descriptor records both.
+ *  - KHORA_ABI_MAJOR of plugin and host must be equal.  Minors are
+ *    forward-compatible, as in SQLite's extension API: the descriptor
+ *    records the minor the plugin was built against and the oldest host
+ *    minor it needs (KHORA_PLUGIN_MIN_MINOR, default: the one it was
+ *    built against); a host loads it when its own minor is at least that.
  *  - The host passes a const struct khora_host * to init().  The vtable
  *    starts with its own size and abi_minor and is only ever appended to;
- *    test a function with KHORA_HOST_HAS(host, fn) before calling one that
- *    is newer than the minor you were built against.
+ *    a plugin that declares an older minimum tests a newer function with
+ *    KHORA_HOST_HAS(host, fn) before calling it.
  *  - Plugins never write to the file system.  They describe files,
  *    directories and symlinks through the host (add_file, add_text,
  *    add_dir, add_symlink); the core merges the actions of every plugin,
@@ -39,11 +42,37 @@
 extern "C" {
 #endif
 
+/*
+ * The one definition of the ABI numbers: the host, the loader, the
+ * pkg-config file and `khora new-plugin` all take them from here.
+ * Appending to struct khora_host (or struct khora_plugin) bumps
+ * KHORA_ABI_MINOR, and changes nothing else.
+ */
 #define KHORA_ABI_MAJOR 1
 #define KHORA_ABI_MINOR 1
 
+/*
+ * The oldest host minor the plugin needs: define it before including
+ * this header to load in older hosts (then test each function newer
+ * than it with KHORA_HOST_HAS before calling it).
+ */
+#ifndef KHORA_PLUGIN_MIN_MINOR
+#define KHORA_PLUGIN_MIN_MINOR KHORA_ABI_MINOR
+#endif
+
 /* Opaque per-plugin handle the host passes to every callback. */
 typedef struct khora_ctx khora_ctx;
+
+/*
+ * The entry symbol is looked up by its C name: under C++ the definition
+ * KHORA_PLUGIN_DEFINE expands to (in the plugin's own file, outside this
+ * header's extern "C" block) needs C linkage of its own.
+ */
+#ifdef __cplusplus
+#define KHORA_EXTERN_C extern "C"
+#else
+#define KHORA_EXTERN_C
+#endif
 
 #if defined(__GNUC__)
 #define KHORA_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -95,8 +124,10 @@ struct khora_host {
 	/*
 	 * Actions.  path is relative to the project root, uses '/', and must
 	 * stay inside the project.  template names a file under the plugin's
-	 * template directory.  mode is a permission mask such as 0644,
-	 * optionally with KHORA_MODE_YIELD.
+	 * template directory.  mode is a permission mask such as 0644 (0:
+	 * 0644 for files, 0755 for directories; the user's umask applies),
+	 * for files optionally with KHORA_MODE_YIELD or KHORA_MODE_INPUT.
+	 * Any other bit (setuid, setgid, sticky) is an error.
 	 */
 	int (*add_file)(khora_ctx *ctx, const char *path, const char *tmpl,
 			unsigned mode);
@@ -122,7 +153,10 @@ struct khora_host {
 	 */
 	int (*contribute)(khora_ctx *ctx, const char *slot, const char *item);
 
-	/* Plugin memory, released at the latest when khora exits. */
+	/*
+	 * Plugin memory, released at the latest when khora exits; alloc
+	 * returns NULL when there is not that much (alloc(SIZE_MAX)).
+	 */
 	void *(*alloc)(khora_ctx *ctx, size_t size);
 	void (*free)(khora_ctx *ctx, void *ptr);
 
@@ -232,9 +266,12 @@ struct khora_plugin {
 	int (*init)(khora_ctx *ctx, const struct khora_host *host);
 	/* Emits the plugin's actions; required. */
 	int (*plan)(khora_ctx *ctx, const struct khora_host *host);
-	/* Called once before exit; may be NULL. */
+	/* Called once before the project is written; may be NULL. */
 	void (*fini)(khora_ctx *ctx, const struct khora_host *host);
 	void *reserved[8];
+	/* ABI 1.1: the oldest host minor this plugin needs (a host reads
+	 * it only when size covers it; before, abi_minor was the minimum) */
+	unsigned min_host_minor;
 };
 
 typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
@@ -245,13 +282,15 @@ typedef const struct khora_plugin *(*khora_plugin_entry_fn)(void);
  * sidecar's name.
  */
 #define KHORA_PLUGIN_DEFINE(name_, version_, init_, plan_, fini_)	\
-	KHORA_EXPORT const struct khora_plugin *khora_plugin_##name_(void); \
-	const struct khora_plugin *khora_plugin_##name_(void)		\
+	KHORA_EXTERN_C KHORA_EXPORT const struct khora_plugin *	\
+	khora_plugin_##name_(void);					\
+	KHORA_EXTERN_C const struct khora_plugin *khora_plugin_##name_(void) \
 	{								\
 		static const struct khora_plugin desc = {		\
 			KHORA_ABI_MAJOR, KHORA_ABI_MINOR,		\
 			sizeof(struct khora_plugin), #name_, version_,	\
-			init_, plan_, fini_, { 0 }			\
+			init_, plan_, fini_, { 0 },			\
+			KHORA_PLUGIN_MIN_MINOR				\
 		};							\
 		return &desc;						\
 	}

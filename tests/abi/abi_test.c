@@ -69,7 +69,7 @@ main(void)
 	EXPECT(KHORA_CMD_NESTED_CHECK, 8);
 	EXPECT(KHORA_CMD_PATHS, 16);
 
-	EXPECT(sizeof(struct khora_plugin), 120);
+	EXPECT(sizeof(struct khora_plugin), 128);
 	EXPECT(OFF(khora_plugin, abi_major), 0);
 	EXPECT(OFF(khora_plugin, abi_minor), 4);
 	EXPECT(OFF(khora_plugin, size), 8);
@@ -79,6 +79,7 @@ main(void)
 	EXPECT(OFF(khora_plugin, plan), 40);
 	EXPECT(OFF(khora_plugin, fini), 48);
 	EXPECT(OFF(khora_plugin, reserved), 56);
+	EXPECT(OFF(khora_plugin, min_host_minor), 120);
 	{
 		struct khora_host h = { 0 };
 
