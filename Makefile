@@ -183,6 +183,11 @@ check:
 	$(Q)$(MAKE) --no-print-directory test-progs
 	$(Q)tools/run-checks
 
+# check, then every combination of features and choices through the
+# tools a generated project's CI runs (10,000 projects: hours)
+check-all: check
+	$(Q)/usr/bin/python3 tests/run-projects.py --all
+
 demo:
 	$(Q)tools/install-deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -279,7 +284,7 @@ clean:
 		$(FUZZ_BINS)
 	rm -rf tests/tmp tests/fuzz/build
 
-.PHONY: all check demo bench install uninstall clean test-progs FORCE \
+.PHONY: all check check-all demo bench install uninstall clean test-progs FORCE \
 	unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:
