@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "hash.h"
+#include "names.h"
 #include "path.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -520,6 +521,8 @@ validate_values(struct config *cfg, struct diag *d)
 	if (!cfg->package)
 		return cerr(d, n, "invalid project_name '%s': it gives no "
 			    "valid Python package name", n->str);
+	if (names_check_package(d, n, cfg->package))
+		return -1;
 	if (check_python_version(d, ymap_get(cfg->root, "python_version")))
 		return -1;
 	if (check_path_key(cfg, d, "api_dir", &cfg->api_dir) ||
