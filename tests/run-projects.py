@@ -332,22 +332,31 @@ def check_run_steps(d, wf):
     (GitHub substitutes it into the script before bash runs it)."""
     import yaml
     doc = yaml.safe_load(open(wf, encoding="utf-8"))
-    found = []
+    steps = []
     for job_name, job in (doc.get("jobs") or {}).items():
         for i, step in enumerate(job.get("steps") or []):
             script = step.get("run")
-            if not isinstance(script, str):
-                continue
-            body = re.sub(r"\$\{\{[^}]*\}\}", "GITHUB_EXPR", script)
-            p = subprocess.run(["shellcheck", "-s", "bash", "-"],
-                               input=body, text=True,
-                               stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-            if p.returncode != 0:
-                found.append((rel(d, wf), "jobs.%s.steps[%d].run\n%s"
-                              % (job_name, i, p.stdout)))
-    if found:
-        raise Failed("shellcheck of run: steps", found)
+            if isinstance(script, str):
+                body = re.sub(r"\$\{\{[^}]*\}\}", "GITHUB_EXPR", script)
+                steps.append(("jobs.%s.steps[%d].run" % (job_name, i), body))
+
+    def shellcheck(body):
+        return subprocess.run(["shellcheck", "-s", "bash", "-"],
+                              input=body, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    # all steps at once, each in a function of its own; one by one only
+    # to name the culprit
+    batch = "".join("step_%d() {\n%s\n}\n" % (n, body)
+                    for n, (_, body) in enumerate(steps))
+    if not steps or shellcheck(batch).returncode == 0:
+        return
+    found = []
+    for where, body in steps:
+        p = shellcheck(body)
+        if p.returncode != 0:
+            found.append((rel(d, wf), where + "\n" + p.stdout))
+    raise Failed("shellcheck of run: steps",
+                 found or [(rel(d, wf), shellcheck(batch).stdout)])
 
 
 def check_taplo(d, row):
@@ -505,9 +514,12 @@ def one_project(n, row):
         t0 = time.monotonic()
         try:
             fn(d, row)
-        except subprocess.TimeoutExpired as e:
+        except (subprocess.TimeoutExpired, OSError, ValueError) as e:
+            # a hung tool, or a file the check itself cannot read (a
+            # TOML or YAML syntax error): a failure of that project
             ok = False
-            lines.append("FAIL  %s: %s: timeout: %s" % (title, name, e))
+            lines.append("FAIL  %s: %s: %s: %s" % (title, name,
+                                                  type(e).__name__, e))
         except Failed as e:
             for path, msg in e.findings:
                 if path and os.path.isabs(path):
