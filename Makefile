@@ -214,6 +214,11 @@ check:
 coverage:
 	$(Q)tools/coverage
 
+# check, then every combination of features and choices through the
+# tools a generated project's CI runs (10,000 projects: hours)
+check-all: check
+	$(Q)/usr/bin/python3 tests/run-projects.py --all
+
 demo:
 	$(Q)tools/install-deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -320,8 +325,7 @@ clean:
 		$(FUZZ_BINS)
 	rm -rf tests/tmp tests/fuzz/build build-cov
 
-.PHONY: all check coverage demo bench install install-sdk uninstall clean \
-	test-progs \
-	FORCE unit-check update-completion \
+.PHONY: all check check-all coverage demo bench install install-sdk \
+	uninstall clean test-progs FORCE unit-check update-completion \
 	fuzz fuzz-progs
 .DELETE_ON_ERROR:

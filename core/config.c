@@ -14,6 +14,7 @@
 #include "config.h"
 #include "gitident.h"
 #include "hash.h"
+#include "names.h"
 #include "path.h"
 #include "schema.h"
 #include "strbuf.h"
@@ -623,6 +624,8 @@ validate_values(struct config *cfg, struct diag *d)
 	if (!cfg->package)
 		return cerr(d, n, "invalid project_name '%s': it gives no "
 			    "valid Python package name", n->str);
+	if (names_check_package(d, n, cfg->package))
+		return -1;
 	if (check_python_version(d, ymap_get(cfg->root, "python_version")))
 		return -1;
 	if (check_core_decls(cfg, d) || check_rules(cfg, d))

@@ -92,6 +92,10 @@ put_toml(struct strbuf *sb, unsigned long cp, const char *raw, size_t n)
 static void
 put_python(struct strbuf *sb, unsigned long cp, const char *raw, size_t n)
 {
+	if (cp == '"') {	/* inside double quotes only: see add_python */
+		strbuf_addstr(sb, "\\\"");
+		return;
+	}
 	if (put_common(sb, cp))
 		return;
 	if (never_raw(cp, n) && cp <= 0xff)
@@ -126,6 +130,45 @@ add_hcl_body(struct strbuf *sb, const char *s)
 	each_cp(sb, p, put_toml);
 }
 
+/*
+ * A Python literal quoted as black and ruff format leave it: double
+ * quotes unless the text holds more of them than single quotes, so that
+ * a generated file passes `ruff format --check`.
+ */
+static void
+add_python(struct strbuf *sb, const char *s)
+{
+	size_t dq = 0, sq = 0;
+	const char *p, *t;
+	char *chunk;
+
+	for (p = s; *p; p++) {
+		dq += *p == '"';
+		sq += *p == '\'';
+	}
+	if (dq <= sq) {
+		strbuf_addch(sb, '"');
+		each_cp(sb, s, put_python);
+		strbuf_addch(sb, '"');
+		return;
+	}
+	/* single quotes: escape those, leave the double ones raw */
+	strbuf_addch(sb, '\'');
+	for (p = s; *p; p = t) {
+		t = strpbrk(p, "'\"");
+		if (!t) {
+			each_cp(sb, p, put_python);
+			break;
+		}
+		chunk = xstrndup(p, (size_t)(t - p));
+		each_cp(sb, chunk, put_python);
+		free(chunk);
+		strbuf_addstr(sb, *t == '\'' ? "\\'" : "\"");
+		t++;
+	}
+	strbuf_addch(sb, '\'');
+}
+
 static void
 add_shell(struct strbuf *sb, const char *s)
 {
@@ -156,10 +199,12 @@ escape_add(struct strbuf *sb, enum escape_lang lang, const char *s)
 	case ESC_SHELL:
 		add_shell(sb, s);
 		return;
+	case ESC_PYTHON:
+		add_python(sb, s);
+		return;
 	case ESC_JSON:
 	case ESC_TOML:
 	case ESC_HCL:
-	case ESC_PYTHON:
 		break;
 	}
 	strbuf_addch(sb, '"');
@@ -167,10 +212,8 @@ escape_add(struct strbuf *sb, enum escape_lang lang, const char *s)
 		each_cp(sb, s, put_json);
 	else if (lang == ESC_TOML)
 		each_cp(sb, s, put_toml);
-	else if (lang == ESC_HCL)
-		add_hcl_body(sb, s);
 	else
-		each_cp(sb, s, put_python);
+		add_hcl_body(sb, s);
 	strbuf_addch(sb, '"');
 }
 

@@ -103,6 +103,31 @@ START_TEST(test_modifiers)
 }
 END_TEST
 
+/* Python literals as black and ruff format leave them: fewest escapes */
+START_TEST(test_python_modifier)
+{
+	static const char *const cases[][2] = {
+		{ "plain", "\"plain\"" },
+		{ "it's", "\"it's\"" },
+		{ "say \"hi\"", "'say \"hi\"'" },
+		{ "\"a\" 'b'", "\"\\\"a\\\" 'b'\"" },
+		{ "it's \"x\" \"y\"", "'it\\'s \"x\" \"y\"'" },
+		{ "C:\\x\n\t\r\x01\x7f\xc3\xa9",
+		  "\"C:\\\\x\\n\\t\\r\\x01\\x7f\xc3\xa9\"" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		strbuf_reset(&sb);
+		ck_assert_int_eq(template_apply_modifier("x-python",
+							 cases[i][0], &sb), 0);
+		ck_assert_str_eq(sb.buf, cases[i][1]);
+	}
+	strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(test_case_modifiers)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -384,6 +409,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_variables);
 	tcase_add_test(tc, test_modifiers);
+	tcase_add_test(tc, test_python_modifier);
 	tcase_add_test(tc, test_case_modifiers);
 	tcase_add_test(tc, test_sections);
 	tcase_add_test(tc, test_separator);

@@ -1,6 +1,9 @@
-"""Tests of out.core, runnable as generated: python3 -m pytest."""
+"""Tests of the package's core, runnable as generated: python3 -m pytest."""
 
-from out import __version__, greet
+from out import (
+    __version__,
+    greet,
+)
 
 
 def test_greet_default():

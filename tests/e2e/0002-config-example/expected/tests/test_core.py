@@ -1,6 +1,9 @@
-"""Tests of weather_station.core, runnable as generated: python3 -m pytest."""
+"""Tests of the package's core, runnable as generated: python3 -m pytest."""
 
-from weather_station import __version__, greet
+from weather_station import (
+    __version__,
+    greet,
+)
 
 
 def test_greet_default():

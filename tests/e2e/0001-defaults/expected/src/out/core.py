@@ -1,4 +1,4 @@
-"""Core functions of out."""
+"""Core functions of the package."""
 
 
 def greet(name: str = "world") -> str:

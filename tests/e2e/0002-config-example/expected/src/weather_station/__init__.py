@@ -1,6 +1,9 @@
-"Reads \"sensors\" and reports: temperature, humidity, wind"
+"""Weather_Station package.
 
-from weather_station.core import greet
+Reads "sensors" and reports: temperature, humidity, wind
+"""
+
+from .core import greet
 
 __all__ = ["__version__", "greet"]
 __version__ = "1.2.3"
