@@ -75,6 +75,14 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 		else if (!r && (r = cli_opt(argc, argv, &i, "--answers", 0,
 					    &o->gen.answers, d)))
 			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--template-dir",
+					    0, &o->gen.template_dir, d)))
+			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--ref", 0,
+					    &o->gen.ref, d)))
+			;
+		else if (!r && cli_flag(a, "--trust", 0))
+			o->gen.trust = r = 1;
 		else if (!r && cli_flag(a, "--no-input", 0))
 			o->gen.no_input = r = 1;
 		else if (!r && cli_flag(a, "--pretend", 'n'))
@@ -490,14 +498,20 @@ const struct cmd_entry cmd_new_entry = {
 	"new",
 	"Create a new project in DIR from khora.yaml (or defaults).",
 	"DIR [-c khora.yaml] [--with F,..] [--without F,..] [--set key=value]"
-	"... [--env NAME] [--template DIR] [--answers FILE] [--no-input] "
-	"[--pretend] [--force] [--profile]",
+	"... [--env NAME] [--template SRC] [--template-dir SUB] [--ref REF] "
+	"[--trust] [--answers FILE] [--no-input] [--pretend] [--force] "
+	"[--profile]",
 	"  -c, --config FILE     read the project config from FILE\n"
 	"      --with F[=V],..   turn features on (e.g. --with docs=mkdocs)\n"
 	"      --without F,..    turn features off\n"
 	"      --set KEY=VALUE   set a config value (dotted key)\n"
 	"      --env NAME        apply the env.NAME overlay of the config\n"
-	"  -t, --template DIR    add a template directory's files\n"
+	"  -t, --template SRC    add a template's files: a directory, a\n"
+	"                        git URL, gh:OWNER/REPO or gl:OWNER/REPO\n"
+	"      --template-dir SUB  the template is SUB inside SRC\n"
+	"      --ref REF         git: the tag, branch or commit (default:\n"
+	"                        the newest version tag, else HEAD)\n"
+	"      --trust           run the template's tasks\n"
 	"      --answers FILE    answers to the template's variables\n"
 	"      --no-input        never prompt; list missing answers\n"
 	"  -n, --pretend         print the plan, write nothing\n"

@@ -31,6 +31,8 @@ struct update_opts {
 	struct strlist words;		/* add: the plain words given */
 	struct strlist set;		/* --set NAME=VALUE: answers */
 	const char *answers;		/* --answers FILE */
+	const char *ref;		/* --ref REF: another version */
+	int trust;			/* --trust: run migrations */
 	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
@@ -129,6 +131,11 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		else if ((r = cli_opt(argc, argv, &i, "--answers", 0,
 				      &o->answers, d)))
 			;
+		else if (!add && (r = cli_opt(argc, argv, &i, "--ref", 0,
+					      &o->ref, d)))
+			;
+		else if (!add && cli_flag(a, "--trust", 0))
+			o->trust = r = 1;
 		else if (cli_flag(a, "--no-input", 0))
 			o->no_input = r = 1;
 		else if (cli_flag(a, "--pretend", 'n'))
@@ -871,10 +878,25 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.no_input = o->no_input;
 	go.given = &o->set;
 	go.update = 1;
+	go.ref = o->ref;
+	go.trust = o->trust;
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins_in(o, &u, &g.cat, d))
 		goto out;
+	if (o->ref) {
+		/* khora.yaml records the version the project moves to */
+		struct strbuf sb = STRBUF_INIT;
+
+		if (generation_edit_template(&g, root, cfgfile, text->buf,
+					     text->len, &sb, d)) {
+			strbuf_release(&sb);
+			goto out;
+		}
+		strbuf_release(text);
+		*text = sb;
+		add = 1;
+	}
 	sha256_hex(text->buf, text->len, sha);
 	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
 		goto out;
@@ -1029,8 +1051,12 @@ const struct cmd_entry cmd_update_entry = {
 	"update",
 	"Regenerate a project from its khora.yaml, merging your changes.",
 	"[DIR] [--pretend] [--diff] [--ours|--theirs] [--set NAME=VALUE].. "
-	"[--answers FILE] [--no-input]",
-	UPDATE_OPTIONS,
+	"[--answers FILE] [--no-input] [--ref REF] [--trust]",
+	UPDATE_OPTIONS
+	"      --ref REF         move to another version of a git template\n"
+	"                        (a tag, branch or commit; 'latest': the\n"
+	"                        newest version tag)\n"
+	"      --trust           run the template's migrations\n",
 	cmd_update,
 };
 

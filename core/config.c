@@ -15,7 +15,7 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-enum ctype { T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP };
+enum ctype { T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP, T_SOURCE };
 
 struct key_spec {
 	const char *name;
@@ -50,6 +50,16 @@ static const struct key_spec ports_keys[] = {
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
+/* template: a path or URL, or where it came from (tmplsrc.h) */
+static const struct key_spec template_keys[] = {
+	{ "source", T_STR, NULL, NULL, 0 },
+	{ "subdirectory", T_STR, NULL, NULL, 0 },
+	{ "ref", T_STR, NULL, NULL, 0 },
+	{ "version", T_STR, NULL, NULL, 0 },
+	{ "commit", T_STR, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
 static const struct key_spec top_keys[] = {
 	{ "project_name", T_STR, NULL, NULL, 1 },
 	{ "project_description", T_STR, NULL, NULL, 0 },
@@ -63,7 +73,7 @@ static const struct key_spec top_keys[] = {
 	{ "features", T_FEATURES, NULL, NULL, 0 },
 	{ "ports", T_MAP, ports_keys, NULL, 0 },
 	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
-	{ "template", T_STR, NULL, NULL, 0 },
+	{ "template", T_SOURCE, template_keys, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
 	{ "env", T_ANYMAP, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
@@ -227,10 +237,12 @@ validate_map(struct diag *d, const struct ynode *map,
 		if (!s->name)
 			return unknown_key(d, k, prefix, spec);
 		strbuf_addf(&name, "%s%s", prefix, k->str);
-		ret = check_type(d, v, name.buf, s->type);
+		ret = check_type(d, v, name.buf, s->type == T_SOURCE &&
+				 v->kind != Y_MAP ? T_STR : s->type);
 		if (!ret && s->choices)
 			ret = check_choice(d, v, name.buf, s->choices);
-		if (!ret && s->type == T_MAP) {
+		if (!ret && (s->type == T_MAP || (s->type == T_SOURCE &&
+						  v->kind == Y_MAP))) {
 			strbuf_addch(&name, '.');
 			ret = validate_map(d, v, s->children, name.buf);
 		}

@@ -1334,11 +1334,16 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 
 	strbuf_addstr(&sb, "# Answers given to the template (secrets left "
 		      "out); khora update reuses them.\n");
-	strbuf_addstr(&sb, "template: ");
+	strbuf_addstr(&sb, "template:");
 	/* relative to the project, like its khora.yaml says it */
 	root = path_absolute(p->target);
 	rel = path_relative_from(root, t->dir);
-	ytree_add_scalar(&sb, rel, 1);
+	if (t->record) {
+		strbuf_addstr(&sb, t->record);
+	} else {
+		strbuf_addch(&sb, ' ');
+		ytree_add_scalar(&sb, rel, 1);
+	}
 	free(root);
 	free(rel);
 	strbuf_addstr(&sb, "\nanswers:\n");

@@ -50,6 +50,9 @@ struct tmpldir {
 	const struct strlist *given;
 	int update;
 	struct plugin_info owner;	/* "template", for the lock */
+	/* .khora/answers.yaml's template: value as YAML (tmplsrc.h's
+	 * record), or NULL for the directory's path; borrowed */
+	const char *record;
 };
 
 /*
