@@ -134,7 +134,7 @@ find_template(struct generation *g, struct gen_opts *o, struct diag *d)
 	const struct ynode *n = o->template ? NULL :
 		ymap_get(g->cfg.root, "template");
 	const char *src = o->template, *sub = o->template_dir;
-	const char *ref = o->ref, *commit = NULL;
+	const char *ref = o->ref, *commit = NULL, *version = NULL;
 
 	if (!src && n && n->kind == Y_SCALAR) {
 		src = n->str;
@@ -151,10 +151,12 @@ find_template(struct generation *g, struct gen_opts *o, struct diag *d)
 		ref = v && v->kind == Y_SCALAR ? v->str : NULL;
 		v = ymap_get(n, "commit");
 		commit = v && v->kind == Y_SCALAR ? v->str : NULL;
+		v = ymap_get(n, "version");
+		version = v && v->kind == Y_SCALAR ? v->str : NULL;
 		/* --ref moves the project: the pinned commit goes */
 		if (o->ref) {
 			ref = o->ref;
-			commit = NULL;
+			commit = version = NULL;
 		}
 	}
 	if (!src) {
@@ -173,6 +175,10 @@ find_template(struct generation *g, struct gen_opts *o, struct diag *d)
 	if (tmplsrc_resolve(&g->src, src, sub, ref, commit, d) ||
 	    tmpldir_load(&g->tmpl, g->src.dir, d))
 		return -1;
+	/* the pinned commit, found in the cache: still that version */
+	if (version && !g->src.tag && commit && g->src.commit &&
+	    !strcmp(commit, g->src.commit))
+		g->src.tag = xstrdup(version);
 	return 1;
 }
 

@@ -20,16 +20,16 @@ variables:
     type: string
     default: hello
 YAML
-printf 'first line\nv1 {{greeting}}\nlast line\n' > hello.txt.kt
+printf 'first line\nv1 {{greeting}}\nthird\nfourth\nlast line\n' > hello.txt.kt
 printf 'one\ntwo\nthree\nfour\nfive\n' > notes.md
 git add -A
 git commit -qm v1
 git tag v1.0
-printf 'first line\nv2 {{greeting}}\nlast line\n' > hello.txt.kt
+printf 'first line\nv2 {{greeting}}\nthird\nfourth\nlast line\n' > hello.txt.kt
 mkdir doc
 git mv notes.md doc/notes.md
 git commit -qam v2
 git tag -a -m 'version 2' v2.0
 git tag not-a-version
-printf 'first line\nmain {{greeting}}\nlast line\n' > hello.txt.kt
+printf 'first line\nmain {{greeting}}\nthird\nfourth\nlast line\n' > hello.txt.kt
 git commit -qam main
