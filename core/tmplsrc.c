@@ -20,6 +20,7 @@
 #include "strbuf.h"
 #include "tmplsrc.h"
 #include "wrapper.h"
+#include "ytree.h"
 
 #define MANIFEST "khora-template.yaml"
 #define TAGS_FILE "khora-tags"
@@ -1103,6 +1104,46 @@ out:
 	strbuf_release(&r.out);
 	strbuf_release(&r.err);
 	tmplsrc_release(&s);
+	return ret;
+}
+
+int
+tmplsrc_newer(int rootfd, int do_fetch, struct strbuf *out, struct diag *d)
+{
+	struct strlist tags = { NULL, 0, 0 };
+	struct strbuf text = STRBUF_INIT;
+	const struct ynode *t, *src, *ver;
+	struct ynode *tree = NULL;
+	struct strbuf sink = STRBUF_INIT;
+	struct diag quiet;
+	int ret = 0;
+
+	/* a broken khora.yaml is config_state()'s to report, not ours */
+	memset(&quiet, 0, sizeof(quiet));
+	quiet.capture = &sink;
+	if (confine_read(rootfd, "khora.yaml", &text, 0) ||
+	    ytree_parse_buf("khora.yaml", text.buf, text.len, &tree, &quiet,
+			    EXIT_CONFIG))
+		goto out;
+	t = ymap_get(tree, "template");
+	src = t && t->kind == Y_MAP ? ymap_get(t, "source") : NULL;
+	ver = t && t->kind == Y_MAP ? ymap_get(t, "version") : NULL;
+	if (!src || src->kind != Y_SCALAR || !tmplsrc_is_git(src->str) ||
+	    !ver || ver->kind != Y_SCALAR || !tmplsrc_is_version(ver->str))
+		goto out;
+	if (tmplsrc_tags(src->str, do_fetch, &tags, d)) {
+		ret = -1;
+		goto out;
+	}
+	if (tags.nr && tmplsrc_version_cmp(tags.v[0], ver->str) > 0)
+		strbuf_addf(out, "%s is out (this project has %s); 'khora "
+			    "update --ref %s' moves to it", tags.v[0],
+			    ver->str, tags.v[0]);
+out:
+	strbuf_release(&sink);
+	strlist_clear(&tags);
+	strbuf_release(&text);
+	ynode_free(tree);
 	return ret;
 }
 

@@ -61,6 +61,16 @@ int tmplsrc_tags(const char *src, int fetch, struct strlist *out,
 		 struct diag *d);
 
 /*
+ * For status: when the project's khora.yaml (below rootfd) records a
+ * git template at a version tag and the cache knows a newer one (asking
+ * the remote first with fetch), appends "TAG is out (...)" to out.  0,
+ * or -1 with an error (exit 7) when fetch fails.
+ */
+struct strbuf;
+int tmplsrc_newer(int rootfd, int fetch, struct strbuf *out,
+		  struct diag *d);
+
+/*
  * PEP 440 ordering of two version tags (a leading 'v' allowed):
  * <0, 0, >0.  A tag that is no version sorts below every version.
  */
