@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "progress.h"
+#include "tasks.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -411,6 +412,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct profile prof;
 	struct strbuf plugins = STRBUF_INIT;
 	struct strlist made = { NULL, 0, 0 };
+	struct task_list tasks = { NULL, NULL, 0, 0 };
 	double start = now_ms(), mark;
 	size_t i;
 	int ret = -1, lockfd = -1;
@@ -421,6 +423,13 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
 	if (generation_run(&g, &o->gen, keep, d))
+		goto out;
+	/* the template's tasks: trusted, or nothing is written */
+	if (g.tmpl.tree && (tasks_collect(&g.tmpl, &tasks, d) ||
+			    (!o->pretend && tasks_trusted(&tasks, NULL,
+							  g.src.given,
+							  o->gen.trust,
+							  &g.cfg, d))))
 		goto out;
 	g.p.pretend = o->pretend;
 	g.p.force = o->force;
@@ -434,6 +443,8 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	if (o->pretend) {
 		progress_clear();
 		print_plan(&g.p);
+		tasks_print(&tasks, o->gen.trust ? "task" :
+			    "task (needs --trust)", stdout);
 	} else {
 		d->phase = "stage";
 		/* the same lock as update and add: a concurrent update's
@@ -452,6 +463,11 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 			goto out;
 		profile_lap(&g.p.prof, PH_POST, &mark);
 		progress_clear();
+		d->phase = "tasks";
+		if (tasks_run(&tasks, o->target, "task", "after the project "
+			      "was written (it stays; later tasks were not "
+			      "run)", d))
+			goto out;
 		print_report(&g.p, o);
 	}
 	ret = 0;
@@ -463,6 +479,7 @@ out:
 		profile_plugins(&g.p, &plugins);
 	prof = g.p.prof;
 	mark = now_ms();
+	task_list_release(&tasks);
 	generation_release(&g);
 	if (o->profile && g.p_inited) {
 		profile_lap(&prof, PH_EXIT, &mark);

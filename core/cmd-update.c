@@ -21,6 +21,7 @@
 #include "khora-plugin.h"
 #include "sha256.h"
 #include "stage.h"
+#include "tasks.h"
 #include "update.h"
 #include "wrapper.h"
 
@@ -856,6 +857,38 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	return -1;
 }
 
+/*
+ * update --ref: the migrations of the new version crossed from the
+ * recorded one; trusted or nothing is written, and the before: ones
+ * run now, so that the merge sees what they did.
+ */
+static int
+migrate(const struct update_opts *o, struct generation *g,
+	const char *abs_root, struct task_list *before,
+	struct task_list *after, struct diag *d)
+{
+	const struct ynode *t = ymap_get(g->cfg.root, "template");
+	const struct ynode *from = t && t->kind == Y_MAP ?
+		ymap_get(t, "version") : NULL;
+
+	if (!g->tmpl.tree || !from || from->kind != Y_SCALAR)
+		return 0;
+	if (tasks_migrations(&g->tmpl, from->str, g->src.tag, before, after,
+			     d))
+		return -1;
+	if (o->pretend) {
+		tasks_print(before, "migration before", stdout);
+		tasks_print(after, "migration after", stdout);
+		return 0;
+	}
+	if (tasks_trusted(before, after, g->src.given, o->trust, &g->cfg, d))
+		return -1;
+	d->phase = "migrations";
+	return tasks_run(before, abs_root, "migration", "before the update "
+			 "(khora wrote nothing; later migrations were not "
+			 "run)", d);
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
@@ -865,6 +898,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	struct generation g;
 	struct update u;
 	struct strlist keep = { NULL, 0, 0 };
+	struct task_list before = { NULL, NULL, 0, 0 };
+	struct task_list after = { NULL, NULL, 0, 0 };
 	char sha[65];
 	int ret = -1, add = strcmp(o->cmd, "update") != 0;
 
@@ -883,6 +918,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins_in(o, &u, &g.cat, d))
+		goto out;
+	if (o->ref && migrate(o, &g, abs_root, &before, &after, d))
 		goto out;
 	if (o->ref) {
 		/* khora.yaml records the version the project moves to */
@@ -940,11 +977,18 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	} else if (!o->pretend && pipeline_post(&g.p)) {
 		goto out;
 	}
+	d->phase = "migrations";
+	if (!o->pretend && tasks_run(&after, abs_root, "migration", "after "
+				     "the update was written (it stays; "
+				     "later migrations were not run)", d))
+		goto out;
 	ret = 0;
 	if (u.conflicts && !o->pretend)
 		ret = conflict_error(o, &u, d);
 out:
 	d->phase = NULL;
+	task_list_release(&before);
+	task_list_release(&after);
 	generation_release(&g);
 	update_release(&u);
 	strlist_clear(&keep);

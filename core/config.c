@@ -15,7 +15,9 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-enum ctype { T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP, T_SOURCE };
+enum ctype {
+	T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP, T_SOURCE, T_STRLIST
+};
 
 struct key_spec {
 	const char *name;
@@ -87,6 +89,8 @@ static const struct key_spec user_keys[] = {
 	{ "python_version", T_STR, NULL, NULL, 0 },
 	{ "version", T_STR, NULL, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
+	/* template sources whose tasks run without --trust (tasks.h) */
+	{ "trusted", T_STRLIST, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
@@ -200,6 +204,18 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 				    name);
 		return cerr(d, v, "'%s' must be a string, not %s", name,
 			    ynode_kind_name(v));
+	case T_STRLIST: {
+		size_t i;
+
+		if (v->kind != Y_SEQ)
+			return cerr(d, v, "'%s' must be a list of strings, "
+				    "not %s", name, ynode_kind_name(v));
+		for (i = 0; i < v->nr; i++)
+			if (v->vals[i]->kind != Y_SCALAR || !*v->vals[i]->str)
+				return cerr(d, v->vals[i], "'%s' must be a "
+					    "list of non-empty strings", name);
+		return 0;
+	}
 	case T_BOOL:
 		if (!ynode_bool(v, &b))
 			return 0;
@@ -589,6 +605,7 @@ apply_user_defaults(struct config *cfg, struct diag *d)
 
 		/* answers: read by the template, for its variables only */
 		if (ymap_get(cfg->root, k) || !strcmp(k, "answers") ||
+		    !strcmp(k, "trusted") ||
 		    (cfg->from_file && !strcmp(k, "python_version")))
 			continue;
 		ynode_append(cfg->root, ynode_dup(tree->keys[i]),

@@ -379,7 +379,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 {
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
-		"files", "exclude",
+		"files", "exclude", "tasks", "migrations",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -1364,6 +1364,12 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	a->is_state = 1;
 	a->mode = 0644;
 	return 0;
+}
+
+int
+tmpldir_when(struct tmpldir *t, const char *cond)
+{
+	return holds(t, cond);
 }
 
 void

@@ -82,6 +82,9 @@ int tmpldir_require(const struct tmpldir *t, struct config *cfg,
  */
 int tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		   const char *answers_file, int no_input, struct diag *d);
+/* Does the when: condition cond hold (after tmpldir_answer)?  For the
+ * tasks: of tasks.h. */
+int tmpldir_when(struct tmpldir *t, const char *cond);
 /* Adds the template's files to the pipeline (after the plugins plan). */
 int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
 /*
