@@ -34,8 +34,9 @@ add_command(const struct ynode *n, const char *where, struct task_list *out,
 			    "[make, setup]", where);
 	for (i = 0; i < n->nr; i++)
 		if (n->vals[i]->kind != Y_SCALAR || !*n->vals[i]->str)
-			return terr(d, n->vals[i], "an argument of a command "
-				    "of '%s' must be a non-empty string", where);
+			return terr(d, n->vals[i], "an argument of a "
+				    "command of '%s' must be a non-empty "
+				    "string", where);
 	if (out->nr >= MAX_TASKS)
 		return terr(d, n, "too many commands (at most %d)", MAX_TASKS);
 	argv = xcalloc(n->nr + 1, sizeof(*argv));
@@ -67,9 +68,10 @@ tasks_collect(struct tmpldir *t, struct task_list *out, struct diag *d)
 			for (k = 0; k < n->nr; k++)
 				if (strcmp(n->keys[k]->str, "command") &&
 				    strcmp(n->keys[k]->str, "when"))
-					return terr(d, n->keys[k], "unknown key "
-						    "'%s' in a task (command, "
-						    "when)", n->keys[k]->str);
+					return terr(d, n->keys[k], "unknown "
+						    "key '%s' in a task "
+						    "(command, when)",
+						    n->keys[k]->str);
 			cmd = ymap_get(n, "command");
 			when = ymap_get(n, "when");
 			if (!cmd)
@@ -216,16 +218,23 @@ listed(const char *source, const struct config *cfg)
 {
 	const struct ynode *l = cfg->user_tree ?
 		ymap_get(cfg->user_tree, "trusted") : NULL;
-	char *abs = tmplsrc_is_git(source) ? NULL : path_absolute(source);
+	int git = tmplsrc_is_git(source);
+	/* a directory by where it is, not by how it was spelt */
+	char *abs = git ? xstrdup(source) : path_absolute(source);
 	size_t i;
 	int yes = 0;
 
+	/* gh:acme/../evil, %2e%2e: a URL that leaves its prefix's path
+	 * once git or the server resolves it */
+	if (!abs || (git && (strstr(source, "..") || strchr(source, '%') ||
+			     strchr(source, '\\'))))
+		l = NULL;
 	for (i = 0; l && l->kind == Y_SEQ && i < l->nr && !yes; i++) {
 		const char *p = l->vals[i]->str;
 
 		if (l->vals[i]->kind != Y_SCALAR || !*p)
 			continue;
-		yes = starts_with(source, p) || (abs && starts_with(abs, p));
+		yes = starts_with(abs, p);
 	}
 	free(abs);
 	return yes;
@@ -302,8 +311,8 @@ tasks_run(const struct task_list *l, const char *dir, const char *kind,
 		strbuf_reset(&sb);
 		show(&sb, l->argv[i]);
 		if (rc == 127)
-			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] cannot "
-					 "run ('%s' not found) %s", kind,
+			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] "
+					 "cannot run ('%s' not found) %s", kind,
 					 sb.buf, l->argv[i][0], what);
 		else
 			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] "

@@ -266,12 +266,14 @@ tmplsrc_cache_dir(void)
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	struct strbuf sb = STRBUF_INIT;
 
-	/* the XDG rule: a relative value is ignored */
+	/* the XDG rule: a relative value is ignored; and never the
+	 * working directory, which may be a project */
 	if (x && *x == '/')
 		strbuf_addf(&sb, "%s/khora", x);
+	else if (home && *home == '/')
+		strbuf_addf(&sb, "%s/.cache/khora", home);
 	else
-		strbuf_addf(&sb, "%s/.cache/khora", home && *home ? home :
-			    ".");
+		return NULL;
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -593,6 +595,12 @@ ensure_repo(struct tmplsrc *s, struct git_run *r, int create,
 	const char *init[] = { "init", "--bare", "-q", NULL, NULL };
 	int ret = 0, rc;
 
+	if (!cache) {
+		free(key);
+		return src_error(d, EXIT_IO, s->given, "no cache directory "
+				 "(XDG_CACHE_HOME and HOME are unset or "
+				 "relative)");
+	}
 	strbuf_addf(&dir, "%s/git", cache);
 	if (!s->repo)
 		s->repo = xstrfmt("%s/%s.git", dir.buf, key);
@@ -884,6 +892,10 @@ checkout(struct tmplsrc *s, struct git_run *r, struct diag *d)
 	const char *args[] = { "read-tree", "--reset", "-u", NULL, NULL };
 	int ret = 0, rc;
 
+	if (!cache)
+		return src_error(d, EXIT_IO, s->given, "no cache directory "
+				 "(XDG_CACHE_HOME and HOME are unset or "
+				 "relative)");
 	strbuf_addf(&dir, "%s/checkouts", cache);
 	s->dir = xstrfmt("%s/%s", dir.buf, s->commit);
 	if (is_dir(s->dir))
@@ -1024,9 +1036,9 @@ tmplsrc_resolve(struct tmplsrc *s, const char *src, const char *subdir,
 	s->ref = ref ? xstrdup(ref) : NULL;
 	if (!tmplsrc_is_git(src)) {
 		if (ref)
-			return src_error(d, EXIT_USAGE, src, "--ref needs a git "
-					 "source (a directory is used as it "
-					 "is)");
+			return src_error(d, EXIT_USAGE, src, "--ref needs a "
+					 "git source (a directory is used as "
+					 "it is)");
 		s->dir = xstrdup(src);
 		if (subdir && check_subdir(subdir))
 			return src_error(d, EXIT_USAGE, src, "subdirectory "
@@ -1131,9 +1143,15 @@ tmplsrc_newer(int rootfd, int do_fetch, struct strbuf *out, struct diag *d)
 	if (!src || src->kind != Y_SCALAR || !tmplsrc_is_git(src->str) ||
 	    !ver || ver->kind != Y_SCALAR || !tmplsrc_is_version(ver->str))
 		goto out;
-	if (tmplsrc_tags(src->str, do_fetch, &tags, d)) {
-		ret = -1;
+	/* a source that cannot be fetched is update's to report */
+	if (tmplsrc_tags(src->str, 0, &tags, &quiet))
 		goto out;
+	if (do_fetch) {
+		strlist_clear(&tags);
+		if (tmplsrc_tags(src->str, 1, &tags, d)) {
+			ret = -1;
+			goto out;
+		}
 	}
 	if (tags.nr && tmplsrc_version_cmp(tags.v[0], ver->str) > 0)
 		strbuf_addf(out, "%s is out (this project has %s); 'khora "

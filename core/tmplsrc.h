@@ -3,7 +3,7 @@
  * tmplsrc.h - where a template comes from (khora-template(5), SOURCES):
  * a plain directory, used as it is, or a git repository (https://,
  * ssh://, git@host:path, file://, gh:OWNER/REPO, gl:OWNER/REPO), with an
- * optional subdirectory (SRC//sub/dir, or --template-dir).
+ * optional subdirectory (SRC, two slashes, sub/dir; or --template-dir).
  *
  * A git source is fetched into a cache, $XDG_CACHE_HOME/khora (default
  * ~/.cache/khora): git/<key>.git is a bare repository per normalised
@@ -78,7 +78,8 @@ int tmplsrc_version_cmp(const char *a, const char *b);
 /* Is tag a PEP 440 version (a leading 'v' allowed)? */
 int tmplsrc_is_version(const char *tag);
 
-/* The cache directory: $XDG_CACHE_HOME/khora or ~/.cache/khora. */
+/* The cache directory: $XDG_CACHE_HOME/khora or ~/.cache/khora; NULL
+ * when neither variable is an absolute path. */
 char *tmplsrc_cache_dir(void);
 
 void tmplsrc_release(struct tmplsrc *s);
