@@ -889,14 +889,51 @@ migrate(const struct update_opts *o, struct generation *g,
 			 "run)", d);
 }
 
+/*
+ * update --ref on a project without .khora/base (made before it
+ * existed): the recorded version, rendered again into old, is the base
+ * of the merge; update_base() still checks each file against the
+ * lock's hash.  old lives until the update is done.
+ */
+static int
+old_base(struct update_opts *o, struct update *u, const char *root,
+	 const char *cfgfile, const struct strbuf *text,
+	 struct generation *old, int *ran, struct strlist *keep,
+	 struct diag *d)
+{
+	struct gen_opts go;
+	size_t i;
+
+	memset(&go, 0, sizeof(go));
+	go.target = root;
+	go.config = cfgfile;
+	go.config_buf = text->buf;
+	go.config_len = text->len;
+	go.answers = o->answers;
+	go.no_input = o->no_input;
+	go.given = &o->set;
+	go.update = 1;
+	*ran = 1;
+	if (generation_run(old, &go, keep, d))
+		return -1;
+	for (i = 0; i < old->p.nr; i++) {
+		const struct action *a = &old->p.actions[i];
+
+		if (a->kind != A_DIR && a->kind != A_SYMLINK && a->data)
+			update_add_base(u, a->path, a->data, a->len);
+	}
+	return 0;
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	   const char *cfgfile, struct strbuf *text, struct diag *d)
 {
 	struct gen_opts go;
-	struct generation g;
+	struct generation g, old;
 	struct update u;
+	int old_ran = 0;
 	struct strlist keep = { NULL, 0, 0 };
 	struct task_list before = { NULL, NULL, 0, 0 };
 	struct task_list after = { NULL, NULL, 0, 0 };
@@ -918,6 +955,9 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins_in(o, &u, &g.cat, d))
+		goto out;
+	if (o->ref && u.base_missing &&
+	    old_base(o, &u, root, cfgfile, text, &old, &old_ran, &keep, d))
 		goto out;
 	if (o->ref && migrate(o, &g, abs_root, &before, &after, d))
 		goto out;
@@ -990,6 +1030,8 @@ out:
 	task_list_release(&before);
 	task_list_release(&after);
 	generation_release(&g);
+	if (old_ran)
+		generation_release(&old);
 	update_release(&u);
 	strlist_clear(&keep);
 	return ret;
