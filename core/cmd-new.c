@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "progress.h"
+#include "tasks.h"
 #include "generate.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -95,6 +96,14 @@ parse_args(int argc, char **argv, struct new_opts *o, struct strlist *keep,
 		else if (!r && (r = cli_opt(argc, argv, &i, "--plugin-timeout",
 					    0, &v, d)) > 0)
 			r = parse_timeout(v, &o->gen.plugin_timeout, d);
+		else if (!r && (r = cli_opt(argc, argv, &i, "--template-dir",
+					    0, &o->gen.template_dir, d)))
+			;
+		else if (!r && (r = cli_opt(argc, argv, &i, "--ref", 0,
+					    &o->gen.ref, d)))
+			;
+		else if (!r && cli_flag(a, "--trust", 0))
+			o->gen.trust = r = 1;
 		else if (!r && cli_flag(a, "--no-input", 0))
 			o->gen.no_input = r = 1;
 		else if (!r && cli_flag(a, "--pretend", 'n'))
@@ -426,6 +435,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	struct profile prof;
 	struct strbuf plugins = STRBUF_INIT;
 	struct strlist made = { NULL, 0, 0 };
+	struct task_list tasks = { NULL, NULL, 0, 0 };
 	double start = now_ms(), mark;
 	size_t i;
 	int ret = -1, lockfd = -1;
@@ -436,6 +446,13 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	o->gen.target = o->target;
 	o->gen.project_config = 1;
 	if (generation_run(&g, &o->gen, keep, d))
+		goto out;
+	/* the template's tasks: trusted, or nothing is written */
+	if (g.tmpl.tree && (tasks_collect(&g.tmpl, &tasks, d) ||
+			    (!o->pretend && tasks_trusted(&tasks, NULL,
+							  g.src.given,
+							  o->gen.trust,
+							  &g.cfg, d))))
 		goto out;
 	g.p.pretend = o->pretend;
 	g.p.force = o->force;
@@ -449,6 +466,8 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 	if (o->pretend) {
 		progress_clear();
 		print_plan(&g.p);
+		tasks_print(&tasks, o->gen.trust ? "task" :
+			    "task (needs --trust)", stdout);
 	} else {
 		d->phase = "stage";
 		/* the same lock as update and add: a concurrent update's
@@ -467,6 +486,11 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 			goto out;
 		profile_lap(&g.p.prof, PH_POST, &mark);
 		progress_clear();
+		d->phase = "tasks";
+		if (tasks_run(&tasks, o->target, "task", "after the project "
+			      "was written (it stays; later tasks were not "
+			      "run)", d))
+			goto out;
 		print_report(&g.p, o);
 	}
 	ret = 0;
@@ -478,6 +502,7 @@ out:
 		profile_plugins(&g.p, &plugins);
 	prof = g.p.prof;
 	mark = now_ms();
+	task_list_release(&tasks);
 	generation_release(&g);
 	if (o->profile && g.p_inited) {
 		profile_lap(&prof, PH_EXIT, &mark);
@@ -513,14 +538,20 @@ const struct cmd_entry cmd_new_entry = {
 	"new",
 	"Create a new project in DIR from khora.yaml (or defaults).",
 	"DIR [-c khora.yaml] [--with F,..] [--without F,..] [--set key=value]"
-	"... [--env NAME] [--template DIR] [--answers FILE] [--no-input] "
-	"[--pretend] [--force] [--profile] [--plugin-timeout SECONDS]",
+	"... [--env NAME] [--template SRC] [--template-dir SUB] [--ref REF] "
+	"[--trust] [--answers FILE] [--no-input] [--pretend] [--force] "
+	"[--profile] [--plugin-timeout SECONDS]",
 	"  -c, --config FILE     read the project config from FILE\n"
 	"      --with F[=V],..   turn features on (e.g. --with docs=mkdocs)\n"
 	"      --without F,..    turn features off\n"
 	"      --set KEY=VALUE   set a config value (dotted key)\n"
 	"      --env NAME        apply the env.NAME overlay of the config\n"
-	"  -t, --template DIR    add a template directory's files\n"
+	"  -t, --template SRC    add a template's files: a directory, a\n"
+	"                        git URL, gh:OWNER/REPO or gl:OWNER/REPO\n"
+	"      --template-dir SUB  the template is SUB inside SRC\n"
+	"      --ref REF         git: the tag, branch or commit (default:\n"
+	"                        the newest version tag, else HEAD)\n"
+	"      --trust           run the template's tasks\n"
 	"      --answers FILE    answers to the template's variables\n"
 	"      --no-input        never prompt; list missing answers\n"
 	"      --plugin-timeout SECONDS\n"

@@ -12,6 +12,9 @@
  * (config edited since the last generation) and "! NAME" (the backup
  * directory of an interrupted run, which 'khora update' recovers;
  * status itself never writes) for scripts.
+ * A git template with a newer version tag than the project's (as the
+ * cache knows it; --fetch asks the remote) is said too, not counted as
+ * a change.
  * Everything is read below the root's fd with confine_*(); a file or
  * directory that cannot be read stops the command with exit 7, it is
  * never shown as deleted or clean.
@@ -28,6 +31,7 @@
 #include "project.h"
 #include "sha256.h"
 #include "strbuf.h"
+#include "tmplsrc.h"
 #include "trash.h"
 #include "walk.h"
 #include "wrapper.h"
@@ -226,11 +230,15 @@ cmd_status(int argc, char **argv, struct diag *d)
 	char *root, *rel = NULL, *bad = NULL;
 	size_t i, nr = 0, dirty = 0, ntrash;
 	int porcelain = 0, ret = -1, rootfd = -1, changed, *states = NULL;
+	int fetch = 0;
+	struct strbuf newer = STRBUF_INIT;
 
 	memset(&pats, 0, sizeof(pats));
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--porcelain"))
 			porcelain = 1;
+		else if (!strcmp(argv[i], "--fetch"))
+			fetch = 1;
 		else if (argv[i][0] == '-')
 			return cli_usage_error(d, "status", "unknown option "
 					       "'%s'", argv[i]);
@@ -276,7 +284,7 @@ cmd_status(int argc, char **argv, struct diag *d)
 		}
 	}
 	changed = config_state(rootfd, root, tree, d);
-	if (changed < 0)
+	if (changed < 0 || tmplsrc_newer(rootfd, fetch, &newer, d))
 		goto out;
 	for (i = 0; i < pending.nr; i++)
 		if (porcelain)
@@ -311,6 +319,9 @@ cmd_status(int argc, char **argv, struct diag *d)
 	if (!porcelain && !dirty)
 		printf("clean: %zu files as khora generated them (%s)\n", nr,
 		       root);
+	/* not a change either: the template moved on */
+	if (!porcelain && newer.len)
+		printf("%-10s %s\n", "template:", newer.buf);
 	/* not a change: a reminder that copies are kept */
 	ntrash = porcelain ? 0 : trash_count(root);
 	if (ntrash)
@@ -324,6 +335,7 @@ out:
 		close(rootfd);
 	free(bad);
 	free(states);
+	strbuf_release(&newer);
 	ignores_clear(&pats);
 	hashmap_clear(&locked);
 	strlist_clear(&extra);
@@ -338,7 +350,8 @@ out:
 const struct cmd_entry cmd_status_entry = {
 	"status",
 	"Show what changed in a generated project since khora wrote it.",
-	"[DIR] [--porcelain]",
-	"      --porcelain       one 'M|D|U|N|C|?|! path' line per change\n",
+	"[DIR] [--porcelain] [--fetch]",
+	"      --porcelain       one 'M|D|U|N|C|?|! path' line per change\n"
+	"      --fetch           ask a git template's remote for new tags\n",
 	cmd_status,
 };

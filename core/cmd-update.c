@@ -21,6 +21,7 @@
 #include "khora-plugin.h"
 #include "sha256.h"
 #include "stage.h"
+#include "tasks.h"
 #include "update.h"
 #include "wrapper.h"
 
@@ -31,6 +32,8 @@ struct update_opts {
 	struct strlist words;		/* add: the plain words given */
 	struct strlist set;		/* --set NAME=VALUE: answers */
 	const char *answers;		/* --answers FILE */
+	const char *ref;		/* --ref REF: another version */
+	int trust;			/* --trust: run migrations */
 	int no_input;
 	enum merge_favor favor;
 	int pretend, diff, quiet, verbose, durable;
@@ -129,6 +132,11 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 		else if ((r = cli_opt(argc, argv, &i, "--answers", 0,
 				      &o->answers, d)))
 			;
+		else if (!add && (r = cli_opt(argc, argv, &i, "--ref", 0,
+					      &o->ref, d)))
+			;
+		else if (!add && cli_flag(a, "--trust", 0))
+			o->trust = r = 1;
 		else if (cli_flag(a, "--no-input", 0))
 			o->no_input = r = 1;
 		else if (cli_flag(a, "--pretend", 'n'))
@@ -853,15 +861,86 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	return -1;
 }
 
+/*
+ * update --ref: the migrations of the new version crossed from the
+ * recorded one; trusted or nothing is written, and the before: ones
+ * run now, so that the merge sees what they did.
+ */
+static int
+migrate(const struct update_opts *o, struct generation *g,
+	const char *abs_root, struct task_list *before,
+	struct task_list *after, struct diag *d)
+{
+	const struct ynode *t = ymap_get(g->cfg.root, "template");
+	const struct ynode *from = t && t->kind == Y_MAP ?
+		ymap_get(t, "version") : NULL;
+
+	if (!g->tmpl.tree || !from || from->kind != Y_SCALAR)
+		return 0;
+	if (tasks_migrations(&g->tmpl, from->str, g->src.tag, before, after,
+			     d))
+		return -1;
+	if (o->pretend) {
+		tasks_print(before, "migration before", stdout);
+		tasks_print(after, "migration after", stdout);
+		return 0;
+	}
+	if (tasks_trusted(before, after, g->src.given, o->trust, &g->cfg, d))
+		return -1;
+	d->phase = "migrations";
+	return tasks_run(before, abs_root, "migration", "before the update "
+			 "(khora wrote nothing; later migrations were not "
+			 "run)", d);
+}
+
+/*
+ * update --ref on a project without .khora/base (made before it
+ * existed): the recorded version, rendered again into old, is the base
+ * of the merge; update_base() still checks each file against the
+ * lock's hash.  old lives until the update is done.
+ */
+static int
+old_base(struct update_opts *o, struct update *u, const char *root,
+	 const char *cfgfile, const struct strbuf *text,
+	 struct generation *old, int *ran, struct strlist *keep,
+	 struct diag *d)
+{
+	struct gen_opts go;
+	size_t i;
+
+	memset(&go, 0, sizeof(go));
+	go.target = root;
+	go.config = cfgfile;
+	go.config_buf = text->buf;
+	go.config_len = text->len;
+	go.answers = o->answers;
+	go.no_input = o->no_input;
+	go.given = &o->set;
+	go.update = 1;
+	*ran = 1;
+	if (generation_run(old, &go, keep, d))
+		return -1;
+	for (i = 0; i < old->p.nr; i++) {
+		const struct action *a = &old->p.actions[i];
+
+		if (a->kind != A_DIR && a->kind != A_SYMLINK && a->data)
+			update_add_base(u, a->path, a->data, a->len);
+	}
+	return 0;
+}
+
 /* The pipeline: the project's config in, update's plan and commit. */
 static int
 regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	   const char *cfgfile, struct strbuf *text, struct diag *d)
 {
 	struct gen_opts go;
-	struct generation g;
+	struct generation g, old;
 	struct update u;
+	int old_ran = 0;
 	struct strlist keep = { NULL, 0, 0 };
+	struct task_list before = { NULL, NULL, 0, 0 };
+	struct task_list after = { NULL, NULL, 0, 0 };
 	char sha[65];
 	int ret = -1, add = strcmp(o->cmd, "update") != 0;
 
@@ -875,10 +954,30 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	go.no_input = o->no_input;
 	go.given = &o->set;
 	go.update = 1;
+	go.ref = o->ref;
+	go.trust = o->trust;
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
 	    generation_run(&g, &go, &keep, d) ||
 	    check_plugins_in(o, &u, &g.cat, d))
 		goto out;
+	if (o->ref && u.base_missing &&
+	    old_base(o, &u, root, cfgfile, text, &old, &old_ran, &keep, d))
+		goto out;
+	if (o->ref && migrate(o, &g, abs_root, &before, &after, d))
+		goto out;
+	if (o->ref) {
+		/* khora.yaml records the version the project moves to */
+		struct strbuf sb = STRBUF_INIT;
+
+		if (generation_edit_template(&g, root, cfgfile, text->buf,
+					     text->len, &sb, d)) {
+			strbuf_release(&sb);
+			goto out;
+		}
+		strbuf_release(text);
+		*text = sb;
+		add = 1;
+	}
 	sha256_hex(text->buf, text->len, sha);
 	if (!strcmp(o->cmd, "remove") && still_on(o, &g.p, d))
 		goto out;
@@ -922,12 +1021,21 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	} else if (!o->pretend && pipeline_post(&g.p)) {
 		goto out;
 	}
+	d->phase = "migrations";
+	if (!o->pretend && tasks_run(&after, abs_root, "migration", "after "
+				     "the update was written (it stays; "
+				     "later migrations were not run)", d))
+		goto out;
 	ret = 0;
 	if (u.conflicts && !o->pretend)
 		ret = conflict_error(o, &u, d);
 out:
 	d->phase = NULL;
+	task_list_release(&before);
+	task_list_release(&after);
 	generation_release(&g);
+	if (old_ran)
+		generation_release(&old);
 	update_release(&u);
 	strlist_clear(&keep);
 	return ret;
@@ -1033,8 +1141,12 @@ const struct cmd_entry cmd_update_entry = {
 	"update",
 	"Regenerate a project from its khora.yaml, merging your changes.",
 	"[DIR] [--pretend] [--diff] [--ours|--theirs] [--set NAME=VALUE].. "
-	"[--answers FILE] [--no-input]",
-	UPDATE_OPTIONS,
+	"[--answers FILE] [--no-input] [--ref REF] [--trust]",
+	UPDATE_OPTIONS
+	"      --ref REF         move to another version of a git template\n"
+	"                        (a tag, branch or commit; 'latest': the\n"
+	"                        newest version tag)\n"
+	"      --trust           run the template's migrations\n",
 	cmd_update,
 };
 

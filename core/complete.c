@@ -137,7 +137,8 @@ meta_kind(const char *cmd, const char *lng, const char *meta)
 {
 	if (!strncmp(meta, "FILE", 4) || !strncmp(meta, "PATH", 4))
 		return K_FILE;
-	if (!strncmp(meta, "DIR", 3))
+	/* --template SRC: a URL is typed, a directory completed */
+	if (!strncmp(meta, "DIR", 3) || !strncmp(meta, "SRC", 3))
 		return K_DIR;
 	if (!strncmp(meta, "F[=", 3) || !strncmp(meta, "FEATURE=", 8))
 		return K_FEATURE;

@@ -120,7 +120,7 @@ sort_keys(struct ynode *map)
 
 void
 config_serialize(const struct config *cfg, const char *target,
-		 const char *template, const struct ynode *answers,
+		 const struct ynode *template, const struct ynode *answers,
 		 struct strbuf *out)
 {
 	struct ynode *copy = ynode_new(Y_MAP, cfg->file, 0, 0);
@@ -149,11 +149,9 @@ config_serialize(const struct config *cfg, const char *target,
 	}
 	if (template) {
 		struct ynode *k = ynode_new(Y_SCALAR, cfg->file, 0, 0);
-		struct ynode *v = ynode_new(Y_SCALAR, cfg->file, 0, 0);
 
 		k->str = xstrdup("template");
-		v->str = rebase_path(cfg, template, dir, 1);
-		ynode_append(copy, k, v);
+		ynode_append(copy, k, ynode_dup(template));
 	}
 	if (answers && answers->nr) {
 		struct ynode *k = ynode_new(Y_SCALAR, cfg->file, 0, 0);

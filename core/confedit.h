@@ -19,13 +19,14 @@ struct strbuf;
 
 /*
  * Appends the YAML text of cfg's merged tree, without its env: section,
- * for a file at target/khora.yaml.  template (or NULL) is a --template
- * directory given on the command line, relative to the working
- * directory; it is recorded as template:.  answers (or NULL) replaces
- * the config's answers: with the template's final answers.
+ * for a file at target/khora.yaml.  template (or NULL) is the
+ * template's record (a path already relative to the project, or a
+ * mapping: tmplsrc.h), which replaces the config's template:.  answers
+ * (or NULL) replaces the config's answers: with the template's final
+ * answers.
  */
 void config_serialize(const struct config *cfg, const char *target,
-		      const char *template, const struct ynode *answers,
+		      const struct ynode *template, const struct ynode *answers,
 		      struct strbuf *out);
 
 /*

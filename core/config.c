@@ -20,7 +20,9 @@
 #include "strbuf.h"
 #include "wrapper.h"
 
-enum ctype { T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP };
+enum ctype {
+	T_STR, T_BOOL, T_INT, T_MAP, T_FEATURES, T_ANYMAP, T_SOURCE, T_STRLIST
+};
 
 struct key_spec {
 	const char *name;
@@ -35,6 +37,16 @@ static const char *const license_choices[] = {
 	"MPL-2.0", "Proprietary", NULL
 };
 
+/* template: a path or URL, or where it came from (tmplsrc.h) */
+static const struct key_spec template_keys[] = {
+	{ "source", T_STR, NULL, NULL, 0 },
+	{ "subdirectory", T_STR, NULL, NULL, 0 },
+	{ "ref", T_STR, NULL, NULL, 0 },
+	{ "version", T_STR, NULL, NULL, 0 },
+	{ "commit", T_STR, NULL, NULL, 0 },
+	{ NULL, T_STR, NULL, NULL, 0 }
+};
+
 static const struct key_spec top_keys[] = {
 	{ "project_name", T_STR, NULL, NULL, 1 },
 	{ "project_description", T_STR, NULL, NULL, 0 },
@@ -47,7 +59,7 @@ static const struct key_spec top_keys[] = {
 	{ "features", T_FEATURES, NULL, NULL, 0 },
 	{ "plugins_config", T_ANYMAP, NULL, NULL, 0 },
 	{ "plugins", T_ANYMAP, NULL, NULL, 0 },
-	{ "template", T_STR, NULL, NULL, 0 },
+	{ "template", T_SOURCE, template_keys, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
 	{ "env", T_ANYMAP, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
@@ -61,6 +73,8 @@ static const struct key_spec user_keys[] = {
 	{ "python_version", T_STR, NULL, NULL, 0 },
 	{ "version", T_STR, NULL, NULL, 0 },
 	{ "answers", T_ANYMAP, NULL, NULL, 0 },
+	/* template sources whose tasks run without --trust (tasks.h) */
+	{ "trusted", T_STRLIST, NULL, NULL, 0 },
 	{ NULL, T_STR, NULL, NULL, 0 }
 };
 
@@ -144,6 +158,18 @@ check_type(struct diag *d, const struct ynode *v, const char *name,
 				    name);
 		return cerr(d, v, "'%s' must be a string, not %s", name,
 			    ynode_kind_name(v));
+	case T_STRLIST: {
+		size_t i;
+
+		if (v->kind != Y_SEQ)
+			return cerr(d, v, "'%s' must be a list of strings, "
+				    "not %s", name, ynode_kind_name(v));
+		for (i = 0; i < v->nr; i++)
+			if (v->vals[i]->kind != Y_SCALAR || !*v->vals[i]->str)
+				return cerr(d, v->vals[i], "'%s' must be a "
+					    "list of non-empty strings", name);
+		return 0;
+	}
 	case T_BOOL:
 		if (!ynode_bool(v, &b))
 			return 0;
@@ -216,10 +242,12 @@ validate_map(struct diag *d, const struct ynode *map,
 			continue;
 		}
 		strbuf_addf(&name, "%s%s", prefix, k->str);
-		ret = check_type(d, v, name.buf, s->type);
+		ret = check_type(d, v, name.buf, s->type == T_SOURCE &&
+				 v->kind != Y_MAP ? T_STR : s->type);
 		if (!ret && s->choices)
 			ret = check_choice(d, v, name.buf, s->choices);
-		if (!ret && s->type == T_MAP) {
+		if (!ret && (s->type == T_MAP || (s->type == T_SOURCE &&
+						  v->kind == Y_MAP))) {
 			strbuf_addch(&name, '.');
 			ret = validate_map(d, v, s->children, name.buf, sch);
 		}
@@ -673,6 +701,7 @@ apply_user_defaults(struct config *cfg, struct diag *d)
 
 		/* answers: read by the template, for its variables only */
 		if (ymap_get(cfg->root, k) || !strcmp(k, "answers") ||
+		    !strcmp(k, "trusted") ||
 		    (cfg->from_file && !strcmp(k, "python_version")))
 			continue;
 		ynode_append(cfg->root, ynode_dup(tree->keys[i]),

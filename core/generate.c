@@ -100,20 +100,134 @@ route_answers(struct gen_opts *o, const struct tmpldir *t,
 	}
 }
 
-/* The template directory: --template, or template: (relative to it). */
-static int
-find_template_dir(struct gen_opts *o, const struct config *cfg,
-		  struct strbuf *dir)
+/* A record's scalar key: value, value borrowed. */
+static void
+record_add(struct ynode *map, const char *key, const char *value)
 {
-	const struct ynode *n = ymap_get(cfg->root, "template");
+	struct ynode *k = ynode_new(Y_SCALAR, NULL, 0, 0);
+	struct ynode *v = ynode_new(Y_SCALAR, NULL, 0, 0);
 
-	if (o->template) {
-		strbuf_addstr(dir, o->template);
-		return 1;
+	k->str = xstrdup(key);
+	v->str = xstrdup(value);
+	v->quoted = 1;
+	ynode_append(map, k, v);
+}
+
+/*
+ * What khora.yaml records as template: a directory made relative to
+ * the project (a scalar, as before sources existed), or a mapping:
+ * source, subdirectory, ref as asked, version (the tag it resolved
+ * through) and commit, which pins every later update.
+ */
+static struct ynode *
+template_record(const struct generation *g, const char *target)
+{
+	const struct tmplsrc *s = &g->src;
+	char *dir = path_absolute(target), *rel = NULL;
+	const char *src = s->given;
+	struct ynode *n;
+
+	if (!s->url) {
+		rel = path_relative_from(dir, s->given);
+		src = rel;
 	}
-	if (!n || n->kind != Y_SCALAR)
+	if (!s->url && !g->src_subdir) {
+		n = ynode_new(Y_SCALAR, NULL, 0, 0);
+		n->str = rel;
+		free(dir);
+		return n;
+	}
+	n = ynode_new(Y_MAP, NULL, 0, 0);
+	record_add(n, "source", src);
+	if (g->src_subdir)
+		record_add(n, "subdirectory", g->src_subdir);
+	if (s->ref)
+		record_add(n, "ref", s->ref);
+	if (s->tag)
+		record_add(n, "version", s->tag);
+	if (s->commit)
+		record_add(n, "commit", s->commit);
+	free(rel);
+	free(dir);
+	return n;
+}
+
+/* The same as YAML text, for .khora/answers.yaml. */
+static char *
+template_record_text(const struct ynode *n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (n->kind == Y_SCALAR) {
+		strbuf_addch(&sb, ' ');
+		ytree_add_scalar(&sb, n->str, 1);
+		return strbuf_detach(&sb, NULL);
+	}
+	for (i = 0; i < n->nr; i++) {
+		strbuf_addf(&sb, "\n  %s: ", n->keys[i]->str);
+		ytree_add_scalar(&sb, n->vals[i]->str, 1);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * The template: --template (with --template-dir, --ref), or the
+ * config's template: (a path relative to it, a URL, or a mapping
+ * {source, subdirectory, ref, commit}), fetched when it is a git
+ * source and loaded.  1 when there is one, 0 when not, -1 on error.
+ */
+static int
+find_template(struct generation *g, struct gen_opts *o, struct diag *d)
+{
+	const struct ynode *n = o->template ? NULL :
+		ymap_get(g->cfg.root, "template");
+	const char *src = o->template, *sub = o->template_dir;
+	const char *ref = o->ref, *commit = NULL, *version = NULL;
+
+	if (!src && n && n->kind == Y_SCALAR) {
+		src = n->str;
+	} else if (!src && n && n->kind == Y_MAP) {
+		const struct ynode *v = ymap_get(n, "source");
+
+		if (!v || v->kind != Y_SCALAR)
+			return ynode_error(d, EXIT_CONFIG, v ? v : n,
+					   "'template' needs a 'source:'");
+		src = v->str;
+		v = ymap_get(n, "subdirectory");
+		sub = v && v->kind == Y_SCALAR ? v->str : NULL;
+		v = ymap_get(n, "ref");
+		ref = v && v->kind == Y_SCALAR ? v->str : NULL;
+		v = ymap_get(n, "commit");
+		commit = v && v->kind == Y_SCALAR ? v->str : NULL;
+		v = ymap_get(n, "version");
+		version = v && v->kind == Y_SCALAR ? v->str : NULL;
+		/* --ref moves the project: the pinned commit goes */
+		if (o->ref) {
+			ref = o->ref;
+			commit = version = NULL;
+		}
+	}
+	if (!src) {
+		if (o->ref || o->template_dir)
+			return diag_error(d, EXIT_USAGE, NULL, "invalid option "
+					  "'%s': there is no template (give "
+					  "--template SRC)", o->ref ? "--ref" :
+					  "--template-dir");
 		return 0;
-	config_path(cfg, n->str, dir);
+	}
+	if (!o->template && !tmplsrc_is_git(src)) {
+		config_path(&g->cfg, src, &g->tdir);
+		src = g->tdir.buf;
+	}
+	g->src_subdir = sub ? xstrdup(sub) : NULL;
+	if (tmplsrc_resolve(&g->src, src, sub, ref, commit, d) ||
+	    tmpldir_load(&g->tmpl, g->src.dir, d))
+		return -1;
+	/* the pinned commit, found in the cache: still that version */
+	if (version && !g->src.tag && commit && g->src.commit &&
+	    !strcmp(commit, g->src.commit))
+		g->src.tag = xstrdup(version);
 	return 1;
 }
 
@@ -139,7 +253,7 @@ check_answerable(const struct gen_opts *o, struct diag *d)
 		ret = o->config ? ytree_parse_file(o->config, &tree, d,
 						   EXIT_CONFIG) : 0;
 	t = ymap_get(tree, "template");
-	if (!ret && !(t && t->kind == Y_SCALAR))
+	if (!ret && !(t && (t->kind == Y_SCALAR || t->kind == Y_MAP)))
 		ret = diag_error(d, EXIT_USAGE, NULL, "invalid option '%s': "
 				 "%s", o->answers ? "--answers" : "--set",
 				 o->update ? "the project has no template to "
@@ -184,10 +298,12 @@ add_project_config(struct generation *g, struct gen_opts *o, int use_tmpl)
 	} else {
 		struct ynode *answers = use_tmpl ?
 			tmpldir_answers_map(&g->tmpl) : NULL;
+		struct ynode *rec = use_tmpl ? template_record(g, o->target) :
+			NULL;
 
-		config_serialize(&g->cfg, o->target, o->template, answers,
-				 &sb);
+		config_serialize(&g->cfg, o->target, rec, answers, &sb);
 		ynode_free(answers);
+		ynode_free(rec);
 		a = pipeline_add(&g->p, A_TEXT, NULL, "khora.yaml");
 		a->mode = 0644;
 		a->is_config = 1;
@@ -204,6 +320,13 @@ plan_all(struct generation *g, struct gen_opts *o, int use_tmpl)
 {
 	struct pipeline *p = &g->p;
 
+	if (use_tmpl) {
+		struct ynode *rec = template_record(g, o->target);
+
+		g->record = template_record_text(rec);
+		g->tmpl.record = g->record;
+		ynode_free(rec);
+	}
 	if (plan_plugins(p) || (use_tmpl && tmpldir_plan(&g->tmpl, p)))
 		return -1;
 	if (o->project_config)
@@ -270,16 +393,15 @@ generation_run(struct generation *g, struct gen_opts *o,
 	d->phase = "config";
 	o->ov.schema = &g->cat.schema;
 	if (o->template) {
-		if (tmpldir_load(&g->tmpl, o->template, d))
+		if (find_template(g, o, d) < 0)
 			return -1;
 		route_answers(o, &g->tmpl, keep);
 	}
 	d->phase = "config";
 	if (load_config(g, o, d))
 		return -1;
-	use_tmpl = find_template_dir(o, &g->cfg, &g->tdir);
-	if (use_tmpl && !o->template && tmpldir_load(&g->tmpl, g->tdir.buf,
-						     d))
+	use_tmpl = o->template ? 1 : find_template(g, o, d);
+	if (use_tmpl < 0)
 		return -1;
 	if (o->update && !use_tmpl && ((o->given && o->given->nr) ||
 				       o->answers))
@@ -337,6 +459,55 @@ generation_run(struct generation *g, struct gen_opts *o,
 	return 0;
 }
 
+/* Byte offset of line (from 1) in buf, or len. */
+static size_t
+line_offset(const char *buf, size_t len, unsigned line)
+{
+	size_t off = 0;
+
+	while (--line && off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+
+		off = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	return off;
+}
+
+int
+generation_edit_template(struct generation *g, const char *target,
+			 const char *file, const char *buf, size_t len,
+			 struct strbuf *out, struct diag *d)
+{
+	struct ynode *tree = NULL, *rec;
+	size_t i, from, to;
+	char *text;
+
+	if (ytree_parse_buf(file, buf, len, &tree, d, EXIT_CONFIG))
+		return -1;
+	for (i = 0; tree && tree->kind == Y_MAP && i < tree->nr; i++)
+		if (!strcmp(tree->keys[i]->str, "template"))
+			break;
+	if (!tree || tree->kind != Y_MAP || i == tree->nr ||
+	    tree->keys[i]->col != 1) {
+		ynode_free(tree);
+		return diag_error(d, EXIT_CONFIG, NULL, "cannot record the "
+				  "template's version in '%s': no top-level "
+				  "'template:' in it", file);
+	}
+	from = line_offset(buf, len, tree->keys[i]->line);
+	to = i + 1 < tree->nr ? line_offset(buf, len,
+					    tree->keys[i + 1]->line) : len;
+	rec = template_record(g, target);
+	text = template_record_text(rec);
+	strbuf_add(out, buf, from);
+	strbuf_addf(out, "template:%s\n", text);
+	strbuf_add(out, buf + to, len - to);
+	free(text);
+	ynode_free(rec);
+	ynode_free(tree);
+	return 0;
+}
+
 void
 generation_release(struct generation *g)
 {
@@ -349,6 +520,9 @@ generation_release(struct generation *g)
 	if (g->cfg_loaded)
 		config_release(&g->cfg);
 	tmpldir_release(&g->tmpl);
+	tmplsrc_release(&g->src);
+	free(g->src_subdir);
+	free(g->record);
 	strbuf_release(&g->tdir);
 	free(g->config_text);
 	free(g->name);

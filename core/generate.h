@@ -15,13 +15,17 @@
 #include "pipeline.h"
 #include "strbuf.h"
 #include "tmpldir.h"
+#include "tmplsrc.h"
 
 struct gen_opts {
 	const char *target;
 	const char *config;		/* khora.yaml to read, or NULL */
 	const char *config_buf;		/* or its text (named config) */
 	size_t config_len;
-	const char *template;		/* --template DIR */
+	const char *template;		/* --template SRC */
+	const char *template_dir;	/* --template-dir SUB */
+	const char *ref;		/* --ref REF */
+	int trust;			/* --trust: run tasks, migrations */
 	const char *answers;		/* --answers FILE */
 	struct config_overrides ov;
 	int no_input;
@@ -37,6 +41,9 @@ struct generation {
 	struct catalog cat;
 	struct pipeline p;
 	struct tmpldir tmpl;
+	struct tmplsrc src;		/* where tmpl came from */
+	char *src_subdir;		/* --template-dir or subdirectory: */
+	char *record;			/* the template: record, as YAML */
 	struct strbuf tdir;
 	char *name;
 	char *config_text;		/* the project's khora.yaml, or NULL */
@@ -50,6 +57,15 @@ struct generation {
  */
 int generation_run(struct generation *g, struct gen_opts *o,
 		   struct strlist *keep, struct diag *d);
+/*
+ * Appends to out the text of the project's khora.yaml (buf, len, named
+ * file) with its template: block replaced by g's record (the ref,
+ * version and commit just resolved), everything else byte for byte;
+ * comments inside the old block go.  0, or -1 (exit 3).
+ */
+int generation_edit_template(struct generation *g, const char *target,
+			     const char *file, const char *buf, size_t len,
+			     struct strbuf *out, struct diag *d);
 void generation_release(struct generation *g);
 
 #endif /* GENERATE_H */

@@ -395,7 +395,7 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	static const char *const keys[] = {
 		"name", "description", "min_khora", "requires", "variables",
 		"files", "exclude", "skip_if_exists", "slots", "override",
-		"without",
+		"without", "tasks", "migrations",
 	};
 	const struct ynode *vars, *n;
 	size_t i, k;
@@ -1808,11 +1808,16 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 
 	strbuf_addstr(&sb, "# Answers given to the template (secrets left "
 		      "out); khora update reuses them.\n");
-	strbuf_addstr(&sb, "template: ");
+	strbuf_addstr(&sb, "template:");
 	/* relative to the project, like its khora.yaml says it */
 	root = path_absolute(p->target);
 	rel = path_relative_from(root, t->dir);
-	ytree_add_scalar(&sb, rel, 1);
+	if (t->record) {
+		strbuf_addstr(&sb, t->record);
+	} else {
+		strbuf_addch(&sb, ' ');
+		ytree_add_scalar(&sb, rel, 1);
+	}
 	free(root);
 	free(rel);
 	strbuf_addstr(&sb, "\nanswers:\n");
@@ -1834,6 +1839,12 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 	a->is_state = 1;
 	a->mode = 0644;
 	return 0;
+}
+
+int
+tmpldir_when(struct tmpldir *t, const char *cond)
+{
+	return holds(t, cond, NULL);
 }
 
 void

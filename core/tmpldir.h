@@ -56,6 +56,9 @@ struct tmpldir {
 	const struct strlist *given;
 	int update;
 	struct plugin_info owner;	/* "template", for the lock */
+	/* .khora/answers.yaml's template: value as YAML (tmplsrc.h's
+	 * record), or NULL for the directory's path; borrowed */
+	const char *record;
 };
 
 /*
@@ -88,6 +91,9 @@ int tmpldir_require(const struct tmpldir *t, struct config *cfg,
  */
 int tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		   const char *answers_file, int no_input, struct diag *d);
+/* Does the when: condition cond hold (after tmpldir_answer)?  For the
+ * tasks: of tasks.h. */
+int tmpldir_when(struct tmpldir *t, const char *cond);
 /* Adds the template's files to the pipeline (after the plugins plan). */
 int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
 /*

@@ -71,6 +71,14 @@ cmp_base(const void *a, const void *b)
 		      ((const struct base_file *)b)->path);
 }
 
+void
+update_add_base(struct update *u, const char *path, const char *data,
+		size_t len)
+{
+	add_base(path, data, len, u);
+	qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
+}
+
 static int
 cmp_entry(const void *a, const void *b)
 {

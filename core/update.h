@@ -112,6 +112,14 @@ int update_init(struct update *u, const char *root, enum merge_favor favor,
  */
 int update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 		struct diag *d);
+/*
+ * A previous pristine version that does not come from .khora/base (a
+ * project without one: update --ref renders the recorded version
+ * again); data is borrowed and must outlive u.  Used only when it
+ * matches the lock's hash, like any base.
+ */
+void update_add_base(struct update *u, const char *path, const char *data,
+		     size_t len);
 void update_release(struct update *u);
 
 /* Whether the update writes or removes anything at all. */
