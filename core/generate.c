@@ -341,7 +341,7 @@ feature_of(const void *p, const char *name)
 }
 
 /*
- * Rules with a default (fastapi's paths.api_dir) apply once resolve
+ * Rules with a default (a plugin's paths key) apply once resolve
  * knows every feature on, also those another feature pulled in; the
  * dictionary built before then learns the key's variable.
  */
