@@ -302,7 +302,7 @@ proof "python.tool uv: dependency-groups, setup-uv, uv sync (structural)" \
 	uv_project
 proof "python.tool: another value is refused at its line" sh -c \
 	"cd '$TMP' && ! '$ROOT/khora' new f-pipx -q --set plugins_config.python.tool=pipx 2>err &&
-	 grep -qx \"khora: --set plugins_config.python.tool=pipx: plugin 'python': invalid tool 'pipx': expected pip or uv\" err &&
+	 grep -qx \"khora: --set plugins_config.python.tool=pipx: invalid plugins_config.python.tool 'pipx': expected one of: pip, uv (did you mean 'pip'?)\" err &&
 	 test ! -e f-pipx"
 proof "ci + security gates" alone f-cisec --with ci_github_actions,security_gates
 proof "ci + security gates: workflows valid" workflows "$TMP/f-cisec"
