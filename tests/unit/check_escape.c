@@ -103,7 +103,10 @@ START_TEST(test_exact)
 		{ ESC_TOML, "a\"\t\x7f", "\"a\\\"\\t\\u007F\"" },
 		{ ESC_HCL, "${x} %{y} $z", "\"$${x} %%{y} $z\"" },
 		{ ESC_SHELL, "it's $x", "'it'\\''s $x'" },
-		{ ESC_PYTHON, "\x01\"\xff", "\"\\x01\\\"\\ufffd\"" },
+		/* the quotes black keeps: single when " outnumber ' */
+		{ ESC_PYTHON, "\x01\"\xff", "'\\x01\"\\ufffd'" },
+		{ ESC_PYTHON, "it's \"a\"", "'it\\'s \"a\"'" },
+		{ ESC_PYTHON, "it's", "\"it's\"" },
 	};
 	size_t i;
 

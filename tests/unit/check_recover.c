@@ -298,7 +298,7 @@ START_TEST(test_bad_journal)
 	int fd;
 
 	if (_i == (int)ARRAY_SIZE(bad_journals) - 1)
-		len = 8;	/* the NUL byte's line */
+		len = 6;	/* "D a", NUL, "b", newline */
 	put("a", "keep", 0644);
 	backup_dir(NULL);
 	fd = openat(rfd, BDIR "/journal", O_WRONLY | O_CREAT, 0600);
