@@ -10,6 +10,7 @@
  * later gets an error, not a silent write.
  */
 #include "compat.h"
+#include <stdint.h>
 #include "escape.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
@@ -441,8 +442,13 @@ h_contribute(khora_ctx *ctx, const char *slot, const char *item)
 static void *
 h_alloc(khora_ctx *ctx, size_t size)
 {
-	void *ptr = malloc(size ? size : 1);
+	void *ptr;
 
+	/* no object is larger than PTRDIFF_MAX: NULL without asking malloc
+	 * (which a sanitizer would abort on) */
+	if (size > PTRDIFF_MAX)
+		return NULL;
+	ptr = malloc(size ? size : 1);
 	if (!ptr)
 		return NULL;
 
