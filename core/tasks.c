@@ -212,6 +212,22 @@ tasks_print(const struct task_list *l, const char *label, FILE *fp)
 	strbuf_release(&sb);
 }
 
+/*
+ * Is s the prefix p itself or below it?  The match must end at a path
+ * or URL boundary: trusted: [https://github.com/acme] covers
+ * .../acme/x, never .../acme-evil/x (a project names its own source).
+ */
+static int
+under_prefix(const char *s, const char *p)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(s, p, n))
+		return 0;
+	return p[n - 1] == '/' || p[n - 1] == ':' || s[n] == '/' ||
+	       s[n] == '\0';
+}
+
 /* Is source under one of the user's trusted: prefixes? */
 static int
 listed(const char *source, const struct config *cfg)
@@ -234,7 +250,7 @@ listed(const char *source, const struct config *cfg)
 
 		if (l->vals[i]->kind != Y_SCALAR || !*p)
 			continue;
-		yes = starts_with(abs, p);
+		yes = under_prefix(abs, p);
 	}
 	free(abs);
 	return yes;
