@@ -54,6 +54,7 @@ tasks_collect(struct tmpldir *t, struct task_list *out, struct diag *d)
 {
 	const struct ynode *l = ymap_get(t->tree, "tasks");
 	size_t i;
+	int ret;
 
 	if (!l)
 		return 0;
@@ -80,10 +81,14 @@ tasks_collect(struct tmpldir *t, struct task_list *out, struct diag *d)
 				return terr(d, when, "'when' must be a "
 					    "condition");
 		}
-		if (when && !tmpldir_when(t, when->str)) {
+		ret = when ? tmpldir_when(t, when, d) : 1;
+		if (ret < 0)
+			return -1;
+		if (!ret) {
 			/* still checked: a typo shows before it matters */
 			struct task_list skip = { NULL, NULL, 0, 0 };
-			int ret = add_command(cmd, "tasks", &skip, d);
+
+			ret = add_command(cmd, "tasks", &skip, d);
 
 			task_list_release(&skip);
 			if (ret)

@@ -1842,9 +1842,14 @@ answers_file(struct tmpldir *t, struct pipeline *p)
 }
 
 int
-tmpldir_when(struct tmpldir *t, const char *cond)
+tmpldir_when(struct tmpldir *t, const struct ynode *cond, struct diag *d)
 {
-	return holds(t, cond, NULL);
+	int res = 0;
+
+	/* a task's condition: an error is the author's, reported at it */
+	if (cond_run(t, cond->str, cond, t->nr_vars, &res, d))
+		return -1;
+	return res;
 }
 
 void

@@ -93,7 +93,12 @@ int tmpldir_answer(struct tmpldir *t, const struct config *cfg,
 		   const char *answers_file, int no_input, struct diag *d);
 /* Does the when: condition cond hold (after tmpldir_answer)?  For the
  * tasks: of tasks.h. */
-int tmpldir_when(struct tmpldir *t, const char *cond);
+/*
+ * A task's when: 1 or 0, or -1 with an exit-5 diagnostic at the node
+ * when the condition is invalid (unknown name, syntax).
+ */
+int tmpldir_when(struct tmpldir *t, const struct ynode *cond,
+		 struct diag *d);
 /* Adds the template's files to the pipeline (after the plugins plan). */
 int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
 /*
