@@ -318,6 +318,29 @@ check_subdir(const char *sub)
 	return 0;
 }
 
+/*
+ * Does the URL hold a "." or ".." path segment?  git and servers
+ * resolve them, so file://h/x/../repo names another repository than it
+ * spells, and a trusted: prefix would be compared with the spelling.
+ */
+static int
+dot_segment(const char *url)
+{
+	const char *p = strstr(url, "://"), *seg;
+
+	p = p ? p + 3 : url;
+	for (seg = p; *seg; ) {
+		size_t n = strcspn(seg, "/");
+
+		if ((n == 1 && *seg == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 1;
+		seg += n;
+		seg += *seg == '/';
+	}
+	return 0;
+}
+
 /* Splits src into s->url and s->subdir, expanding gh: and gl:. */
 static int
 parse_source(struct tmplsrc *s, const char *src, const char *subdir,
@@ -364,6 +387,11 @@ parse_source(struct tmplsrc *s, const char *src, const char *subdir,
 		strbuf_release(&sb);
 		return src_error(d, EXIT_USAGE, src, "a URL holds no space or "
 				 "control character");
+	}
+	if (dot_segment(sb.buf)) {
+		strbuf_release(&sb);
+		return src_error(d, EXIT_USAGE, src, "a URL holds no '.' or "
+				 "'..' path segment");
 	}
 	s->url = strbuf_detach(&sb, NULL);
 	return 0;
