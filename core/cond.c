@@ -270,7 +270,8 @@ parse_unary(struct cparse *c, int *res)
 	const char *at = c->start;
 	int r;
 
-	if (++c->depth > COND_MAX_DEPTH)
+	/* the innermost test is a level too: 32 groups around it pass */
+	if (++c->depth > COND_MAX_DEPTH + 1)
 		return cerror(c, at, "nested deeper than %d", COND_MAX_DEPTH);
 	if (is_kw(c, "not")) {
 		if (next(c) || parse_unary(c, res))

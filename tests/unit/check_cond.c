@@ -90,6 +90,24 @@ START_TEST(test_hostile)
 		strbuf_addch(&e, ')');
 	ck_assert_int_eq(cond_eval(e.buf, NULL, &env, &res, &d), -1);
 	ck_assert_ptr_nonnull(strstr(err.buf, "nested deeper than 32"));
+	/* exactly 32 groups (the documented limit) pass, 33 do not */
+	strbuf_reset(&e);
+	strbuf_reset(&err);
+	for (i = 0; i < 32; i++)
+		strbuf_addch(&e, '(');
+	strbuf_addstr(&e, "on");
+	for (i = 0; i < 32; i++)
+		strbuf_addch(&e, ')');
+	ck_assert_int_eq(cond_eval(e.buf, NULL, &env, &res, &d), 0);
+	ck_assert_int_eq(res, 1);
+	strbuf_reset(&e);
+	for (i = 0; i < 33; i++)
+		strbuf_addstr(&e, "not ");
+	d = (struct diag)DIAG_INIT;
+	d.capture = &err;
+	strbuf_addstr(&e, "on");
+	ck_assert_int_eq(cond_eval(e.buf, NULL, &env, &res, &d), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "nested deeper than 32"));
 	strbuf_reset(&e);
 	for (i = 0; i < 300; i++)
 		strbuf_addstr(&e, "on or ");
