@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -1156,8 +1157,39 @@ default_of(struct tmpldir *t, struct tvar_spec *v, struct tdict *dict,
  * A secret is typed without echo: echo is turned off before the
  * question is shown (the terminal echoes what arrives as it arrives),
  * without flushing what was typed ahead, and restored after the line.
- * NEEDSWORK: a signal while it is off (^C) leaves it off; `stty sane`.
+ * A signal that ends khora while it is off (^C, a hangup, kill) first
+ * restores it, then dies of the signal as before: a shell left without
+ * echo is the user's to repair with `stty sane` otherwise.
  */
+static const int echo_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static struct termios echo_saved;
+static struct sigaction echo_old[ARRAY_SIZE(echo_signals)];
+
+static void
+echo_restore_and_die(int sig)
+{
+	/* tcsetattr, signal and raise are async-signal-safe */
+	tcsetattr(0, TCSANOW, &echo_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+echo_signals_catch(int on)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = echo_restore_and_die;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(echo_signals); i++)
+		if (on)
+			sigaction(echo_signals[i], &sa, &echo_old[i]);
+		else
+			sigaction(echo_signals[i], &echo_old[i], NULL);
+}
+
 static int
 echo_off(struct termios *was)
 {
@@ -1168,7 +1200,19 @@ echo_off(struct termios *was)
 	quiet = *was;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	return !tcsetattr(0, TCSANOW, &quiet);
+	echo_saved = *was;
+	echo_signals_catch(1);
+	if (!tcsetattr(0, TCSANOW, &quiet))
+		return 1;
+	echo_signals_catch(0);
+	return 0;
+}
+
+static void
+echo_on(const struct termios *was)
+{
+	tcsetattr(0, TCSANOW, was);
+	echo_signals_catch(0);
 }
 
 /* One question on the terminal, asked again until the answer is valid. */
@@ -1195,7 +1239,7 @@ prompt(struct tvar_spec *v, const char *deflt)
 		fflush(stderr);
 		got = fgets(line, sizeof(line), stdin);
 		if (hidden)
-			tcsetattr(0, TCSANOW, &was);
+			echo_on(&was);
 		if (!got)
 			return -1;
 		line[strcspn(line, "\r\n")] = '\0';

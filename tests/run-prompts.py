@@ -10,7 +10,9 @@ import pty
 import select
 import shutil
 import sys
+import signal
 import tempfile
+import termios
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHORA = os.path.join(ROOT, "khora")
@@ -58,6 +60,40 @@ def update_asks_secret(target, env):
               "s3cret" not in answers, answers)
     except (TimeoutError, OSError) as e:
         check("update dialogue", False, str(e))
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    finally:
+        os.close(fd)
+
+
+def interrupted_secret(target, env):
+    """^C while a secret is typed (echo off) gives the terminal its echo
+    back before khora dies of the signal, and writes nothing."""
+    before = open(os.path.join(target, ".khora", "answers.yaml")).read()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(KHORA, [KHORA, "update", target, "-q"], env)
+    seen = [""]
+    try:
+        read_until(fd, "api_token [string]: ", seen)
+        lflag = termios.tcgetattr(fd)[3]
+        check("echo is off while the secret is typed",
+              not lflag & termios.ECHO, hex(lflag))
+        os.write(fd, b"s3c\x03")
+        _, status = os.waitpid(pid, 0)
+        lflag = termios.tcgetattr(fd)[3]
+        check("^C at a secret kills khora with SIGINT",
+              os.WIFSIGNALED(status) and
+              os.WTERMSIG(status) == signal.SIGINT, str(status))
+        check("^C at a secret leaves the terminal echoing",
+              bool(lflag & termios.ECHO), hex(lflag))
+        after = open(os.path.join(target, ".khora", "answers.yaml")).read()
+        check("^C at a secret writes nothing", before == after, after)
+    except (TimeoutError, OSError) as e:
+        check("interrupted secret dialogue", False, str(e))
         try:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
@@ -189,6 +225,7 @@ def main():
               "api_token" not in answers and 'maintainer: "Ada"' in answers,
               answers)
         update_asks_secret(target, env)
+        interrupted_secret(target, env)
         multiselect(work, env)
     except (TimeoutError, OSError) as e:
         check("dialogue", False, str(e))
