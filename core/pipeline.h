@@ -124,6 +124,12 @@ struct pipeline {
 
 void pipeline_init(struct pipeline *p, struct diag *d,
 		   const struct config *cfg, struct catalog *cat);
+/*
+ * Frees what the pipeline owns; it never unloads a plugin.  A caller
+ * that loaded plugins calls unload_plugins() first: their contexts'
+ * dictionaries hang off p->global, and a fini that runs late reads
+ * the pipeline through its context (doc/design.md §9).
+ */
 void pipeline_release(struct pipeline *p);
 
 /* resolve.c: validates features and plugins_config, fills p->active. */
@@ -138,6 +144,11 @@ int load_plugins(struct pipeline *p);
 /* Runs every fini callback (before staging); unload_plugins() does it
  * for a run that stopped earlier. */
 void fini_plugins(struct pipeline *p);
+/*
+ * Runs the fini callbacks not run yet, frees every context and
+ * dlclose()s every plugin: for the owner of the loaded plugins (the
+ * generation, `plugins check`), before pipeline_release().
+ */
 void unload_plugins(struct pipeline *p);
 /*
  * plugins check: in the child, a crash, an exit() and a timeout end it

@@ -277,7 +277,7 @@ pipeline_release(struct pipeline *p)
 {
 	size_t i;
 
-	unload_plugins(p);
+	/* the caller unloaded the plugins first (doc/design.md §9) */
 	if (p->post_fd >= 0)
 		close(p->post_fd);
 	for (i = 0; i < p->nr; i++)
