@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_plan.c - the merge of all plugins' actions (core/plan.c):
- * normalisation, confinement, collisions naming both plugins, and the
- * lock file that records every file with its hash.
+ * normalisation, confinement, collisions naming both plugins; the lock
+ * file that records every file with its hash and the base
+ * (core/records.c); the reserved names (core/dict.c); and that freeing
+ * the actions leaves the plugins alone.
  */
 #include "unit.h"
 #include <fcntl.h>
