@@ -24,16 +24,17 @@ static const char *const std_slots[] = {
 
 /*
  * What the core puts into every template's dictionary, in one table:
- * dict_build_global() fills the dictionary from it and pipeline_reserved()
- * refuses a template variable of the same name, so the two cannot
- * drift apart.
+ * dict_build_global() fills the dictionary from it and
+ * pipeline_reserved() refuses a template variable of the same name, so
+ * the two cannot drift apart.
  */
 enum gval {
 	GV_CFG,			/* a string of struct config ("" when NULL) */
 	GV_SHOWN,		/* a section shown when that string is set */
 	GV_VERSION, GV_PY_NODOT, GV_CONFIG_DIR, GV_YEAR,
 	GV_HAS_YEAR,
-	GV_LIST,		/* a list section built by dict_build_features() */
+	GV_LIST,		/* a list section dict_build_features()
+				 * builds */
 };
 
 #define CFG(f) offsetof(struct config, f)
@@ -62,7 +63,8 @@ static const struct gvar {
 	{ "plugins", GV_LIST, 0 },
 };
 
-/* Prefixes of the sections dict_build_features() and dict_build_slots() define. */
+/* Prefixes of the sections dict_build_features() and dict_build_slots()
+ * define. */
 static const char *const global_prefixes[] = { "feature_", "has_" };
 
 const char *

@@ -108,7 +108,7 @@ cmp_plugin(const void *a, const void *b)
 }
 
 /*
- * The plugins list add_lock() (records.c) writes: {name, version} maps, once each;
+ * The plugins list add_lock() writes: {name, version} maps, once each;
  * sorted here, so that a lock of many thousands stays cheap to check
  * and to merge.
  */
