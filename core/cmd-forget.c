@@ -117,7 +117,7 @@ project_path(const char *root, const char *rel, const char *arg)
 /*
  * The lock's text with path's entry made the user's: its "plugin:"
  * line kept, its hash, mode and template dropped.  The lock is khora's
- * own fixed format (plan.c); an entry it cannot find is an error.
+ * own fixed format (records.c); an entry it cannot find is an error.
  */
 static int
 edit_lock(struct strbuf *lock, const char *path)

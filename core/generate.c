@@ -508,10 +508,20 @@ generation_edit_template(struct generation *g, const char *target,
 	return 0;
 }
 
+/*
+ * One stated order (doc/design.md §9): the plugins' fini ran before
+ * staging (generation_run(), or here for a run that stopped earlier),
+ * then their code and contexts go, while the pipeline their callbacks
+ * read is still whole; the template's context too (its dictionary
+ * hangs off the pipeline's); only then the actions and dictionaries,
+ * which borrow nothing from plugin code; then the catalog they point
+ * into.  Freeing the actions never unloads code.
+ */
 void
 generation_release(struct generation *g)
 {
-	/* the template's context hangs off the pipeline's dictionary */
+	if (g->p_inited)
+		unload_plugins(&g->p);
 	host_ctx_free(g->tmpl.owner.ctx);
 	g->tmpl.owner.ctx = NULL;
 	if (g->p_inited)

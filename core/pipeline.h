@@ -6,8 +6,11 @@
  *   resolve.c  features -> plugins, requires/conflicts, order
  *   loader.c   dlopen + ABI and descriptor checks + init
  *   host.c     the host vtable plugins call while planning
- *   plan.c     merge (normalise, confine, collisions), dictionaries,
- *              render, lock file
+ *   plan.c     the action list and its merge (normalise, confine,
+ *              collisions)
+ *   dict.c     the dictionaries templates see
+ *   render.c   template lookup and the render pass
+ *   records.c  .khora/lock and .khora/base
  *   stage.c    write everything into a private staging directory
  *   commit.c   atomic rename onto the target (or per-file with --force)
  *
@@ -124,6 +127,12 @@ struct pipeline {
 
 void pipeline_init(struct pipeline *p, struct diag *d,
 		   const struct config *cfg, struct catalog *cat);
+/*
+ * Frees what the pipeline owns; it never unloads a plugin.  A caller
+ * that loaded plugins calls unload_plugins() first: their contexts'
+ * dictionaries hang off p->global, and a fini that runs late reads
+ * the pipeline through its context (doc/design.md §9).
+ */
 void pipeline_release(struct pipeline *p);
 
 /* resolve.c: validates features and plugins_config, fills p->active. */
@@ -138,6 +147,11 @@ int load_plugins(struct pipeline *p);
 /* Runs every fini callback (before staging); unload_plugins() does it
  * for a run that stopped earlier. */
 void fini_plugins(struct pipeline *p);
+/*
+ * Runs the fini callbacks not run yet, frees every context and
+ * dlclose()s every plugin: for the owner of the loaded plugins (the
+ * generation, `plugins check`), before pipeline_release().
+ */
 void unload_plugins(struct pipeline *p);
 /*
  * plugins check: in the child, a crash, an exit() and a timeout end it
@@ -164,7 +178,20 @@ int pipeline_contribute(struct pipeline *p, const char *slot,
 			const char *item);
 /* The slot named name, or NULL when nothing was contributed to it. */
 const struct slot *pipeline_slot(const struct pipeline *p, const char *name);
+/* Fills the feature and slot sections (dict.c), then merges. */
 int pipeline_merge(struct pipeline *p);
+/* The name and library of the action's plugin, "khora" for the core's. */
+const char *action_owner_name(const struct action *a);
+const char *action_owner_lib(const struct action *a);
+
+/*
+ * dict.c: p->global.  The global variables, at pipeline_init(); the
+ * feature, plugin and slot sections, at the merge (resolve and plan
+ * are done then).
+ */
+void dict_build_global(struct pipeline *p);
+void dict_build_features(struct pipeline *p);
+void dict_build_slots(struct pipeline *p);
 /*
  * The names the core defines in every template's dictionary, for
  * i = 0, 1, ... until NULL; a name ending in '_' is a prefix.  A
@@ -180,7 +207,11 @@ int pipeline_is_std_slot(const char *name);
  */
 int pipeline_slot_known(struct pipeline *p, const char *slot,
 			const char **guess);
+
+/* render.c: every A_FILE rendered, every file's content hashed. */
 int pipeline_render(struct pipeline *p);
+
+/* records.c */
 /*
  * Adds .khora/lock and .khora/base (the pristine content of every
  * generated file, for update's merges) from the rendered actions;

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_plan.c - the merge of all plugins' actions (core/plan.c):
- * normalisation, confinement, collisions naming both plugins, and the
- * lock file that records every file with its hash.
+ * normalisation, confinement, collisions naming both plugins; the lock
+ * file that records every file with its hash and the base
+ * (core/records.c); the reserved names (core/dict.c); and that freeing
+ * the actions leaves the plugins alone.
  */
 #include "unit.h"
 #include <fcntl.h>
+#include "khora-plugin.h"
 #include "pipeline.h"
+#include "wrapper.h"
 
 static struct config cfg;
 static struct catalog cat;
@@ -289,6 +293,48 @@ START_TEST(test_reserved_names)
 }
 END_TEST
 
+static int fini_calls;
+
+static void
+count_fini(khora_ctx *ctx, const struct khora_host *h)
+{
+	(void)ctx;
+	(void)h;
+	fini_calls++;
+}
+
+/*
+ * Freeing the actions never unloads code (doc/design.md §9): the
+ * plugin's fini is not run, its context and handle are not touched
+ * (both are sentinels here, which freeing or dlclose() would trip on).
+ * The owner of the plugins unloads them before pipeline_release().
+ */
+START_TEST(test_release_leaves_plugins)
+{
+	static const struct khora_plugin desc = { .fini = count_fini };
+	struct khora_ctx *sentinel = (struct khora_ctx *)&fini_calls;
+
+	pa.initialized = 1;
+	pa.desc = &desc;
+	pa.handle = (void *)&desc;
+	pa.ctx = sentinel;
+	p.active = xmalloc(sizeof(*p.active));
+	p.active[0] = &pa;
+	p.nr_active = 1;
+	text(&pa, "a.txt", "a");
+	pipeline_release(&p);
+	ck_assert_int_eq(fini_calls, 0);
+	ck_assert_int_eq(pa.initialized, 1);
+	ck_assert_ptr_eq(pa.handle, &desc);
+	ck_assert_ptr_eq(pa.ctx, sentinel);
+	pa.initialized = 0;
+	pa.desc = NULL;
+	pa.handle = NULL;
+	pa.ctx = NULL;
+	pipeline_init(&p, &d, &cfg, &cat);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -309,6 +355,7 @@ suite(void)
 	tcase_add_test(tc, test_base_roundtrip);
 	tcase_add_test(tc, test_yield);
 	tcase_add_test(tc, test_reserved_names);
+	tcase_add_test(tc, test_release_leaves_plugins);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * render.c - one render pass over the merged actions: each template
+ * file found (the config's templates_dir, the user's data directory,
+ * the plugin's own, the builtin ones), parsed once through the
+ * template cache, rendered with its plugin's dictionary, hashed.
+ */
+#include "compat.h"
+#include <unistd.h>
+#include "pipeline.h"
+#include "progress.h"
+#include "sha256.h"
+#include "strbuf.h"
+#include "wrapper.h"
+
+static int
+exists(const char *path)
+{
+	return !access(path, R_OK);
+}
+
+/* Where a plugin's templates may be overridden, checked once per plugin:
+ * most runs have no override, and then no template costs a lookup. */
+static int
+override_dirs(struct pipeline *p, struct plugin_info *pi)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (pi->override_dirs)
+		return pi->override_dirs;
+	pi->override_dirs = 1;
+	if (p->cfg->templates_dir) {
+		config_path(p->cfg, p->cfg->templates_dir, &sb);
+		strbuf_addf(&sb, "/%s", pi->name);
+		if (exists(sb.buf))
+			pi->override_dirs |= 2;
+		strbuf_reset(&sb);
+	}
+	if (xdg && *xdg == '/')
+		strbuf_addf(&sb, "%s/khora/templates/%s", xdg, pi->name);
+	else if (home && *home == '/')
+		strbuf_addf(&sb, "%s/.local/share/khora/templates/%s", home,
+			    pi->name);
+	if (sb.len && exists(sb.buf))
+		pi->override_dirs |= 4;
+	strbuf_release(&sb);
+	return pi->override_dirs;
+}
+
+/*
+ * The first existing file of: the config's templates_dir, the user's
+ * data dir, the plugin's own template dir, the builtin templates.  The
+ * display name is the path, except for builtin templates, which are
+ * named "templates/PLUGIN/NAME" whatever the install prefix.
+ */
+static char *
+find_template(struct pipeline *p, const struct action *a, char **display)
+{
+	struct strbuf cand[4], tried = STRBUF_INIT;
+	const char *pl = a->owner->name, *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *found = NULL;
+	size_t i;
+	int dirs = override_dirs(p, a->owner);
+
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		strbuf_init(&cand[i], 0);
+	/* override candidates only where override_dirs() found a dir */
+	if (dirs & 2) {
+		config_path(p->cfg, p->cfg->templates_dir, &cand[0]);
+		strbuf_addf(&cand[0], "/%s/%s", pl, a->tmpl);
+	}
+	if ((dirs & 4) && xdg && *xdg == '/')
+		strbuf_addf(&cand[1], "%s/khora/templates/%s/%s", xdg, pl,
+			    a->tmpl);
+	else if ((dirs & 4) && home && *home == '/')
+		strbuf_addf(&cand[1], "%s/.local/share/khora/templates/%s/%s",
+			    home, pl, a->tmpl);
+	if (a->owner->template_dir)
+		strbuf_addf(&cand[2], "%s/%s", a->owner->template_dir, a->tmpl);
+	strbuf_addf(&cand[3], "%s/%s/%s", p->cat->templatedir, pl, a->tmpl);
+	for (i = 0; i < ARRAY_SIZE(cand) && !found; i++) {
+		if (!cand[i].len)
+			continue;
+		if (exists(cand[i].buf)) {
+			found = strbuf_detach(&cand[i], NULL);
+			*display = i == 3 ? NULL : xstrdup(found);
+		} else {
+			strbuf_addf(&tried, "%s%s", tried.len ? ", " : "",
+				    cand[i].buf);
+		}
+	}
+	if (found && !*display) {
+		struct strbuf disp = STRBUF_INIT;
+
+		strbuf_addf(&disp, "templates/%s/%s", pl, a->tmpl);
+		*display = strbuf_detach(&disp, NULL);
+	}
+	if (!found)
+		diag_error(p->d, EXIT_TEMPLATE, NULL, "plugin '%s' (%s): "
+			   "cannot find template '%s' (looked for %s)", pl,
+			   action_owner_lib(a), a->tmpl, tried.buf);
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		strbuf_release(&cand[i]);
+	strbuf_release(&tried);
+	return found;
+}
+
+static int
+render_one(struct pipeline *p, struct action *a, struct strbuf *out)
+{
+	char *display = NULL, *root;
+	struct template *t;
+	int ret;
+
+	/* a template directory's file comes with its path */
+	if (a->tmpl_path)
+		display = xstrdup(a->tmpl_path);
+	else
+		a->tmpl_path = find_template(p, a, &display);
+	if (!a->tmpl_path)
+		return -1;
+	/* tmpl_path is ROOT/tmpl: the template may not leave ROOT */
+	root = xstrndup(a->tmpl_path, strlen(a->tmpl_path) -
+			strlen(a->tmpl) - 1);
+	t = tcache_get(&p->cache, root, a->tmpl, display, p->d);
+	free(root);
+	a->tmpl_shown = display;
+	if (!t)
+		return -1;
+	strbuf_reset(out);
+	ret = template_render(t, host_ctx_dict(a->owner->ctx), &p->cache, out,
+			      p->d);
+	if (ret)
+		return -1;
+	a->data = strbuf_detach(out, &a->len);
+	return 0;
+}
+
+int
+pipeline_render(struct pipeline *p)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < p->nr && !ret; i++) {
+		struct action *a = &p->actions[i];
+
+		if (a->kind == A_FILE) {
+			p->d->plugin = a->owner->name;
+			ret = render_one(p, a, &out);
+			p->d->plugin = NULL;
+		} else if (a->kind == A_TEXT) {
+			a->data = a->text;
+			a->len = strlen(a->text);
+		}
+		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT ||
+			     a->kind == A_DATA))
+			sha256_hex(a->data, a->len, a->sha);
+		progress_show("rendering", i + 1, p->nr);
+	}
+	strbuf_release(&out);
+	if (ret)
+		return -1;
+	p->prof.templates_parsed = p->cache.parsed;
+	p->prof.renders = p->cache.renders;
+	p->prof.cache_hits = p->cache.hits;
+	return 0;
+}
