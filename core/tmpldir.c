@@ -242,6 +242,13 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 	    (!v->choices || v->choices->kind != Y_SEQ || !v->choices->nr))
 		return terr(d, key, "%s variable '%s' needs choices: [...]",
 			    type_names[v->type], key->str);
+	/* a list or mapping among them was skipped without a word, and
+	 * every answer then refused against "the choices ()" */
+	for (i = 0; v->choices && v->choices->kind == Y_SEQ &&
+	     i < v->choices->nr; i++)
+		if (v->choices->vals[i]->kind != Y_SCALAR)
+			return terr(d, v->choices->vals[i], "choices of '%s' "
+				    "must be strings", key->str);
 	if (parse_tlang_var(v, key, spec, d))
 		return -1;
 	if (ymap_get(spec, "min")) {
