@@ -442,7 +442,6 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 		      d) ||
 	    read_list(ymap_get(t->tree, "skip_if_exists"), &t->skip,
 		      "skip_if_exists", d) ||
-	    check_globs(t, d) ||
 	    read_list(ymap_get(t->tree, "override"), &t->override, "override",
 		      d) ||
 	    check_slots(t, d))
@@ -451,6 +450,10 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	if (t->files && t->files->kind != Y_SEQ)
 		return terr(d, t->files, "'files' must be a list of {path, "
 			    "when}");
+	/* after t->files: before it was set, its globs went unchecked
+	 * and a malformed entry was skipped without a word */
+	if (check_globs(t, d))
+		return -1;
 	vars = ymap_get(t->tree, "variables");
 	if (vars && vars->kind != Y_MAP)
 		return terr(d, vars, "'variables' must be a mapping");
