@@ -206,11 +206,13 @@ commit_records(const char *root, struct strbuf *lock, struct strbuf *base,
 	a[0].data = lock->buf;
 	a[0].len = lock->len;
 	a[1].path = base_path;
-	a[1].data = base->buf;
-	a[1].len = base->len;
+	a[1].data = base ? base->buf : NULL;
+	a[1].len = base ? base->len : 0;
 	p.d = d;
 	p.actions = a;
-	p.nr = 2;
+	/* no base (gone, or a project from before it): none is made up;
+	 * an empty one would be a damaged base that update refuses */
+	p.nr = base ? 2 : 1;
 	p.target = root;
 	p.force = 1;
 	ret = pipeline_stage_commit(&p);
@@ -270,7 +272,7 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 	struct ynode *tree = NULL;
 	struct diag_loc loc = { NULL, 0, 0 };
 	size_t i, nr = 0;
-	int ret = -1, rootfd = -1;
+	int ret = -1, rootfd = -1, has_base;
 
 	if (project_read_lock(root, &tree, &v, &nr, d) ||
 	    check_paths(o, root, rel, v, nr, &paths, d))
@@ -294,9 +296,10 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 	strbuf_addf(&sb, "%s/.khora/base", root);
 	loc.file = sb.buf;
 	/* a missing or damaged base: update merges without it anyway */
-	if (!confine_read(rootfd, ".khora/base", &base, 0))
+	has_base = !confine_read(rootfd, ".khora/base", &base, 0);
+	if (has_base)
 		edit_base(&base, &paths);
-	if (commit_records(root, &lock, &base, d))
+	if (commit_records(root, &lock, has_base ? &base : NULL, d))
 		goto out;
 	for (i = 0; i < paths.nr; i++)
 		printf("forgot %s: khora no longer tracks it\n", paths.v[i]);

@@ -296,7 +296,13 @@ config_edit_feature(const char *file, const char *buf, size_t len,
 		goto out;
 	}
 	if (edit_tree(root, buf, len, name, value, out)) {
-		ynode_error(d, EXIT_CONFIG, ymap_get(root, "features"),
+		const struct ynode *f = ymap_get(root, "features");
+		const struct ynode *at = f && f->kind == Y_MAP ?
+			ymap_get(f, name) : NULL;
+
+		/* at the value in the way when there is one, not at the
+		 * first entry of features */
+		ynode_error(d, EXIT_CONFIG, at ? at : f,
 			    "cannot add feature '%s': features is not a "
 			    "mapping of names to values here; edit it by hand "
 			    "and run 'khora update'", name);

@@ -671,7 +671,12 @@ scan_one(int rootfd, const char *root, const char *name, int apply,
 		report(&r, apply, d);
 		ret = apply ? -1 : 1;
 	} else if (apply) {
+		/* a step the read-only look could not foresee failed (its
+		 * directory went since): say which, as for a refusal */
 		ret = recover_one(&r, d);
+		r.in_journal = 1;	/* at the line of that step */
+		if (ret < 0)
+			report(&r, apply, d);
 	} else if (r.no_journal) {
 		ret = 0;	/* died before its first step */
 	} else {

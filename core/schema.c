@@ -806,10 +806,12 @@ schema_check_value(struct diag *d, const struct decl *dc, struct ynode *v,
 	if (dc->type == DT_LIST)
 		return check_list(d, dc, v, name);
 	if (v->kind != Y_SCALAR)
-		return verr(d, v, "'%s' must be a %s, not %s", name,
+		return verr(d, v, "'%s' must be %s %s, not %s", name,
+			    dc->type == DT_INT ? "an" : "a",
 			    type_names[dc->type], ynode_kind_name(v));
 	if (ynode_is_null(v) && dc->type != DT_BOOL)
-		return verr(d, v, "'%s' is empty: it must be a %s", name,
+		return verr(d, v, "'%s' is empty: it must be %s %s", name,
+			    dc->type == DT_INT ? "an" : "a",
 			    type_names[dc->type]);
 	switch (dc->type) {
 	case DT_INT:

@@ -243,6 +243,13 @@ parse_var(struct tvar_spec *v, const struct ynode *key,
 	    (!v->choices || v->choices->kind != Y_SEQ || !v->choices->nr))
 		return terr(d, key, "%s variable '%s' needs choices: [...]",
 			    type_names[v->type], key->str);
+	/* a list or mapping among them was skipped without a word, and
+	 * every answer then refused against "the choices ()" */
+	for (i = 0; v->choices && v->choices->kind == Y_SEQ &&
+	     i < v->choices->nr; i++)
+		if (v->choices->vals[i]->kind != Y_SCALAR)
+			return terr(d, v->choices->vals[i], "choices of '%s' "
+				    "must be strings", key->str);
 	if (parse_tlang_var(v, key, spec, d))
 		return -1;
 	if (ymap_get(spec, "min")) {
@@ -436,7 +443,6 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 		      d) ||
 	    read_list(ymap_get(t->tree, "skip_if_exists"), &t->skip,
 		      "skip_if_exists", d) ||
-	    check_globs(t, d) ||
 	    read_list(ymap_get(t->tree, "override"), &t->override, "override",
 		      d) ||
 	    check_slots(t, d))
@@ -445,6 +451,10 @@ parse_manifest(struct tmpldir *t, const char *text, size_t len,
 	if (t->files && t->files->kind != Y_SEQ)
 		return terr(d, t->files, "'files' must be a list of {path, "
 			    "when}");
+	/* after t->files: before it was set, its globs went unchecked
+	 * and a malformed entry was skipped without a word */
+	if (check_globs(t, d))
+		return -1;
 	vars = ymap_get(t->tree, "variables");
 	if (vars && vars->kind != Y_MAP)
 		return terr(d, vars, "'variables' must be a mapping");

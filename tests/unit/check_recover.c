@@ -371,6 +371,101 @@ START_TEST(test_bad_backup_dir)
 }
 END_TEST
 
+START_TEST(test_steps_never_taken)
+{
+	struct strbuf j = STRBUF_INIT, msg = STRBUF_INIT;
+
+	/*
+	 * The run died between writing a line and doing its step: "B 0 a"
+	 * whose backup was never made (a was never moved aside), "B - c"
+	 * with no "P" (c was never placed: the c there is the user's), "D
+	 * full" the user has put a file in since: all left as they are,
+	 * and the backup directory removed
+	 */
+	put("a", "old a", 0644);
+	put("c", "the user's c", 0644);
+	ck_assert_int_eq(mkdirat(rfd, "full", 0755), 0);
+	put("full/mine", "mine", 0644);
+	backup_dir("D full\nB 0 a\nB - c\n");
+	ck_assert_int_eq(scan(0, NULL, &msg), 1);
+	ck_assert_str_eq(get("a"), "old a");
+	ck_assert_int_eq(scan(1, NULL, &msg), 0);
+	ck_assert_str_eq(msg.buf, "khora: warning: P/" BDIR ": rolled back an "
+			 "interrupted --force run\n");
+	ck_assert_str_eq(get("a"), "old a");
+	ck_assert_str_eq(get("c"), "the user's c");
+	ck_assert_str_eq(get("full/mine"), "mine");
+	ck_assert(!exists(BDIR));
+	strbuf_release(&j);
+	strbuf_release(&msg);
+}
+END_TEST
+
+START_TEST(test_parent_gone)
+{
+	struct strbuf j = STRBUF_INIT, msg = STRBUF_INIT;
+
+	/* the old sub/x was moved aside, then sub itself went (the user
+	 * removed it): it cannot be put back, so nothing is, and its
+	 * backup stays for the user */
+	strbuf_addstr(&j, "B 0 sub/x\n");
+	add_placed(&j, "new x", "sub/x");
+	backup_dir(j.buf);
+	put(BDIR "/0", "old x", 0644);
+	ck_assert_int_eq(scan(1, NULL, &msg), -1);
+	assert_refused(&msg, "/journal:1", "cannot undo 'sub/x': No such "
+		       "file or directory");
+	ck_assert_str_eq(get(BDIR "/0"), "old x");
+	ck_assert(exists(BDIR "/journal"));
+	ck_assert(!exists("sub"));
+	strbuf_release(&j);
+	strbuf_release(&msg);
+}
+END_TEST
+
+START_TEST(test_directory_at_path)
+{
+	struct strbuf j = STRBUF_INIT, msg = STRBUF_INIT;
+
+	/* a directory where the run placed a file: not khora's, kept */
+	ck_assert_int_eq(mkdirat(rfd, "a", 0755), 0);
+	put("a/inside", "user", 0644);
+	strbuf_addstr(&j, "B 0 a\n");
+	add_placed(&j, "new a", "a");
+	backup_dir(j.buf);
+	put(BDIR "/0", "old a", 0644);
+	ck_assert_int_eq(scan(1, NULL, &msg), -1);
+	assert_refused(&msg, "/journal:1", "cannot read 'a': is not a "
+		       "regular file");
+	ck_assert_str_eq(get("a/inside"), "user");
+	ck_assert_str_eq(get(BDIR "/0"), "old a");
+	strbuf_release(&j);
+	strbuf_release(&msg);
+}
+END_TEST
+
+START_TEST(test_journal_too_large)
+{
+	struct strbuf msg = STRBUF_INIT;
+	int fd;
+
+	/* a planted journal larger than any khora writes is not read
+	 * to its end (sparse: 65 MiB of NUL bytes cost no disk) */
+	put("a", "keep", 0644);
+	backup_dir(NULL);
+	fd = openat(rfd, BDIR "/journal", O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)65 << 20), 0);
+	close(fd);
+	ck_assert_int_eq(scan(1, NULL, &msg), -1);
+	assert_refused(&msg, "/journal", "larger than any journal khora "
+		       "writes");
+	ck_assert_str_eq(get("a"), "keep");
+	ck_assert(exists(BDIR "/journal"));
+	strbuf_release(&msg);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -388,6 +483,10 @@ suite(void)
 			    (int)ARRAY_SIZE(bad_journals));
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_bad_backup_dir);
+	tcase_add_test(tc, test_steps_never_taken);
+	tcase_add_test(tc, test_parent_gone);
+	tcase_add_test(tc, test_directory_at_path);
+	tcase_add_test(tc, test_journal_too_large);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -221,6 +221,41 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A hostile template hits a limit with an error at its tag, never a
+ * crash or an unbounded stack */
+START_TEST(test_limits)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 65; i++)
+		strbuf_addstr(&sb, "{{#on}}");
+	ck_assert_str_eq(render(sb.buf), "khora: t.tmpl:1:449: sections "
+			 "nested too deep\n");
+	strbuf_reset(&sb);
+	for (i = 0; i < 64; i++)
+		strbuf_addstr(&sb, "{{#on}}");
+	strbuf_addstr(&sb, "x");
+	for (i = 0; i < 64; i++)
+		strbuf_addstr(&sb, "{{/on}}");
+	ck_assert_str_eq(render(sb.buf), "x");
+	ck_assert_str_eq(render("{{name:x-upper:x-lower:x-upper:x-lower:"
+				"x-upper}}"), "khora: t.tmpl:1:1: more than 4 "
+			 "modifiers\n");
+	ck_assert_str_eq(render("{{name:x-upper:x-lower:x-upper:x-upper}}"),
+			 "MY APP");
+	ck_assert_str_eq(render("a {{name\n}}"), "khora: t.tmpl:1:3: "
+			 "unterminated tag: missing '}}' before the end of the "
+			 "line\n");
+	ck_assert_str_eq(render("{{=<% %>=}}<%name%>"), "My App");
+	ck_assert_str_eq(render("{{=x=}}"), "khora: t.tmpl:1:1: invalid "
+			 "delimiter change: expected {{=OPEN CLOSE=}}\n");
+	ck_assert_str_eq(render("{{==}}"), "khora: t.tmpl:1:1: invalid "
+			 "delimiter change: expected {{=OPEN CLOSE=}}\n");
+	strbuf_release(&sb);
+}
+END_TEST
+
 /* Includes, and the cache: a template is parsed once however often used. */
 START_TEST(test_include_and_cache)
 {
@@ -416,6 +451,7 @@ suite(void)
 	tcase_add_test(tc, test_standalone_trim);
 	tcase_add_test(tc, test_comment_and_delims);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_include_and_cache);
 	tcase_add_test(tc, test_open_confined);
 	tcase_add_test(tc, test_open_root_once);
