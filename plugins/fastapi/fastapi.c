@@ -124,6 +124,11 @@ image_vars(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	       h->set_section(ctx, "db_sqlite", db && !strcmp(db, "sqlite"));
 }
 
+/* how a developer installs the API's dependencies and serves it */
+#define INSTALL_API(uv) \
+	((uv) ? "uv sync --extra api" : "python3 -m pip install -e '.[api]'")
+#define UVICORN(uv) ((uv) ? "uv run uvicorn" : "python3 -m uvicorn")
+
 /* NAME = a docstring of PARAS, wrapped to the line length */
 static int
 set_doc(khora_ctx *ctx, const struct khora_host *h, const char *name,
@@ -154,9 +159,7 @@ docstrings(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	snprintf(main_doc, sizeof(main_doc), "HTTP API of %s (FastAPI).",
 		 name);
 	snprintf(serve, sizeof(serve), "    %s\n    %s main:app --app-dir %s "
-		 "--reload", uv ? "uv sync --extra api" :
-		 "python3 -m pip install -e '.[api]'", uv ? "uv run uvicorn" :
-		 "python3 -m uvicorn", dir);
+		 "--reload", INSTALL_API(uv), UVICORN(uv), dir);
 	snprintf(routers, sizeof(routers), "Routers of the %s API.", name);
 	snprintf(tests, sizeof(tests), "Tests of the %s API with FastAPI's "
 		 "TestClient.", name);
@@ -210,6 +213,7 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *dir = h->project(ctx, "api_dir");
 	char line[600];
+	int uv;
 
 	if (!dir)
 		dir = "api";
@@ -218,10 +222,11 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 				       "'%s' for fastapi: use letters, digits,"
 				       " '_', '-', '.' and '/', no '-' first",
 				       dir);
+	uv = !strcmp(h->project(ctx, "python.tool"), "uv");
 	snprintf(line, sizeof(line), "- `%s/`: the FastAPI app; serve it with "
-		 "`python3 -m pip install -e '.[api]'` then `python3 -m "
-		 "uvicorn main:app --app-dir %s --reload`; its image: "
-		 "`docker build -f %s/Dockerfile .`", dir, dir, dir);
+		 "`%s` then `%s main:app --app-dir %s --reload`; its image: "
+		 "`docker build -f %s/Dockerfile .`", dir, INSTALL_API(uv),
+		 UVICORN(uv), dir, dir);
 	if (api_dependencies(ctx, h) || image_vars(ctx, h, dir) ||
 	    docstrings(ctx, h, dir) || main_code(ctx, h) ||
 	    h->contribute(ctx, "dev_dependencies", "httpx>=0.27") ||
