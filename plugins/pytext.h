@@ -212,4 +212,82 @@ pytext_assign(const char *name, const char *literal, size_t width)
 	return out;
 }
 
+/* the Python literal of the N bytes at S, from quote_python */
+static inline char *
+pytext_quote_n(khora_ctx *ctx, const struct khora_host *h, const char *s,
+	       size_t n)
+{
+	char *copy = malloc(n + 1), *lit;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	lit = h->quote_python(ctx, copy);
+	free(copy);
+	return lit;
+}
+
+/*
+ * NAME = VALUE as a Python string, as black leaves it: pytext_assign's
+ * forms, else, when the literal is too long for a line of its own, the
+ * value cut after blanks into literals that each fit, one a line in
+ * parentheses (implicit concatenation: black keeps it, and E501 is
+ * met).  Each piece is quoted on its own, as black chooses each one's
+ * quotes on its own.  A word too long for a line stays whole.
+ */
+static inline char *
+pytext_assign_str(khora_ctx *ctx, const struct khora_host *h,
+		  const char *name, const char *value, size_t width)
+{
+	char *lit = h->quote_python(ctx, value), *out, *o, *piece;
+	size_t n = strlen(value), start, end, next, size;
+
+	if (!lit)
+		return NULL;
+	if (4 + pytext_width(lit, strlen(lit)) <= width ||
+	    !strchr(value, ' ')) {
+		out = pytext_assign(name, lit, width);
+		h->free(ctx, lit);
+		return out;
+	}
+	h->free(ctx, lit);
+	/* an escape takes at most 6 bytes a byte; 7 more a piece */
+	size = strlen(name) + 16 + 13 * (n + 1);
+	out = malloc(size);
+	if (!out)
+		return NULL;
+	o = out + snprintf(out, size, "%s = (\n", name);
+	for (start = 0; start < n; start = end) {
+		/* the longest run of words, blanks after them included */
+		for (end = next = start; next < n; end = next) {
+			while (next < n && value[next] != ' ')
+				next++;
+			while (next < n && value[next] == ' ')
+				next++;
+			piece = pytext_quote_n(ctx, h, value + start,
+					       next - start);
+			if (!piece)
+				goto fail;
+			size = pytext_width(piece, strlen(piece));
+			h->free(ctx, piece);
+			if (end > start && size + 4 > width)
+				break;
+		}
+		piece = pytext_quote_n(ctx, h, value + start, end - start);
+		if (!piece)
+			goto fail;
+		memcpy(o, "    ", 4);
+		memcpy(o + 4, piece, strlen(piece));
+		o += 4 + strlen(piece);
+		*o++ = '\n';
+		h->free(ctx, piece);
+	}
+	memcpy(o, ")", 2);
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
 #endif

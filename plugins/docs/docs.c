@@ -67,14 +67,10 @@ static int
 set_assign(khora_ctx *ctx, const struct khora_host *h, const char *key,
 	   const char *name, const char *value)
 {
-	char *lit = h->quote_python(ctx, value ? value : "");
-	char *line;
+	char *line = pytext_assign_str(ctx, h, name, value ? value : "",
+				       pytext_line_length(ctx, h));
 	int ret;
 
-	if (!lit)
-		return -1;
-	line = pytext_assign(name, lit, pytext_line_length(ctx, h));
-	h->free(ctx, lit);
 	if (!line)
 		return h->error(ctx, "out of memory");
 	ret = h->set_var(ctx, key, line);

@@ -7,7 +7,31 @@
  * tools themselves (black, flake8) judge the output in e2e 9200-9204.
  */
 #include "unit.h"
+#include "escape.h"
 #include "../../plugins/pytext.h"
+
+/* the two host calls pytext_assign_str makes, as the core does them */
+static char *
+stub_quote_python(khora_ctx *ctx, const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)ctx;
+	escape_add(&sb, ESC_PYTHON, value);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+stub_free(khora_ctx *ctx, void *ptr)
+{
+	(void)ctx;
+	free(ptr);
+}
+
+static const struct khora_host stub_host = {
+	.quote_python = stub_quote_python,
+	.free = stub_free,
+};
 
 /* every line of s fits width, or is one word (E501 allows it) */
 static void
@@ -182,6 +206,37 @@ START_TEST(test_assign)
 }
 END_TEST
 
+static void
+assert_assign_str(const char *value, size_t width, const char *want)
+{
+	char *got = pytext_assign_str(NULL, &stub_host, "author", value,
+				      width);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(test_assign_str)
+{
+	/* the literal fits a line of its own: pytext_assign's forms */
+	assert_assign_str("ab cd", 16, "author = \"ab cd\"");
+	assert_assign_str("ab cd", 11, "author = (\n    \"ab cd\"\n)");
+	/* else one literal a line, cut after blanks, each fitting */
+	assert_assign_str("ab cd", 10, "author = (\n    \"ab \"\n"
+			  "    \"cd\"\n)");
+	assert_assign_str("ab cd ef", 13, "author = (\n    \"ab cd \"\n"
+			  "    \"ef\"\n)");
+	/* each piece quoted as black would quote it alone */
+	assert_assign_str("it's \"so\" it's", 14, "author = (\n"
+			  "    \"it's \"\n    '\"so\" '\n    \"it's\"\n)");
+	/* one word too long for a line stays whole */
+	assert_assign_str("abcdefghijkl", 10, "author = \"abcdefghijkl\"");
+	assert_assign_str("abcdefghijkl m", 10, "author = (\n"
+			  "    \"abcdefghijkl \"\n    \"m\"\n)");
+}
+END_TEST
+
 static Suite *
 pytext_suite(void)
 {
@@ -195,6 +250,7 @@ pytext_suite(void)
 	tcase_add_test(tc, test_docstring_paragraphs);
 	tcase_add_test(tc, test_docstring_lines_fit);
 	tcase_add_test(tc, test_assign);
+	tcase_add_test(tc, test_assign_str);
 	suite_add_tcase(s, tc);
 	return s;
 }
