@@ -39,10 +39,24 @@ pytext_line_length(khora_ctx *ctx, const struct khora_host *h)
 	return width > 0 ? (size_t)width : 88;
 }
 
-static inline int
+/*
+ * The length of the blank at s, 0 for none: white space, the C0 and C1
+ * controls, DEL and the line and paragraph separators (which str's
+ * splitlines(), and so black, takes for line breaks), as the escaping
+ * routines never write them raw either.
+ */
+static inline size_t
 pytext_blank(const char *s)
 {
-	return (unsigned char)*s <= ' ' || *s == 0x7f;
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (*u && (*u <= ' ' || *u == 0x7f))
+		return 1;
+	if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
 }
 
 /*
@@ -65,8 +79,8 @@ pytext_wrap(const char *text, size_t width, size_t col)
 		char word[4096], *w = word;
 		size_t n;
 
-		while (*text && pytext_blank(text))
-			text++;
+		while (pytext_blank(text))
+			text += pytext_blank(text);
 		/* a huge word is cut, but never inside a UTF-8 sequence */
 		while (*text && !pytext_blank(text) &&
 		       (w < word + sizeof(word) - 8 ||

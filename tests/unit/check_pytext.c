@@ -79,6 +79,11 @@ START_TEST(test_wrap)
 	s = pytext_wrap("  a\t\n\r\x01 b  ", 80, 0);
 	ck_assert_str_eq(s, "a b");
 	free(s);
+	/* and the C1 controls, U+2028 and U+2029: line breaks to black */
+	s = pytext_wrap("a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9"
+			"d\xc2\xa0" "e", 80, 0);
+	ck_assert_str_eq(s, "a b c d\xc2\xa0" "e");
+	free(s);
 	/* code points, not bytes: "é" is one column */
 	s = pytext_wrap("\xc3\xa9\xc3\xa9\xc3\xa9 b", 5, 0);
 	ck_assert_str_eq(s, "\xc3\xa9\xc3\xa9\xc3\xa9 b");
