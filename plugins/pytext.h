@@ -64,12 +64,14 @@ pytext_blank(const char *s)
  * for the body of a docstring: one blank for any run of white space or
  * control characters, backslashes doubled, and a backslash before each
  * '"' that another follows or that starts or ends the text, so that
- * nothing next to the quotes of the docstring ends it early.
+ * nothing next to the quotes of the docstring ends it early.  The
+ * output takes up to 3 bytes a byte: 2 for an escape, and a huge word
+ * is cut every 4 KiB with a line break the text did not have.
  */
 static inline char *
 pytext_wrap(const char *text, size_t width, size_t col)
 {
-	char *out = malloc(2 * strlen(text) + 1), *o = out;
+	char *out = malloc(3 * strlen(text) + 1), *o = out;
 	const char *start = text;
 	int first = 1;
 
@@ -156,7 +158,7 @@ pytext_docstring(const char *const *paras, size_t nr, size_t width)
 	char *out, *o, *p;
 
 	for (i = 0; i < nr; i++) {
-		len += paras[i] ? 2 * strlen(paras[i]) + 2 : 0;
+		len += paras[i] ? 3 * strlen(paras[i]) + 2 : 0;
 		if (paras[i] && *paras[i] && ++full)
 			only = paras[i];
 	}

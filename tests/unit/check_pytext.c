@@ -110,6 +110,31 @@ START_TEST(test_wrap_escapes)
 }
 END_TEST
 
+/* a huge word of characters that all need escaping: no overflow */
+START_TEST(test_wrap_huge_word)
+{
+	size_t n = 20000, i, lines = 1;
+	char *text = malloc(n + 1), *s;
+	const char *paras[2] = { "Summary.", NULL };
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '\\', n);
+	text[n] = '\0';
+	s = pytext_wrap(text, 79, 0);
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; s[i]; i++)
+		lines += s[i] == '\n';
+	ck_assert_uint_eq(i, 2 * n + lines - 1);
+	ck_assert_uint_gt(lines, 4);
+	free(s);
+	paras[1] = text;
+	s = pytext_docstring(paras, 2, 79);
+	ck_assert_ptr_nonnull(s);
+	free(s);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_docstring_one_line)
 {
 	const char *one[] = { "Routers of the abc API." };
@@ -250,6 +275,7 @@ pytext_suite(void)
 
 	tcase_add_test(tc, test_wrap);
 	tcase_add_test(tc, test_wrap_escapes);
+	tcase_add_test(tc, test_wrap_huge_word);
 	tcase_add_test(tc, test_docstring_one_line);
 	tcase_add_test(tc, test_docstring_one_line_beyond_72);
 	tcase_add_test(tc, test_docstring_paragraphs);
