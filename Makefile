@@ -103,6 +103,7 @@ khora: core/main.o core/libkhora.a
 	$(QLD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(YAML_LIBS) -ldl
 
 plugins/%.so: plugins/%.c plugin-sdk/khora-plugin.h plugins/pins.h \
+	plugins/pytext.h \
 	plugin-sdk/khora-plugin.map plugins/.build-flags
 	$(QCC)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $<
 

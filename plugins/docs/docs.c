@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "khora-plugin.h"
+#include "../pytext.h"
 
 static int
 add(khora_ctx *ctx, const struct khora_host *h, const char *dir,
@@ -59,6 +60,51 @@ out:
 	free(out);
 	free(rule);
 	return ret;
+}
+
+/* KEY = the assignment NAME = VALUE in Python, as black writes it */
+static int
+set_assign(khora_ctx *ctx, const struct khora_host *h, const char *key,
+	   const char *name, const char *value)
+{
+	char *line = pytext_assign_str(ctx, h, name, value ? value : "",
+				       pytext_line_length(ctx, h));
+	int ret;
+
+	if (!line)
+		return h->error(ctx, "out of memory");
+	ret = h->set_var(ctx, key, line);
+	free(line);
+	return ret;
+}
+
+/*
+ * conf.py's lines that hold free text (the name, the author), which
+ * `ruff format` and `ruff check` leave as generated at any length.
+ */
+static int
+conf_vars(khora_ctx *ctx, const struct khora_host *h)
+{
+	const char *name = h->project(ctx, "name");
+	char summary[160];
+	const char *paras[1];
+	char *doc;
+	int ret;
+
+	snprintf(summary, sizeof(summary), "Sphinx configuration of %s: make "
+		 "html (warnings are errors).", name);
+	paras[0] = summary;
+	doc = pytext_docstring(paras, 1, pytext_line_length(ctx, h));
+	if (!doc)
+		return h->error(ctx, "out of memory");
+	ret = h->set_var(ctx, "conf_docstring", doc);
+	free(doc);
+	return ret ||
+	       set_assign(ctx, h, "project_assign", "project", name) ||
+	       set_assign(ctx, h, "author_assign", "author",
+			  h->project(ctx, "author")) ||
+	       set_assign(ctx, h, "release_assign", "release",
+			  h->project(ctx, "version"));
 }
 
 static int
@@ -112,7 +158,8 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 				   0644) ||
 		       add(ctx, h, dir, "index.md", "index.md.tmpl") ||
 		       add(ctx, h, dir, "api.md", "api.md.tmpl") ? -1 : 0;
-	return add(ctx, h, dir, "conf.py", "conf.py.tmpl") ||
+	return conf_vars(ctx, h) ||
+	       add(ctx, h, dir, "conf.py", "conf.py.tmpl") ||
 	       add(ctx, h, dir, "index.rst", "index.rst.tmpl") ||
 	       add(ctx, h, dir, "api.rst", "api.rst.tmpl") ||
 	       add(ctx, h, dir, "Makefile", "Makefile.tmpl") ? -1 : 0;

@@ -13,9 +13,11 @@
  * else: the templates and the tests check each other.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "khora-plugin.h"
 #include "../pins.h"
+#include "../pytext.h"
 
 static const char *const routes[][2] = {
 	{ "GET", "/healthz" },
@@ -122,11 +124,96 @@ image_vars(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	       h->set_section(ctx, "db_sqlite", db && !strcmp(db, "sqlite"));
 }
 
+/* how a developer installs the API's dependencies and serves it */
+#define INSTALL_API(uv) \
+	((uv) ? "uv sync --extra api" : "python3 -m pip install -e '.[api]'")
+#define UVICORN(uv) ((uv) ? "uv run uvicorn" : "python3 -m uvicorn")
+
+/* NAME = a docstring of PARAS, wrapped to the line length */
+static int
+set_doc(khora_ctx *ctx, const struct khora_host *h, const char *name,
+	const char *const *paras, size_t nr)
+{
+	char *doc = pytext_docstring(paras, nr, pytext_line_length(ctx, h));
+	int ret;
+
+	if (!doc)
+		return h->error(ctx, "out of memory");
+	ret = h->set_var(ctx, name, doc);
+	free(doc);
+	return ret;
+}
+
+/*
+ * The docstrings that hold the project's name or api_dir: a 64-letter
+ * name does not fit a line of 79 after "HTTP API of ".
+ */
+static int
+docstrings(khora_ctx *ctx, const struct khora_host *h, const char *dir)
+{
+	const char *name = h->project(ctx, "name");
+	int uv = !strcmp(h->project(ctx, "python.tool"), "uv");
+	char main_doc[128], serve[768], routers[128], tests[128];
+	const char *paras[3];
+
+	snprintf(main_doc, sizeof(main_doc), "HTTP API of %s (FastAPI).",
+		 name);
+	snprintf(serve, sizeof(serve), "    %s\n    %s main:app --app-dir %s "
+		 "--reload", INSTALL_API(uv), UVICORN(uv), dir);
+	snprintf(routers, sizeof(routers), "Routers of the %s API.", name);
+	snprintf(tests, sizeof(tests), "Tests of the %s API with FastAPI's "
+		 "TestClient.", name);
+	paras[0] = main_doc;
+	paras[1] = "Install the package first, then serve the app from the "
+		   "project root:";
+	paras[2] = serve;
+	if (set_doc(ctx, h, "main_docstring", paras, 3))
+		return -1;
+	paras[0] = routers;
+	if (set_doc(ctx, h, "routers_docstring", paras, 1))
+		return -1;
+	paras[0] = tests;
+	return set_doc(ctx, h, "tests_docstring", paras, 1);
+}
+
+/*
+ * main.py's two statements that hold the package and project names, as
+ * black writes them: joined when they fit, else split at the
+ * parentheses, else one argument a line with a trailing comma.
+ */
+static int
+main_code(khora_ctx *ctx, const struct khora_host *h)
+{
+	const char *pkg = h->project(ctx, "package");
+	size_t width = pytext_line_length(ctx, h);
+	char *title = h->quote_python(ctx, h->project(ctx, "name"));
+	char buf[512], args[256];
+
+	if (!title)
+		return -1;
+	snprintf(buf, sizeof(buf), "from %s import __version__", pkg);
+	if (strlen(buf) > width)
+		snprintf(buf, sizeof(buf), "from %s import (\n    __version__,"
+			 "\n)", pkg);
+	if (h->set_var(ctx, "version_import", buf))
+		return -1;
+	snprintf(args, sizeof(args), "title=%s, version=__version__", title);
+	snprintf(buf, sizeof(buf), "app = FastAPI(%s)", args);
+	if (pytext_width(buf, strlen(buf)) > width)
+		snprintf(buf, sizeof(buf), "app = FastAPI(\n    %s\n)", args);
+	if (pytext_width(args, strlen(args)) + 4 > width)
+		snprintf(buf, sizeof(buf), "app = FastAPI(\n    title=%s,\n"
+			 "    version=__version__,\n)", title);
+	h->free(ctx, title);
+	return h->set_var(ctx, "app_statement", buf);
+}
+
 static int
 plan(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *dir = h->project(ctx, "api_dir");
 	char line[600];
+	int uv;
 
 	if (!dir)
 		dir = "api";
@@ -135,11 +222,13 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 				       "'%s' for fastapi: use letters, digits,"
 				       " '_', '-', '.' and '/', no '-' first",
 				       dir);
+	uv = !strcmp(h->project(ctx, "python.tool"), "uv");
 	snprintf(line, sizeof(line), "- `%s/`: the FastAPI app; serve it with "
-		 "`python3 -m pip install -e '.[api]'` then `python3 -m "
-		 "uvicorn main:app --app-dir %s --reload`; its image: "
-		 "`docker build -f %s/Dockerfile .`", dir, dir, dir);
+		 "`%s` then `%s main:app --app-dir %s --reload`; its image: "
+		 "`docker build -f %s/Dockerfile .`", dir, INSTALL_API(uv),
+		 UVICORN(uv), dir, dir);
 	if (api_dependencies(ctx, h) || image_vars(ctx, h, dir) ||
+	    docstrings(ctx, h, dir) || main_code(ctx, h) ||
 	    h->contribute(ctx, "dev_dependencies", "httpx>=0.27") ||
 	    h->contribute(ctx, "pythonpath", dir) ||
 	    h->contribute(ctx, "readme_sections", line) ||

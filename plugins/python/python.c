@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "khora-plugin.h"
+#include "../pytext.h"
 
 static const char *const gitignore[] = {
 	"__pycache__/", "*.py[cod]", "*.egg-info/", ".eggs/", "build/",
@@ -32,79 +33,28 @@ license_template(const char *license)
 	return "LICENSE-reference.tmpl";
 }
 
-static size_t
-width_of(const char *s, size_t n)
-{
-	size_t w = 0;
-
-	/* code points, as flake8 and ruff count a line's length */
-	for (; n; s++, n--)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
 /*
- * The description as the body of the package's docstring, which
- * `ruff format` and `ruff check` leave as generated: words wrapped to
- * the project's line length, one blank for any run of white space or
- * control characters, backslashes doubled, and a backslash before each
- * '"' that another follows, so that no '"""' ends the string early.  A
- * word longer than a line stands alone on its line, as E501 allows.
+ * The package's docstring: its name, then the description, which
+ * `ruff format` and `ruff check` leave as generated (see pytext.h).
  */
-static char *
-docstring(const char *desc, size_t width)
-{
-	char *out = malloc(2 * strlen(desc) + 1), *o = out;
-	size_t col = 0;
-
-	if (!out)
-		return NULL;
-	while (*desc) {
-		char word[4096], *w = word;
-		size_t n;
-
-		while (*desc && ((unsigned char)*desc <= ' ' || *desc == 0x7f))
-			desc++;
-		/* a huge word is cut, but never inside a UTF-8 sequence */
-		while (*desc && (unsigned char)*desc > ' ' && *desc != 0x7f &&
-		       (w < word + sizeof(word) - 8 ||
-			((unsigned char)*desc & 0xc0) == 0x80)) {
-			if (*desc == '\\' || (*desc == '"' && desc[1] == '"'))
-				*w++ = '\\';
-			*w++ = *desc++;
-		}
-		n = (size_t)(w - word);
-		if (!n)
-			continue;
-		if (col && col + 1 + width_of(word, n) > width) {
-			*o++ = '\n';
-			col = 0;
-		} else if (col) {
-			*o++ = ' ';
-			col++;
-		}
-		memcpy(o, word, n);
-		o += n;
-		col += width_of(word, n);
-	}
-	*o = '\0';
-	return out;
-}
-
 static int
-set_docstring(khora_ctx *ctx, const struct khora_host *h, const char *len)
+set_docstring(khora_ctx *ctx, const struct khora_host *h)
 {
 	const char *desc = h->project(ctx, "description");
-	long width = len ? strtol(len, NULL, 10) : 88;
-	char *body;
+	const char *name = h->project(ctx, "name");
+	char summary[128];
+	const char *paras[2];
+	char *doc;
 	int ret;
 
-	body = docstring(desc ? desc : "", width > 0 ? (size_t)width : 88);
-	if (!body)
+	snprintf(summary, sizeof(summary), "%s package.", name ? name : "");
+	paras[0] = summary;
+	paras[1] = desc;
+	doc = pytext_docstring(paras, 2, pytext_line_length(ctx, h));
+	if (!doc)
 		return h->error(ctx, "out of memory");
-	ret = h->set_section(ctx, "has_docstring", *body != '\0') ||
-		h->set_var(ctx, "docstring", body);
-	free(body);
+	ret = h->set_var(ctx, "module_docstring", doc);
+	free(doc);
 	return ret;
 }
 
@@ -137,7 +87,7 @@ plan(khora_ctx *ctx, const struct khora_host *h)
 		return h->error(ctx, "the project has no package name");
 	if (tool(ctx, h) ||
 	    h->set_var(ctx, "line_length", len ? len : "88") ||
-	    set_docstring(ctx, h, len) ||
+	    set_docstring(ctx, h) ||
 	    h->set_section(ctx, "license_proprietary",
 			   !strcmp(lic, "Proprietary")))
 		return -1;

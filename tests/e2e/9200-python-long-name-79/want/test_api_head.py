@@ -1,0 +1,4 @@
+"""Tests of the
+a-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-bc API
+with FastAPI's TestClient.
+"""

@@ -1,0 +1,1 @@
+"""Routers of the a-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-bc API."""

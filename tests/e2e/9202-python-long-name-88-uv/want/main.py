@@ -1,0 +1,26 @@
+"""HTTP API of
+a-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-bc
+(FastAPI).
+
+Install the package first, then serve the app from the project root:
+
+    uv sync --extra api
+    uv run uvicorn main:app --app-dir services/web-api --reload
+"""
+
+from fastapi import FastAPI
+
+from a_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_b_bc import __version__
+from routers import items
+
+app = FastAPI(
+    title="a-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-bc",
+    version=__version__,
+)
+app.include_router(items.router)
+
+
+@app.get("/healthz", tags=["health"])
+def healthz() -> dict:
+    """Liveness probe, used by the Docker healthcheck and the tests."""
+    return {"status": "ok"}

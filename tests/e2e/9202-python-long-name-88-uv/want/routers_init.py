@@ -1,0 +1,3 @@
+"""Routers of the
+a-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-b-bc API.
+"""

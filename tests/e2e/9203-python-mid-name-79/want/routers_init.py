@@ -1,0 +1,1 @@
+"""Routers of the order-service-for-the-catalogue-of-shops API."""

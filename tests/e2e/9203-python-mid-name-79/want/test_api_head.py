@@ -1,0 +1,3 @@
+"""Tests of the order-service-for-the-catalogue-of-shops API with
+FastAPI's TestClient.
+"""

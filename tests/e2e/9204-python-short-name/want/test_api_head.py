@@ -1,0 +1,1 @@
+"""Tests of the svc API with FastAPI's TestClient."""
