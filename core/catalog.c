@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "khora-plugin.h"
 #include "strbuf.h"
+#include "walk.h"
 #include "wrapper.h"
 
 #ifndef PLUGINDIR
@@ -836,6 +837,26 @@ out:
 	strbuf_release(&why);
 }
 
+struct scan_ctx {
+	struct strlist names;
+	int depth;
+};
+
+/* walk_dir(): sidecars, and at the top the directories to look into */
+static int
+scan_one(const char *name, unsigned char type, void *arg)
+{
+	struct scan_ctx *c = arg;
+
+	if (name[0] == '.')
+		return 0;
+	if (has_suffix(name, ".plugin") ||
+	    (c->depth == 0 && (type == DT_DIR || type == DT_LNK ||
+			       type == DT_UNKNOWN)))
+		strlist_push(&c->names, name);
+	return 0;
+}
+
 /*
  * Reads the directory fd (closed here), sorted so that the catalog order
  * never depends on readdir; dir_why is the refusal of the directory (""
@@ -845,50 +866,27 @@ static void
 scan_dir(struct catalog *cat, int fd, const char *dirpath,
 	 const char *dir_why, int depth, struct diag *d)
 {
-	struct strlist names = { NULL, 0, 0 };
-	struct dirent *de;
-	DIR *dh = fdopendir(fd);
+	struct scan_ctx c = { { NULL, 0, 0 }, depth };
 	size_t i;
 
-	if (!dh) {
+	if (walk_dir(fd, scan_one, &c)) {
+		/* its plugins would look uninstalled */
 		struct diag_loc loc = { dirpath, 0, 0 };
 
 		diag_warn(d, &loc, "cannot read plugin directory: %s",
 			  strerror(errno));
-		close(fd);
-		return;
 	}
-	for (;;) {
-		errno = 0;
-		if (!(de = readdir(dh))) {
-			if (errno) {
-				/* its plugins would look uninstalled */
-				struct diag_loc loc = { dirpath, 0, 0 };
-
-				diag_warn(d, &loc, "cannot read plugin "
-					  "directory: %s", strerror(errno));
-			}
-			break;
-		}
-		if (de->d_name[0] == '.')
-			continue;
-		if (has_suffix(de->d_name, ".plugin") ||
-		    (depth == 0 && (de->d_type == DT_DIR ||
-				    de->d_type == DT_LNK ||
-				    de->d_type == DT_UNKNOWN)))
-			strlist_push(&names, de->d_name);
-	}
-	if (names.nr)
-		qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
-	for (i = 0; i < names.nr; i++)
-		if (has_suffix(names.v[i], ".plugin"))
-			read_plugin(cat, dirfd(dh), dirpath, names.v[i],
-				    dir_why, d);
+	if (c.names.nr)
+		qsort(c.names.v, c.names.nr, sizeof(*c.names.v), cmp_str);
+	for (i = 0; i < c.names.nr; i++)
+		if (has_suffix(c.names.v[i], ".plugin"))
+			read_plugin(cat, fd, dirpath, c.names.v[i], dir_why,
+				    d);
 		else
-			scan_subdir(cat, dirfd(dh), dirpath, names.v[i],
-				    dir_why, d);
-	closedir(dh);
-	strlist_clear(&names);
+			scan_subdir(cat, fd, dirpath, c.names.v[i], dir_why,
+				    d);
+	close(fd);
+	strlist_clear(&c.names);
 }
 
 static void

@@ -6,7 +6,6 @@
  */
 #include "compat.h"
 #include <ctype.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <regex.h>
@@ -20,6 +19,7 @@
 #include "strbuf.h"
 #include "tglob.h"
 #include "tmpldir.h"
+#include "walk.h"
 #include "wrapper.h"
 
 #ifndef KHORA_VERSION
@@ -1676,33 +1676,24 @@ out:
 	return ret;
 }
 
+/* walk_dir(): every name */
+static int
+push_name(const char *name, unsigned char type, void *arg)
+{
+	(void)type;
+	strlist_push(arg, name);
+	return 0;
+}
+
 /* The names in the directory dfd (which it closes); -1 on a read error. */
 static int
 read_names(int dfd, struct strlist *names)
 {
-	DIR *dh = fdopendir(dfd);
-	struct dirent *de;
-	int e;
+	int ret = walk_dir(dfd, push_name, names), e = errno;
 
-	if (!dh) {
-		e = errno;
-		close(dfd);
-		errno = e;
-		return -1;
-	}
-	rewinddir(dh);	/* dfd may share the offset of a listed fd */
-	for (;;) {
-		errno = 0;
-		de = readdir(dh);
-		if (!de)
-			break;
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strlist_push(names, de->d_name);
-	}
-	e = errno;
-	closedir(dh);
+	close(dfd);
 	errno = e;
-	return e ? -1 : 0;
+	return ret;
 }
 
 /* One entry of the directory dfd: added, walked into, or refused. */
