@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "confine.h"
 #include "khora-plugin.h"
 #include "strbuf.h"
 #include "walk.h"
@@ -411,27 +412,18 @@ read_sidecar_fd(int fd, const char *path, struct plugin_info **out,
 	struct plugin_info *pi = xcalloc(1, sizeof(*pi));
 	struct diag_loc loc = { path, 0, 0 };
 	struct strbuf sb = STRBUF_INIT;
-	char chunk[8192];
-	ssize_t n;
 
 	pi->schema = xcalloc(1, sizeof(*pi->schema));
 	*out = NULL;
 	pi->sidecar = xstrdup(path);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
-	       (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
+	if (confine_read_fd(fd, &sb, YTREE_MAX_BYTES)) {
+		if (errno == EFBIG)
 			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
 				   "larger than %zu KiB",
 				   YTREE_MAX_BYTES >> 10);
-			goto fail;
-		}
-		strbuf_add(&sb, chunk, (size_t)n);
-	}
-	if (n < 0) {
-		diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: %s",
-			   strerror(errno));
+		else
+			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
+				   "%s", confine_strerror(errno));
 		goto fail;
 	}
 	if (ytree_parse_buf(pi->sidecar, sb.buf, sb.len, &pi->tree, d,

@@ -237,8 +237,6 @@ static int
 read_journal(struct rec *r)
 {
 	struct stat st;
-	char buf[8192];
-	ssize_t n;
 	int fd = openat(r->bfd, RECOVER_JOURNAL, O_RDONLY | O_NOFOLLOW |
 			O_NONBLOCK | O_CLOEXEC), ret = -1;
 
@@ -257,16 +255,10 @@ read_journal(struct rec *r)
 		bad(r, 0, "it has other hard links");
 	else if (trusted(r, &st, "the journal", 0600) == 0)
 		ret = 0;
-	while (!ret && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = bad(r, 0, "cannot read: %s", strerror(errno));
-		else if (r->text.len + (size_t)n > JOURNAL_MAX)
-			ret = bad(r, 0, "larger than any journal khora writes");
-		else
-			strbuf_add(&r->text, buf, (size_t)n);
-	}
+	if (!ret && confine_read_fd(fd, &r->text, JOURNAL_MAX))
+		ret = errno == EFBIG ?
+			bad(r, 0, "larger than any journal khora writes") :
+			bad(r, 0, "cannot read: %s", confine_strerror(errno));
 	close(fd);
 	return ret ? -1 : parse_journal(r);
 }

@@ -326,9 +326,7 @@ read_manifest(struct tmpldir *t, struct strbuf *sb, struct diag *d)
 {
 	struct diag_loc loc = { t->manifest, 0, 0 };
 	const char *why = NULL;
-	char chunk[8192];
-	ssize_t n = 0;
-	int fd = -1;
+	int fd = -1, ret, e;
 
 	/* the root, opened once: every later read is relative to it */
 	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -341,22 +339,16 @@ read_manifest(struct tmpldir *t, struct strbuf *sb, struct diag *d)
 	if (fd < 0)
 		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: %s",
 				  why);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
-	       (n < 0 && errno == EINTR)) {
-		if (n > 0 && sb->len + (size_t)n > YTREE_MAX_BYTES) {
-			close(fd);
-			return diag_error(d, EXIT_CONFIG, &loc, "cannot read "
-					  "file: larger than %zu KiB",
-					  YTREE_MAX_BYTES >> 10);
-		}
-		if (n > 0)
-			strbuf_add(sb, chunk, (size_t)n);
-	}
-	if (n < 0)
-		why = strerror(errno);
+	ret = confine_read_fd(fd, sb, YTREE_MAX_BYTES);
+	e = errno;
 	close(fd);
-	return n < 0 ? diag_error(d, EXIT_CONFIG, &loc, "cannot read file: "
-				  "%s", why) : 0;
+	if (ret && e == EFBIG)
+		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: "
+				  "larger than %zu KiB", YTREE_MAX_BYTES >> 10);
+	if (ret)
+		return diag_error(d, EXIT_CONFIG, &loc, "cannot read file: %s",
+				  confine_strerror(e));
+	return 0;
 }
 
 int
