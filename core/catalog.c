@@ -12,17 +12,12 @@
 #include <unistd.h>
 #include "catalog.h"
 #include "confine.h"
+#include "datadir.h"
 #include "khora-plugin.h"
 #include "strbuf.h"
 #include "walk.h"
 #include "wrapper.h"
 
-#ifndef PLUGINDIR
-#define PLUGINDIR "/usr/local/lib/khora/plugins"
-#endif
-#ifndef TEMPLATEDIR
-#define TEMPLATEDIR "/usr/local/share/khora/templates"
-#endif
 
 void
 strlist_push(struct strlist *l, const char *s)
@@ -51,62 +46,6 @@ strlist_clear(struct strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
-}
-
-/*
- * When the binary sits in a khora source tree (core/main.c next to it),
- * use that tree's plugins and templates, so that ./khora works right
- * after make, without installing and without environment variables.
- */
-static const char *
-build_tree(void)
-{
-	static char dir[PATH_MAX];
-	static int done;
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
-
-	if (done)
-		return *dir ? dir : NULL;
-	done = 1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	snprintf(probe, sizeof(probe), "%s/core/main.c", exe);
-	if (access(probe, F_OK))
-		return NULL;
-	snprintf(dir, sizeof(dir), "%s", exe);
-	return dir;
-}
-
-const char *
-khora_plugindir(void)
-{
-	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
-
-	if (!bt)
-		return PLUGINDIR;
-	snprintf(buf, sizeof(buf), "%s/plugins", bt);
-	return buf;
-}
-
-const char *
-khora_templatedir(void)
-{
-	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
-
-	if (!bt)
-		return TEMPLATEDIR;
-	snprintf(buf, sizeof(buf), "%s/templates", bt);
-	return buf;
 }
 
 void
@@ -885,8 +824,6 @@ static void
 build_path(struct catalog *cat)
 {
 	const char *env = getenv("KHORA_PLUGIN_PATH");
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
 	struct strbuf sb = STRBUF_INIT;
 
 	if (env && *env) {
@@ -898,11 +835,7 @@ build_path(struct catalog *cat)
 				strlist_push(&cat->dirs, tok);
 		free(copy);
 	}
-	if (xdg && *xdg == '/')
-		strbuf_addf(&sb, "%s/khora/plugins", xdg);
-	else if (home && *home == '/')
-		strbuf_addf(&sb, "%s/.local/share/khora/plugins", home);
-	if (sb.len)
+	if (!datadir_user(&sb, USER_DATA, "plugins"))
 		strlist_push(&cat->dirs, sb.buf);
 	strbuf_release(&sb);
 	strlist_push(&cat->dirs, khora_plugindir());

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <unistd.h>
 #include "config.h"
+#include "datadir.h"
 #include "gitident.h"
 #include "hash.h"
 #include "names.h"
@@ -674,17 +675,13 @@ validate_values(struct config *cfg, struct diag *d)
 static int
 apply_user_defaults(struct config *cfg, struct diag *d)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	struct strbuf path = STRBUF_INIT;
 	struct ynode *tree = NULL;
 	size_t i;
 	int ret = 0;
 
-	if (xdg && *xdg == '/')
-		strbuf_addf(&path, "%s/khora/config.yaml", xdg);
-	else if (home && *home == '/')
-		strbuf_addf(&path, "%s/.config/khora/config.yaml", home);
-	if (!path.len || access(path.buf, F_OK)) {
+	if (datadir_user(&path, USER_CONFIG, "config.yaml") ||
+	    access(path.buf, F_OK)) {
 		strbuf_release(&path);
 		return 0;
 	}
