@@ -868,7 +868,7 @@ conflict_error(const struct update_opts *o, const struct update *u,
  */
 static int
 migrate(const struct update_opts *o, struct generation *g,
-	const char *abs_root, struct task_list *before,
+	int rootfd, struct task_list *before,
 	struct task_list *after, struct diag *d)
 {
 	const struct ynode *t = ymap_get(g->cfg.root, "template");
@@ -888,7 +888,7 @@ migrate(const struct update_opts *o, struct generation *g,
 	if (tasks_trusted(before, after, g->src.given, o->trust, &g->cfg, d))
 		return -1;
 	d->phase = "migrations";
-	return tasks_run(before, abs_root, "migration", "before the update "
+	return tasks_run(before, rootfd, "migration", "before the update "
 			 "(khora wrote nothing; later migrations were not "
 			 "run)", d);
 }
@@ -963,7 +963,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	if (o->ref && u.base_missing &&
 	    old_base(o, &u, root, cfgfile, text, &old, &old_ran, &keep, d))
 		goto out;
-	if (o->ref && migrate(o, &g, abs_root, &before, &after, d))
+	if (o->ref && migrate(o, &g, u.rootfd, &before, &after, d))
 		goto out;
 	if (o->ref) {
 		/* khora.yaml records the version the project moves to */
@@ -1022,7 +1022,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	d->phase = "migrations";
-	if (!o->pretend && tasks_run(&after, abs_root, "migration", "after "
+	if (!o->pretend && tasks_run(&after, u.rootfd, "migration", "after "
 				     "the update was written (it stays; "
 				     "later migrations were not run)", d))
 		goto out;
