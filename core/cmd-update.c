@@ -893,6 +893,23 @@ migrate(const struct update_opts *o, struct generation *g,
 			 "run)", d);
 }
 
+/* The generation options of the project's config, as update reads it. */
+static void
+config_gen_opts(struct gen_opts *go, const struct update_opts *o,
+		const char *root, const char *cfgfile,
+		const struct strbuf *text)
+{
+	memset(go, 0, sizeof(*go));
+	go->target = root;
+	go->config = cfgfile;
+	go->config_buf = text->buf;
+	go->config_len = text->len;
+	go->answers = o->answers;
+	go->no_input = o->no_input;
+	go->given = &o->set;
+	go->update = 1;
+}
+
 /*
  * update --ref on a project without .khora/base (made before it
  * existed): the recorded version, rendered again into old, is the base
@@ -908,15 +925,7 @@ old_base(struct update_opts *o, struct update *u, const char *root,
 	struct gen_opts go;
 	size_t i;
 
-	memset(&go, 0, sizeof(go));
-	go.target = root;
-	go.config = cfgfile;
-	go.config_buf = text->buf;
-	go.config_len = text->len;
-	go.answers = o->answers;
-	go.no_input = o->no_input;
-	go.given = &o->set;
-	go.update = 1;
+	config_gen_opts(&go, o, root, cfgfile, text);
 	*ran = 1;
 	if (generation_run(old, &go, keep, d))
 		return -1;
@@ -944,16 +953,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	char sha[65];
 	int ret = -1, add = strcmp(o->cmd, "update") != 0;
 
-	memset(&go, 0, sizeof(go));
 	memset(&g, 0, sizeof(g));
-	go.target = root;
-	go.config = cfgfile;
-	go.config_buf = text->buf;
-	go.config_len = text->len;
-	go.answers = o->answers;
-	go.no_input = o->no_input;
-	go.given = &o->set;
-	go.update = 1;
+	config_gen_opts(&go, o, root, cfgfile, text);
 	go.ref = o->ref;
 	go.trust = o->trust;
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
