@@ -31,8 +31,10 @@ struct spawn_opts {
 	 * KEY_n/VALUE_n, or NULL */
 	const struct strlist *git_config;
 	int in;			/* stdin; -1: /dev/null */
-	int out;		/* stdout; -1: khora's stderr (quiet: /dev/null) */
-	int quiet;		/* stderr (and stdout when out is -1) silenced */
+	int out;		/* stdout; -1: khora's stderr, or quiet,
+				 * /dev/null */
+	int quiet;		/* stderr (and stdout when out is -1) to
+				 * /dev/null */
 };
 
 #define SPAWN_OPTS_INIT { -1, 0, SPAWN_ENV_PROJECT, NULL, -1, -1, 0 }
