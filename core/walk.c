@@ -2,7 +2,7 @@
 /*
  * walk.c - the one place khora reads a directory: walk_dir() lists one
  * directory by fd (every module that looks into a directory calls it),
- * and walk_tree() is the sorted, recursive walk of the commands that list
+ * and walk_tree, the sorted and recursive walk of the commands that list
  * files (status, plugins info --templates).  Every directory is opened
  * with confine_open() below the root's fd, so a symlink is reported as
  * an entry and never entered, and an unreadable directory stops the
