@@ -11,16 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "confine.h"
+#include "datadir.h"
 #include "khora-plugin.h"
 #include "strbuf.h"
+#include "walk.h"
 #include "wrapper.h"
 
-#ifndef PLUGINDIR
-#define PLUGINDIR "/usr/local/lib/khora/plugins"
-#endif
-#ifndef TEMPLATEDIR
-#define TEMPLATEDIR "/usr/local/share/khora/templates"
-#endif
 
 void
 strlist_push(struct strlist *l, const char *s)
@@ -49,62 +46,6 @@ strlist_clear(struct strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
-}
-
-/*
- * When the binary sits in a khora source tree (core/main.c next to it),
- * use that tree's plugins and templates, so that ./khora works right
- * after make, without installing and without environment variables.
- */
-static const char *
-build_tree(void)
-{
-	static char dir[PATH_MAX];
-	static int done;
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
-
-	if (done)
-		return *dir ? dir : NULL;
-	done = 1;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	snprintf(probe, sizeof(probe), "%s/core/main.c", exe);
-	if (access(probe, F_OK))
-		return NULL;
-	snprintf(dir, sizeof(dir), "%s", exe);
-	return dir;
-}
-
-const char *
-khora_plugindir(void)
-{
-	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
-
-	if (!bt)
-		return PLUGINDIR;
-	snprintf(buf, sizeof(buf), "%s/plugins", bt);
-	return buf;
-}
-
-const char *
-khora_templatedir(void)
-{
-	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
-
-	if (!bt)
-		return TEMPLATEDIR;
-	snprintf(buf, sizeof(buf), "%s/templates", bt);
-	return buf;
 }
 
 void
@@ -410,27 +351,18 @@ read_sidecar_fd(int fd, const char *path, struct plugin_info **out,
 	struct plugin_info *pi = xcalloc(1, sizeof(*pi));
 	struct diag_loc loc = { path, 0, 0 };
 	struct strbuf sb = STRBUF_INIT;
-	char chunk[8192];
-	ssize_t n;
 
 	pi->schema = xcalloc(1, sizeof(*pi->schema));
 	*out = NULL;
 	pi->sidecar = xstrdup(path);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
-	       (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
+	if (confine_read_fd(fd, &sb, YTREE_MAX_BYTES)) {
+		if (errno == EFBIG)
 			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
 				   "larger than %zu KiB",
 				   YTREE_MAX_BYTES >> 10);
-			goto fail;
-		}
-		strbuf_add(&sb, chunk, (size_t)n);
-	}
-	if (n < 0) {
-		diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: %s",
-			   strerror(errno));
+		else
+			diag_error(d, EXIT_PLUGIN, &loc, "cannot read file: "
+				   "%s", confine_strerror(errno));
 		goto fail;
 	}
 	if (ytree_parse_buf(pi->sidecar, sb.buf, sb.len, &pi->tree, d,
@@ -836,6 +768,26 @@ out:
 	strbuf_release(&why);
 }
 
+struct scan_ctx {
+	struct strlist names;
+	int depth;
+};
+
+/* walk_dir(): sidecars, and at the top the directories to look into */
+static int
+scan_one(const char *name, unsigned char type, void *arg)
+{
+	struct scan_ctx *c = arg;
+
+	if (name[0] == '.')
+		return 0;
+	if (has_suffix(name, ".plugin") ||
+	    (c->depth == 0 && (type == DT_DIR || type == DT_LNK ||
+			       type == DT_UNKNOWN)))
+		strlist_push(&c->names, name);
+	return 0;
+}
+
 /*
  * Reads the directory fd (closed here), sorted so that the catalog order
  * never depends on readdir; dir_why is the refusal of the directory (""
@@ -845,58 +797,33 @@ static void
 scan_dir(struct catalog *cat, int fd, const char *dirpath,
 	 const char *dir_why, int depth, struct diag *d)
 {
-	struct strlist names = { NULL, 0, 0 };
-	struct dirent *de;
-	DIR *dh = fdopendir(fd);
+	struct scan_ctx c = { { NULL, 0, 0 }, depth };
 	size_t i;
 
-	if (!dh) {
+	if (walk_dir(fd, scan_one, &c)) {
+		/* its plugins would look uninstalled */
 		struct diag_loc loc = { dirpath, 0, 0 };
 
 		diag_warn(d, &loc, "cannot read plugin directory: %s",
 			  strerror(errno));
-		close(fd);
-		return;
 	}
-	for (;;) {
-		errno = 0;
-		if (!(de = readdir(dh))) {
-			if (errno) {
-				/* its plugins would look uninstalled */
-				struct diag_loc loc = { dirpath, 0, 0 };
-
-				diag_warn(d, &loc, "cannot read plugin "
-					  "directory: %s", strerror(errno));
-			}
-			break;
-		}
-		if (de->d_name[0] == '.')
-			continue;
-		if (has_suffix(de->d_name, ".plugin") ||
-		    (depth == 0 && (de->d_type == DT_DIR ||
-				    de->d_type == DT_LNK ||
-				    de->d_type == DT_UNKNOWN)))
-			strlist_push(&names, de->d_name);
-	}
-	if (names.nr)
-		qsort(names.v, names.nr, sizeof(*names.v), cmp_str);
-	for (i = 0; i < names.nr; i++)
-		if (has_suffix(names.v[i], ".plugin"))
-			read_plugin(cat, dirfd(dh), dirpath, names.v[i],
-				    dir_why, d);
+	if (c.names.nr)
+		qsort(c.names.v, c.names.nr, sizeof(*c.names.v), cmp_str);
+	for (i = 0; i < c.names.nr; i++)
+		if (has_suffix(c.names.v[i], ".plugin"))
+			read_plugin(cat, fd, dirpath, c.names.v[i], dir_why,
+				    d);
 		else
-			scan_subdir(cat, dirfd(dh), dirpath, names.v[i],
-				    dir_why, d);
-	closedir(dh);
-	strlist_clear(&names);
+			scan_subdir(cat, fd, dirpath, c.names.v[i], dir_why,
+				    d);
+	close(fd);
+	strlist_clear(&c.names);
 }
 
 static void
 build_path(struct catalog *cat)
 {
 	const char *env = getenv("KHORA_PLUGIN_PATH");
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
 	struct strbuf sb = STRBUF_INIT;
 
 	if (env && *env) {
@@ -908,11 +835,7 @@ build_path(struct catalog *cat)
 				strlist_push(&cat->dirs, tok);
 		free(copy);
 	}
-	if (xdg && *xdg == '/')
-		strbuf_addf(&sb, "%s/khora/plugins", xdg);
-	else if (home && *home == '/')
-		strbuf_addf(&sb, "%s/.local/share/khora/plugins", home);
-	if (sb.len)
+	if (!datadir_user(&sb, USER_DATA, "plugins"))
 		strlist_push(&cat->dirs, sb.buf);
 	strbuf_release(&sb);
 	strlist_push(&cat->dirs, khora_plugindir());

@@ -112,8 +112,4 @@ int catalog_read_sidecar(const char *path, struct plugin_info **out,
 			 struct diag *d);
 void plugin_info_free(struct plugin_info *pi);
 
-/* Directories that the running binary uses (build tree or installed). */
-const char *khora_plugindir(void);
-const char *khora_templatedir(void);
-
 #endif /* CATALOG_H */

@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "cli.h"
 #include "catalog.h"
+#include "datadir.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"

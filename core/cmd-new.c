@@ -487,7 +487,7 @@ run_pipeline(struct new_opts *o, struct strlist *keep, struct diag *d)
 		profile_lap(&g.p.prof, PH_POST, &mark);
 		progress_clear();
 		d->phase = "tasks";
-		if (tasks_run(&tasks, o->target, "task", "after the project "
+		if (tasks_run(&tasks, g.p.post_fd, "task", "after the project "
 			      "was written (it stays; later tasks were not "
 			      "run)", d))
 			goto out;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "datadir.h"
 #include "khora-plugin.h"
 #include "pipeline.h"
 #include "strbuf.h"
@@ -97,7 +98,6 @@ list_one(const char *rel, const char *base, const struct stat *st, void *arg)
 static void
 plugins_templates(const struct catalog *cat, const struct plugin_info *pi)
 {
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	struct strbuf own = STRBUF_INIT, user = STRBUF_INIT, f = STRBUF_INIT;
 	struct strlist names = { NULL, 0, 0 };
 	size_t i;
@@ -106,11 +106,8 @@ plugins_templates(const struct catalog *cat, const struct plugin_info *pi)
 		strbuf_addstr(&own, pi->template_dir);
 	else
 		strbuf_addf(&own, "%s/%s", cat->templatedir, pi->name);
-	if (xdg && *xdg == '/')
-		strbuf_addf(&user, "%s/khora/templates/%s", xdg, pi->name);
-	else if (home && *home == '/')
-		strbuf_addf(&user, "%s/.local/share/khora/templates/%s", home,
-			    pi->name);
+	if (!datadir_user(&user, USER_DATA, "templates"))
+		strbuf_addf(&user, "/%s", pi->name);
 	walk_tree(own.buf, "", list_one, &names);
 	printf("templates  %s\n", own.buf);
 	for (i = 0; i < names.nr; i++) {

@@ -7,7 +7,9 @@
  * same (its files go to .khora/trash when untouched, stay untracked
  * when the user changed them).  All three write through the journalled
  * per-file commit of --force, so that a failure or a kill leaves the
- * project as before (doc/khora-update.7).
+ * project as before (doc/khora-update.7).  Here: the options and the
+ * steps; what is decided per file is update.c's, what is printed
+ * update-report.c's.
  */
 #include "compat.h"
 #include <fcntl.h>
@@ -23,21 +25,8 @@
 #include "stage.h"
 #include "tasks.h"
 #include "update.h"
+#include "update-report.h"
 #include "wrapper.h"
-
-struct update_opts {
-	const char *cmd;		/* "update", "add" or "remove" */
-	const char *dir;
-	struct strlist features;	/* add: NAME or NAME=VALUE */
-	struct strlist words;		/* add: the plain words given */
-	struct strlist set;		/* --set NAME=VALUE: answers */
-	const char *answers;		/* --answers FILE */
-	const char *ref;		/* --ref REF: another version */
-	int trust;			/* --trust: run migrations */
-	int no_input;
-	enum merge_favor favor;
-	int pretend, diff, quiet, verbose, durable;
-};
 
 static int
 is_dir(const char *path)
@@ -197,31 +186,6 @@ parse_args(int argc, char **argv, struct update_opts *o, struct diag *d)
 	return 0;
 }
 
-/* dir without its trailing slashes ("/" stays "/"). */
-static char *
-strip_slashes(const char *dir)
-{
-	size_t n = strlen(dir);
-
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return xstrndup(dir, n);
-}
-
-/* "DIR/name", or just "name" for the working directory. */
-static char *
-shown_path(const char *dir, const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *d = strip_slashes(dir);
-
-	if (strcmp(d, "."))
-		strbuf_addf(&sb, "%s%s", d, strcmp(d, "/") ? "/" : "");
-	strbuf_addstr(&sb, name);
-	free(d);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* add: each FEATURE[=VALUE] must name a feature, with a valid value. */
 static int
 check_feature(const struct strlist *known, const struct schema *sch,
@@ -355,258 +319,6 @@ edit_config(const struct update_opts *o, const char *file,
 	strbuf_release(&name);
 	strbuf_release(&value);
 	return ret;
-}
-
-static int
-cmp_item(const void *a, const void *b)
-{
-	const struct update_item *x = *(struct update_item *const *)a;
-	const struct update_item *y = *(struct update_item *const *)b;
-
-	return strcmp(x->path, y->path);
-}
-
-static const char *
-why(const struct update_item *it, enum merge_favor favor)
-{
-	switch (it->change) {
-	case U_MERGE:
-		if (it->resolved)
-			return favor == MERGE_OURS ? "  (conflict resolved: "
-				"yours kept)" : "  (conflict resolved: khora's "
-				"taken)";
-		return "  (your changes kept)";
-	case U_CONFLICT:
-		if (it->untracked)
-			return favor == MERGE_OURS ? "  (your own file: kept)" :
-				favor == MERGE_THEIRS ? "  (your own file: "
-				"replaced)" : "  (your own file differs from "
-				"khora's: resolve the <<<<<<< markers)";
-		return favor == MERGE_OURS ? "  (both changed it: yours kept)" :
-			favor == MERGE_THEIRS ? "  (both changed it: khora's "
-			"taken)" : "  (both changed it: resolve the <<<<<<< "
-			"markers)";
-	case U_KEEP:
-		return "  (your version; khora's did not change)";
-	case U_GONE:
-		return "  (you deleted it; khora's did not change)";
-	case U_GONE_CONFLICT:
-		return favor == MERGE_THEIRS ? "  (you deleted it; khora's "
-			"changed: restored)" : "  (you deleted it, khora's "
-			"changed: not restored; --theirs restores it)";
-	case U_ORPHAN:
-		return "  (no longer generated, but you changed it: kept)";
-	case U_RENAME:
-		return it->carried ? "  (your changes moved with it)" : "";
-	default:
-		return "";
-	}
-}
-
-/* A binary file in conflict: what became of each side. */
-static void
-print_binary(const struct update *u, const struct update_item *it, FILE *fp)
-{
-	const char *p = it->path;
-
-	fprintf(fp, "  %-9s %s  (", it->change == U_CONFLICT ? "conflict" :
-		update_change_name(it->change), p);
-	if (it->resolved && !it->blocked)
-		fputs("conflict resolved, binary: ", fp);
-	if (it->resolved && !it->blocked && u->favor == MERGE_THEIRS)
-		fprintf(fp, "khora's taken, yours saved as %s%s)\n", p,
-			UPDATE_YOURS_SUFFIX);
-	else if (it->resolved && !it->blocked)
-		fputs("yours kept)\n", fp);
-	else if (it->blocked && u->favor == MERGE_THEIRS)
-		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
-			"there and not khora's: nothing replaced)\n", p,
-			UPDATE_YOURS_SUFFIX);
-	else if (it->blocked)
-		fprintf(fp, "binary, both changed it: yours kept; %s%s is "
-			"there and not khora's: khora's version not written)\n",
-			p, UPDATE_NEW_SUFFIX);
-	else if (u->favor == MERGE_MARKERS)
-		fprintf(fp, "binary, both changed it: yours kept, khora's is "
-			"%s%s)\n", p, UPDATE_NEW_SUFFIX);
-	else if (u->favor == MERGE_OURS)
-		fprintf(fp, "binary, both changed it: yours kept)\n");
-	else
-		fprintf(fp, "binary, both changed it: khora's taken, yours "
-			"saved as %s%s)\n", p, UPDATE_YOURS_SUFFIX);
-}
-
-static void
-print_items(const struct update *u, struct update_item **v, size_t nr,
-	    int verbose, FILE *fp)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		const struct update_item *it = v[i];
-
-		if (it->binary) {
-			print_binary(u, it, fp);
-			continue;
-		}
-		if (it->change == U_SAME || (!verbose &&
-					       (it->change == U_KEEP ||
-						it->change == U_GONE)))
-			continue;
-		if (it->from)
-			fprintf(fp, "  %-9s %s -> %s%s\n", it->change ==
-				U_CONFLICT ? "conflict" : "rename", it->from,
-				it->path, why(it, u->favor));
-		else
-			fprintf(fp, "  %-9s %s%s\n",
-				update_change_name(it->change), it->path,
-				why(it, u->favor));
-	}
-}
-
-/* Binary conflicts whose side file could not be written: still open. */
-static unsigned
-nr_blocked(const struct update *u)
-{
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < u->nr_items; i++)
-		n += u->items[i].change == U_CONFLICT && u->items[i].blocked;
-	return n;
-}
-
-static void
-print_summary(const struct update *u, const char *what, const char *root,
-	      FILE *fp)
-{
-	static const struct { enum update_change c; const char *s; } parts[] = {
-		{ U_CREATE, "created" }, { U_UPDATE, "updated" },
-		{ U_MERGE, "merged" }, { U_CONFLICT, "with conflicts" },
-		{ U_GONE_CONFLICT, "deleted by you and changed" },
-		{ U_REMOVE, "removed" }, { U_RENAME, "moved" },
-		{ U_ORPHAN, "kept but no longer generated" },
-	};
-	size_t i, n = 0;
-	const char *label;
-	unsigned c, blocked = u->favor != MERGE_MARKERS ? nr_blocked(u) : 0;
-
-	for (i = 0; i < ARRAY_SIZE(parts); i++)
-		n += u->count[parts[i].c];
-	if (!n) {
-		fprintf(fp, "up to date: '%s' is what its khora.yaml "
-			"generates\n", root);
-		return;
-	}
-	fprintf(fp, "%s '%s':", what, root);
-	for (i = 0, n = 0; i < ARRAY_SIZE(parts); i++) {
-		c = u->count[parts[i].c];
-		label = parts[i].s;
-		/* --ours and --theirs resolve what would conflict, but for
-		 * what a file in the way blocked */
-		if (parts[i].c == U_CONFLICT && u->favor != MERGE_MARKERS) {
-			c -= blocked;
-			label = u->favor == MERGE_OURS ?
-				"resolved with --ours" :
-				"resolved with --theirs";
-		}
-		if (c)
-			fprintf(fp, "%s %u %s", n++ ? "," : "", c, label);
-		if (parts[i].c == U_CONFLICT && blocked)
-			fprintf(fp, "%s %u still in conflict", n++ ? "," : "",
-				blocked);
-	}
-	fputc('\n', fp);
-}
-
-static void
-diff_header(struct strbuf *out, const char *path, unsigned from_mode,
-	    unsigned to_mode)
-{
-	strbuf_addf(out, "diff --git a/%s b/%s\n", path, path);
-	if (!from_mode)
-		strbuf_addf(out, "new file mode 100%03o\n", to_mode);
-	else if (!to_mode)
-		strbuf_addf(out, "deleted file mode 100%03o\n", from_mode);
-	else if (from_mode != to_mode)
-		strbuf_addf(out, "old mode 100%03o\nnew mode 100%03o\n",
-			    from_mode, to_mode);
-}
-
-/* A patch from the tree before to the tree after, for patch -p1. */
-static void
-print_diff(struct update_item **v, size_t nr, unsigned mask)
-{
-	struct strbuf out = STRBUF_INIT;
-	size_t i, alen;
-
-	for (i = 0; i < nr; i++) {
-		const struct update_item *it = v[i];
-		const char *after = update_after(it, &alen);
-		unsigned to = it->a && it->a->kind != A_SYMLINK ?
-			it->a->mode & 0777 & ~mask : it->before_mode;
-		const char *before = it->from ? NULL : it->before;
-		unsigned from = before ? it->before_mode : 0;
-
-		if (it->change == U_SAME || it->before_link ||
-		    (it->a && it->a->kind == A_SYMLINK))
-			continue;
-		if (it->from && it->before) {
-			diff_header(&out, it->from, it->before_mode, 0);
-			merge_udiff(it->from, it->before, it->before_len,
-				    NULL, "", 0, &out);
-		}
-		if (!after && !before)
-			continue;
-		if (!after)
-			to = 0;
-		if (before && after && from == to && alen == it->before_len &&
-		    !memcmp(before, after, alen))
-			continue;
-		diff_header(&out, it->path, from, to);
-		if (merge_is_binary(before, before ? it->before_len : 0) ||
-		    merge_is_binary(after, alen)) {
-			/* as git says it: no lines to show */
-			strbuf_addf(&out, "Binary files %s%s and %s%s "
-				    "differ\n", before ? "a/" : "/dev/null",
-				    before ? it->path : "", after ? "b/" :
-				    "/dev/null", after ? it->path : "");
-			continue;
-		}
-		merge_udiff(before ? it->path : NULL, before ? before : "",
-			    before ? it->before_len : 0,
-			    after ? it->path : NULL, after ? after : "",
-			    after ? alen : 0, &out);
-	}
-	fwrite(out.buf, 1, out.len, stdout);
-	strbuf_release(&out);
-}
-
-static void
-report(const struct update_opts *o, const struct update *u,
-	const char *root)
-{
-	struct update_item **v = xmalloc((u->nr_items + 1) * sizeof(*v));
-	FILE *fp = o->diff ? stderr : stdout;
-	mode_t mask = umask(0);
-	size_t i;
-
-	umask(mask);
-	for (i = 0; i < u->nr_items; i++)
-		v[i] = &u->items[i];
-	if (u->nr_items)
-		qsort(v, u->nr_items, sizeof(*v), cmp_item);
-	if (o->pretend)
-		fprintf(fp, "%s plan for '%s' (--pretend: nothing written)\n",
-			o->cmd, root);
-	if (!o->quiet || o->pretend) {
-		print_items(u, v, u->nr_items, o->verbose, fp);
-		print_summary(u, o->pretend ? "would change" : "updated", root,
-			      fp);
-	}
-	if (o->diff)
-		print_diff(v, u->nr_items, (unsigned)mask);
-	free(v);
 }
 
 static int
@@ -757,22 +469,6 @@ under_vcs(const char *root)
 	return yes;
 }
 
-static void
-print_commands(const struct pipeline *p, FILE *fp)
-{
-	size_t i;
-	char **v;
-
-	for (i = 0; i < p->nr_cmds; i++) {
-		fprintf(fp, "  %-9s", "run");
-		for (v = p->cmds[i].argv; *v; v++)
-			fprintf(fp, " %s", *v);
-		fprintf(fp, "  (plugin %s, new to this project%s)\n",
-			p->cmds[i].owner->name, p->cmds[i].flags &
-			KHORA_CMD_FALLBACK ? "; if the previous fails" : "");
-	}
-}
-
 /* remove: a feature another one requires stays on: say so, write
  * nothing. */
 static int
@@ -790,77 +486,6 @@ still_on(const struct update_opts *o, const struct pipeline *p,
 	return 0;
 }
 
-/* remove: what the user changed stays, untracked: say it aloud. */
-static void
-warn_orphans(const struct update *u, const char *root, struct diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < u->nr_items; i++) {
-		char *p;
-
-		if (u->items[i].change != U_ORPHAN)
-			continue;
-		p = shown_path(root, u->items[i].path);
-		diag_warn(d, NULL, "%s: kept, untracked: you changed it since "
-			  "khora wrote it", p);
-		free(p);
-	}
-}
-
-/*
- * Exit 6, saying what each kind of conflict left and how to resolve it:
- * markers in text files, khora's version beside a binary one, a file
- * the user deleted and khora changed (no markers anywhere: it stays
- * deleted).
- */
-static int
-conflict_error(const struct update_opts *o, const struct update *u,
-	       struct diag *d)
-{
-	struct strbuf sb = STRBUF_INIT;
-	unsigned gone = o->favor == MERGE_MARKERS ?
-		u->count[U_GONE_CONFLICT] : 0;
-	unsigned blocked = nr_blocked(u);
-	unsigned text = u->conflicts - u->binary - gone;
-	unsigned beside = u->binary - blocked;
-
-	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
-		return diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
-				  "side of %u binary file%s: NAME"
-				  UPDATE_YOURS_SUFFIX ", where yours would be "
-				  "saved, is there and is not khora's: move it "
-				  "away and run again", u->conflicts,
-				  u->conflicts == 1 ? "" : "s");
-	if (text)
-		strbuf_addf(&sb, "%u file%s changed both by you and by khora: "
-			    "edit out the <<<<<<< markers", text,
-			    text == 1 ? "" : "s");
-	if (beside)
-		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
-			    "by khora: khora's version is beside yours as NAME"
-			    UPDATE_NEW_SUFFIX, sb.len ? "; " : "", beside,
-			    beside == 1 ? "" : "s");
-	if (blocked)
-		strbuf_addf(&sb, "%s%u binary file%s changed both by you and "
-			    "by khora: NAME" UPDATE_NEW_SUFFIX " is there and "
-			    "is not khora's, so khora's version was not "
-			    "written (move it away and run again)",
-			    sb.len ? "; " : "",
-			    blocked, blocked == 1 ? "" : "s");
-	if (gone)
-		strbuf_addf(&sb, "%s%u file%s you deleted changed in khora's "
-			    "version: %s deleted, no markers written ('khora "
-			    "forget PATH' accepts the deletion)",
-			    sb.len ? "; " : "", gone, gone == 1 ? "" : "s",
-			    gone == 1 ? "it stays" : "they stay");
-	diag_error(d, EXIT_CONFLICT, NULL, "cannot merge cleanly: %s%s run "
-		   "'khora update --ours' (or --theirs) to pick a side", sb.buf,
-		   text || gone ? ", or" : ";");
-	strbuf_release(&sb);
-	return -1;
-}
-
 /*
  * update --ref: the migrations of the new version crossed from the
  * recorded one; trusted or nothing is written, and the before: ones
@@ -868,7 +493,7 @@ conflict_error(const struct update_opts *o, const struct update *u,
  */
 static int
 migrate(const struct update_opts *o, struct generation *g,
-	const char *abs_root, struct task_list *before,
+	int rootfd, struct task_list *before,
 	struct task_list *after, struct diag *d)
 {
 	const struct ynode *t = ymap_get(g->cfg.root, "template");
@@ -888,9 +513,26 @@ migrate(const struct update_opts *o, struct generation *g,
 	if (tasks_trusted(before, after, g->src.given, o->trust, &g->cfg, d))
 		return -1;
 	d->phase = "migrations";
-	return tasks_run(before, abs_root, "migration", "before the update "
+	return tasks_run(before, rootfd, "migration", "before the update "
 			 "(khora wrote nothing; later migrations were not "
 			 "run)", d);
+}
+
+/* The generation options of the project's config, as update reads it. */
+static void
+config_gen_opts(struct gen_opts *go, const struct update_opts *o,
+		const char *root, const char *cfgfile,
+		const struct strbuf *text)
+{
+	memset(go, 0, sizeof(*go));
+	go->target = root;
+	go->config = cfgfile;
+	go->config_buf = text->buf;
+	go->config_len = text->len;
+	go->answers = o->answers;
+	go->no_input = o->no_input;
+	go->given = &o->set;
+	go->update = 1;
 }
 
 /*
@@ -908,15 +550,7 @@ old_base(struct update_opts *o, struct update *u, const char *root,
 	struct gen_opts go;
 	size_t i;
 
-	memset(&go, 0, sizeof(go));
-	go.target = root;
-	go.config = cfgfile;
-	go.config_buf = text->buf;
-	go.config_len = text->len;
-	go.answers = o->answers;
-	go.no_input = o->no_input;
-	go.given = &o->set;
-	go.update = 1;
+	config_gen_opts(&go, o, root, cfgfile, text);
 	*ran = 1;
 	if (generation_run(old, &go, keep, d))
 		return -1;
@@ -944,16 +578,8 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	char sha[65];
 	int ret = -1, add = strcmp(o->cmd, "update") != 0;
 
-	memset(&go, 0, sizeof(go));
 	memset(&g, 0, sizeof(g));
-	go.target = root;
-	go.config = cfgfile;
-	go.config_buf = text->buf;
-	go.config_len = text->len;
-	go.answers = o->answers;
-	go.no_input = o->no_input;
-	go.given = &o->set;
-	go.update = 1;
+	config_gen_opts(&go, o, root, cfgfile, text);
 	go.ref = o->ref;
 	go.trust = o->trust;
 	if (update_init(&u, root, o->favor, d) || check_plugins(o, &u, d) ||
@@ -963,7 +589,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 	if (o->ref && u.base_missing &&
 	    old_base(o, &u, root, cfgfile, text, &old, &old_ran, &keep, d))
 		goto out;
-	if (o->ref && migrate(o, &g, abs_root, &before, &after, d))
+	if (o->ref && migrate(o, &g, u.rootfd, &before, &after, d))
 		goto out;
 	if (o->ref) {
 		/* khora.yaml records the version the project moves to */
@@ -1022,7 +648,7 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 		goto out;
 	}
 	d->phase = "migrations";
-	if (!o->pretend && tasks_run(&after, abs_root, "migration", "after "
+	if (!o->pretend && tasks_run(&after, u.rootfd, "migration", "after "
 				     "the update was written (it stays; "
 				     "later migrations were not run)", d))
 		goto out;

@@ -40,9 +40,20 @@
 #include "stage.h"
 #include "strbuf.h"
 #include "trash.h"
+#include "walk.h"
 #include "wrapper.h"
 
 enum target_state { T_ABSENT, T_EMPTY_DIR, T_DIR };
+
+/* walk_dir(): stops at the first entry */
+static int
+any_entry(const char *name, unsigned char type, void *arg)
+{
+	(void)name;
+	(void)type;
+	(void)arg;
+	return 1;
+}
 
 static int
 target_state(const char *target, int force, int can_force,
@@ -50,7 +61,7 @@ target_state(const char *target, int force, int can_force,
 {
 	struct diag_loc loc = { target, 0, 0 };
 	struct stat sb;
-	int fd, empty = 1;
+	int fd, r, e;
 
 	if (lstat(target, &sb)) {
 		if (errno == ENOENT) {
@@ -71,32 +82,14 @@ target_state(const char *target, int force, int can_force,
 	if (fd < 0)
 		return diag_error(d, EXIT_IO, &loc, "cannot use target: %s",
 				  strerror(errno));
-	{
-		DIR *dh = fdopendir(fd);
-		struct dirent *de;
-		int e = 0;
-
-		/* a read error is not an empty directory */
-		while (dh) {
-			errno = 0;
-			if (!(de = readdir(dh))) {
-				e = errno;
-				break;
-			}
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				empty = 0;
-		}
-		if (!dh)
-			e = errno;
-		if (dh)
-			closedir(dh);
-		else
-			close(fd);
-		if (e)
-			return diag_error(d, EXIT_IO, &loc, "cannot use "
-					  "target: %s", strerror(e));
-	}
-	if (empty) {
+	/* a read error is not an empty directory */
+	r = walk_dir(fd, any_entry, NULL);
+	e = errno;
+	close(fd);
+	if (r < 0)
+		return diag_error(d, EXIT_IO, &loc, "cannot use target: %s",
+				  strerror(e));
+	if (!r) {
 		*st = T_EMPTY_DIR;
 		return 0;
 	}

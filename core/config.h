@@ -111,4 +111,17 @@ struct schema;
 void config_each_key(const struct schema *sch, config_key_fn *fn,
 		     void *data);
 
+/*
+ * Between config.c (the schema and its checks) and confload.c (the
+ * layers): not for other modules.  Each check returns 0, or -1 with one
+ * diagnostic at the offending node.  own() keeps a copy of s as long as
+ * cfg (the file name of a node made from an option).
+ */
+int fill(struct config *cfg, struct diag *d);
+int check_required(const struct config *cfg, struct diag *d);
+int validate_values(struct config *cfg, struct diag *d);
+int check_python_version(struct diag *d, const struct ynode *n);
+int validate_user_map(struct diag *d, const struct ynode *tree);
+const char *own(struct config *cfg, const char *s);
+
 #endif /* CONFIG_H */

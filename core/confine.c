@@ -256,55 +256,7 @@ confine_parent(int dirfd, const char *rel, const char **base)
 int
 confine_read_fd(int fd, struct strbuf *sb, size_t max)
 {
-	size_t old = sb->len, size, got = 0;
-	struct stat st;
-	ssize_t n;
-	int e;
-
-	if (fstat(fd, &st))
-		return -1;
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : CONFINE_ENOTREG;
-		return -1;
-	}
-	if ((max && (uintmax_t)st.st_size > max) ||
-	    (uintmax_t)st.st_size >= STRBUF_MAX - sb->len - 1) {
-		errno = EFBIG;
-		return -1;
-	}
-	/*
-	 * One allocation of the size fstat() gave, and never more: memory
-	 * follows the file's real size, whatever the file holds.  A file
-	 * with more bytes than that is being written while we read it (or
-	 * lies, as /proc files do): refused, never read half-way.  A file
-	 * that shrank is read as it now is.
-	 */
-	size = (size_t)st.st_size;
-	strbuf_grow(sb, size + 1);
-	while (got <= size) {
-		n = read(fd, sb->buf + old + got, size + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = errno;
-			goto fail;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
-	if (got > size) {
-		e = CONFINE_ECHANGED;
-		goto fail;
-	}
-	sb->len = old + got;
-	sb->buf[sb->len] = '\0';
-	return 0;
-fail:
-	sb->len = old;
-	sb->buf[sb->len] = '\0';
-	errno = e;
-	return -1;
+	return strbuf_read_fd(sb, fd, max);
 }
 
 int

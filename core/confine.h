@@ -37,8 +37,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-
-struct strbuf;
+#include "strbuf.h"
 
 /*
  * "is not a regular file".  Linux has no EFTYPE; EMEDIUMTYPE is never
@@ -46,9 +45,9 @@ struct strbuf;
  * with a real error.  An ENXIO from the open itself (a FIFO opened for
  * writing with no reader, a socket) is reported as this too.
  */
-#define CONFINE_ENOTREG EMEDIUMTYPE
+#define CONFINE_ENOTREG STRBUF_ENOTREG
 /* "changed while read": read(2) of a regular file never gives ENOTUNIQ */
-#define CONFINE_ECHANGED ENOTUNIQ
+#define CONFINE_ECHANGED STRBUF_ECHANGED
 
 /*
  * open(2) of rel below dirfd.  O_CLOEXEC | O_NOFOLLOW | O_NOCTTY are
@@ -97,8 +96,8 @@ int confine_rename(int fromfd, const char *from, int tofd, const char *to);
  * CONFINE_ECHANGED. */
 const char *confine_strerror(int err);
 
-/* Reads the whole of an open fd (regular file) into sb, up to max
- * (0 = no cap); for callers that hold the fd already. */
+/* strbuf_read_fd(): the whole of an open fd (regular file) into sb, up
+ * to max (0 = no cap); for callers that hold the fd already. */
 int confine_read_fd(int fd, struct strbuf *sb, size_t max);
 
 /* Forces (1) or releases (0) the component walk: a test hook. */

@@ -9,12 +9,12 @@
 #include "compat.h"
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "catalog.h"
 #include "khora-plugin.h"
 #include "confine.h"
 #include "pipeline.h"
+#include "spawn.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -44,121 +44,26 @@ show(struct strbuf *sb, char **argv)
 }
 
 /*
- * The variables that point git at another repository, index or config
- * (git's own "local env vars", the list it clears before it runs a
- * command in a submodule).  A khora started from a git hook inherits
- * GIT_DIR and GIT_INDEX_FILE: its commands must act on the project, not
- * on the caller's repository.  Identity (GIT_AUTHOR_*) and
- * GIT_CEILING_DIRECTORIES are the user's choices and stay.
- */
-static const char *const local_vars[] = {
-	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG",
-	"GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY",
-	"GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE",
-	"GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
-	"GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
-	"GIT_COMMON_DIR", "GIT_TEMPLATE_DIR", "GIT_INDEX_VERSION",
-	"GIT_QUARANTINE_PATH", "GIT_NAMESPACE",
-};
-
-/* In the child, before exec: the environment without local_vars. */
-static void
-clean_environment(void)
-{
-	extern char **environ;
-	size_t i;
-	char **e;
-	int again = 1;
-
-	for (i = 0; i < ARRAY_SIZE(local_vars); i++)
-		unsetenv(local_vars[i]);
-	while (again) {
-		again = 0;
-		for (e = environ; e && *e; e++) {
-			char *eq = strchr(*e, '=');
-			char name[128];
-
-			if (!eq || (size_t)(eq - *e) >= sizeof(name) ||
-			    (!starts_with(*e, "GIT_CONFIG_KEY_") &&
-			     !starts_with(*e, "GIT_CONFIG_VALUE_")))
-				continue;
-			memcpy(name, *e, (size_t)(eq - *e));
-			name[eq - *e] = '\0';
-			unsetenv(name);
-			again = 1;
-			break;
-		}
-	}
-}
-
-/*
- * In the child: git's configuration as GIT_CONFIG_COUNT/KEY_n/VALUE_n
- * (no quoting to get wrong, unlike -c with a name holding '=').
- */
-static void
-set_config_env(const struct strlist *kv)
-{
-	char name[64], num[32];
-	size_t i;
-
-	for (i = 0; i + 1 < kv->nr; i += 2) {
-		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%zu", i / 2);
-		setenv(name, kv->v[i], 1);
-		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%zu", i / 2);
-		setenv(name, kv->v[i + 1], 1);
-	}
-	if (kv->nr) {
-		snprintf(num, sizeof(num), "%zu", kv->nr / 2);
-		setenv("GIT_CONFIG_COUNT", num, 1);
-	}
-}
-
-/*
- * Returns the exit status, 127 when the program cannot be run.  The
- * child runs in the directory dirfd (its parent when up), found by fd,
- * never by name: a target renamed and replaced by a symlink after the
- * commit does not move the command elsewhere.  in and out are the
- * child's stdin and stdout (-1: /dev/null, and stdout to khora's stderr
- * or, quiet, to /dev/null); config, when not NULL, git configuration
- * pairs for the child.
+ * spawn_run() in the committed project (its parent when up), with
+ * git's repository-selecting variables cleared (spawn.h) and config,
+ * when not NULL, as git configuration for the child.  in and out are
+ * the child's stdin and stdout (-1: /dev/null, and stdout to khora's
+ * stderr or, quiet, to /dev/null).  The exit status; 127 when the
+ * program cannot be run.
  */
 static int
 spawn(int dirfd, int up, char **argv, int quiet, int in, int out,
       const struct strlist *config)
 {
-	int status = 0, fd;
-	pid_t pid;
+	struct spawn_opts o = SPAWN_OPTS_INIT;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return 127;
-	if (!pid) {
-		if (fchdir(dirfd) || (up && chdir("..")))
-			_exit(126);
-		clean_environment();
-		if (config)
-			set_config_env(config);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(in >= 0 ? in : fd, 0);
-			if (quiet) {
-				dup2(out >= 0 ? out : fd, 1);
-				dup2(fd, 2);
-			} else {
-				/* keep khora's stdout for its own report */
-				dup2(out >= 0 ? out : 2, 1);
-			}
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	o.dirfd = dirfd;
+	o.up = up;
+	o.git_config = config;
+	o.in = in;
+	o.out = out;
+	o.quiet = quiet;
+	return spawn_run(argv, &o);
 }
 
 /*

@@ -7,7 +7,6 @@
  * or trusts a pid, and a read-only command only reports what it finds.
  */
 #include "compat.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -238,8 +237,6 @@ static int
 read_journal(struct rec *r)
 {
 	struct stat st;
-	char buf[8192];
-	ssize_t n;
 	int fd = openat(r->bfd, RECOVER_JOURNAL, O_RDONLY | O_NOFOLLOW |
 			O_NONBLOCK | O_CLOEXEC), ret = -1;
 
@@ -258,16 +255,10 @@ read_journal(struct rec *r)
 		bad(r, 0, "it has other hard links");
 	else if (trusted(r, &st, "the journal", 0600) == 0)
 		ret = 0;
-	while (!ret && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = bad(r, 0, "cannot read: %s", strerror(errno));
-		else if (r->text.len + (size_t)n > JOURNAL_MAX)
-			ret = bad(r, 0, "larger than any journal khora writes");
-		else
-			strbuf_add(&r->text, buf, (size_t)n);
-	}
+	if (!ret && confine_read_fd(fd, &r->text, JOURNAL_MAX))
+		ret = errno == EFBIG ?
+			bad(r, 0, "larger than any journal khora writes") :
+			bad(r, 0, "cannot read: %s", confine_strerror(errno));
 	close(fd);
 	return ret ? -1 : parse_journal(r);
 }
@@ -308,41 +299,47 @@ named_backup(const long *v, size_t nr, const char *name)
 	return nr && bsearch(&n, v, nr, sizeof(*v), cmp_long);
 }
 
+struct entries_ctx {
+	struct rec *r;
+	long *nums;
+	size_t nr_nums;
+};
+
+/* walk_dir(): one entry of the backup directory; 1 when refused */
+static int
+check_entry(const char *name, unsigned char type, void *arg)
+{
+	struct entries_ctx *c = arg;
+	struct rec *r = c->r;
+	struct stat st;
+
+	(void)type;
+	if (r->no_journal || (strcmp(name, RECOVER_JOURNAL) &&
+			      !named_backup(c->nums, c->nr_nums, name)))
+		bad(r, 0, "'%s' is not a backup its journal names", name);
+	else if (fstatat(r->bfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		bad(r, 0, "cannot read '%s': %s", name, strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		bad(r, 0, "'%s' is a directory", name);
+	else
+		return 0;
+	return 1;
+}
+
 /* The directory holds the journal and the backups it names, nothing
  * else, and no directory (a backup is a file or a symlink). */
 static int
 check_entries(struct rec *r)
 {
-	int ret = 0;
-	DIR *dh = walk_opendir(r->bfd);
-	struct dirent *de;
-	struct stat st;
-	size_t nr_nums;
-	long *nums;
+	struct entries_ctx c = { r, NULL, 0 };
+	int ret;
 
-	if (!dh)
-		return bad(r, 0, "cannot list: %s", strerror(errno));
-	nums = backup_numbers(r, &nr_nums);
-	while (!ret && (errno = 0, de = readdir(dh))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (r->no_journal || (strcmp(de->d_name, RECOVER_JOURNAL) &&
-				      !named_backup(nums, nr_nums,
-						    de->d_name)))
-			ret = bad(r, 0, "'%s' is not a backup its journal "
-				  "names", de->d_name);
-		else if (fstatat(r->bfd, de->d_name, &st,
-				 AT_SYMLINK_NOFOLLOW))
-			ret = bad(r, 0, "cannot read '%s': %s", de->d_name,
-				  strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			ret = bad(r, 0, "'%s' is a directory", de->d_name);
-	}
-	if (!ret && errno)
-		ret = bad(r, 0, "cannot list: %s", strerror(errno));
-	closedir(dh);
-	free(nums);
-	return ret;
+	c.nums = backup_numbers(r, &c.nr_nums);
+	ret = walk_dir(r->bfd, check_entry, &c);
+	if (ret < 0)
+		bad(r, 0, "cannot list: %s", strerror(errno));
+	free(c.nums);
+	return ret ? -1 : 0;
 }
 
 /* Every path resolves below the project without a symlink on the way
@@ -696,6 +693,16 @@ scan_one(int rootfd, const char *root, const char *name, int apply,
 	return ret;
 }
 
+/* walk_dir(): the names of interrupted runs' backup directories */
+static int
+push_backup(const char *name, unsigned char type, void *arg)
+{
+	(void)type;
+	if (starts_with(name, RECOVER_PREFIX))
+		strlist_push(arg, name);
+	return 0;
+}
+
 int
 recover_scan(int rootfd, const char *root, int apply,
 	     struct strlist *pending, struct diag *d)
@@ -703,21 +710,12 @@ recover_scan(int rootfd, const char *root, int apply,
 	struct diag_loc loc = { root, 0, 0 };
 	struct strlist names = { NULL, 0, 0 };
 	int ret = 0, nr = 0, n;
-	DIR *dh = walk_opendir(rootfd);
-	struct dirent *de;
 	size_t i;
 
-	if (!dh)
-		return diag_error(d, EXIT_IO, &loc, "cannot list the project: "
-				  "%s", strerror(errno));
 	/* names first: recovery removes entries while the list is read */
-	while ((errno = 0, de = readdir(dh)))
-		if (starts_with(de->d_name, RECOVER_PREFIX))
-			strlist_push(&names, de->d_name);
-	if (errno)
+	if (walk_dir(rootfd, push_backup, &names))
 		ret = diag_error(d, EXIT_IO, &loc, "cannot list the project: "
 				 "%s", strerror(errno));
-	closedir(dh);
 	for (i = 0; !ret && i < names.nr; i++) {
 		n = scan_one(rootfd, root, names.v[i], apply, pending, d);
 		if (n < 0)

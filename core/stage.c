@@ -8,7 +8,6 @@
  * through by a later "docs/x".
  */
 #include "compat.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -18,6 +17,7 @@
 #include "pipeline.h"
 #include "stage.h"
 #include "strbuf.h"
+#include "walk.h"
 #include "wrapper.h"
 
 volatile sig_atomic_t stage_interrupted;
@@ -42,11 +42,18 @@ stage_catch_signals(int on)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* walk_dir(): each entry of the directory *arg, removed */
+static int
+remove_entry(const char *name, unsigned char type, void *arg)
+{
+	(void)type;
+	remove_tree(*(int *)arg, name);
+	return 0;
+}
+
 int
 remove_tree(int dirfd, const char *path)
 {
-	struct dirent *de;
-	DIR *dh;
 	int fd;
 
 	if (!unlinkat(dirfd, path, 0) || errno == ENOENT)
@@ -57,15 +64,8 @@ remove_tree(int dirfd, const char *path)
 		    O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	dh = fdopendir(fd);
-	if (!dh) {
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(dh)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			remove_tree(fd, de->d_name);
-	closedir(dh);
+	walk_dir(fd, remove_entry, &fd);
+	close(fd);
 	return unlinkat(dirfd, path, AT_REMOVEDIR);
 }
 
@@ -138,31 +138,43 @@ remove_one_stale(int pfd, const char *name, struct diag *d)
 	close(fd);
 }
 
+struct stale_ctx {
+	int pfd;
+	struct strbuf prefix;
+	struct diag *d;
+};
+
+/* walk_dir(): one entry of the parent, removed when a dead run's */
+static int
+stale_one(const char *name, unsigned char type, void *arg)
+{
+	struct stale_ctx *c = arg;
+	char *end;
+	long pid;
+
+	(void)type;
+	if (!starts_with(name, c->prefix.buf))
+		return 0;
+	pid = strtol(name + c->prefix.len, &end, 10);
+	if (*end == '.' && pid > 0 && !(kill((pid_t)pid, 0) && errno == ESRCH))
+		return 0;	/* a run of this pid namespace lives */
+	remove_one_stale(c->pfd, name, c->d);
+	return 0;
+}
+
 /* Removes staging directories of this target whose process is gone. */
 static void
 remove_stale(struct stage *s, struct diag *d)
 {
-	struct strbuf prefix = STRBUF_INIT;
-	struct dirent *de;
-	DIR *dh = opendir(s->parent);
+	struct stale_ctx c = { -1, STRBUF_INIT, d };
 
-	if (!dh)
+	c.pfd = open(s->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.pfd < 0)
 		return;
-	strbuf_addf(&prefix, ".khora-stage.%s.", s->base);
-	while ((de = readdir(dh))) {
-		char *end;
-		long pid;
-
-		if (!starts_with(de->d_name, prefix.buf))
-			continue;
-		pid = strtol(de->d_name + prefix.len, &end, 10);
-		if (*end == '.' && pid > 0 &&
-		    !(kill((pid_t)pid, 0) && errno == ESRCH))
-			continue;	/* a run of this pid namespace lives */
-		remove_one_stale(dirfd(dh), de->d_name, d);
-	}
-	closedir(dh);
-	strbuf_release(&prefix);
+	strbuf_addf(&c.prefix, ".khora-stage.%s.", s->base);
+	walk_dir(c.pfd, stale_one, &c);
+	close(c.pfd);
+	strbuf_release(&c.prefix);
 }
 
 void

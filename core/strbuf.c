@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * strbuf.c - growable, NUL-terminated byte buffers with a size cap.
+ * strbuf.c - growable, NUL-terminated byte buffers with a size cap, and
+ * strbuf_read_fd(), the one routine that reads a whole file into one
+ * (every reader of a config, sidecar, manifest, template or journal ends
+ * there, so a size cap and a growing file mean the same everywhere).
  */
 #include "compat.h"
 #include <fcntl.h>
@@ -148,43 +151,71 @@ strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
 }
 
 int
+strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
+{
+	size_t old = sb->len, size, got = 0;
+	struct stat st;
+	ssize_t n;
+	int e;
+
+	if (fstat(fd, &st))
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : STRBUF_ENOTREG;
+		return -1;
+	}
+	if ((max && (uintmax_t)st.st_size > max) ||
+	    (uintmax_t)st.st_size >= STRBUF_MAX - sb->len - 1) {
+		errno = EFBIG;
+		return -1;
+	}
+	/*
+	 * One allocation of the size fstat() gave, and never more: memory
+	 * follows the file's real size, whatever the file holds.  A file
+	 * with more bytes than that is being written while we read it (or
+	 * lies, as /proc files do): refused, never read half-way.  A file
+	 * that shrank is read as it now is.
+	 */
+	size = (size_t)st.st_size;
+	strbuf_grow(sb, size + 1);
+	while (got <= size) {
+		n = read(fd, sb->buf + old + got, size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	if (got > size) {
+		e = STRBUF_ECHANGED;
+		goto fail;
+	}
+	sb->len = old + got;
+	sb->buf[sb->len] = '\0';
+	return 0;
+fail:
+	sb->len = old;
+	sb->buf[sb->len] = '\0';
+	errno = e;
+	return -1;
+}
+
+int
 strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path,
 		    int nofollow)
 {
-	struct stat st;
-	ssize_t n = 0;
-	size_t want;
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-			(nofollow ? O_NOFOLLOW : 0)), e;
+			O_NOCTTY | (nofollow ? O_NOFOLLOW : 0)), ret, e;
 
 	if (fd < 0)
 		return -1;
-	/* an fstat error is said as itself, not as a wrong type */
-	if (fstat(fd, &st)) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	/* one read of the size fstat gave; a loop only if it was short */
-	want = sb->len + (size_t)st.st_size;
-	strbuf_grow(sb, (size_t)st.st_size);
-	while (sb->len < want) {
-		n = read(fd, sb->buf + sb->len, want - sb->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		sb->len += (size_t)n;
-	}
-	sb->buf[sb->len] = '\0';
+	ret = strbuf_read_fd(sb, fd, 0);
 	e = errno;
 	close(fd);
 	errno = e;
-	return n < 0 ? -1 : 0;
+	return ret;
 }

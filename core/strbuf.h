@@ -12,6 +12,7 @@
 #ifndef STRBUF_H
 #define STRBUF_H
 
+#include <errno.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -23,6 +24,13 @@ struct strbuf {
 extern char strbuf_slopbuf[];
 #define STRBUF_INIT { 0, 0, strbuf_slopbuf }
 #define STRBUF_MAX ((size_t)256 << 20)
+/*
+ * strbuf_read_fd()'s errno for "not a regular file": Linux has no
+ * EFTYPE, and open(2) never returns EMEDIUMTYPE on a local file system.
+ * "Changed while read": read(2) of a regular file never gives ENOTUNIQ.
+ */
+#define STRBUF_ENOTREG EMEDIUMTYPE
+#define STRBUF_ECHANGED ENOTUNIQ
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
@@ -36,10 +44,19 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /*
- * Appends the content of the regular file path (relative to dirfd,
- * AT_FDCWD for the working directory; with nofollow, a symlink is not
- * followed), as long as fstat() said it was.  0, or -1 with errno
- * (EINVAL: not a regular file).
+ * Appends the whole regular file open as fd, in one allocation of the
+ * size fstat() gives, so that memory is bounded by the file's real size
+ * and the cost is linear in it.  max caps that size (EFBIG past it);
+ * 0 = no cap but STRBUF_MAX.  0, or -1 with errno and sb as it was:
+ * EISDIR, STRBUF_ENOTREG (a FIFO, socket or device), STRBUF_ECHANGED (it
+ * held more bytes than fstat() said: written while read), EFBIG, or
+ * read(2)'s.  confine_strerror() has words for them.
+ */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t max);
+/*
+ * strbuf_read_fd() of the file path (relative to dirfd, AT_FDCWD for the
+ * working directory; with nofollow, a symlink is not followed), opened
+ * O_NONBLOCK so that a FIFO never hangs.
  */
 int strbuf_read_file_at(struct strbuf *sb, int dirfd, const char *path,
 			int nofollow);

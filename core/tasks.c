@@ -2,14 +2,14 @@
 /*
  * tasks.c - a template's tasks and migrations (see tasks.h): reading
  * them from the manifest, the trust check that comes before anything is
- * written, and running them with fork + execvp in the project.
+ * written, and running them with spawn_run() in the project.
  */
 #include "compat.h"
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "catalog.h"
 #include "path.h"
+#include "spawn.h"
 #include "strbuf.h"
 #include "tasks.h"
 #include "tmplsrc.h"
@@ -283,50 +283,20 @@ tasks_trusted(const struct task_list *a, const struct task_list *b,
 	return ret;
 }
 
-/* The exit status of argv run in dir (127: it cannot be run). */
-static int
-spawn(const char *const *argv, const char *dir)
-{
-	int status = 0, fd;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return 127;
-	if (!pid) {
-		if (chdir(dir))
-			_exit(126);
-		/* the project's git, not the caller's (a hook's GIT_DIR) */
-		unsetenv("GIT_DIR");
-		unsetenv("GIT_WORK_TREE");
-		unsetenv("GIT_INDEX_FILE");
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0)
-			dup2(fd, 0);
-		/* khora's stdout stays its report's */
-		dup2(2, 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
 int
-tasks_run(const struct task_list *l, const char *dir, const char *kind,
+tasks_run(const struct task_list *l, int dirfd, const char *kind,
 	  const char *what, struct diag *d)
 {
+	struct spawn_opts o = SPAWN_OPTS_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 	int rc, ret = 0;
 
+	/* in the project by fd: a task that renames the project (or puts
+	 * a symlink in its place) does not send the next one elsewhere */
+	o.dirfd = dirfd;
 	for (i = 0; i < l->nr && !ret; i++) {
-		rc = spawn(l->argv[i], dir);
+		rc = spawn_run((char *const *)l->argv[i], &o);
 		if (!rc)
 			continue;
 		strbuf_reset(&sb);

@@ -48,12 +48,14 @@ int tasks_trusted(const struct task_list *a, const struct task_list *b,
 		  const char *source, int trust, const struct config *cfg,
 		  struct diag *d);
 /*
- * Runs each command in dir, its output on khora's stderr; the first
+ * Runs each command in the directory dirfd (spawn_run(), git's
+ * repository-selecting variables cleared), stdin from /dev/null, its
+ * output on khora's stderr; the first
  * that fails (or cannot run) stops the list with an error (exit 5)
  * naming it, its exit status and what: "after the project was written"
  * or "before the update: nothing was written".
  */
-int tasks_run(const struct task_list *l, const char *dir, const char *kind,
+int tasks_run(const struct task_list *l, int dirfd, const char *kind,
 	      const char *what, struct diag *d);
 /* --pretend: one "  LABEL: COMMAND" line per command, on one line each
  * (controls escaped). */

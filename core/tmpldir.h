@@ -109,4 +109,37 @@ int tmpldir_plan(struct tmpldir *t, struct pipeline *p);
 void tmpldir_secret_values(const struct tmpldir *t, struct strlist *out);
 void tmpldir_release(struct tmpldir *t);
 
+/*
+ * Between tmpldir.c (the manifest and the answers) and tmplwalk.c (the
+ * directory turned into actions): not for other modules.
+ */
+#define MANIFEST "khora-template.yaml"
+#define MAX_TEMPLATE_FILES 100000
+#define ANSWER_MAX 65536	/* bytes of any answer */
+
+enum vtype { V_STRING, V_INT, V_BOOL, V_CHOICE, V_LIST, V_MULTI };
+
+struct tvar_spec {
+	const char *name;		/* borrowed from the tree */
+	const struct ynode *node;
+	const struct ynode *deflt_node;	/* its default: value, or NULL */
+	enum vtype type;
+	const char *deflt, *help, *regex, *when;
+	const struct ynode *when_node;	/* its when:, for positions */
+	const struct ynode *computed;	/* value: (never asked), or NULL */
+	char *deflt_list;		/* a default: [a, b], joined */
+	const struct ynode *choices;
+	long min, max;
+	int has_min, has_max, secret;
+	char *value;			/* resolved, or NULL */
+	int active;			/* its when: holds */
+};
+
+/* map's scalar value at key, or NULL */
+const char *scalar(const struct ynode *map, const char *key);
+/* a condition at run time (checked when the manifest was read) */
+int holds(struct tmpldir *t, const char *cond, const struct ynode *n);
+/* an answer that turns a section on */
+int truthy(const char *v);
+
 #endif /* TMPLDIR_H */

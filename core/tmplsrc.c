@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "catalog.h"
 #include "confine.h"
+#include "datadir.h"
 #include "sha256.h"
 #include "stage.h"
 #include "strbuf.h"
@@ -263,16 +264,9 @@ tmplsrc_is_git(const char *src)
 char *
 tmplsrc_cache_dir(void)
 {
-	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	struct strbuf sb = STRBUF_INIT;
 
-	/* the XDG rule: a relative value is ignored; and never the
-	 * working directory, which may be a project */
-	if (x && *x == '/')
-		strbuf_addf(&sb, "%s/khora", x);
-	else if (home && *home == '/')
-		strbuf_addf(&sb, "%s/.cache/khora", home);
-	else
+	if (datadir_user(&sb, USER_CACHE, NULL))
 		return NULL;
 	return strbuf_detach(&sb, NULL);
 }

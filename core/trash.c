@@ -6,7 +6,6 @@
  * commit fail, it never sends the user's files elsewhere.
  */
 #include "compat.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -123,23 +122,56 @@ trash_valid_name(const char *name)
 	return i > 0 && i < 64 && name[0] != '.';
 }
 
+struct backups_ctx {
+	int fd;			/* the directory listed */
+	int bfd;		/* the backup directory */
+	int depth;
+	const struct stat *st;	/* is_backup(): the file looked for */
+};
+
+/* walk_dir(): 1 when name is the file c->st (same inode) */
+static int
+same_file(const char *name, unsigned char type, void *arg)
+{
+	const struct backups_ctx *c = arg;
+	struct stat bst;
+
+	(void)type;
+	return !fstatat(c->bfd, name, &bst, AT_SYMLINK_NOFOLLOW) &&
+		S_ISREG(bst.st_mode) && bst.st_dev == c->st->st_dev &&
+		bst.st_ino == c->st->st_ino;
+}
+
 /* Is st one of the files of the backup directory bfd (same inode)? */
 static int
 is_backup(int bfd, const struct stat *st)
 {
-	struct dirent *de;
-	struct stat bst;
-	int found = 0;
-	DIR *dh = walk_opendir(bfd);
+	struct backups_ctx c = { bfd, bfd, 0, st };
 
-	if (!dh)
-		return 0;
-	while (!found && (de = readdir(dh)))
-		found = !fstatat(bfd, de->d_name, &bst, AT_SYMLINK_NOFOLLOW) &&
-			S_ISREG(bst.st_mode) && bst.st_dev == st->st_dev &&
-			bst.st_ino == st->st_ino;
-	closedir(dh);
-	return found;
+	return walk_dir(bfd, same_file, &c) > 0;
+}
+
+static int only_backups(int dfd, int bfd, int depth);
+
+/* walk_dir(): 1 when name is not a backup link nor holds only those */
+static int
+not_backup(const char *name, unsigned char type, void *arg)
+{
+	const struct backups_ctx *c = arg;
+	struct stat st;
+	int ok, sub;
+
+	(void)type;
+	if (fstatat(c->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return 1;
+	if (!S_ISDIR(st.st_mode) || c->depth >= 256)
+		return !(S_ISREG(st.st_mode) && is_backup(c->bfd, &st));
+	sub = openat(c->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	ok = sub >= 0 && only_backups(sub, c->bfd, c->depth + 1);
+	if (sub >= 0)
+		close(sub);
+	return !ok;
 }
 
 /*
@@ -150,31 +182,9 @@ is_backup(int bfd, const struct stat *st)
 static int
 only_backups(int dfd, int bfd, int depth)
 {
-	struct dirent *de;
-	struct stat st;
-	int ok = 1;
-	DIR *dh = walk_opendir(dfd);
+	struct backups_ctx c = { dfd, bfd, depth, NULL };
 
-	if (!dh)
-		return 0;
-	while (ok && (de = readdir(dh))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
-			ok = 0;
-		} else if (S_ISDIR(st.st_mode) && depth < 256) {
-			int sub = openat(dfd, de->d_name, O_RDONLY |
-					 O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			ok = sub >= 0 && only_backups(sub, bfd, depth + 1);
-			if (sub >= 0)
-				close(sub);
-		} else {
-			ok = S_ISREG(st.st_mode) && is_backup(bfd, &st);
-		}
-	}
-	closedir(dh);
-	return ok;
+	return !walk_dir(dfd, not_backup, &c);
 }
 
 int
@@ -240,39 +250,46 @@ trash_release(struct trash *t)
 	trash_init(t);
 }
 
+struct count_ctx {
+	int fd;
+	int depth;
+	size_t n;
+};
+
+static size_t count_at(int dirfd, int depth);
+
+/* walk_dir(): a file counts one, a directory what it holds */
+static int
+count_one(const char *name, unsigned char type, void *arg)
+{
+	struct count_ctx *c = arg;
+	struct stat st;
+	int fd;
+
+	(void)type;
+	if (fstatat(c->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		c->n++;
+		return 0;
+	}
+	fd = openat(c->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd >= 0)
+		c->n += count_at(fd, c->depth + 1);
+	return 0;
+}
+
+/* What is below dirfd (which it closes); errors count nothing. */
 static size_t
 count_at(int dirfd, int depth)
 {
-	DIR *dh;
-	struct dirent *de;
-	struct stat st;
-	size_t n = 0;
+	struct count_ctx c = { dirfd, depth, 0 };
 
-	if (depth > 64)
-		return 0;
-	dh = fdopendir(dirfd);
-	if (!dh) {
-		close(dirfd);
-		return 0;
-	}
-	while ((de = readdir(dh))) {
-		int fd;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		if (!S_ISDIR(st.st_mode)) {
-			n++;
-			continue;
-		}
-		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0)
-			n += count_at(fd, depth + 1);
-	}
-	closedir(dh);
-	return n;
+	if (depth <= 64)
+		walk_dir(dirfd, count_one, &c);
+	close(dirfd);
+	return c.n;
 }
 
 size_t

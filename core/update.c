@@ -5,7 +5,6 @@
  * written here: the pipeline's commit does that, with its journal.
  */
 #include "compat.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "sha256.h"
 #include "strbuf.h"
 #include "update.h"
+#include "walk.h"
 #include "wrapper.h"
 
 static const char *const change_names[U__COUNT] = {
@@ -921,6 +921,27 @@ struct dir_index {
 	struct strlist dirs;
 };
 
+struct emptied_ctx {
+	const struct dir_index *x;
+	const char *dir;
+	struct strbuf sb;
+	int ok;
+};
+
+/* walk_dir(): an entry the update does not remove keeps dir */
+static int
+kept_entry(const char *name, unsigned char type, void *arg)
+{
+	struct emptied_ctx *c = arg;
+
+	(void)type;
+	strbuf_reset(&c->sb);
+	strbuf_addf(&c->sb, "%s/%s", c->dir, name);
+	if (!hashmap_get(&c->x->removed, c->sb.buf))
+		c->ok = 0;
+	return 0;
+}
+
 /*
  * Whether dir holds nothing but what the update removes (-1: it cannot
  * be read).  A readdir() error is an error, not the end of the list: a
@@ -929,34 +950,21 @@ struct dir_index {
 static int
 emptied(struct update *u, const struct dir_index *x, const char *dir)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int fd = confine_open(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
-	int ok = 1;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *de;
+	struct emptied_ctx c = { x, dir, STRBUF_INIT, 1 };
+	int fd = confine_open(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0), e;
 
-	if (!dh) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : read_error(u, dir);
+	if (walk_dir(fd, kept_entry, &c)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		c.ok = read_error(u, dir);
+	} else {
+		close(fd);
 	}
-	for (;;) {
-		errno = 0;
-		de = readdir(dh);
-		if (!de)
-			break;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%s/%s", dir, de->d_name);
-		if (!hashmap_get(&x->removed, sb.buf))
-			ok = 0;
-	}
-	if (errno)
-		ok = read_error(u, dir);
-	closedir(dh);
-	strbuf_release(&sb);
-	return ok;
+	strbuf_release(&c.sb);
+	return c.ok;
 }
 
 /* Every directory above path, once, into dirs (and the table t). */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * walk.c - sorted, recursive directory walks for the commands that list
+ * walk.c - the one place khora reads a directory: walk_dir() lists one
+ * directory by fd (every module that looks into a directory calls it),
+ * and walk_tree, the sorted and recursive walk of the commands that list
  * files (status, plugins info --templates).  Every directory is opened
  * with confine_open() below the root's fd, so a symlink is reported as
  * an entry and never entered, and an unreadable directory stops the
@@ -10,7 +12,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include "catalog.h"
 #include "confine.h"
 #include "strbuf.h"
 #include "walk.h"
@@ -28,51 +29,47 @@ cmp_entry(const void *a, const void *b)
 		      ((const struct walk_entry *)b)->name);
 }
 
+struct read_ctx {
+	int fd;
+	struct walk_entry *v;
+	size_t nr, alloc;
+};
+
+static int
+read_one(const char *name, unsigned char type, void *arg)
+{
+	struct read_ctx *c = arg;
+
+	(void)type;
+	ALLOC_GROW(c->v, c->nr, c->alloc);
+	if (fstatat(c->fd, name, &c->v[c->nr].st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : 1;	/* ENOENT: gone meanwhile */
+	c->v[c->nr++].name = xstrdup(name);
+	return 0;
+}
+
 /* The entries of rel (below rootfd), sorted, with their lstat. */
 static int
 read_dir(int rootfd, const char *rel, struct walk_entry **out, size_t *nr)
 {
-	struct walk_entry *v = NULL;
-	size_t alloc = 0;
-	struct dirent *de;
-	int fd = confine_open(rootfd, *rel ? rel : ".", O_RDONLY |
-			      O_DIRECTORY, 0), e = 0;
-	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	struct read_ctx c = { -1, NULL, 0, 0 };
+	int r, e = 0;
 
+	c.fd = confine_open(rootfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY,
+			    0);
 	*nr = 0;
-	if (!dh) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		errno = e;
+	*out = NULL;
+	if (c.fd < 0)
 		return -1;
-	}
-	for (;;) {
-		errno = 0;
-		if (!(de = readdir(dh))) {
-			e = errno;
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ALLOC_GROW(v, *nr, alloc);
-		v[*nr].name = xstrdup(de->d_name);
-		if (fstatat(dirfd(dh), de->d_name, &v[*nr].st,
-			    AT_SYMLINK_NOFOLLOW)) {
-			free(v[*nr].name);
-			if (errno == ENOENT)
-				continue;	/* gone meanwhile */
-			e = errno;
-			break;
-		}
-		(*nr)++;
-	}
-	closedir(dh);
-	if (*nr)
-		qsort(v, *nr, sizeof(*v), cmp_entry);
-	*out = v;
+	r = walk_dir(c.fd, read_one, &c);
+	e = r ? errno : 0;
+	close(c.fd);
+	if (c.nr)
+		qsort(c.v, c.nr, sizeof(*c.v), cmp_entry);
+	*out = c.v;
+	*nr = c.nr;
 	errno = e;
-	return e ? -1 : 0;
+	return r ? -1 : 0;
 }
 
 static int
@@ -131,6 +128,35 @@ int
 walk_tree(const char *root, const char *rel, walk_fn fn, void *arg)
 {
 	return walk_tree_checked(root, rel, fn, arg, NULL);
+}
+
+int
+walk_dir(int fd, walk_dir_fn fn, void *arg)
+{
+	DIR *dh = walk_opendir(fd);
+	struct dirent *de;
+	int ret = 0, e;
+
+	if (!dh)
+		return -1;
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(dh))) {
+			/* a read error is not the end of the list */
+			if (errno)
+				ret = -1;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ret = fn(de->d_name, de->d_type, arg);
+		if (ret)
+			break;
+	}
+	e = errno;
+	closedir(dh);
+	errno = e;
+	return ret;
 }
 
 DIR *

@@ -24,6 +24,17 @@ typedef int (*walk_fn)(const char *rel, const char *base,
  */
 int walk_tree(const char *root, const char *rel, walk_fn fn, void *arg);
 /*
+ * The one directory listing: fn(name, d_type, arg) for each entry of the
+ * directory fd but "." and "..", in readdir's order, read through a
+ * duplicate of fd from its first entry (fd stays the caller's; entries
+ * may be removed through it meanwhile).  fn returns 0 to go on, anything
+ * else stops the listing and is returned (use a positive value to tell
+ * it from a listing error).  -1 with errno set when the directory cannot
+ * be read: a read error is never taken for the end of the list.
+ */
+typedef int (*walk_dir_fn)(const char *name, unsigned char type, void *arg);
+int walk_dir(int fd, walk_dir_fn fn, void *arg);
+/*
  * A directory stream over a duplicate of fd, from its first entry (a
  * duplicate shares the offset, which an earlier listing may have left
  * at the end); fd stays the caller's.  NULL with errno set.

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include "confine.h"
 #include "hash.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -400,8 +401,6 @@ ytree_parse_file(const char *path, struct ynode **out, struct diag *d,
 	struct diag_loc loc = { path, 0, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
-	char chunk[8192];
-	ssize_t n;
 	int fd, ret;
 
 	*out = NULL;
@@ -420,23 +419,17 @@ ytree_parse_file(const char *path, struct ynode **out, struct diag *d,
 		return diag_error(d, code, &loc, "cannot read file: "
 				  "not a regular file");
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (sb.len + (size_t)n > YTREE_MAX_BYTES) {
-			close(fd);
-			strbuf_release(&sb);
-			return diag_error(d, code, &loc, "cannot read file: "
-					  "larger than %zu KiB",
-					  YTREE_MAX_BYTES >> 10);
-		}
-		strbuf_add(&sb, chunk, (size_t)n);
-	}
-	if (n < 0) {
+	if (confine_read_fd(fd, &sb, YTREE_MAX_BYTES)) {
 		int e = errno;
 
 		close(fd);
 		strbuf_release(&sb);
+		if (e == EFBIG)
+			return diag_error(d, code, &loc, "cannot read file: "
+					  "larger than %zu KiB",
+					  YTREE_MAX_BYTES >> 10);
 		return diag_error(d, code, &loc, "cannot read file: %s",
-				  strerror(e));
+				  confine_strerror(e));
 	}
 	close(fd);
 	ret = ytree_parse_buf(path, sb.buf, sb.len, out, d, code);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* check_strbuf.c - unit tests of core/strbuf.c and core/wrapper.c. */
 #include "unit.h"
+#include <fcntl.h>
+#include <sys/stat.h>
 #include "wrapper.h"
 
 START_TEST(test_add_and_grow)
@@ -70,6 +72,47 @@ START_TEST(test_closest_match)
 }
 END_TEST
 
+/* The one whole-file reader: appends, caps, refuses what is no file. */
+START_TEST(test_read_fd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = unit_tmpfile("0123456789");
+	char dir[] = "/tmp/khora-unit-fifo-XXXXXX", fifo[64];
+	int fd = open(path, O_RDONLY);
+
+	strbuf_addstr(&sb, "kept:");
+	ck_assert_int_eq(strbuf_read_fd(&sb, fd, 10), 0);
+	ck_assert_str_eq(sb.buf, "kept:0123456789");
+	close(fd);
+	/* one byte over the cap: EFBIG, and sb as it was */
+	fd = open(path, O_RDONLY);
+	errno = 0;
+	ck_assert_int_eq(strbuf_read_fd(&sb, fd, 9), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_str_eq(sb.buf, "kept:0123456789");
+	close(fd);
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(strbuf_read_fd(&sb, fd, 0), -1);
+	ck_assert_int_eq(errno, EISDIR);
+	close(fd);
+	/* a FIFO with no writer: refused at once, never a hang */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(strbuf_read_file_at(&sb, AT_FDCWD, fifo, 0), -1);
+	ck_assert_int_eq(errno, STRBUF_ENOTREG);
+	ck_assert_uint_eq(sb.len, strlen("kept:0123456789"));
+	unlink(fifo);
+	rmdir(dir);
+	strbuf_reset(&sb);
+	ck_assert_int_eq(strbuf_read_file_at(&sb, AT_FDCWD, path, 1), 0);
+	ck_assert_str_eq(sb.buf, "0123456789");
+	unlink(path);
+	free(path);
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -81,6 +124,7 @@ suite(void)
 	tcase_add_test(tc, test_json_escape);
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_closest_match);
+	tcase_add_test(tc, test_read_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spawn.c - the one way khora runs a program (spawn.h): plugin commands
+ * and template tasks alike, so that the working directory by fd, the
+ * environment policy and the exit status mean the same for both.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "catalog.h"
+#include "spawn.h"
+#include "wrapper.h"
+
+/*
+ * The variables that point git at another repository, index or config
+ * (git's own "local env vars", the list it clears before it runs a
+ * command in a submodule).  A khora started from a git hook inherits
+ * GIT_DIR and GIT_INDEX_FILE: its commands must act on the project, not
+ * on the caller's repository.  Identity (GIT_AUTHOR_*) and
+ * GIT_CEILING_DIRECTORIES are the user's choices and stay.
+ */
+static const char *const local_vars[] = {
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG",
+	"GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY",
+	"GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE",
+	"GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+	"GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
+	"GIT_COMMON_DIR", "GIT_TEMPLATE_DIR", "GIT_INDEX_VERSION",
+	"GIT_QUARANTINE_PATH", "GIT_NAMESPACE",
+};
+
+/* In the child, before exec: the environment without local_vars. */
+static void
+clean_environment(void)
+{
+	extern char **environ;
+	size_t i;
+	char **e;
+	int again = 1;
+
+	for (i = 0; i < ARRAY_SIZE(local_vars); i++)
+		unsetenv(local_vars[i]);
+	while (again) {
+		again = 0;
+		for (e = environ; e && *e; e++) {
+			char *eq = strchr(*e, '=');
+			char name[128];
+
+			if (!eq || (size_t)(eq - *e) >= sizeof(name) ||
+			    (!starts_with(*e, "GIT_CONFIG_KEY_") &&
+			     !starts_with(*e, "GIT_CONFIG_VALUE_")))
+				continue;
+			memcpy(name, *e, (size_t)(eq - *e));
+			name[eq - *e] = '\0';
+			unsetenv(name);
+			again = 1;
+			break;
+		}
+	}
+}
+
+/*
+ * In the child: git's configuration as GIT_CONFIG_COUNT/KEY_n/VALUE_n
+ * (no quoting to get wrong, unlike -c with a name holding '=').
+ */
+static void
+set_config_env(const struct strlist *kv)
+{
+	char name[64], num[32];
+	size_t i;
+
+	for (i = 0; i + 1 < kv->nr; i += 2) {
+		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%zu", i / 2);
+		setenv(name, kv->v[i], 1);
+		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%zu", i / 2);
+		setenv(name, kv->v[i + 1], 1);
+	}
+	if (kv->nr) {
+		snprintf(num, sizeof(num), "%zu", kv->nr / 2);
+		setenv("GIT_CONFIG_COUNT", num, 1);
+	}
+}
+
+int
+spawn_run(char *const *argv, const struct spawn_opts *o)
+{
+	int status = 0, fd;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return 127;
+	if (!pid) {
+		/* by fd: a target renamed and replaced by a symlink after
+		 * the commit does not move the command elsewhere */
+		if (fchdir(o->dirfd) || (o->up && chdir("..")))
+			_exit(126);
+		if (o->env == SPAWN_ENV_PROJECT)
+			clean_environment();
+		if (o->git_config)
+			set_config_env(o->git_config);
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0)
+			dup2(o->in >= 0 ? o->in : fd, 0);
+		if (o->quiet && fd >= 0) {
+			dup2(o->out >= 0 ? o->out : fd, 1);
+			dup2(fd, 2);
+		} else if (!o->quiet) {
+			/* keep khora's stdout for its own report */
+			dup2(o->out >= 0 ? o->out : 2, 1);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
