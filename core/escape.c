@@ -217,6 +217,45 @@ escape_add(struct strbuf *sb, enum escape_lang lang, const char *s)
 	strbuf_addch(sb, '"');
 }
 
+/*
+ * Whether the space at q[i] of a double-quoted YAML literal may become
+ * a line break: YAML strips the blanks around a break in a quoted
+ * scalar and reads the break as one space, so not beside another space
+ * or a quote; and not after a backslash, which would escape the break.
+ */
+static int
+fold_point(const struct strbuf *q, size_t i)
+{
+	return i > 1 && i + 2 < q->len && q->buf[i] == ' ' &&
+	       q->buf[i - 1] != ' ' && q->buf[i - 1] != '\\' &&
+	       q->buf[i + 1] != ' ';
+}
+
+void
+escape_yaml_folded(struct strbuf *sb, const char *s, size_t col,
+		   size_t indent, size_t width)
+{
+	struct strbuf q = STRBUF_INIT;
+	size_t start = 0, last = 0, at = col, i;
+
+	ytree_add_scalar(&q, s, 1);
+	/* greedy: each line takes the words that fit; i == q.len ends it */
+	for (i = 0; i <= q.len; i++) {
+		if (i < q.len && !fold_point(&q, i))
+			continue;
+		if (at + (i - start) > width && last > start) {
+			strbuf_add(sb, q.buf + start, last - start);
+			strbuf_addch(sb, '\n');
+			for (at = 0; at < indent + 2; at++)
+				strbuf_addch(sb, ' ');
+			start = last + 1;
+		}
+		last = i;
+	}
+	strbuf_add(sb, q.buf + start, q.len - start);
+	strbuf_release(&q);
+}
+
 int
 escape_lang_by_name(const char *name)
 {

@@ -34,6 +34,16 @@ void escape_add(struct strbuf *sb, enum escape_lang lang, const char *s);
  * modifier, for templates that write the quotes themselves).
  */
 void escape_json_body(struct strbuf *sb, const char *s);
+/*
+ * s as a double-quoted YAML scalar (escape_add's) that starts at column
+ * col of a line indented by indent, folded at single spaces between two
+ * other characters (YAML reads such a line break as that one space) so
+ * that no line passes width columns where a break is possible;
+ * continuation lines are indented by indent + 2.  Reads back as exactly
+ * what escape_add's literal reads back as.
+ */
+void escape_yaml_folded(struct strbuf *sb, const char *s, size_t col,
+			size_t indent, size_t width);
 /* The language named name ("yaml", "json", ...), or -1. */
 int escape_lang_by_name(const char *name);
 

@@ -128,11 +128,15 @@ arena_strndup(struct template *t, const char *s, size_t n)
 static const char *const mod_names[] = {
 	"html", "json", "url", "x-yaml", "x-toml", "x-snake", "x-kebab",
 	"x-pascal", "x-upper", "x-lower", "x-json", "x-hcl", "x-shell",
-	"x-python",
+	"x-python", "x-yaml-fold",
 };
 
 enum { M_HTML, M_JSON, M_URL, M_YAML, M_TOML, M_SNAKE, M_KEBAB, M_PASCAL,
-       M_UPPER, M_LOWER, M_XJSON, M_HCL, M_SHELL, M_PYTHON };
+       M_UPPER, M_LOWER, M_XJSON, M_HCL, M_SHELL, M_PYTHON, M_YAML_FOLD };
+
+/* where x-yaml-fold breaks a long scalar (the project's yamllint allows
+ * more, a reader's terminal not) */
+#define YAML_FOLD_WIDTH 80
 
 static int
 mod_lookup(const char *name, size_t len)
@@ -212,6 +216,8 @@ apply_mod(int mod, const char *in, struct strbuf *out)
 		break;
 	/* string literals: one routine per language, in escape.c */
 	case M_YAML: escape_add(out, ESC_YAML, in); break;
+	/* folded where the output column is known: render_var */
+	case M_YAML_FOLD: escape_add(out, ESC_YAML, in); break;
 	case M_TOML: escape_add(out, ESC_TOML, in); break;
 	case M_XJSON: escape_add(out, ESC_JSON, in); break;
 	case M_HCL: escape_add(out, ESC_HCL, in); break;
@@ -1571,12 +1577,35 @@ static int render_nodes(struct render *r, const struct template *t,
 			const struct tnode *n, const struct tdict *dict,
 			const char *sep_of, int last);
 
+/*
+ * x-yaml-fold at the end of out: the scalar starts at the current column;
+ * its continuation lines are indented two past the line's own indent
+ * (its "- " list markers included), deeper than the key it belongs to.
+ * Inside an indented include the column does not count the include's
+ * indent: such a line may end up to that many columns past the width.
+ */
+static void
+add_yaml_folded(struct strbuf *out, const char *v)
+{
+	size_t bol = out->len, indent;
+
+	while (bol && out->buf[bol - 1] != '\n')
+		bol--;
+	indent = bol;
+	while (indent < out->len && (out->buf[indent] == ' ' ||
+	       (out->buf[indent] == '-' && indent + 1 < out->len &&
+		out->buf[indent + 1] == ' ')))
+		indent++;
+	escape_yaml_folded(out, v, out->len - bol, indent - bol,
+			   YAML_FOLD_WIDTH);
+}
+
 static int
 render_var(struct render *r, const struct template *t, const struct tnode *n,
 	   const struct tdict *dict)
 {
 	const char *v;
-	unsigned i;
+	unsigned i, fold;
 
 	if (!strcmp(n->name, "BI_SPACE"))
 		v = " ";
@@ -1598,7 +1627,8 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 		strbuf_addstr(r->out, v);
 		return 0;
 	}
-	for (i = 0; i < n->nr_mods; i++) {
+	fold = n->mods[n->nr_mods - 1] == M_YAML_FOLD;
+	for (i = 0; i < n->nr_mods - fold; i++) {
 		struct strbuf next = STRBUF_INIT;
 
 		if (n->mods[i] >= TMOD_BASE && n->mods[i] < CT_BASE)
@@ -1609,7 +1639,10 @@ render_var(struct render *r, const struct template *t, const struct tnode *n,
 		strbuf_release(&r->tmp);
 		r->tmp = next;
 	}
-	strbuf_add(r->out, r->tmp.buf, r->tmp.len);
+	if (fold)
+		add_yaml_folded(r->out, i ? r->tmp.buf : v);
+	else
+		strbuf_add(r->out, r->tmp.buf, r->tmp.len);
 	strbuf_reset(&r->tmp);
 	return 0;
 }

@@ -13,7 +13,8 @@
  *
  * Modifiers: html, json (JSON string body), url (percent-encoding),
  * x-snake, x-kebab, x-pascal, x-upper, x-lower, and the complete string
- * literals of escape.h: x-yaml (double-quoted YAML scalar), x-json,
+ * literals of escape.h: x-yaml (double-quoted YAML scalar), x-yaml-fold
+ * (the same, folded over lines of 80 columns from where it lands), x-json,
  * x-toml (TOML basic string), x-hcl, x-shell (single-quoted sh word),
  * x-python; and ctemplate's own (ctmods.h), which render ctemplate's
  * bytes; and the template language's (tmods.h).

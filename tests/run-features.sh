@@ -287,7 +287,7 @@ assert "pytest>=7" in t["dependency-groups"]["dev"], t
 assert "dev" not in t["project"]["optional-dependencies"], t
 assert "fastapi>=0.115" in t["project"]["optional-dependencies"]["api"]
 wf = open(f"{d}/.github/workflows/ci.yml").read()
-assert "astral-sh/setup-uv@v7" in wf and "uv sync --all-extras" in wf
+assert "astral-sh/setup-uv@v10.0.1" in wf and "uv sync --all-extras" in wf
 assert "actions/setup-python" not in wf.split("\n  docker:")[0]
 for df in ("api/Dockerfile",):
     text = open(f"{d}/{df}").read()

@@ -66,16 +66,31 @@ valid_branch(const char *s)
 	return 1;
 }
 
+/* The pin of a tool that runs on the project's Python (pins.h). */
+static const char *
+for_python(khora_ctx *ctx, const struct khora_host *h, const char *newest,
+	   const char *py39, const char *py38)
+{
+	const char *v = h->project(ctx, "python_version");
+	long minor = v && !strncmp(v, "3.", 2) ? strtol(v + 2, NULL, 10) : 99;
+
+	return minor <= 8 ? py38 : minor == 9 ? py39 : newest;
+}
+
 static int
 pins(khora_ctx *ctx, const struct khora_host *h)
 {
 	return h->set_var(ctx, "ruff_version", PIN_RUFF) ||
-	       h->set_var(ctx, "mypy_version", PIN_MYPY) ||
+	       h->set_var(ctx, "mypy_version", for_python(ctx, h, PIN_MYPY,
+			  PIN_MYPY_PY39, PIN_MYPY_PY38)) ||
 	       h->set_var(ctx, "uv_version", PIN_UV) ||
 	       h->set_var(ctx, "mkdocs_version", PIN_MKDOCS) ||
 	       h->set_var(ctx, "sphinx_version", PIN_SPHINX) ||
-	       h->set_var(ctx, "pip_audit_version", PIN_PIP_AUDIT) ||
-	       h->set_var(ctx, "bandit_version", PIN_BANDIT) ||
+	       h->set_var(ctx, "pip_audit_version", for_python(ctx, h,
+			  PIN_PIP_AUDIT, PIN_PIP_AUDIT_PY39,
+			  PIN_PIP_AUDIT_PY38)) ||
+	       h->set_var(ctx, "bandit_version", for_python(ctx, h,
+			  PIN_BANDIT, PIN_BANDIT_PY39, PIN_BANDIT_PY38)) ||
 	       h->set_var(ctx, "gitleaks_version", PIN_GITLEAKS);
 }
 

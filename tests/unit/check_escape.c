@@ -173,6 +173,86 @@ START_TEST(test_yaml_libyaml)
 }
 END_TEST
 
+/*
+ * x-yaml-fold: long values of every kind, folded at a narrow width in a
+ * top-level key and in a list item, read back by libyaml as the value;
+ * each line within the width unless it holds one unbreakable word.
+ */
+START_TEST(test_yaml_folded)
+{
+	static const char *const extra[] = {
+		"An order service that takes \"orders\", checks them against "
+		"the catalogue's rules, and answers: it's long, #not-a-comment "
+		"a b c d e f g h i j k l m n o p q r s t u v w x y z",
+		"two  spaces  between  words  that  must  stay  two  spaces",
+		" lead and trail, a word per line if need be ",
+		"back\\ slash \\ \\\\ at a break \\", "a\tb c\nd e\\n f g h i",
+		"# - ? : { } [ ] , & * ! | > ' \" % @ ` --- ... - a",
+		"averyveryverylongwordthatcannotbebrokenanywhereatall x y",
+	};
+	static const struct { const char *pre; size_t col, indent; } at[] = {
+		{ "k: ", 3, 0 }, { "a:\n  - k: ", 7, 4 },
+	};
+	size_t i, j, w;
+
+	for (i = 0; i < ARRAY_SIZE(hostile) + ARRAY_SIZE(extra); i++) {
+		const char *in = i < ARRAY_SIZE(hostile) ? hostile[i] :
+				 extra[i - ARRAY_SIZE(hostile)];
+
+		for (j = 0; j < ARRAY_SIZE(at); j++) {
+			for (w = 10; w <= 40; w += 15) {
+				CAPTURE_DIAG(d, msgs);
+				struct strbuf doc = STRBUF_INIT;
+				struct strbuf want = STRBUF_INIT;
+				struct ynode *root = NULL, *v;
+				const char *l, *e;
+
+				strbuf_addstr(&doc, at[j].pre);
+				escape_yaml_folded(&doc, in, at[j].col,
+						   at[j].indent, w);
+				strbuf_addstr(&doc, "\n");
+				ck_assert_int_eq(ytree_parse_buf("t.yaml",
+						 doc.buf, doc.len, &root,
+						 &d, 3), 0);
+				v = ymap_get(root, "k");
+				if (!v)
+					v = ymap_get(ymap_get(root, "a")->
+						     vals[0], "k");
+				ck_assert_ptr_nonnull(v);
+				expected(&want, in);
+				ck_assert_str_eq(v->str, want.buf);
+				/* words of at most 14 bytes: every line fits */
+				for (l = doc.buf; in == extra[0] && w > 20 &&
+				     *l; l = e + 1) {
+					e = strchr(l, '\n');
+					ck_assert_uint_le((size_t)(e - l), w);
+				}
+				/* and it was folded, at least once */
+				if (in == extra[0])
+					ck_assert_ptr_nonnull(strstr(doc.buf,
+						"\n  "));
+				ynode_free(root);
+				strbuf_release(&doc);
+				strbuf_release(&want);
+				strbuf_release(&msgs);
+			}
+		}
+	}
+}
+END_TEST
+
+/* the modifier folds at the column where it lands, unfolded elsewhere */
+START_TEST(test_yaml_fold_modifier)
+{
+	struct strbuf a = STRBUF_INIT;
+
+	ck_assert_int_eq(template_apply_modifier("x-yaml-fold",
+			 "a b c", &a), 0);
+	ck_assert_str_eq(a.buf, "\"a b c\"");
+	strbuf_release(&a);
+}
+END_TEST
+
 START_TEST(test_shell_sh)
 {
 	size_t i;
@@ -309,6 +389,8 @@ escape_suite(void)
 	tcase_add_test(tc, test_exact);
 	tcase_add_test(tc, test_modifiers);
 	tcase_add_test(tc, test_yaml_libyaml);
+	tcase_add_test(tc, test_yaml_folded);
+	tcase_add_test(tc, test_yaml_fold_modifier);
 	tcase_add_test(tc, test_shell_sh);
 	tcase_add_test(tc, test_python_readers);
 	tcase_add_test(tc, test_hcl_reader);
