@@ -713,8 +713,10 @@ catcache_close(struct catcache *c)
 {
 	if (!c)
 		return;
-	if (c->rebuild || c->nr_added || c->ufile.bad ||
-	    c->ufile.used != c->ufile.nr)
+	/* nothing to say and nothing to correct: no file */
+	if ((c->rebuild || c->nr_added || c->ufile.bad ||
+	     c->ufile.used != c->ufile.nr) &&
+	    (c->nr_out || (!c->rebuild && (c->ufile.buf || c->ufile.bad))))
 		queue(c);
 	cfile_release(&c->lfile);
 	cfile_release(&c->ufile);

@@ -366,6 +366,9 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 	int ret, templates = 0;
 	unsigned limit = 10;
 
+	if (argc > 2 && !strcmp(argv[1], "--rebuild-cache"))
+		return cli_usage_error(d, "plugins", "'--rebuild-cache' takes "
+				       "no argument");
 	if (argc == 2 && !strcmp(argv[1], "--rebuild-cache")) {
 		/* the sidecars read anew; main writes the caches on success */
 		catalog_load_opts(&cat, 1, d);
