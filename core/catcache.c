@@ -558,8 +558,8 @@ catcache_lookup(struct catcache *c, const char *path, const struct stat *st,
 	if (!rel)
 		return -1;
 	for (e = hashmap_get(&c->by_rel, rel); e; e = e->next) {
-		if (e->rel_len != strlen(rel) || memcmp(e->rel, rel, e->rel_len) ||
-		    !stat_matches(e, st))
+		if (e->rel_len != strlen(rel) ||
+		    memcmp(e->rel, rel, e->rel_len) || !stat_matches(e, st))
 			continue;
 		r.p = e->rest;
 		r.end = e->line + e->line_len;

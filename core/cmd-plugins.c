@@ -419,7 +419,7 @@ const struct cmd_entry cmd_plugins_entry = {
 	"  check                 load every plugin and run its init and plan\n"
 	"                        in a child process\n"
 	"  check --timeout SECONDS  the time each plugin gets (default 10)\n"
-	"  --rebuild-cache       read every sidecar and write the catalog cache\n"
-	"                        of each plugin directory anew\n",
+	"  --rebuild-cache       read every sidecar and write the catalog\n"
+	"                        cache of each plugin directory anew\n",
 	cmd_plugins,
 };
