@@ -713,10 +713,10 @@ catcache_close(struct catcache *c)
 {
 	if (!c)
 		return;
-	/* nothing to say and nothing to correct: no file */
+	/* nothing to say and nothing to correct: no file (unless asked) */
 	if ((c->rebuild || c->nr_added || c->ufile.bad ||
 	     c->ufile.used != c->ufile.nr) &&
-	    (c->nr_out || (!c->rebuild && (c->ufile.buf || c->ufile.bad))))
+	    (c->nr_out || c->rebuild || c->ufile.buf || c->ufile.bad))
 		queue(c);
 	cfile_release(&c->lfile);
 	cfile_release(&c->ufile);
