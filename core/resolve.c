@@ -43,7 +43,8 @@ known_features(const struct pipeline *p, struct strlist *out)
 		hashmap_put(&seen, out->v[i], out->v[i]);
 	for (i = 0; i < p->cat->nr; i++)
 		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
-			add_known(out, &seen, p->cat->plugins[i]->provides.v[j]);
+			add_known(out, &seen,
+				  p->cat->plugins[i]->provides.v[j]);
 	for (i = 0; i < p->cat->nr; i++)
 		for (j = 0; j < p->cat->plugins[i]->uses.nr; j++)
 			add_known(out, &seen, p->cat->plugins[i]->uses.v[j]);
@@ -55,7 +56,8 @@ known_features(const struct pipeline *p, struct strlist *out)
 	/* known, so that asking for one names the refusal */
 	for (i = 0; i < p->cat->nr_refused; i++)
 		for (j = 0; j < p->cat->refused[i]->provides.nr; j++)
-			add_known(out, &seen, p->cat->refused[i]->provides.v[j]);
+			add_known(out, &seen,
+				  p->cat->refused[i]->provides.v[j]);
 	hashmap_clear(&seen);
 }
 
