@@ -732,20 +732,6 @@ check_library(struct plugin_info *pi, int dirfd, const char *dirpath)
 	strbuf_release(&why);
 }
 
-/*
- * A sidecar the cache may hold: only what it says is kept, nothing a
- * schema, a warning or a refusal would need the file for.
- */
-static int
-is_plain(const struct plugin_info *pi)
-{
-	const struct plugin_schema *ps = pi->schema;
-
-	return !pi->refused && !pi->options.nr && !ps->nr_opts &&
-	       !ps->nr_keys && !ps->nr_features && !ps->nr_rules &&
-	       !ps->nr_slots && !ps->package && !ps->priority;
-}
-
 static struct strlist *
 cached_list(struct plugin_info *pi, int i)
 {
@@ -791,6 +777,13 @@ from_cache(struct catalog *cat, int dirfd, const char *name,
 		cached_list(pi, i)->v = r.list[i];
 		cached_list(pi, i)->nr = cached_list(pi, i)->alloc = r.nr[i];
 	}
+	pi->options.v = r.options;
+	pi->options.nr = pi->options.alloc = r.nr_options;
+	if (r.schema) {
+		free(pi->schema);
+		pi->schema = r.schema;
+		plugin_schema_set_owner(pi->schema, pi->name);
+	}
 	cat->nr_cached++;
 	return pi;
 }
@@ -802,7 +795,8 @@ to_cache(struct catalog *cat, struct plugin_info *pi, const struct stat *st)
 	struct catcache_rec r;
 	int i;
 
-	if (!is_plain(pi))
+	/* a refusal is decided again from the file every time */
+	if (pi->refused)
 		return;
 	memset(&r, 0, sizeof(r));
 	r.name = pi->name;
@@ -817,6 +811,9 @@ to_cache(struct catalog *cat, struct plugin_info *pi, const struct stat *st)
 		r.list[i] = cached_list(pi, i)->v;
 		r.nr[i] = cached_list(pi, i)->nr;
 	}
+	r.options = pi->options.v;
+	r.nr_options = pi->options.nr;
+	r.schema = pi->schema;
 	catcache_add(cat->cache, pi->sidecar, st, &r);
 }
 
@@ -1090,9 +1087,13 @@ catalog_load_opts(struct catalog *cat, int rebuild, struct diag *d)
 		int fd = open_dir_checked(cat->dirs.v[i], &why);
 
 		if (fd >= 0) {
+			/* a source tree is not an installation: never
+			 * written into by --rebuild-cache */
 			if (!why.len)
 				cat->cache = catcache_open(cat->dirs.v[i], fd,
-							   rebuild, d);
+					rebuild, !build_tree() ||
+					strcmp(cat->dirs.v[i],
+					       khora_plugindir()), d);
 			/* a refused directory is read to name its plugins */
 			scan_dir(cat, fd, cat->dirs.v[i], why.buf, 0, d);
 			catcache_close(cat->cache);

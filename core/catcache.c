@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * catcache.c - the plugin catalog cache (see catcache.h for where it
- * lives and what it trusts).  A cache file is text, one entry per plain
+ * lives and what it trusts).  A cache file is text, one entry per
  * sidecar, every string length-prefixed ("5:hello ") so that no byte
  * needs escaping and a reader never scans for a delimiter inside data:
  *
- *   khora-catalog-cache 1
+ *   khora-catalog-cache 2
  *   khora 5:0.1.0
  *   dir 22:/usr/lib/khora/plugins
  *   e REL DEV INO SIZE MSEC MNSEC CSEC CNSEC ABIMAJ ABIMIN DEFAULT NAME
  *     VERSION SUMMARY LIBRARY HASTMPL TMPL N PROVIDES.. N REQUIRES..
- *     N CONFLICTS.. N AFTER.. N USES..                  (one line each)
+ *     N CONFLICTS.. N AFTER.. N USES.. N OPTIONS.. SCHEMA  (one line each)
  *   end COUNT SHA256-OF-ALL-ABOVE
+ *
+ * SCHEMA: package, priority, the option and config declarations, the
+ * features with their choices, the rules and the slots (rd_schema);
+ * an absent string is "0 0: ", a present one "1 LEN:TEXT ".
  *
  * Reading costs one read and one hash of the file, then one lstat per
  * sidecar (done by the catalog for its path policy anyway).
@@ -19,6 +23,7 @@
 #include "compat.h"
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +37,8 @@
 #define KHORA_VERSION "0.0.0"
 #endif
 
-#define MAGIC "khora-catalog-cache 1\n"
+#define MAGIC "khora-catalog-cache 2\n"
+#define PATTERN_MAX 256		/* as the sidecar reader's */
 #define MAX_LIST 4096		/* items of one list of one entry */
 #define NR_STAT 7
 
@@ -172,7 +178,177 @@ catcache_rec_clear(struct catcache_rec *r)
 			free(r->list[i][j]);
 		free(r->list[i]);
 	}
+	for (j = 0; j < r->nr_options; j++)
+		free(r->options[j]);
+	free(r->options);
+	plugin_schema_free(r->schema);
 	memset(r, 0, sizeof(*r));
+}
+
+static int
+rd_snum(struct rd *r, long *v)
+{
+	unsigned long long n;
+	int neg = r->p < r->end && *r->p == '-';
+
+	if (neg)
+		r->p++;
+	if (rd_num(r, &n, ' ') || n > (unsigned long long)LONG_MAX)
+		return -1;
+	*v = neg ? -(long)n : (long)n;
+	return 0;
+}
+
+/* "FLAG STR ": a string that may be absent (NULL). */
+static int
+rd_opt(struct rd *r, char **out)
+{
+	unsigned long long has;
+	const char *s;
+	size_t len;
+
+	if (rd_num(r, &has, ' ') || has > 1 || rd_str(r, &s, &len))
+		return -1;
+	*out = has ? xstrndup(s, len) : NULL;
+	return 0;
+}
+
+/* NULL-terminated names (choices, slots), as the schema keeps them. */
+static int
+rd_names(struct rd *r, char ***v, size_t *nr, size_t *alloc)
+{
+	unsigned long long n, i;
+	const char *s;
+	size_t len;
+
+	if (rd_num(r, &n, ' ') || n > MAX_LIST)
+		return -1;
+	if (!n)
+		return 0;
+	*v = xcalloc((size_t)n + 1, sizeof(**v));
+	if (alloc)
+		*alloc = (size_t)n + 1;
+	for (i = 0; i < n; i++) {
+		if (rd_str(r, &s, &len))
+			return -1;
+		(*v)[(*nr)++] = xstrndup(s, len);
+		if (!is_identifier((*v)[*nr - 1]))
+			return -1;
+	}
+	return 0;
+}
+
+/* What the sidecar reader accepts of a pattern: bounded, no \1. */
+static int
+good_pattern(const char *p)
+{
+	if (strlen(p) > PATTERN_MAX)
+		return 0;
+	for (; *p; p++)
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return 0;
+	return 1;
+}
+
+static int
+rd_decl(struct rd *r, struct decl *dc)
+{
+	unsigned long long type, has_min, has_max;
+	char *pat = NULL;
+	const char *s;
+	size_t len;
+
+	if (rd_str(r, &s, &len))
+		return -1;
+	dc->name = xstrndup(s, len);
+	if (rd_num(r, &type, ' ') || type > DT_PATH || rd_opt(r, &dc->def) ||
+	    rd_names(r, &dc->choices, &dc->nr_choices, NULL) ||
+	    rd_num(r, &has_min, ' ') || has_min > 1 ||
+	    rd_snum(r, &dc->min) || rd_num(r, &has_max, ' ') ||
+	    has_max > 1 || rd_snum(r, &dc->max) || rd_opt(r, &pat) ||
+	    rd_opt(r, &dc->help) || rd_opt(r, &dc->var))
+		goto fail;
+	dc->type = (enum decl_type)type;
+	dc->has_min = (int)has_min;
+	dc->has_max = (int)has_max;
+	if (pat && (!good_pattern(pat) ||
+		    regcomp(&dc->re, pat, REG_EXTENDED | REG_NOSUB)))
+		goto fail;
+	dc->has_re = !!pat;
+	dc->pattern = pat;
+	return 0;
+fail:
+	free(pat);
+	return -1;
+}
+
+static int
+rd_feature(struct rd *r, struct feature_decl *fd)
+{
+	const char *s;
+	size_t len;
+
+	if (rd_str(r, &s, &len))
+		return -1;
+	fd->name = xstrndup(s, len);
+	return rd_names(r, &fd->choices, &fd->nr_choices, NULL) ||
+	       fd->nr_choices < 2 || rd_opt(r, &fd->help) ? -1 : 0;
+}
+
+static int
+rd_rule(struct rd *r, struct rule *ru)
+{
+	return rd_opt(r, &ru->if_feature) || !ru->if_feature ||
+	       rd_opt(r, &ru->if_value) || rd_opt(r, &ru->need) ||
+	       !ru->need || rd_opt(r, &ru->message) || rd_opt(r, &ru->def) ?
+	       -1 : 0;
+}
+
+/* A count of structs, their array allocated (at least one). */
+#define RD_ARRAY(r, arr, alloc, n)					\
+	(rd_num((r), &(n), ' ') || (n) > MAX_LIST ? -1 :		\
+	 ((arr) = xcalloc((n) ? (size_t)(n) : 1, sizeof(*(arr))),	\
+	  (alloc) = (n) ? (size_t)(n) : 1, 0))
+
+/*
+ * A plugin's declared schema, into *out (NULL: read and dropped, to
+ * check the entry).  Owners are set by the catalog.
+ */
+static int
+rd_schema(struct rd *r, struct plugin_schema **out)
+{
+	struct plugin_schema *ps = xcalloc(1, sizeof(*ps));
+	unsigned long long n, i;
+	int ret = -1;
+
+	if (rd_opt(r, &ps->package) || rd_snum(r, &ps->priority) ||
+	    RD_ARRAY(r, ps->opts, ps->alloc_opts, n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (rd_decl(r, &ps->opts[ps->nr_opts++]))
+			goto out;
+	if (RD_ARRAY(r, ps->keys, ps->alloc_keys, n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (rd_decl(r, &ps->keys[ps->nr_keys++]))
+			goto out;
+	if (RD_ARRAY(r, ps->features, ps->alloc_features, n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (rd_feature(r, &ps->features[ps->nr_features++]))
+			goto out;
+	if (RD_ARRAY(r, ps->rules, ps->alloc_rules, n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (rd_rule(r, &ps->rules[ps->nr_rules++]))
+			goto out;
+	ret = rd_names(r, &ps->slots, &ps->nr_slots, &ps->alloc_slots);
+out:
+	if (ret || !out)
+		plugin_schema_free(ps);
+	else
+		*out = ps;
+	return ret;
 }
 
 /*
@@ -212,6 +388,10 @@ rd_fields(struct rd *r, struct catcache_rec *rec)
 		if (rd_list(r, rec ? &rec->list[i] : NULL,
 			    rec ? &rec->nr[i] : NULL))
 			return -1;
+	if (rd_list(r, rec ? &rec->options : NULL,
+		    rec ? &rec->nr_options : NULL) ||
+	    rd_schema(r, rec ? &rec->schema : NULL))
+		return -1;
 	return rd_lit(r, "\n");
 }
 
@@ -410,6 +590,12 @@ parse_file(struct catcache *c, struct cfile *f, int user)
 	long tpos;
 	struct rd r;
 
+	/* another format: another khora's, silently not ours to use */
+	if (f->len > strlen(MAGIC) &&
+	    starts_with(f->buf, "khora-catalog-cache ") &&
+	    memcmp(f->buf, MAGIC, strlen(MAGIC)) &&
+	    memchr(f->buf, '\n', f->len) && check_trailer(f, &count) >= 0)
+		goto bad;
 	tpos = check_trailer(f, &count);
 	if (tpos < 0 || memcmp(f->buf, MAGIC, strlen(MAGIC))) {
 		cache_warn(c, f->path, "corrupted or truncated (bad header "
@@ -492,7 +678,8 @@ user_cache_path(const char *dirpath)
 }
 
 struct catcache *
-catcache_open(const char *dirpath, int dirfd, int rebuild, struct diag *d)
+catcache_open(const char *dirpath, int dirfd, int rebuild, int local,
+	      struct diag *d)
 {
 	struct catcache *c = xcalloc(1, sizeof(*c));
 
@@ -512,7 +699,8 @@ catcache_open(const char *dirpath, int dirfd, int rebuild, struct diag *d)
 	c->lfile.path = cc_fmt("%s/%s", dirpath, CATCACHE_LOCAL);
 	c->ufile.path = user_cache_path(dirpath);
 	/* the Debian trigger (root) writes the system's own directory */
-	c->local = rebuild && !faccessat(dirfd, ".", W_OK, AT_EACCESS);
+	c->local = rebuild && local && !faccessat(dirfd, ".", W_OK,
+						  AT_EACCESS);
 	if (rebuild)
 		return c;
 	if (!load_bytes(c, &c->lfile))
@@ -593,6 +781,73 @@ put_str(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, ' ');
 }
 
+static void
+put_opt(struct strbuf *sb, const char *s)
+{
+	put_num(sb, s ? 1 : 0);
+	put_str(sb, s ? s : "");
+}
+
+static void
+put_names(struct strbuf *sb, char *const *v, size_t nr)
+{
+	size_t i;
+
+	put_num(sb, nr);
+	for (i = 0; i < nr; i++)
+		put_str(sb, v[i]);
+}
+
+static void
+put_decl(struct strbuf *sb, const struct decl *dc)
+{
+	put_str(sb, dc->name);
+	put_num(sb, (unsigned long long)dc->type);
+	put_opt(sb, dc->def);
+	put_names(sb, dc->choices, dc->nr_choices);
+	put_num(sb, dc->has_min ? 1 : 0);
+	strbuf_addf(sb, "%ld ", dc->has_min ? dc->min : 0);
+	put_num(sb, dc->has_max ? 1 : 0);
+	strbuf_addf(sb, "%ld ", dc->has_max ? dc->max : 0);
+	put_opt(sb, dc->has_re ? dc->pattern : NULL);
+	put_opt(sb, dc->help);
+	put_opt(sb, dc->var);
+}
+
+static void
+put_schema(struct strbuf *sb, const struct plugin_schema *ps)
+{
+	static const struct plugin_schema none;
+	size_t i;
+
+	if (!ps)
+		ps = &none;
+	put_opt(sb, ps->package);
+	strbuf_addf(sb, "%ld ", ps->priority);
+	put_num(sb, ps->nr_opts);
+	for (i = 0; i < ps->nr_opts; i++)
+		put_decl(sb, &ps->opts[i]);
+	put_num(sb, ps->nr_keys);
+	for (i = 0; i < ps->nr_keys; i++)
+		put_decl(sb, &ps->keys[i]);
+	put_num(sb, ps->nr_features);
+	for (i = 0; i < ps->nr_features; i++) {
+		put_str(sb, ps->features[i].name);
+		put_names(sb, ps->features[i].choices,
+			  ps->features[i].nr_choices);
+		put_opt(sb, ps->features[i].help);
+	}
+	put_num(sb, ps->nr_rules);
+	for (i = 0; i < ps->nr_rules; i++) {
+		put_opt(sb, ps->rules[i].if_feature);
+		put_opt(sb, ps->rules[i].if_value);
+		put_opt(sb, ps->rules[i].need);
+		put_opt(sb, ps->rules[i].message);
+		put_opt(sb, ps->rules[i].def);
+	}
+	put_names(sb, ps->slots, ps->nr_slots);
+}
+
 static int
 older(const struct timespec *t, const struct timespec *than)
 {
@@ -635,6 +890,8 @@ catcache_add(struct catcache *c, const char *path, const struct stat *st,
 		for (j = 0; j < rec->nr[i]; j++)
 			put_str(sb, rec->list[i][j]);
 	}
+	put_names(sb, rec->options, rec->nr_options);
+	put_schema(sb, rec->schema);
 	strbuf_addch(sb, '\n');
 	c->nr_out++;
 	c->nr_added++;

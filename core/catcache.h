@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * catcache.h - the plugin catalog cache: per plugin directory, a flat
- * index of what the catalog learnt from each plain sidecar, so that a
- * warm `khora plugins list` over 10,000 plugins stats files instead of
- * parsing YAML.
+ * index of what the catalog learnt from each sidecar (names, lists and
+ * the declared schema), so that a warm catalog stats sidecars instead
+ * of parsing YAML: `khora plugins list` over 10,000 plugins, or `khora
+ * new` with two features, parses no sidecar at all.
  *
  * Where: $XDG_CACHE_HOME/khora/catalog/<sha256 of the directory as
  * spelled on the plugin path> (~/.cache when unset), written
@@ -22,9 +23,9 @@
  * mtime and ctime (nanoseconds) are the ones recorded: any change to
  * the file changes its ctime.  A cache never adds a plugin, and what it
  * says passes the same checks as a sidecar's text (names, library in
- * the sidecar's directory).  Plain sidecars only: one with options,
- * config, features, rules, slots, a package or a priority, a warning,
- * or a refusal is read from its file every time.
+ * the sidecar's directory, a pattern without back-references that
+ * compiles).  A sidecar that gave a warning or was refused is read from
+ * its file every time.
  *
  * Writing: after the command succeeded (catcache_flush from main), to
  * a new file renamed over the old one, never following a symbolic
@@ -35,6 +36,7 @@
 
 #include <sys/stat.h>
 #include "diag.h"
+#include "schema.h"
 
 #define CATCACHE_MAX_BYTES ((size_t)64 << 20)
 #define CATCACHE_LOCAL ".khora-catalog"
@@ -56,6 +58,9 @@ struct catcache_rec {
 	int is_default;
 	char **list[CC_NR];
 	size_t nr[CC_NR];
+	char **options;		/* option names, as plugin_info has them */
+	size_t nr_options;
+	struct plugin_schema *schema;	/* NULL: none declared */
 };
 
 void catcache_rec_clear(struct catcache_rec *r);
@@ -63,10 +68,11 @@ void catcache_rec_clear(struct catcache_rec *r);
 /*
  * The cache of the plugin directory dirpath (as spelled on the path),
  * open as dirfd.  With rebuild, nothing is read and everything is
- * written anew (to dirpath itself when it is writable).
+ * written anew: to dirpath itself when local is set (not a source
+ * tree's plugins/) and it is writable, else to the user's cache.
  */
 struct catcache *catcache_open(const char *dirpath, int dirfd, int rebuild,
-			       struct diag *d);
+			       int local, struct diag *d);
 
 /*
  * Fills out from the fresh entry of sidecar path (dirpath/REL) whose

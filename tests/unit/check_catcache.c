@@ -62,9 +62,18 @@ static void
 settle(void)
 {
 	struct timespec now, tick = { 0, 1000000 };
+	char mark[256];
 	struct stat st;
+	int fd;
 
-	ck_assert_int_eq(stat(plugins, &st), 0);
+	/* a file made now is at least as new as every file before it */
+	snprintf(mark, sizeof(mark), "%s/mark", dir);
+	fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	unlink(mark);
 	do {
 		nanosleep(&tick, NULL);
 		clock_gettime(CLOCK_REALTIME_COARSE, &now);
@@ -97,6 +106,79 @@ cache_file(void)
 	return p;
 }
 
+static void
+same_str(const char *a, const char *b)
+{
+	ck_assert_int_eq(!a, !b);
+	if (a)
+		ck_assert_str_eq(a, b);
+}
+
+static void
+same_names(char **a, size_t na, char **b, size_t nb)
+{
+	size_t i;
+
+	ck_assert_uint_eq(na, nb);
+	for (i = 0; i < na; i++)
+		ck_assert_str_eq(a[i], b[i]);
+	if (na)
+		ck_assert_ptr_null(b[nb]);	/* NULL-terminated */
+}
+
+static void
+same_decl(const struct decl *a, const struct decl *b)
+{
+	ck_assert_str_eq(a->name, b->name);
+	ck_assert_int_eq(a->type, b->type);
+	same_str(a->def, b->def);
+	same_names(a->choices, a->nr_choices, b->choices, b->nr_choices);
+	ck_assert_int_eq(a->has_min, b->has_min);
+	ck_assert_int_eq(a->has_max, b->has_max);
+	if (a->has_min)
+		ck_assert_int_eq(a->min, b->min);
+	if (a->has_max)
+		ck_assert_int_eq(a->max, b->max);
+	same_str(a->pattern, b->pattern);
+	ck_assert_int_eq(a->has_re, b->has_re);
+	same_str(a->help, b->help);
+	same_str(a->var, b->var);
+	same_str(a->owner, b->owner);
+}
+
+static void
+same_schema(const struct plugin_schema *a, const struct plugin_schema *b)
+{
+	size_t i;
+
+	ck_assert_uint_eq(a->nr_opts, b->nr_opts);
+	for (i = 0; i < a->nr_opts; i++)
+		same_decl(&a->opts[i], &b->opts[i]);
+	ck_assert_uint_eq(a->nr_keys, b->nr_keys);
+	for (i = 0; i < a->nr_keys; i++)
+		same_decl(&a->keys[i], &b->keys[i]);
+	ck_assert_uint_eq(a->nr_features, b->nr_features);
+	for (i = 0; i < a->nr_features; i++) {
+		ck_assert_str_eq(a->features[i].name, b->features[i].name);
+		same_names(a->features[i].choices, a->features[i].nr_choices,
+			   b->features[i].choices, b->features[i].nr_choices);
+		same_str(a->features[i].help, b->features[i].help);
+		same_str(a->features[i].owner, b->features[i].owner);
+	}
+	ck_assert_uint_eq(a->nr_rules, b->nr_rules);
+	for (i = 0; i < a->nr_rules; i++) {
+		same_str(a->rules[i].if_feature, b->rules[i].if_feature);
+		same_str(a->rules[i].if_value, b->rules[i].if_value);
+		same_str(a->rules[i].need, b->rules[i].need);
+		same_str(a->rules[i].message, b->rules[i].message);
+		same_str(a->rules[i].def, b->rules[i].def);
+		same_str(a->rules[i].owner, b->rules[i].owner);
+	}
+	same_names(a->slots, a->nr_slots, b->slots, b->nr_slots);
+	same_str(a->package, b->package);
+	ck_assert_int_eq(a->priority, b->priority);
+}
+
 START_TEST(test_warm_same_plugins)
 {
 	struct catalog cold, warm;
@@ -110,13 +192,23 @@ START_TEST(test_warm_same_plugins)
 		"default: true\ntemplates: tpl\n");
 	sidecar("beta", "provides: [beta]\nlibrary: libbeta.so\n");
 	sidecar("gamma", "provides: [gamma]\noptions:\n  level:\n"
-		"    type: int\n    default: 1\n");
+		"    type: int\n    default: 1\n    min: -5\n    max: 9\n"
+		"  mode:\n    type: choice\n    choices: [a, b]\n"
+		"    help: \"the mode\"\n"
+		"  tag:\n    regex: '[a-z]+'\n    var: gamma_tag\n"
+		"features:\n  gamma:\n    choices: [x, y]\n    help: pick\n"
+		"rules:\n  - if: gamma=x\n    need: paths.gx\n"
+		"    message: gx please\n    default: gx\n"
+		"slots: [one, two]\npackage: khora-plugin-gamma\n"
+		"priority: -3\n");
+	sidecar("delta", "provides: [delta]\nconfig:\n  ports.gamma:\n"
+		"    type: int\n    default: 8\n  paths.gx:\n"
+		"    type: path\n");
 	settle();
 	ck_assert_uint_eq(run(&cold, 1), 0);
 	ck_assert_int_eq(stat(cf, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	/* gamma has options: a schema is not cached, its file is read */
-	ck_assert_uint_eq(run(&warm, 1), 2);
+	ck_assert_uint_eq(run(&warm, 1), 4);
 	ck_assert_uint_eq(warm.nr, cold.nr);
 	for (i = 0; i < cold.nr; i++) {
 		const struct plugin_info *a = cold.plugins[i];
@@ -145,6 +237,12 @@ START_TEST(test_warm_same_plugins)
 	}
 	ck_assert_str_eq(catalog_find(&warm, "alpha")->summary,
 			 "first: one\nline two");
+	same_schema(catalog_find(&cold, "gamma")->schema,
+		    catalog_find(&warm, "gamma")->schema);
+	same_schema(catalog_find(&cold, "delta")->schema,
+		    catalog_find(&warm, "delta")->schema);
+	ck_assert_str_eq(schema_key(&warm.schema, "ports.gamma")->owner,
+			 "delta");
 	catalog_release(&cold);
 	catalog_release(&warm);
 	ck_assert_str_eq(msg.buf, "");
@@ -209,6 +307,31 @@ START_TEST(test_symlink_never_cached)
 	/* alias.plugin names itself "real": broken either way, never hit */
 	ck_assert_uint_eq(run(&cat, 1), 1);
 	catalog_release(&cat);
+}
+END_TEST
+
+START_TEST(test_warning_never_cached)
+{
+	struct catalog cat;
+	char path[256];
+	FILE *f;
+
+	/* a newer minor's unknown key: a warning on every run, not once */
+	snprintf(path, sizeof(path), "%s/newer.plugin", plugins);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "name: newer\nversion: 1.0.0\nabi: 1.99\nfuture: x\n");
+	fclose(f);
+	sidecar("plain", "provides: [plain]\n");
+	settle();
+	run(&cat, 1);
+	catalog_release(&cat);
+	ck_assert(strstr(msg.buf, "sidecar key 'future' ignored"));
+	strbuf_reset(&msg);
+	ck_assert_uint_eq(run(&cat, 1), 1);
+	ck_assert_ptr_nonnull(catalog_find(&cat, "newer"));
+	catalog_release(&cat);
+	ck_assert(strstr(msg.buf, "sidecar key 'future' ignored"));
 }
 END_TEST
 
@@ -310,6 +433,7 @@ suite(void)
 	tcase_add_test(tc, test_stale_entries);
 	tcase_add_test(tc, test_failed_command_writes_nothing);
 	tcase_add_test(tc, test_symlink_never_cached);
+	tcase_add_test(tc, test_warning_never_cached);
 	tcase_add_test(tc, test_damaged_cache_ignored);
 	tcase_add_test(tc, test_rebuild_local);
 	suite_add_tcase(s, tc);
