@@ -499,18 +499,18 @@ read_whole(struct strbuf *sb, int fd, size_t size)
 }
 
 /*
- * The whole file f->path into f->buf, checked as the header says;
- * 0, or -1 (absent, or warned about).
+ * The whole file name of dirfd (f->path) into f->buf, checked as the
+ * header says; 0, or -1 (absent, or warned about).
  */
 static int
-load_bytes(struct catcache *c, struct cfile *f)
+load_bytes(struct catcache *c, struct cfile *f, int dirfd, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
 	int fd, ret = -1;
 
-	fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-		  O_NOCTTY);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			cache_warn(c, f->path, "a symbolic link (never "
@@ -703,9 +703,11 @@ catcache_open(const char *dirpath, int dirfd, int rebuild, int local,
 						  AT_EACCESS);
 	if (rebuild)
 		return c;
-	if (!load_bytes(c, &c->lfile))
+	/* the directory's own through the descriptor the policy checked */
+	if (!load_bytes(c, &c->lfile, dirfd, CATCACHE_LOCAL))
 		parse_file(c, &c->lfile, 0);
-	if (c->ufile.path && !load_bytes(c, &c->ufile))
+	if (c->ufile.path &&
+	    !load_bytes(c, &c->ufile, AT_FDCWD, c->ufile.path))
 		parse_file(c, &c->ufile, 1);
 	return c;
 }
