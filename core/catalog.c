@@ -817,7 +817,7 @@ to_cache(struct catalog *cat, struct plugin_info *pi, const struct stat *st)
 	catcache_add(cat->cache, pi->sidecar, st, &r);
 }
 
-/* The file as lstat() sees it, when it is what fd has open. */
+/* The file as a stat without following links sees it, if fd has it. */
 static int
 plain_file(int dirfd, const char *name, int fd, struct stat *st)
 {

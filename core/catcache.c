@@ -58,7 +58,7 @@ struct cfile {
 	char *buf;
 	size_t len;
 	struct centry *e;
-	size_t nr, used;
+	size_t nr, alloc, used;
 	int bad;		/* there but unusable: rewrite it */
 };
 
@@ -511,18 +511,21 @@ load_bytes(struct catcache *c, struct cfile *f, int dirfd, const char *name)
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC | O_NOCTTY);
+	/*
+	 * What someone put there is said; a file we cannot read (EIO,
+	 * EACCES) is only not used: the sidecars are read instead, and
+	 * their own errors are what the user needs to see.
+	 */
 	if (fd < 0) {
 		if (errno == ELOOP)
 			cache_warn(c, f->path, "a symbolic link (never "
 				   "followed)");
-		else if (errno != ENOENT && errno != ENOTDIR)
-			cache_warn(c, f->path, "%s", strerror(errno));
 		f->bad = errno != ENOENT && errno != ENOTDIR;
 		return -1;
 	}
 	f->bad = 1;
 	if (fstat(fd, &st)) {
-		cache_warn(c, f->path, "%s", strerror(errno));
+		/* not used, silently (above) */
 	} else if (!S_ISREG(st.st_mode)) {
 		cache_warn(c, f->path, "not a regular file");
 	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
@@ -534,8 +537,8 @@ load_bytes(struct catcache *c, struct cfile *f, int dirfd, const char *name)
 		cache_warn(c, f->path, "larger than %zu MiB",
 			   CATCACHE_MAX_BYTES >> 20);
 	} else if (read_whole(&sb, fd, (size_t)st.st_size)) {
-		cache_warn(c, f->path, "%s", errno == EFBIG ?
-			   "it grew while read" : strerror(errno));
+		if (errno == EFBIG)
+			cache_warn(c, f->path, "it grew while read");
 	} else {
 		f->len = sb.len;
 		f->buf = strbuf_detach(&sb, NULL);
@@ -584,6 +587,7 @@ check_trailer(const struct cfile *f, unsigned long long *count)
 static void
 parse_file(struct catcache *c, struct cfile *f, int user)
 {
+	struct hashmap seen = HASHMAP_INIT;
 	unsigned long long count;
 	const char *s;
 	size_t len, i;
@@ -613,10 +617,13 @@ parse_file(struct catcache *c, struct cfile *f, int user)
 		cache_warn(c, f->path, "corrupted (bad entry count)");
 		goto bad;
 	}
-	f->e = xcalloc(count ? count : 1, sizeof(*f->e));
+	/* grown as entries parse: memory follows the bytes, not a claim */
 	while (r.p < r.end) {
-		struct centry *e = &f->e[f->nr];
+		struct centry *e;
 
+		ALLOC_GROW(f->e, f->nr, f->alloc);
+		e = &f->e[f->nr];
+		memset(e, 0, sizeof(*e));
 		if (f->nr == count || rd_entry(&r, e)) {
 			cache_warn(c, f->path, "corrupted (malformed entry "
 				   "%zu)", f->nr + 1);
@@ -629,18 +636,27 @@ parse_file(struct catcache *c, struct cfile *f, int user)
 		cache_warn(c, f->path, "corrupted (bad entry count)");
 		goto bad;
 	}
+	/* one entry per sidecar: a chain per name would make a planted
+	 * file of duplicates quadratic */
+	for (i = 0; i < f->nr; i++)
+		if (hashmap_put_len(&seen, f->e[i].rel, f->e[i].rel_len,
+				    &f->e[i])) {
+			cache_warn(c, f->path, "corrupted (entry %zu names a "
+				   "sidecar twice)", i + 1);
+			goto bad;
+		}
 	for (i = 0; i < f->nr; i++) {
 		struct centry *e = &f->e[i], *old;
 
+		/* at most the other file's entry is there already */
 		old = hashmap_put_len(&c->by_rel, e->rel, e->rel_len, e);
-		for (; old; old = old->next)
-			if (!old->next) {
-				old->next = e;
-				break;
-			}
+		if (old)
+			old->next = e;
 	}
+	hashmap_clear(&seen);
 	return;
 bad:
+	hashmap_clear(&seen);
 	f->bad = 1;
 	f->nr = 0;
 }
