@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "confine.h"
 #include "datadir.h"
+#include "catcache.h"
 #include "khora-plugin.h"
 #include "strbuf.h"
 #include "walk.h"
@@ -663,15 +664,117 @@ check_library(struct plugin_info *pi, int dirfd, const char *dirpath)
 	strbuf_release(&why);
 }
 
+static struct strlist *
+cached_list(struct plugin_info *pi, int i)
+{
+	struct strlist *l[CC_NR] = { &pi->provides, &pi->requires,
+				     &pi->conflicts, &pi->after, &pi->uses };
+
+	return l[i];
+}
+
+/*
+ * The plugin of the regular file name of dirfd from the cache, when the
+ * path policy accepts the file as it is now (lstat: a symbolic link is
+ * never taken from the cache) and the cache has a fresh entry for it.
+ */
+static struct plugin_info *
+from_cache(struct catalog *cat, int dirfd, const char *name,
+	   const char *path)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct catcache_rec r;
+	struct plugin_info *pi;
+	struct stat st;
+	int i, ok;
+
+	ok = !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	     S_ISREG(st.st_mode) && !check_owner_mode(&st, 0, "", &why) &&
+	     !catcache_lookup(cat->cache, path, &st, &r);
+	strbuf_release(&why);
+	if (!ok)
+		return NULL;
+	pi = xcalloc(1, sizeof(*pi));
+	pi->schema = xcalloc(1, sizeof(*pi->schema));
+	pi->sidecar = xstrdup(path);
+	pi->name = r.name;
+	pi->version = r.version;
+	pi->summary = r.summary;
+	pi->library = r.library;
+	pi->template_dir = r.template_dir;
+	pi->abi_major = r.abi_major;
+	pi->abi_minor = r.abi_minor;
+	pi->is_default = r.is_default;
+	for (i = 0; i < CC_NR; i++) {
+		cached_list(pi, i)->v = r.list[i];
+		cached_list(pi, i)->nr = cached_list(pi, i)->alloc = r.nr[i];
+	}
+	pi->options.v = r.options;
+	pi->options.nr = pi->options.alloc = r.nr_options;
+	if (r.schema) {
+		free(pi->schema);
+		pi->schema = r.schema;
+		plugin_schema_set_owner(pi->schema, pi->name);
+	}
+	cat->nr_cached++;
+	return pi;
+}
+
+/* pi was just read from the regular file whose fstat() was st. */
+static void
+to_cache(struct catalog *cat, struct plugin_info *pi, const struct stat *st)
+{
+	struct catcache_rec r;
+	int i;
+
+	/* a refusal is decided again from the file every time */
+	if (pi->refused)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.name = pi->name;
+	r.version = pi->version;
+	r.summary = pi->summary;
+	r.library = pi->library;
+	r.template_dir = pi->template_dir;
+	r.abi_major = pi->abi_major;
+	r.abi_minor = pi->abi_minor;
+	r.is_default = pi->is_default;
+	for (i = 0; i < CC_NR; i++) {
+		r.list[i] = cached_list(pi, i)->v;
+		r.nr[i] = cached_list(pi, i)->nr;
+	}
+	r.options = pi->options.v;
+	r.nr_options = pi->options.nr;
+	r.schema = pi->schema;
+	catcache_add(cat->cache, pi->sidecar, st, &r);
+}
+
+/* The file as a stat without following links sees it, if fd has it. */
+static int
+plain_file(int dirfd, const char *name, int fd, struct stat *st)
+{
+	struct stat lst;
+
+	return !fstat(fd, st) && S_ISREG(st->st_mode) &&
+	       !fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISREG(lst.st_mode) && lst.st_ino == st->st_ino &&
+	       lst.st_dev == st->st_dev;
+}
+
 static void
 read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
 	    const char *name, const char *dir_why, struct diag *d)
 {
 	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
 	struct plugin_info *pi = NULL;
-	int demote = d->demote, fd, ret;
+	int demote = d->demote, fd = -1, ret, cacheable;
+	unsigned warned = d->nr_warnings;
+	struct stat st;
 
 	strbuf_addf(&path, "%s/%s", dirpath, name);
+	if (cat->cache && !*dir_why &&
+	    (pi = from_cache(cat, dirfd, name, path.buf)))
+		goto accepted;
 	fd = open_file_checked(dirfd, dirpath, name, NULL, &why);
 	if (*dir_why) {
 		strbuf_reset(&why);
@@ -691,6 +794,8 @@ read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
 		strlist_push(&cat->broken, path.buf);
 		goto out;
 	}
+	/* the times before the read: a later change makes the entry stale */
+	cacheable = cat->cache && plain_file(dirfd, name, fd, &st);
 	d->demote = 1;
 	ret = read_sidecar_fd(fd, path.buf, &pi, d);
 	d->demote = demote;
@@ -698,6 +803,9 @@ read_plugin(struct catalog *cat, int dirfd, const char *dirpath,
 		strlist_push(&cat->broken, path.buf);
 		goto out;
 	}
+	if (cacheable && d->nr_warnings == warned)
+		to_cache(cat, pi, &st);
+accepted:
 	if (!pi->refused)
 		check_library(pi, dirfd, dirpath);
 	if (pi->refused)
@@ -886,6 +994,12 @@ read_package_hints(struct catalog *cat)
 int
 catalog_load(struct catalog *cat, struct diag *d)
 {
+	return catalog_load_opts(cat, 0, d);
+}
+
+int
+catalog_load_opts(struct catalog *cat, int rebuild, struct diag *d)
+{
 	size_t i;
 
 	memset(cat, 0, sizeof(*cat));
@@ -896,8 +1010,17 @@ catalog_load(struct catalog *cat, struct diag *d)
 		int fd = open_dir_checked(cat->dirs.v[i], &why);
 
 		if (fd >= 0) {
+			/* a source tree is not an installation: never
+			 * written into by --rebuild-cache */
+			if (!why.len)
+				cat->cache = catcache_open(cat->dirs.v[i], fd,
+					rebuild, !khora_build_tree() ||
+					strcmp(cat->dirs.v[i],
+					       khora_plugindir()), d);
 			/* a refused directory is read to name its plugins */
 			scan_dir(cat, fd, cat->dirs.v[i], why.buf, 0, d);
+			catcache_close(cat->cache);
+			cat->cache = NULL;
 		} else if (why.len) {
 			struct diag_loc loc = { cat->dirs.v[i], 0, 0 };
 

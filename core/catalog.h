@@ -81,6 +81,8 @@ struct catalog {
 	struct schema schema;		/* union of the plugins' schemas */
 	/* $(datadir)/khora/packages: features of uninstalled plugins */
 	struct strlist hint_features, hint_packages;
+	struct catcache *cache;		/* of the directory being read */
+	unsigned nr_cached;		/* plugins taken from the cache */
 };
 
 /*
@@ -90,6 +92,11 @@ struct catalog {
  * for its feature then fails as an unknown feature.  Returns 0.
  */
 int catalog_load(struct catalog *cat, struct diag *d);
+/*
+ * The same with rebuild: every sidecar read from its file and the
+ * catalog cache of every plugin directory written anew (catcache.h).
+ */
+int catalog_load_opts(struct catalog *cat, int rebuild, struct diag *d);
 void catalog_release(struct catalog *cat);
 struct plugin_info *catalog_find(const struct catalog *cat,
 				 const char *name);

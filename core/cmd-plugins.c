@@ -363,6 +363,15 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 	int ret, templates = 0;
 	unsigned limit = 10;
 
+	if (argc > 2 && !strcmp(argv[1], "--rebuild-cache"))
+		return cli_usage_error(d, "plugins", "'--rebuild-cache' takes "
+				       "no argument");
+	if (argc == 2 && !strcmp(argv[1], "--rebuild-cache")) {
+		/* the sidecars read anew; main writes the caches on success */
+		catalog_load_opts(&cat, 1, d);
+		catalog_release(&cat);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "info") &&
 	    !strcmp(argv[3], "--templates")) {
 		templates = 1;
@@ -399,12 +408,15 @@ cmd_plugins(int argc, char **argv, struct diag *d)
 const struct cmd_entry cmd_plugins_entry = {
 	"plugins",
 	"List, describe or test-load the installed plugins.",
-	"[list | info NAME [--templates] | check [--timeout SECONDS]]",
+	"[list | info NAME [--templates] | check [--timeout SECONDS] | "
+	"--rebuild-cache]",
 	"  list                  plugins on the plugin path (sidecars only)\n"
 	"  info NAME             everything a plugin's sidecar declares\n"
 	"  info NAME --templates and its templates, with user overrides\n"
 	"  check                 load every plugin and run its init and plan\n"
 	"                        in a child process\n"
-	"  check --timeout SECONDS  the time each plugin gets (default 10)\n",
+	"  check --timeout SECONDS  the time each plugin gets (default 10)\n"
+	"  --rebuild-cache       read every sidecar and write the catalog\n"
+	"                        cache of each plugin directory anew\n",
 	cmd_plugins,
 };

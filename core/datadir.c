@@ -24,8 +24,8 @@
  * use that tree's plugins and templates, so that ./khora works right
  * after make, without installing and without environment variables.
  */
-static const char *
-build_tree(void)
+const char *
+khora_build_tree(void)
 {
 	static char dir[PATH_MAX];
 	static int done;
@@ -55,7 +55,7 @@ const char *
 khora_plugindir(void)
 {
 	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
+	const char *bt = khora_build_tree();
 
 	if (!bt)
 		return PLUGINDIR;
@@ -67,7 +67,7 @@ const char *
 khora_templatedir(void)
 {
 	static char buf[PATH_MAX + 16];
-	const char *bt = build_tree();
+	const char *bt = khora_build_tree();
 
 	if (!bt)
 		return TEMPLATEDIR;

@@ -15,6 +15,10 @@ struct strbuf;
 const char *khora_plugindir(void);
 const char *khora_templatedir(void);
 
+/* The source tree the running binary was built in, or NULL when it is
+ * installed (static storage). */
+const char *khora_build_tree(void);
+
 enum user_dir {
 	USER_DATA,	/* $XDG_DATA_HOME/khora, ~/.local/share/khora */
 	USER_CONFIG,	/* $XDG_CONFIG_HOME/khora, ~/.config/khora */

@@ -390,6 +390,9 @@ generation_run(struct generation *g, struct gen_opts *o,
 	d->phase = "catalog";
 	if (catalog_load(&g->cat, d))
 		return -1;
+	/* its own phase: the profile starts with pipeline_init() below */
+	g->catalog_ms = now_ms() - g->mark;
+	g->mark += g->catalog_ms;
 	d->phase = "config";
 	o->ov.schema = &g->cat.schema;
 	if (o->template) {
@@ -424,7 +427,7 @@ generation_run(struct generation *g, struct gen_opts *o,
 	p->plugin_timeout = o->plugin_timeout;
 	profile_lap(&p->prof, PH_CONFIG, &g->mark);
 	p->prof.plugins_catalogued = (unsigned)g->cat.nr;
-	profile_lap(&p->prof, PH_CATALOG, &g->mark);
+	p->prof.ms[PH_CATALOG] += g->catalog_ms;
 	d->phase = "resolve";
 	if (resolve_plugins(p))
 		return -1;

@@ -48,6 +48,7 @@ struct generation {
 	char *name;
 	char *config_text;		/* the project's khora.yaml, or NULL */
 	double mark;			/* end of the last profiled phase */
+	double catalog_ms;		/* before the profile exists */
 	int cfg_loaded, p_inited;
 };
 

@@ -7,6 +7,7 @@
 #include "compat.h"
 #include <locale.h>
 #include <signal.h>
+#include "catcache.h"
 #include "cli.h"
 #include "profile.h"
 #include "khora-plugin.h"
@@ -56,7 +57,9 @@ main(int argc, char **argv)
 			       KHORA_ABI_MAJOR, KHORA_ABI_MINOR);
 			return 0;
 		} else if (cli_flag(argv[i], "--help", 'h')) {
-			return cmd_help_main(&d);
+			ret = cmd_help_main(&d);
+			catcache_flush(!ret, &d);
+			return ret;
 		} else {
 			diag_error(&d, EXIT_USAGE, NULL, "invalid usage: "
 				   "unknown option '%s' (see 'khora --help')",
@@ -82,6 +85,8 @@ main(int argc, char **argv)
 	if (ret && !d.code)
 		d.code = EXIT_INTERNAL;
 	fflush(stdout);
+	/* the catalog cache is written only by a command that succeeded */
+	catcache_flush(!ret && !ferror(stdout), &d);
 	if (ferror(stdout)) {
 		diag_error(&d, EXIT_IO, NULL, "cannot write output: %s",
 			   strerror(errno));

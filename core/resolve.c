@@ -12,46 +12,53 @@
  */
 #include "compat.h"
 #include "pipeline.h"
+#include "hash.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
 /* Errors at a config or sidecar node, with the pipeline's diag. */
 #define rerr(p, code, n, ...) ynode_error((p)->d, code, n, __VA_ARGS__)
 
+/*
+ * Appends f to out unless seen has it: a table, because a scan of out
+ * per feature made `new` quadratic in the plugins installed (10,000
+ * plugins: half a second of strcmp).
+ */
+static void
+add_known(struct strlist *out, struct hashmap *seen, const char *f)
+{
+	if (hashmap_get(seen, f))
+		return;
+	strlist_push(out, f);
+	hashmap_put(seen, out->v[out->nr - 1], out->v[out->nr - 1]);
+}
+
 void
 known_features(const struct pipeline *p, struct strlist *out)
 {
+	struct hashmap seen = HASHMAP_INIT;
 	size_t i, j;
 
+	for (i = 0; i < out->nr; i++)
+		hashmap_put(&seen, out->v[i], out->v[i]);
 	for (i = 0; i < p->cat->nr; i++)
-		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++) {
-			const char *f = p->cat->plugins[i]->provides.v[j];
-
-			if (!strlist_has(out, f))
-				strlist_push(out, f);
-		}
+		for (j = 0; j < p->cat->plugins[i]->provides.nr; j++)
+			add_known(out, &seen,
+				  p->cat->plugins[i]->provides.v[j]);
 	for (i = 0; i < p->cat->nr; i++)
-		for (j = 0; j < p->cat->plugins[i]->uses.nr; j++) {
-			const char *f = p->cat->plugins[i]->uses.v[j];
-
-			if (!strlist_has(out, f))
-				strlist_push(out, f);
-		}
+		for (j = 0; j < p->cat->plugins[i]->uses.nr; j++)
+			add_known(out, &seen, p->cat->plugins[i]->uses.v[j]);
 	for (i = 0; i < p->cat->schema.nr_features; i++)
-		if (!strlist_has(out, p->cat->schema.features[i]->name))
-			strlist_push(out, p->cat->schema.features[i]->name);
+		add_known(out, &seen, p->cat->schema.features[i]->name);
 	/* features whose plugin a distribution package would install */
 	for (i = 0; i < p->cat->schema.nr_pkg; i++)
-		if (!strlist_has(out, p->cat->schema.pkg_feature[i]))
-			strlist_push(out, p->cat->schema.pkg_feature[i]);
+		add_known(out, &seen, p->cat->schema.pkg_feature[i]);
 	/* known, so that asking for one names the refusal */
 	for (i = 0; i < p->cat->nr_refused; i++)
-		for (j = 0; j < p->cat->refused[i]->provides.nr; j++) {
-			const char *f = p->cat->refused[i]->provides.v[j];
-
-			if (!strlist_has(out, f))
-				strlist_push(out, f);
-		}
+		for (j = 0; j < p->cat->refused[i]->provides.nr; j++)
+			add_known(out, &seen,
+				  p->cat->refused[i]->provides.v[j]);
+	hashmap_clear(&seen);
 }
 
 /* The error for a feature whose only provider the path policy refused. */

@@ -59,7 +59,17 @@ step "khora Provides khora-abi-1" sh -c \
 step "plugin packages depend on khora-abi-1, enhance khora" sh -c \
 	"dpkg-deb -f '$TMP'/khora-plugin-docker_*.deb Depends | grep -q khora-abi-1 &&
 	 dpkg-deb -f '$TMP'/khora-plugin-docker_*.deb Enhances | grep -qx khora"
+PLUGDIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/khora/plugins
+step "khora's dpkg trigger watches its plugin directory" sh -c \
+	"dpkg-deb --ctrl-tarfile '$TMP'/khora_*.deb | tar -xOf - ./triggers |
+	 grep -qx 'interest-noawait $PLUGDIR'"
 step "dpkg -i khora alone" dpkg -i "$TMP"/khora_*.deb
+cache_built() {
+	test "$(stat -c %U:%a "$PLUGDIR/.khora-catalog")" = root:644 &&
+		grep -q '^end ' "$PLUGDIR/.khora-catalog"
+}
+step "postinst wrote the plugin catalog cache of $PLUGDIR" cache_built
+CACHE_INODE=$(stat -c %i "$PLUGDIR/.khora-catalog" 2>/dev/null)
 completions() {
 	# where bash-completion, zsh and fish look, as khora prints them
 	cmp /usr/share/bash-completion/completions/khora \
@@ -91,6 +101,13 @@ with_feature() {
 		cd c && /usr/bin/python3 -m pytest -q -p no:cacheprovider
 }
 step "the feature works once its package is installed" with_feature
+# the new file was written beside the old one and renamed over it
+retriggered() {
+	cache_built && test "$(stat -c %i "$PLUGDIR/.khora-catalog")" != \
+		"$CACHE_INODE"
+}
+step "installing a plugin package rebuilt the cache (dpkg trigger)" \
+	retriggered
 step "dpkg -i khora-dev" dpkg -i "$TMP"/khora-dev_*.deb
 sdk() {
 	test "$(pkg-config --variable=plugindir khora-plugin)" = \
@@ -117,5 +134,10 @@ assert c["components"]["greeting"] == {"whom": "Ada \"x\": y"}, c' \
 }
 step "a third-party plugin package (the example's debian/) installs and works" \
 	third_party
+purged() {
+	purge
+	test ! -e "$PLUGDIR/.khora-catalog" && test ! -e "$PLUGDIR"
+}
+step "purging leaves no cache behind, nor the plugin directory" purged
 echo "debian: $passed passed, $failed failed"
 [ "$failed" = 0 ]
