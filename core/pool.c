@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pool.c - the few threads of a large run's parallel loops (pool.h).
+ * One mutex guards the next index, the count done and the first
+ * failure; a chunk of CHUNK indexes per lock round trip keeps it out of
+ * the way.  A thread that cannot be created leaves its share to the
+ * others (the caller's thread always works), so a shortage of threads
+ * is never an error.
+ */
+#include "compat.h"
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#include "pool.h"
+#include "progress.h"
+
+/* indexes a thread takes at once: few lock round trips, fair shares */
+#define CHUNK 32
+
+struct pool {
+	int (*fn)(void *, size_t);
+	void *arg;
+	size_t n;
+	const volatile sig_atomic_t *cancel;
+	pthread_mutex_t lock;
+	size_t next;		/* first index not handed out yet */
+	size_t done;		/* indexes finished (for the progress line) */
+	size_t err_at;		/* lowest index that failed, or n */
+	int err;		/* its errno */
+	int stop;
+};
+
+unsigned
+pool_threads(size_t n)
+{
+	const char *env = getenv("KHORA_WRITE_THREADS");
+	char *end;
+	long t = 0;
+
+	if (env && *env) {
+		errno = 0;
+		t = strtol(env, &end, 10);
+		if (errno || *end || t < 1)
+			t = 0;
+	}
+	if (t == 1 || n < POOL_MIN_ITEMS)
+		return 1;
+	if (!t)
+		t = sysconf(_SC_NPROCESSORS_ONLN);
+	if (t < 1)
+		return 1;
+	return t > POOL_MAX_THREADS ? POOL_MAX_THREADS : (unsigned)t;
+}
+
+/* The next chunk [*from, *to), or 0 when there is none or we stop. */
+static int
+take_chunk(struct pool *pl, size_t *from, size_t *to)
+{
+	int more;
+
+	pthread_mutex_lock(&pl->lock);
+	more = !pl->stop && !(pl->cancel && *pl->cancel) &&
+	       pl->next < pl->n;
+	if (more) {
+		*from = pl->next;
+		*to = pl->n - pl->next > CHUNK ? pl->next + CHUNK : pl->n;
+		pl->next = *to;
+	}
+	pthread_mutex_unlock(&pl->lock);
+	return more;
+}
+
+static void
+fail_at(struct pool *pl, size_t i, int err)
+{
+	pthread_mutex_lock(&pl->lock);
+	if (i < pl->err_at) {
+		pl->err_at = i;
+		pl->err = err;
+	}
+	pl->stop = 1;
+	pthread_mutex_unlock(&pl->lock);
+}
+
+/* Chunks until none is left or one fails; progress: the calling
+ * thread's label for the progress line, NULL in the workers. */
+static void
+run_chunks(struct pool *pl, const char *progress)
+{
+	size_t from, to, i, done;
+
+	while (take_chunk(pl, &from, &to)) {
+		for (i = from; i < to; i++) {
+			if (pl->fn(pl->arg, i)) {
+				fail_at(pl, i, errno);
+				return;
+			}
+		}
+		pthread_mutex_lock(&pl->lock);
+		pl->done += to - from;
+		done = pl->done;
+		pthread_mutex_unlock(&pl->lock);
+		if (progress)
+			progress_show(progress, done, pl->n);
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	run_chunks(arg, NULL);
+	return NULL;
+}
+
+size_t
+pool_run(size_t n, unsigned threads, int (*fn)(void *, size_t), void *arg,
+	 const volatile sig_atomic_t *cancel, const char *progress, int *err)
+{
+	pthread_t tid[POOL_MAX_THREADS];
+	sigset_t all, old;
+	struct pool pl;
+	unsigned i, started = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.fn = fn;
+	pl.arg = arg;
+	pl.n = n;
+	pl.cancel = cancel;
+	pl.err_at = n;
+	pthread_mutex_init(&pl.lock, NULL);
+	if (threads > POOL_MAX_THREADS)
+		threads = POOL_MAX_THREADS;
+	/* the workers inherit a mask blocking every signal */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (started + 1 < threads &&
+	       !pthread_create(&tid[started], NULL, worker, &pl))
+		started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	run_chunks(&pl, progress);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&pl.lock);
+	if (pl.err_at < n)
+		*err = pl.err;
+	return pl.err_at;
+}
