@@ -2,8 +2,8 @@
 /*
  * pool.c - the few threads of a large run's parallel loops (pool.h).
  * One mutex guards the next index, the count done and the first
- * failure; a chunk of CHUNK indexes per lock round trip keeps it out of
- * the way.  A thread that cannot be created leaves its share to the
+ * failure; a chunk of indexes per lock round trip keeps it out of the
+ * way, and a stop flag read before every item ends the run at once.  A thread that cannot be created leaves its share to the
  * others (the caller's thread always works), so a shortage of threads
  * is never an error.
  */
@@ -14,20 +14,27 @@
 #include "pool.h"
 #include "progress.h"
 
-/* indexes a thread takes at once: few lock round trips, fair shares */
-#define CHUNK 32
+/*
+ * Indexes a thread takes at once: an eighth of a thread's share, at
+ * least 32.  Large chunks keep the threads apart in the tree (files of
+ * one directory are neighbours in path order, and threads creating
+ * files in one directory queue on its lock); eight per thread still
+ * even out the shares.
+ */
+#define MIN_CHUNK 32
+#define CHUNKS_PER_THREAD 8
 
 struct pool {
 	int (*fn)(void *, size_t);
 	void *arg;
-	size_t n;
+	size_t n, chunk;
 	const volatile sig_atomic_t *cancel;
 	pthread_mutex_t lock;
 	size_t next;		/* first index not handed out yet */
 	size_t done;		/* indexes finished (for the progress line) */
 	size_t err_at;		/* lowest index that failed, or n */
 	int err;		/* its errno */
-	int stop;
+	int stop;		/* read without the lock: __atomic */
 };
 
 unsigned
@@ -63,7 +70,8 @@ take_chunk(struct pool *pl, size_t *from, size_t *to)
 	       pl->next < pl->n;
 	if (more) {
 		*from = pl->next;
-		*to = pl->n - pl->next > CHUNK ? pl->next + CHUNK : pl->n;
+		*to = pl->n - pl->next > pl->chunk ? pl->next + pl->chunk :
+						    pl->n;
 		pl->next = *to;
 	}
 	pthread_mutex_unlock(&pl->lock);
@@ -78,8 +86,16 @@ fail_at(struct pool *pl, size_t i, int err)
 		pl->err_at = i;
 		pl->err = err;
 	}
-	pl->stop = 1;
+	__atomic_store_n(&pl->stop, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pl->lock);
+}
+
+/* Another thread failed or a signal came: not one more item. */
+static int
+stopped(struct pool *pl)
+{
+	return __atomic_load_n(&pl->stop, __ATOMIC_RELAXED) ||
+	       (pl->cancel && *pl->cancel);
 }
 
 /* Chunks until none is left or one fails; progress: the calling
@@ -90,7 +106,7 @@ run_chunks(struct pool *pl, const char *progress)
 	size_t from, to, i, done;
 
 	while (take_chunk(pl, &from, &to)) {
-		for (i = from; i < to; i++) {
+		for (i = from; i < to && !stopped(pl); i++) {
 			if (pl->fn(pl->arg, i)) {
 				fail_at(pl, i, errno);
 				return;
@@ -130,6 +146,11 @@ pool_run(size_t n, unsigned threads, int (*fn)(void *, size_t), void *arg,
 	pthread_mutex_init(&pl.lock, NULL);
 	if (threads > POOL_MAX_THREADS)
 		threads = POOL_MAX_THREADS;
+	if (!threads)
+		threads = 1;
+	pl.chunk = n / (threads * CHUNKS_PER_THREAD);
+	if (pl.chunk < MIN_CHUNK)
+		pl.chunk = MIN_CHUNK;
 	/* the workers inherit a mask blocking every signal */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

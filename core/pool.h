@@ -9,9 +9,9 @@
  * caller reports the failure pool_run() returns.
  *
  * Indexes are handed out in chunks of increasing order.  After the first
- * failure no thread starts another chunk (an ENOSPC on one thread stops
+ * failure no thread starts another item (an ENOSPC on one thread stops
  * all of them); of the failures that happened, the lowest index is the
- * one returned.  A non-zero *cancel (set by a signal handler) also
+ * one returned (an item of lower index may not have been tried).  A non-zero *cancel (set by a signal handler) also
  * stops every thread; the workers run with every signal blocked, so the
  * handler runs on the calling thread.
  */

@@ -91,21 +91,41 @@ START_TEST(test_one_thread_is_the_caller)
 }
 END_TEST
 
-/* From index 5000 on every call fails: 5000 is reported, and nobody
- * starts a new chunk after the first failure (a chunk is 32). */
+/* From index 5000 on every call fails: the lowest failure is
+ * reported, and no thread starts an item after its own or another's
+ * failure (one each at most). */
 START_TEST(test_lowest_failure_stops_all)
 {
 	struct count *c = new_count();
-	size_t i;
+	size_t i, failed = 0, bad;
 	int err = 0;
 
 	c->fail_from = 5000;
-	ck_assert_uint_eq(pool_run(ITEMS, 4, visit, c, NULL, NULL, &err),
-			  5000);
+	bad = pool_run(ITEMS, 4, visit, c, NULL, NULL, &err);
 	ck_assert_int_eq(err, ENOSPC);
-	for (i = 0; i < 5000; i++)
-		ck_assert_uint_eq(c->seen[i], 1);
-	ck_assert_uint_lt(c->calls, 5000 + 4 * 32);
+	ck_assert_uint_ge(bad, 5000);
+	ck_assert_uint_eq(c->seen[bad], 1);
+	for (i = 0; i < ITEMS; i++) {
+		ck_assert_uint_le(c->seen[i], 1);
+		if (i < bad && i >= 5000)
+			ck_assert_uint_eq(c->seen[i], 0);
+		failed += i >= 5000 && c->seen[i];
+	}
+	ck_assert_uint_le(failed, 4);
+	free(c);
+}
+END_TEST
+
+/* One thread: the plain loop, stopped exactly at the first failure. */
+START_TEST(test_one_thread_first_failure)
+{
+	struct count *c = new_count();
+	int err = 0;
+
+	c->fail_from = 700;
+	ck_assert_uint_eq(pool_run(ITEMS, 1, visit, c, NULL, NULL, &err),
+			  700);
+	ck_assert_uint_eq(c->calls, 701);
 	free(c);
 }
 END_TEST
@@ -120,7 +140,8 @@ START_TEST(test_cancel_stops)
 	c->cancel_at_call = &cancel;
 	ck_assert_uint_eq(pool_run(ITEMS, 3, visit, c, &cancel, NULL, &err),
 			  ITEMS);
-	ck_assert_uint_lt(c->calls, 100 + 3 * 32);
+	/* each thread may be inside one call when the flag is set */
+	ck_assert_uint_le(c->calls, 100 + 3);
 	free(c);
 }
 END_TEST
@@ -191,6 +212,7 @@ suite(void)
 	tcase_add_test(tc, test_every_index_once);
 	tcase_add_test(tc, test_one_thread_is_the_caller);
 	tcase_add_test(tc, test_lowest_failure_stops_all);
+	tcase_add_test(tc, test_one_thread_first_failure);
 	tcase_add_test(tc, test_cancel_stops);
 	tcase_add_test(tc, test_threads_wanted);
 	tcase_add_test(tc, test_stage_threads_refuses_meeting_paths);
