@@ -3,9 +3,10 @@
  * pool.c - the few threads of a large run's parallel loops (pool.h).
  * One mutex guards the next index, the count done and the first
  * failure; a chunk of indexes per lock round trip keeps it out of the
- * way, and a stop flag read before every item ends the run at once.  A thread that cannot be created leaves its share to the
- * others (the caller's thread always works), so a shortage of threads
- * is never an error.
+ * way, and a stop flag read before every item ends the run at once.
+ * A thread that cannot be created leaves its share to the others (the
+ * caller's thread always works), so a shortage of threads is never an
+ * error.
  */
 #include "compat.h"
 #include <pthread.h>

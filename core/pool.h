@@ -11,9 +11,10 @@
  * Indexes are handed out in chunks of increasing order.  After the first
  * failure no thread starts another item (an ENOSPC on one thread stops
  * all of them); of the failures that happened, the lowest index is the
- * one returned (an item of lower index may not have been tried).  A non-zero *cancel (set by a signal handler) also
- * stops every thread; the workers run with every signal blocked, so the
- * handler runs on the calling thread.
+ * one returned (an item of lower index may not have been tried).  A
+ * non-zero *cancel (set by a signal handler) also stops every thread;
+ * the workers run with every signal blocked, so the handler runs on the
+ * calling thread.
  */
 #ifndef POOL_H
 #define POOL_H
@@ -37,8 +38,8 @@ unsigned pool_threads(size_t n);
  * fn(arg, i) for every i < n, by up to threads threads (the caller's
  * included).  progress, when not NULL, is shown by the calling thread
  * (progress_show()).  Returns n when every call succeeded or the run
- * stopped on *cancel (cancel may be NULL), else the lowest failed index, with *err
- * set to its errno.
+ * stopped on *cancel (cancel may be NULL), else the lowest failed
+ * index, with *err set to its errno.
  */
 size_t pool_run(size_t n, unsigned threads, int (*fn)(void *, size_t),
 		void *arg, const volatile sig_atomic_t *cancel,

@@ -18,9 +18,9 @@ struct stage;
 /*
  * stage_write() of every action not skipped, with threads: directories,
  * symlinks and the files' parents first, in order, by this thread, then
- * the files by up to threads threads.  0, or -1 with the diagnostic of the failed
- * action of lowest index (the others are not reported; the caller
- * removes the staging directory).  Stops early, 0 and no diagnostic,
+ * the files by up to threads threads.  0, or -1 with the diagnostic of
+ * the failed action of lowest index (the others are not reported; the
+ * caller removes the staging directory).  Stops early, 0 and no diagnostic,
  * when stage_interrupted is set: the caller reports that.
  */
 int stage_write_parallel(struct stage *s, const struct action *v, size_t nr,
