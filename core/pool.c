@@ -67,7 +67,7 @@ take_chunk(struct pool *pl, size_t *from, size_t *to)
 	int more;
 
 	pthread_mutex_lock(&pl->lock);
-	more = !pl->stop && !(pl->cancel && *pl->cancel) &&
+	more = !__atomic_load_n(&pl->stop, __ATOMIC_RELAXED) &&
 	       pl->next < pl->n;
 	if (more) {
 		*from = pl->next;
@@ -91,23 +91,29 @@ fail_at(struct pool *pl, size_t i, int err)
 	pthread_mutex_unlock(&pl->lock);
 }
 
-/* Another thread failed or a signal came: not one more item. */
+/*
+ * Another thread failed or a signal came: not one more item.  Only the
+ * calling thread, where the signal handler runs, reads *cancel (a
+ * sig_atomic_t is atomic against a handler, not against threads); it
+ * passes the news on through stop.
+ */
 static int
-stopped(struct pool *pl)
+stopped(struct pool *pl, int caller)
 {
-	return __atomic_load_n(&pl->stop, __ATOMIC_RELAXED) ||
-	       (pl->cancel && *pl->cancel);
+	if (caller && pl->cancel && *pl->cancel)
+		__atomic_store_n(&pl->stop, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&pl->stop, __ATOMIC_RELAXED);
 }
 
-/* Chunks until none is left or one fails; progress: the calling
- * thread's label for the progress line, NULL in the workers. */
+/* Chunks until none is left or one fails; caller: this is the calling
+ * thread, which keeps the progress line and watches *cancel. */
 static void
-run_chunks(struct pool *pl, const char *progress)
+run_chunks(struct pool *pl, int caller, const char *progress)
 {
 	size_t from, to, i, done;
 
-	while (take_chunk(pl, &from, &to)) {
-		for (i = from; i < to && !stopped(pl); i++) {
+	while (!stopped(pl, caller) && take_chunk(pl, &from, &to)) {
+		for (i = from; i < to && !stopped(pl, caller); i++) {
 			if (pl->fn(pl->arg, i)) {
 				fail_at(pl, i, errno);
 				return;
@@ -117,7 +123,7 @@ run_chunks(struct pool *pl, const char *progress)
 		pl->done += to - from;
 		done = pl->done;
 		pthread_mutex_unlock(&pl->lock);
-		if (progress)
+		if (caller && progress)
 			progress_show(progress, done, pl->n);
 	}
 }
@@ -125,7 +131,7 @@ run_chunks(struct pool *pl, const char *progress)
 static void *
 worker(void *arg)
 {
-	run_chunks(arg, NULL);
+	run_chunks(arg, 0, NULL);
 	return NULL;
 }
 
@@ -159,7 +165,7 @@ pool_run(size_t n, unsigned threads, int (*fn)(void *, size_t), void *arg,
 	       !pthread_create(&tid[started], NULL, worker, &pl))
 		started++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	run_chunks(&pl, progress);
+	run_chunks(&pl, 1, progress);
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	pthread_mutex_destroy(&pl.lock);

@@ -12,9 +12,10 @@
  * failure no thread starts another item (an ENOSPC on one thread stops
  * all of them); of the failures that happened, the lowest index is the
  * one returned (an item of lower index may not have been tried).  A
- * non-zero *cancel (set by a signal handler) also stops every thread;
+ * non-zero *cancel (set by a signal handler) also stops every thread:
  * the workers run with every signal blocked, so the handler runs on the
- * calling thread.
+ * calling thread, which alone reads *cancel (between two of its items)
+ * and tells the others.
  */
 #ifndef POOL_H
 #define POOL_H

@@ -130,18 +130,30 @@ START_TEST(test_one_thread_first_failure)
 }
 END_TEST
 
+/* The calling thread watches the flag: set at its 100th call it stops
+ * there; set before, no item is done by it. */
 START_TEST(test_cancel_stops)
 {
 	static volatile sig_atomic_t cancel;
 	struct count *c = new_count();
+	size_t i;
 	int err = 0;
 
 	cancel = 0;
 	c->cancel_at_call = &cancel;
+	ck_assert_uint_eq(pool_run(ITEMS, 1, visit, c, &cancel, NULL, &err),
+			  ITEMS);
+	ck_assert_uint_eq(c->calls, 100);
+	free(c);
+	c = new_count();
+	ck_assert_uint_eq(pool_run(ITEMS, 1, visit, c, &cancel, NULL, &err),
+			  ITEMS);
+	ck_assert_uint_eq(c->calls, 0);
+	/* workers may have begun before the caller saw it: never twice */
 	ck_assert_uint_eq(pool_run(ITEMS, 3, visit, c, &cancel, NULL, &err),
 			  ITEMS);
-	/* each thread may be inside one call when the flag is set */
-	ck_assert_uint_le(c->calls, 100 + 3);
+	for (i = 0; i < ITEMS; i++)
+		ck_assert_uint_le(c->seen[i], 1);
 	free(c);
 }
 END_TEST
