@@ -325,9 +325,10 @@ print_profile(const struct profile *pr, double total, const char *plugins)
 	fputs(plugins, stderr);
 	fprintf(stderr, "plugins catalogued %u, loaded %u; templates parsed "
 		"%u, renders %u, cache hits %u; files %u, dirs %u, symlinks "
-		"%u, bytes %zu\n", pr->plugins_catalogued, pr->plugins_loaded,
-		pr->templates_parsed, pr->renders, pr->cache_hits, pr->files,
-		pr->dirs, pr->symlinks, pr->bytes);
+		"%u, bytes %zu; write threads %u\n", pr->plugins_catalogued,
+		pr->plugins_loaded, pr->templates_parsed, pr->renders,
+		pr->cache_hits, pr->files, pr->dirs, pr->symlinks, pr->bytes,
+		pr->write_threads);
 }
 
 /*

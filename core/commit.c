@@ -38,6 +38,7 @@
 #include "recover.h"
 #include "sha256.h"
 #include "stage.h"
+#include "stagepool.h"
 #include "strbuf.h"
 #include "trash.h"
 #include "walk.h"
@@ -736,6 +737,7 @@ pipeline_stage_commit(struct pipeline *p)
 	struct stage s;
 	double mark = now_ms();
 	size_t i;
+	unsigned threads;
 	int ret = -1, committed = 0, sig;
 
 	if (target_state(p->target, p->force, !p->no_force, &st, p->d))
@@ -751,12 +753,19 @@ pipeline_stage_commit(struct pipeline *p)
 	stage_catch_signals(1);
 	if (stage_init(&s, p->target, p->durable, p->d))
 		goto out;
+	threads = stage_threads(p->actions, p->nr);
+	p->prof.write_threads = threads;
+	if (threads > 1 &&
+	    stage_write_parallel(&s, p->actions, p->nr, threads, p->d))
+		goto out;
 	for (i = 0; i < p->nr; i++) {
 		if (p->actions[i].skip)
 			continue;
-		if (interrupted(p) || stage_write(&s, &p->actions[i], p->d))
+		if (threads == 1 && (interrupted(p) ||
+		    stage_write(&s, &p->actions[i], p->d)))
 			goto out;
-		progress_show("staging", i + 1, p->nr);
+		if (threads == 1)
+			progress_show("staging", i + 1, p->nr);
 		if (p->actions[i].kind == A_DIR)
 			p->prof.dirs++;
 		else if (p->actions[i].kind == A_SYMLINK)

@@ -100,6 +100,13 @@ const char *confine_strerror(int err);
  * to max (0 = no cap); for callers that hold the fd already. */
 int confine_read_fd(int fd, struct strbuf *sb, size_t max);
 
+/*
+ * Decides openat2() or the walk now (the environment, the kernel), so
+ * that threads calling confine_*() afterwards only read that choice.
+ * Call it before starting them; any other caller may skip it.
+ */
+void confine_init(void);
+
 /* Forces (1) or releases (0) the component walk: a test hook. */
 void confine_force_fallback(int on);
 

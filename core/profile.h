@@ -27,6 +27,7 @@ struct profile {
 	unsigned templates_parsed, renders, cache_hits;
 	unsigned files, dirs, symlinks;
 	size_t bytes;
+	unsigned write_threads;	/* that staged the files (stagepool.c) */
 };
 
 double now_ms(void);

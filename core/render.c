@@ -10,6 +10,7 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "sha256.h"
+#include "stagepool.h"
 #include "strbuf.h"
 #include "wrapper.h"
 
@@ -156,14 +157,13 @@ pipeline_render(struct pipeline *p)
 			a->data = a->text;
 			a->len = strlen(a->text);
 		}
-		if (!ret && (a->kind == A_FILE || a->kind == A_TEXT ||
-			     a->kind == A_DATA))
-			sha256_hex(a->data, a->len, a->sha);
 		progress_show("rendering", i + 1, p->nr);
 	}
 	strbuf_release(&out);
 	if (ret)
 		return -1;
+	/* every file's sha256, by several threads in a large run */
+	stage_hash_actions(p->actions, p->nr);
 	p->prof.templates_parsed = p->cache.parsed;
 	p->prof.renders = p->cache.renders;
 	p->prof.cache_hits = p->cache.hits;

@@ -97,7 +97,16 @@ make_parents(int dirfd, const char *path, char **cache)
 	if (*cache && strlen(*cache) == len && !strncmp(*cache, path, len))
 		return 0;
 	dir = xstrndup(path, len);
-	for (i = 0; i <= len; i++) {
+	/*
+	 * The cached directory exists: below it only the rest is made (a
+	 * sorted tree descends one level at a time, never from the top).
+	 */
+	i = *cache ? strlen(*cache) : 0;
+	if (i && i < len && !strncmp(*cache, path, i) && path[i] == '/')
+		i++;
+	else
+		i = 0;
+	for (; i <= len; i++) {
 		if (dir[i] != '/' && dir[i] != '\0')
 			continue;
 		dir[i] = '\0';
@@ -225,8 +234,8 @@ stage_init(struct stage *s, const char *target, int durable, struct diag *d)
 	return 0;
 }
 
-static int
-write_file(struct stage *s, const struct action *a)
+int
+stage_write_file(struct stage *s, const struct action *a)
 {
 	int fd, e;
 
@@ -263,7 +272,7 @@ stage_write(struct stage *s, const struct action *a, struct diag *d)
 		ret = confine_symlink(a->text, s->dirfd, a->path);
 		break;
 	default:
-		ret = write_file(s, a);
+		ret = stage_write_file(s, a);
 	}
 	if (ret)
 		return diag_error(d, EXIT_IO, &loc, "cannot write file: %s",

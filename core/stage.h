@@ -41,6 +41,12 @@ int stage_init(struct stage *s, const char *target, int durable,
 	       struct diag *d);
 int stage_write(struct stage *s, const struct action *a, struct diag *d);
 /*
+ * The bytes of one file action, its parents already made: 0, or -1 with
+ * errno and no diagnostic (safe to call from several threads at once:
+ * it reads s and writes nothing but the file).
+ */
+int stage_write_file(struct stage *s, const struct action *a);
+/*
  * --durable: fsyncs every directory of the staging tree that holds one
  * of the nr actions (skipped ones aside), then the staging directory
  * itself.  0, or -1 with one EXIT_IO diagnostic.
