@@ -605,6 +605,11 @@ fini_plugins(struct pipeline *p)
 	remove_handlers();
 }
 
+/*
+ * The object before its context: an ELF destructor is plugin code too,
+ * and one that (against the rules) still uses the context finds it
+ * whole, not freed (doc/design.md §9).
+ */
 void
 unload_plugins(struct pipeline *p)
 {
@@ -614,12 +619,12 @@ unload_plugins(struct pipeline *p)
 	for (i = p->nr_active; i-- > 0;) {
 		struct plugin_info *pi = p->active[i];
 
-		host_ctx_free(pi->ctx);
-		pi->ctx = NULL;
 		if (pi->handle)
 			release_handle(pi);
 		pi->handle = NULL;
 		pi->desc = NULL;
+		host_ctx_free(pi->ctx);
+		pi->ctx = NULL;
 	}
 	release_cwd();
 }

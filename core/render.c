@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include <unistd.h>
+#include "datadir.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "sha256.h"
@@ -26,7 +27,6 @@ static int
 override_dirs(struct pipeline *p, struct plugin_info *pi)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 
 	if (pi->override_dirs)
 		return pi->override_dirs;
@@ -38,12 +38,8 @@ override_dirs(struct pipeline *p, struct plugin_info *pi)
 			pi->override_dirs |= 2;
 		strbuf_reset(&sb);
 	}
-	if (xdg && *xdg == '/')
-		strbuf_addf(&sb, "%s/khora/templates/%s", xdg, pi->name);
-	else if (home && *home == '/')
-		strbuf_addf(&sb, "%s/.local/share/khora/templates/%s", home,
-			    pi->name);
-	if (sb.len && exists(sb.buf))
+	if (!datadir_user(&sb, USER_DATA, "templates") &&
+	    (strbuf_addf(&sb, "/%s", pi->name), exists(sb.buf)))
 		pi->override_dirs |= 4;
 	strbuf_release(&sb);
 	return pi->override_dirs;
@@ -59,8 +55,7 @@ static char *
 find_template(struct pipeline *p, const struct action *a, char **display)
 {
 	struct strbuf cand[4], tried = STRBUF_INIT;
-	const char *pl = a->owner->name, *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
+	const char *pl = a->owner->name;
 	char *found = NULL;
 	size_t i;
 	int dirs = override_dirs(p, a->owner);
@@ -72,12 +67,8 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 		config_path(p->cfg, p->cfg->templates_dir, &cand[0]);
 		strbuf_addf(&cand[0], "/%s/%s", pl, a->tmpl);
 	}
-	if ((dirs & 4) && xdg && *xdg == '/')
-		strbuf_addf(&cand[1], "%s/khora/templates/%s/%s", xdg, pl,
-			    a->tmpl);
-	else if ((dirs & 4) && home && *home == '/')
-		strbuf_addf(&cand[1], "%s/.local/share/khora/templates/%s/%s",
-			    home, pl, a->tmpl);
+	if ((dirs & 4) && !datadir_user(&cand[1], USER_DATA, "templates"))
+		strbuf_addf(&cand[1], "/%s/%s", pl, a->tmpl);
 	if (a->owner->template_dir)
 		strbuf_addf(&cand[2], "%s/%s", a->owner->template_dir, a->tmpl);
 	strbuf_addf(&cand[3], "%s/%s/%s", p->cat->templatedir, pl, a->tmpl);
