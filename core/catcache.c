@@ -664,21 +664,6 @@ bad:
 /* ---- the cache of one directory ---- */
 
 static char *
-cc_fmt(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static char *
-cc_fmt(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb, NULL);
-}
-
-static char *
 user_cache_path(const char *dirpath)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -687,9 +672,9 @@ user_cache_path(const char *dirpath)
 	/* the XDG rule: a relative value is ignored */
 	sha256_hex(dirpath, strlen(dirpath), hex);
 	if (x && *x == '/')
-		return cc_fmt("%s/khora/catalog/%s", x, hex);
+		return xstrfmt("%s/khora/catalog/%s", x, hex);
 	if (home && *home == '/')
-		return cc_fmt("%s/.cache/khora/catalog/%s", home, hex);
+		return xstrfmt("%s/.cache/khora/catalog/%s", home, hex);
 	return NULL;
 }
 
@@ -712,7 +697,7 @@ catcache_open(const char *dirpath, int dirfd, int rebuild, int local,
 	 */
 	if (clock_gettime(CLOCK_REALTIME_COARSE, &c->since))
 		memset(&c->since, 0, sizeof(c->since));
-	c->lfile.path = cc_fmt("%s/%s", dirpath, CATCACHE_LOCAL);
+	c->lfile.path = xstrfmt("%s/%s", dirpath, CATCACHE_LOCAL);
 	c->ufile.path = user_cache_path(dirpath);
 	/* the Debian trigger (root) writes the system's own directory */
 	c->local = rebuild && local && !faccessat(dirfd, ".", W_OK,

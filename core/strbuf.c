@@ -44,6 +44,18 @@ strbuf_detach(struct strbuf *sb, size_t *len)
 	return res;
 }
 
+char *
+xstrfmt(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return strbuf_detach(&sb, NULL);
+}
+
 void
 strbuf_grow(struct strbuf *sb, size_t extra)
 {

@@ -28,21 +28,6 @@
 #define GIT_OUTPUT_MAX (16u << 20)	/* ls-remote of a huge repository */
 #define REF_MAX 255
 
-static char *
-xstrfmt(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static char *
-xstrfmt(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* ---- PEP 440 ---- */
 
 #define PV_MAX_RELEASE 16
