@@ -6,6 +6,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "catalog.h"
@@ -98,6 +99,10 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 		 * the commit does not move the command elsewhere */
 		if (fchdir(o->dirfd) || (o->up && chdir("..")))
 			_exit(126);
+		/* khora ignores SIGXFSZ for itself (main.c); an ignored
+		 * signal survives exec, and a program under ulimit -f
+		 * expects to be stopped by it, as from a shell */
+		signal(SIGXFSZ, SIG_DFL);
 		if (o->env == SPAWN_ENV_PROJECT)
 			clean_environment();
 		if (o->git_config)
