@@ -117,6 +117,9 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 			/* keep khora's stdout for its own report */
 			dup2(o->out >= 0 ? o->out : 2, 1);
 		}
+		/* the program gets 0, 1 and 2, not our spare /dev/null */
+		if (fd > 2)
+			close(fd);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
