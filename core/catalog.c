@@ -997,6 +997,17 @@ catalog_load(struct catalog *cat, struct diag *d)
 	return catalog_load_opts(cat, 0, d);
 }
 
+/* 1 when dir is the build tree khora runs from, or below it */
+static int
+in_build_tree(const char *dir)
+{
+	const char *root = khora_build_tree();
+	size_t len = root ? strlen(root) : 0;
+
+	return root && !strncmp(dir, root, len) &&
+	       (dir[len] == '/' || !dir[len]);
+}
+
 int
 catalog_load_opts(struct catalog *cat, int rebuild, struct diag *d)
 {
@@ -1011,12 +1022,12 @@ catalog_load_opts(struct catalog *cat, int rebuild, struct diag *d)
 
 		if (fd >= 0) {
 			/* a source tree is not an installation: never
-			 * written into by --rebuild-cache */
+			 * written into by --rebuild-cache (its plugins/
+			 * nor its test fixtures) */
 			if (!why.len)
 				cat->cache = catcache_open(cat->dirs.v[i], fd,
-					rebuild, !khora_build_tree() ||
-					strcmp(cat->dirs.v[i],
-					       khora_plugindir()), d);
+					rebuild, !in_build_tree(cat->dirs.v[i]),
+					d);
 			/* a refused directory is read to name its plugins */
 			scan_dir(cat, fd, cat->dirs.v[i], why.buf, 0, d);
 			catcache_close(cat->cache);

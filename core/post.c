@@ -48,8 +48,8 @@ show(struct strbuf *sb, char **argv)
  * git's repository-selecting variables cleared (spawn.h) and config,
  * when not NULL, as git configuration for the child.  in and out are
  * the child's stdin and stdout (-1: /dev/null, and stdout to khora's
- * stderr or, quiet, to /dev/null).  The exit status; 127 when the
- * program cannot be run.
+ * stderr or, quiet, to /dev/null).  The exit status; SPAWN_CANNOT_RUN
+ * when the program cannot be run.
  */
 static int
 spawn(int dirfd, int up, char **argv, int quiet, int in, int out,
@@ -102,8 +102,8 @@ paths_file(const struct pipeline *p)
 /*
  * KHORA_CMD_NESTED_CHECK: runs the check in the directory that holds
  * the project; 1 when it succeeded (the enclosing project, its first
- * output line, in *said), 0 when it failed, 127 when the program is
- * missing.
+ * output line, in *said), 0 when it failed, SPAWN_CANNOT_RUN when the
+ * program is missing.
  */
 static int
 check_nested(const struct pipeline *p, struct command *c,
@@ -123,7 +123,7 @@ check_nested(const struct pipeline *p, struct command *c,
 	}
 	if (fp)
 		fclose(fp);
-	return rc == 127 ? 127 : !rc;
+	return rc == SPAWN_CANNOT_RUN ? SPAWN_CANNOT_RUN : !rc;
 }
 
 /*
@@ -233,7 +233,9 @@ failed(struct pipeline *p, const struct command *c, int rc,
 
 	show(&sb, c->argv);
 	*skip = c->owner;
-	if (rc == 127 && (c->flags & KHORA_CMD_OPTIONAL))
+	if (rc == SPAWN_CANNOT_RUN && !(c->flags & KHORA_CMD_OPTIONAL))
+		rc = 127;	/* as a shell says it */
+	if (rc == SPAWN_CANNOT_RUN && (c->flags & KHORA_CMD_OPTIONAL))
 		diag_warn(p->d, NULL, "plugin '%s': cannot run '%s': %s is "
 			  "not installed; the project is complete without "
 			  "it", c->owner->name, sb.buf, c->argv[0]);
@@ -315,7 +317,7 @@ pipeline_post(struct pipeline *p)
 					  said.buf, c->owner->name);
 				continue;
 			}
-			if (rc != 127)
+			if (rc != SPAWN_CANNOT_RUN)
 				continue;
 		} else {
 			if (c->flags & KHORA_CMD_FALLBACK)
@@ -329,7 +331,7 @@ pipeline_post(struct pipeline *p)
 				continue;
 		}
 		/* a missing program: its later commands cannot run either */
-		if (rc != 127 && rescued(p, i)) {
+		if (rc != SPAWN_CANNOT_RUN && rescued(p, i)) {
 			last = c;
 			last_rc = rc;
 			continue;

@@ -6,6 +6,7 @@
  */
 #include "compat.h"
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "catalog.h"
@@ -82,22 +83,66 @@ set_config_env(const struct strlist *kv)
 	}
 }
 
+/*
+ * A descriptor above 2 (a khora started with stdout or stderr closed
+ * gets its pipe there): the child's dup2() onto 0, 1 and 2 must not
+ * take the pipe that tells exec's errno.
+ */
+static int
+high_fd(int *fd)
+{
+	int nfd;
+
+	if (*fd > 2)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		return -1;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
 int
 spawn_run(char *const *argv, const struct spawn_opts *o)
 {
-	int status = 0, fd;
+	int status = 0, fd, pfd[2] = { -1, -1 }, err = 0;
+	ssize_t n;
 	pid_t pid;
 
 	fflush(stdout);
 	fflush(stderr);
+	/* the child's errno when it cannot start the program: read back
+	 * through a close-on-exec pipe, which a successful exec closes */
+	if (pipe2(pfd, O_CLOEXEC) || high_fd(&pfd[0]) || high_fd(&pfd[1])) {
+		err = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		errno = err;
+		return SPAWN_CANNOT_RUN;
+	}
 	pid = fork();
-	if (pid < 0)
-		return 127;
+	if (pid < 0) {
+		err = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		errno = err;
+		return SPAWN_CANNOT_RUN;
+	}
 	if (!pid) {
+		close(pfd[0]);
 		/* by fd: a target renamed and replaced by a symlink after
 		 * the commit does not move the command elsewhere */
-		if (fchdir(o->dirfd) || (o->up && chdir("..")))
+		if (fchdir(o->dirfd) || (o->up && chdir(".."))) {
+			err = errno;
+			if (write(pfd[1], &err, sizeof(err)) < 0)
+				_exit(126);
 			_exit(126);
+		}
+		/* khora ignores SIGXFSZ for itself (main.c); an ignored
+		 * signal survives exec, and a program under ulimit -f
+		 * expects to be stopped by it, as from a shell */
+		signal(SIGXFSZ, SIG_DFL);
 		if (o->env == SPAWN_ENV_PROJECT)
 			clean_environment();
 		if (o->git_config)
@@ -112,11 +157,25 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 			/* keep khora's stdout for its own report */
 			dup2(o->out >= 0 ? o->out : 2, 1);
 		}
+		/* the program gets 0, 1 and 2, not our spare /dev/null */
+		if (fd > 2)
+			close(fd);
 		execvp(argv[0], argv);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(127);
 		_exit(127);
 	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (n == (ssize_t)sizeof(err)) {
+		errno = err;
+		return SPAWN_CANNOT_RUN;
+	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);

@@ -42,10 +42,14 @@ struct spawn_opts {
 /*
  * Runs argv[0] (searched in PATH) with argv as o says, and waits.  The
  * wait status, as a shell reports it: the exit status (0-255), 128 + N
- * when a signal N ended it, 126 when the child cannot enter the
- * directory, 127 when the program cannot be run (or fork fails).
- * khora's stdout and stderr are flushed first.
+ * when a signal N ended it; SPAWN_CANNOT_RUN, with errno set, when the
+ * program could not be started (fork, the directory, exec: ENOENT when
+ * it is not found), so that a program's own exit status 126 or 127 is
+ * never taken for a missing one.  khora's stdout and stderr are flushed
+ * first.
  */
+#define SPAWN_CANNOT_RUN 256
+
 int spawn_run(char *const *argv, const struct spawn_opts *o);
 
 #endif /* SPAWN_H */

@@ -290,7 +290,7 @@ tasks_run(const struct task_list *l, int dirfd, const char *kind,
 	struct spawn_opts o = SPAWN_OPTS_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	int rc, ret = 0;
+	int rc, err, ret = 0;
 
 	/* in the project by fd: a task that renames the project (or puts
 	 * a symlink in its place) does not send the next one elsewhere */
@@ -299,12 +299,18 @@ tasks_run(const struct task_list *l, int dirfd, const char *kind,
 		rc = spawn_run((char *const *)l->argv[i], &o);
 		if (!rc)
 			continue;
+		err = errno;
 		strbuf_reset(&sb);
 		show(&sb, l->argv[i]);
-		if (rc == 127)
+		if (rc == SPAWN_CANNOT_RUN && err == ENOENT)
 			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] "
 					 "cannot run ('%s' not found) %s", kind,
 					 sb.buf, l->argv[i][0], what);
+		else if (rc == SPAWN_CANNOT_RUN)
+			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] "
+					 "cannot run ('%s': %s) %s", kind,
+					 sb.buf, l->argv[i][0], strerror(err),
+					 what);
 		else
 			ret = diag_error(d, EXIT_TEMPLATE, NULL, "%s [%s] "
 					 "failed (exit status %d) %s", kind,
