@@ -333,9 +333,11 @@ parse_source(struct tmplsrc *s, const char *src, const char *subdir,
 		from = scheme + 3;
 	cut = strstr(from, "//");
 	strbuf_add(&sb, src, cut ? (size_t)(cut - src) : strlen(src));
-	if (cut && subdir)
+	if (cut && subdir) {
+		strbuf_release(&sb);
 		return src_error(d, EXIT_USAGE, src, "it names a subdirectory "
 				 "and so does --template-dir");
+	}
 	if (cut || subdir)
 		s->subdir = xstrdup(cut ? cut + 2 : subdir);
 	if (s->subdir && check_subdir(s->subdir)) {
