@@ -8,6 +8,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "datadir.h"
+#include "hash.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "sha256.h"
@@ -99,33 +100,107 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 	return found;
 }
 
+/*
+ * What the lookup of one plugin template gives, kept for the run: a
+ * plugin that renders one template a thousand times (a slot, a file
+ * per item) pays for the search, the path and the cache lookup once.
+ * hint is the longest output so far, so that the next render of it
+ * allocates once instead of growing by halves.
+ */
+struct tmemo {
+	char *key;			/* "PLUGIN/TEMPLATE" */
+	char *path;			/* the template file found */
+	char *display;			/* its name in messages */
+	struct template *t;		/* owned by p->cache */
+	size_t hint;
+};
+
+static struct tmemo *
+tmemo_get(struct pipeline *p, const struct action *a)
+{
+	struct strbuf key = STRBUF_INIT;
+	struct tmemo *m;
+	char *root;
+
+	strbuf_addf(&key, "%s/%s", a->owner->name, a->tmpl);
+	m = hashmap_get_len(&p->tmemo, key.buf, key.len);
+	if (m) {
+		p->cache.hits++;
+		strbuf_release(&key);
+		return m;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->path = find_template(p, a, &m->display);
+	if (!m->path)
+		goto fail;
+	/* path is ROOT/tmpl: the template may not leave ROOT */
+	root = xstrndup(m->path, strlen(m->path) - strlen(a->tmpl) - 1);
+	m->t = tcache_get(&p->cache, root, a->tmpl, m->display, p->d);
+	free(root);
+	if (!m->t)
+		goto fail;
+	m->key = strbuf_detach(&key, NULL);
+	ALLOC_GROW(p->memos, p->nr_memos, p->alloc_memos);
+	p->memos[p->nr_memos++] = m;
+	hashmap_put(&p->tmemo, m->key, m);
+	return m;
+fail:
+	free(m->path);
+	free(m->display);
+	free(m);
+	strbuf_release(&key);
+	return NULL;
+}
+
+void
+render_release(struct pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_memos; i++) {
+		free(p->memos[i]->key);
+		free(p->memos[i]->path);
+		free(p->memos[i]->display);
+		free(p->memos[i]);
+	}
+	free(p->memos);
+	p->memos = NULL;
+	p->nr_memos = p->alloc_memos = 0;
+	hashmap_clear(&p->tmemo);
+}
+
 static int
 render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 {
-	char *display = NULL, *root;
+	struct tmemo *m = NULL;
 	struct template *t;
-	int ret;
+	char *root;
 
-	/* a template directory's file comes with its path */
-	if (a->tmpl_path)
-		display = xstrdup(a->tmpl_path);
-	else
-		a->tmpl_path = find_template(p, a, &display);
-	if (!a->tmpl_path)
-		return -1;
-	/* tmpl_path is ROOT/tmpl: the template may not leave ROOT */
-	root = xstrndup(a->tmpl_path, strlen(a->tmpl_path) -
-			strlen(a->tmpl) - 1);
-	t = tcache_get(&p->cache, root, a->tmpl, display, p->d);
-	free(root);
-	a->tmpl_shown = display;
+	if (a->tmpl_path) {
+		/* a template directory's file comes with its path, once */
+		root = xstrndup(a->tmpl_path, strlen(a->tmpl_path) -
+				strlen(a->tmpl) - 1);
+		a->tmpl_shown = xstrdup(a->tmpl_path);
+		t = tcache_get(&p->cache, root, a->tmpl, a->tmpl_shown, p->d);
+		free(root);
+	} else {
+		m = tmemo_get(p, a);
+		if (!m)
+			return -1;
+		a->tmpl_path = xstrdup(m->path);
+		a->tmpl_shown = xstrdup(m->display);
+		t = m->t;
+	}
 	if (!t)
 		return -1;
 	strbuf_reset(out);
-	ret = template_render(t, host_ctx_dict(a->owner->ctx), &p->cache, out,
-			      p->d);
-	if (ret)
+	if (m && m->hint)
+		strbuf_grow(out, m->hint);
+	if (template_render(t, host_ctx_dict(a->owner->ctx), &p->cache, out,
+			    p->d))
 		return -1;
+	if (m && out->len > m->hint)
+		m->hint = out->len;
 	a->data = strbuf_detach(out, &a->len);
 	return 0;
 }
