@@ -229,8 +229,8 @@ demo:
 	$(Q)tools/demo $(EXAMPLE)
 
 tools/writetree: tools/writetree.c
-	$(QCC)$(CC) -std=c99 $(WARNINGS) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) \
-		-o $@ $<
+	$(QCC)$(CC) -std=c99 $(WARNINGS) $(CFLAGS) $(CPPFLAGS) -pthread \
+		$(LDFLAGS) -o $@ $<
 
 tools/bench-plugin/bench_files.so: tools/bench-plugin/bench_files.c \
 	plugin-sdk/khora-plugin.h
