@@ -108,10 +108,6 @@ struct pipeline {
 
 	struct tdict *global;
 	struct tcache cache;
-	/* render.c: each plugin template's lookup, made once a run */
-	struct hashmap tmemo;		/* "PLUGIN/TEMPLATE" -> tmemo */
-	struct tmemo **memos;
-	size_t nr_memos, alloc_memos;
 	struct strlist secrets;		/* secret answers as they may
 					 * appear in a file: never put in
 					 * .khora/base */
@@ -138,9 +134,6 @@ void pipeline_init(struct pipeline *p, struct diag *d,
  * the pipeline through its context (doc/design.md §9).
  */
 void pipeline_release(struct pipeline *p);
-
-/* render.c: frees what the render pass keeps between actions. */
-void render_release(struct pipeline *p);
 
 /* resolve.c: validates features and plugins_config, fills p->active. */
 int resolve_plugins(struct pipeline *p);

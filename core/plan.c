@@ -77,7 +77,6 @@ pipeline_release(struct pipeline *p)
 	for (i = 0; i < p->secrets.nr; i++)
 		explicit_bzero(p->secrets.v[i], strlen(p->secrets.v[i]));
 	strlist_clear(&p->secrets);
-	render_release(p);
 	tcache_release(&p->cache);
 	tdict_free(p->global);
 	memset(p, 0, sizeof(*p));

@@ -101,7 +101,7 @@ find_template(struct pipeline *p, const struct action *a, char **display)
 }
 
 /*
- * What the lookup of one plugin template gives, kept for the run: a
+ * What the lookup of one plugin template gives, kept for the pass: a
  * plugin that renders one template a thousand times (a slot, a file
  * per item) pays for the search, the path and the cache lookup once.
  * hint is the longest output so far, so that the next render of it
@@ -115,15 +115,22 @@ struct tmemo {
 	size_t hint;
 };
 
+/* The lookups of one render pass, by "PLUGIN/TEMPLATE". */
+struct tmemos {
+	struct hashmap by_key;
+	struct tmemo **v;
+	size_t nr, alloc;
+};
+
 static struct tmemo *
-tmemo_get(struct pipeline *p, const struct action *a)
+tmemo_get(struct pipeline *p, struct tmemos *ms, const struct action *a)
 {
 	struct strbuf key = STRBUF_INIT;
 	struct tmemo *m;
 	char *root;
 
 	strbuf_addf(&key, "%s/%s", a->owner->name, a->tmpl);
-	m = hashmap_get_len(&p->tmemo, key.buf, key.len);
+	m = hashmap_get_len(&ms->by_key, key.buf, key.len);
 	if (m) {
 		p->cache.hits++;
 		strbuf_release(&key);
@@ -140,9 +147,9 @@ tmemo_get(struct pipeline *p, const struct action *a)
 	if (!m->t)
 		goto fail;
 	m->key = strbuf_detach(&key, NULL);
-	ALLOC_GROW(p->memos, p->nr_memos, p->alloc_memos);
-	p->memos[p->nr_memos++] = m;
-	hashmap_put(&p->tmemo, m->key, m);
+	ALLOC_GROW(ms->v, ms->nr, ms->alloc);
+	ms->v[ms->nr++] = m;
+	hashmap_put(&ms->by_key, m->key, m);
 	return m;
 fail:
 	free(m->path);
@@ -152,25 +159,24 @@ fail:
 	return NULL;
 }
 
-void
-render_release(struct pipeline *p)
+static void
+tmemos_release(struct tmemos *ms)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr_memos; i++) {
-		free(p->memos[i]->key);
-		free(p->memos[i]->path);
-		free(p->memos[i]->display);
-		free(p->memos[i]);
+	for (i = 0; i < ms->nr; i++) {
+		free(ms->v[i]->key);
+		free(ms->v[i]->path);
+		free(ms->v[i]->display);
+		free(ms->v[i]);
 	}
-	free(p->memos);
-	p->memos = NULL;
-	p->nr_memos = p->alloc_memos = 0;
-	hashmap_clear(&p->tmemo);
+	free(ms->v);
+	hashmap_clear(&ms->by_key);
 }
 
 static int
-render_one(struct pipeline *p, struct action *a, struct strbuf *out)
+render_one(struct pipeline *p, struct tmemos *ms, struct action *a,
+	   struct strbuf *out)
 {
 	struct tmemo *m = NULL;
 	struct template *t;
@@ -184,7 +190,7 @@ render_one(struct pipeline *p, struct action *a, struct strbuf *out)
 		t = tcache_get(&p->cache, root, a->tmpl, a->tmpl_shown, p->d);
 		free(root);
 	} else {
-		m = tmemo_get(p, a);
+		m = tmemo_get(p, ms, a);
 		if (!m)
 			return -1;
 		a->tmpl_path = xstrdup(m->path);
@@ -209,6 +215,7 @@ int
 pipeline_render(struct pipeline *p)
 {
 	struct strbuf out = STRBUF_INIT;
+	struct tmemos ms = { HASHMAP_INIT, NULL, 0, 0 };
 	size_t i;
 	int ret = 0;
 
@@ -217,7 +224,7 @@ pipeline_render(struct pipeline *p)
 
 		if (a->kind == A_FILE) {
 			p->d->plugin = a->owner->name;
-			ret = render_one(p, a, &out);
+			ret = render_one(p, &ms, a, &out);
 			p->d->plugin = NULL;
 		} else if (a->kind == A_TEXT) {
 			a->data = a->text;
@@ -226,6 +233,7 @@ pipeline_render(struct pipeline *p)
 		progress_show("rendering", i + 1, p->nr);
 	}
 	strbuf_release(&out);
+	tmemos_release(&ms);
 	if (ret)
 		return -1;
 	/* every file's sha256, by several threads in a large run */
