@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "path.h"
 #include "pipeline.h"
+#include "pool.h"
 #include "sha256.h"
 #include "strbuf.h"
 #include "wrapper.h"
@@ -38,10 +39,11 @@ add_lock_template(struct strbuf *sb, const char *owner, const char *tmpl)
 }
 
 static void
-add_lock(struct pipeline *p, const char *config_sha, size_t nr)
+build_lock(const struct pipeline *p, const char *config_sha, size_t nr,
+	   struct strbuf *out)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct action *a;
+	const struct action *a;
 	size_t i;
 
 	strbuf_addf(&sb, "# khora lock file: what khora generated here, with "
@@ -94,11 +96,8 @@ add_lock(struct pipeline *p, const char *config_sha, size_t nr)
 			strbuf_addch(&sb, '\n');
 		}
 	}
-	a = pipeline_add(p, A_TEXT, NULL, ".khora/lock");
-	a->mode = 0644;
-	a->text = strbuf_detach(&sb, &a->len);
-	a->data = a->text;
-	sha256_hex(a->data, a->len, a->sha);
+	strbuf_release(out);
+	*out = sb;
 }
 
 #define BASE_HEADER PIPELINE_BASE_HEADER
@@ -124,7 +123,7 @@ holds_secret(const struct pipeline *p, const struct action *a)
  * `secret: true`; update merges it without a base).
  */
 static void
-add_base(struct pipeline *p, size_t nr)
+build_base(struct pipeline *p, size_t nr, struct strbuf *out)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct action *a;
@@ -145,17 +144,56 @@ add_base(struct pipeline *p, size_t nr)
 		strbuf_add(&sb, a->data, a->len);
 		strbuf_addch(&sb, '\n');
 	}
-	a = pipeline_add(p, A_TEXT, NULL, ".khora/base");
+	strbuf_release(out);
+	*out = sb;
+}
+
+/*
+ * The two records are built and hashed as two jobs: in a large run a
+ * second thread hashes the base (tens of MiB) while the first writes
+ * the lock.  Neither job adds an action (that would move the array the
+ * other reads); both are added after.
+ */
+struct records {
+	const struct pipeline *p;
+	const char *config_sha;
+	size_t nr;
+	struct strbuf base, lock;
+	char base_sha[65], lock_sha[65];
+};
+
+static int
+records_job(void *arg, size_t i)
+{
+	struct records *r = arg;
+
+	if (i == 0) {
+		sha256_hex(r->base.buf, r->base.len, r->base_sha);
+	} else {
+		build_lock(r->p, r->config_sha, r->nr, &r->lock);
+		sha256_hex(r->lock.buf, r->lock.len, r->lock_sha);
+	}
+	return 0;
+}
+
+static void
+add_record(struct pipeline *p, const char *path, struct strbuf *sb,
+	   const char *sha)
+{
+	struct action *a = pipeline_add(p, A_TEXT, NULL, path);
+
 	a->mode = 0644;
-	a->text = strbuf_detach(&sb, &a->len);
+	a->text = strbuf_detach(sb, &a->len);
 	a->data = a->text;
-	sha256_hex(a->data, a->len, a->sha);
+	memcpy(a->sha, sha, sizeof(a->sha));
 }
 
 int
 pipeline_add_records(struct pipeline *p, const char *config_sha)
 {
 	size_t nr = p->nr, i, total = sizeof(BASE_HEADER);
+	struct records r;
+	int err;
 
 	/* the base holds every file in one buffer: past STRBUF_MAX khora
 	 * could neither write nor read it, so it refuses, not dies */
@@ -168,8 +206,18 @@ pipeline_add_records(struct pipeline *p, const char *config_sha)
 				  total >> 20, STRBUF_MAX >> 20);
 	/* the base first: it marks the files holding a secret, which the
 	 * lock then records as such */
-	add_base(p, nr);
-	add_lock(p, config_sha, nr);
+	r.p = p;
+	r.config_sha = config_sha;
+	r.nr = nr;
+	strbuf_init(&r.base, 0);
+	strbuf_init(&r.lock, 0);
+	build_base(p, nr, &r.base);
+	/* sha256 picks SHA-NI or not once, here: the threads only read it */
+	sha256_hex("", 0, r.base_sha);
+	pool_run(2, pool_threads(nr) > 1 ? 2 : 1, records_job, &r, NULL, NULL,
+		 &err);
+	add_record(p, ".khora/base", &r.base, r.base_sha);
+	add_record(p, ".khora/lock", &r.lock, r.lock_sha);
 	return 0;
 }
 
