@@ -564,4 +564,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # a run stopped half way (a timeout, ^C) leaves nothing in /dev/shm
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        sys.exit(main())
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
