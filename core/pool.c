@@ -17,7 +17,7 @@
 
 /*
  * Indexes a thread takes at once: an eighth of a thread's share, at
- * least 32.  Large chunks keep the threads apart in the tree (files of
+ * least 32 (but no more than a thread's share).  Large chunks keep the threads apart in the tree (files of
  * one directory are neighbours in path order, and threads creating
  * files in one directory queue on its lock); eight per thread still
  * even out the shares.
@@ -158,6 +158,11 @@ pool_run(size_t n, unsigned threads, int (*fn)(void *, size_t), void *arg,
 	pl.chunk = n / (threads * CHUNKS_PER_THREAD);
 	if (pl.chunk < MIN_CHUNK)
 		pl.chunk = MIN_CHUNK;
+	/* a few long items (the two records) still go one to a thread */
+	if (pl.chunk > (n + threads - 1) / threads)
+		pl.chunk = (n + threads - 1) / threads;
+	if (!pl.chunk)
+		pl.chunk = 1;
 	/* the workers inherit a mask blocking every signal */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

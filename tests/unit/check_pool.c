@@ -9,6 +9,7 @@
 #include "unit.h"
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include "pipeline.h"
 #include "pool.h"
 #include "stagepool.h"
@@ -158,6 +159,55 @@ START_TEST(test_cancel_stops)
 }
 END_TEST
 
+/*
+ * Two items, two threads (the records of a large run: the base hashed
+ * while the lock is built): each item waits for the other to begin, so
+ * both run only if each thread got one.  A chunk of 32 gave both items
+ * to whichever thread came first: no second thread at all.
+ */
+struct meet {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int begun;
+	int met;
+};
+
+static int
+meet_other(void *arg, size_t i)
+{
+	struct meet *m = arg;
+	struct timespec until;
+
+	(void)i;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	pthread_mutex_lock(&m->lock);
+	m->begun++;
+	pthread_cond_broadcast(&m->cond);
+	while (m->begun < 2)
+		if (pthread_cond_timedwait(&m->cond, &m->lock, &until))
+			break;
+	if (m->begun == 2)
+		m->met++;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+START_TEST(test_two_items_two_threads)
+{
+	struct meet m;
+	int err = 0;
+
+	memset(&m, 0, sizeof(m));
+	pthread_mutex_init(&m.lock, NULL);
+	pthread_cond_init(&m.cond, NULL);
+	ck_assert_uint_eq(pool_run(2, 2, meet_other, &m, NULL, NULL, &err), 2);
+	ck_assert_int_eq(m.met, 2);
+	pthread_cond_destroy(&m.cond);
+	pthread_mutex_destroy(&m.lock);
+}
+END_TEST
+
 START_TEST(test_threads_wanted)
 {
 	setenv("KHORA_WRITE_THREADS", "1", 1);
@@ -226,6 +276,7 @@ suite(void)
 	tcase_add_test(tc, test_lowest_failure_stops_all);
 	tcase_add_test(tc, test_one_thread_first_failure);
 	tcase_add_test(tc, test_cancel_stops);
+	tcase_add_test(tc, test_two_items_two_threads);
 	tcase_add_test(tc, test_threads_wanted);
 	tcase_add_test(tc, test_stage_threads_refuses_meeting_paths);
 	suite_add_tcase(s, tc);
