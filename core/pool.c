@@ -17,8 +17,9 @@
 
 /*
  * Indexes a thread takes at once: an eighth of a thread's share, at
- * least 32 (but no more than a thread's share).  Large chunks keep the threads apart in the tree (files of
- * one directory are neighbours in path order, and threads creating
+ * least 32, at most the share itself (two long jobs on two threads go
+ * one to each).  Large chunks keep the threads apart in the tree (files
+ * of one directory are neighbours in path order, and threads creating
  * files in one directory queue on its lock); eight per thread still
  * even out the shares.
  */
