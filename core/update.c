@@ -256,7 +256,7 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		strbuf_release(&sb);
 		return -1;
 	}
-	u->base_buf = strbuf_detach(&sb, NULL);
+	u->base_buf = strbuf_detach(&sb, &u->base_len);
 	if (u->nr_base)
 		qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
 	return check_base(u, d);

@@ -92,6 +92,7 @@ struct update {
 	struct lock_entry *old;
 	size_t nr_old;
 	char *base_buf;
+	size_t base_len;
 	struct base_file *base;
 	size_t nr_base, alloc_base;
 	int base_missing;		/* no usable .khora/base */
@@ -106,7 +107,11 @@ struct update {
 	int err_errno;
 };
 
-/* Reads root's lock and base.  0, or -1 with a diagnostic. */
+/*
+ * Reads root's lock and base, and checks them (doc/khora-update.7,
+ * "Validated state"): 0, or -1 with a diagnostic (exit 7).  A missing
+ * base is base_missing, not an error.  u must be released either way.
+ */
 int update_init(struct update *u, const char *root, enum merge_favor favor,
 		struct diag *d);
 /*
