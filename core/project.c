@@ -475,6 +475,26 @@ project_read_lock(const char *root, struct ynode **tree,
 	return ret;
 }
 
+/*
+ * A binary conflict is open while NAME.khora-new is there, as update
+ * decides (update.c, binary_resolve()): deleting it keeps the user's
+ * file, and status must not go on calling it a conflict.
+ */
+static int
+beside_open(int rootfd, const char *path, const struct strbuf *data)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int open_;
+
+	if (!merge_is_binary(data->buf, data->len))
+		return 0;
+	strbuf_addf(&sb, "%s.khora-new", path);
+	open_ = !confine_lstat(rootfd, sb.buf, &st);
+	strbuf_release(&sb);
+	return open_;
+}
+
 static int
 entry_state_at(int rootfd, const struct lock_entry *e)
 {
@@ -510,11 +530,10 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
-			/* a binary conflict: its new version is beside */
 			state = e->conflict && (merge_has_markers(data.buf,
 								  data.len) ||
-						merge_is_binary(data.buf,
-								data.len)) ?
+						beside_open(rootfd, e->path,
+							    &data)) ?
 				'U' : 'M';
 	}
 	strbuf_release(&data);
