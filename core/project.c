@@ -236,7 +236,7 @@ check_plugin(const struct ynode *e, struct diag *d)
 		return ynode_error(d, EXIT_IO, e, "a plugins entry is %s, not "
 				   "a {name, version} mapping",
 				   ynode_kind_name(e));
-	if (absent(n))
+	if (absent(n) || (n->kind == Y_SCALAR && !*n->str))
 		return ynode_error(d, EXIT_IO, e, "a plugins entry without a "
 				   "name");
 	if (n->kind != Y_SCALAR)
