@@ -18,6 +18,7 @@
 #include "pipeline.h"
 #include "project.h"
 #include "strbuf.h"
+#include "update.h"
 #include "wrapper.h"
 
 struct forget_opts {
@@ -268,14 +269,15 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 {
 	struct strbuf lock = STRBUF_INIT, base = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strlist paths = { NULL, 0, 0 };
-	struct lock_entry *v = NULL;
-	struct ynode *tree = NULL;
+	struct update u;
 	struct diag_loc loc = { NULL, 0, 0 };
-	size_t i, nr = 0;
-	int ret = -1, rootfd = -1, has_base;
+	size_t i;
+	int ret = -1, rootfd = -1;
 
-	if (project_read_lock(root, &tree, &v, &nr, d) ||
-	    check_paths(o, root, rel, v, nr, &paths, d))
+	/* the lock and the base as update reads and checks them: a base
+	 * update would refuse is not rewritten here as if it were fine */
+	if (update_init(&u, root, MERGE_MARKERS, d) ||
+	    check_paths(o, root, rel, u.old, u.nr_old, &paths, d))
 		goto out;
 	strbuf_addf(&sb, "%s/.khora/lock", root);
 	loc.file = sb.buf;
@@ -292,14 +294,18 @@ forget(const struct forget_opts *o, const char *root, const char *rel,
 				   paths.v[i]);
 			goto out;
 		}
-	strbuf_reset(&sb);
-	strbuf_addf(&sb, "%s/.khora/base", root);
-	loc.file = sb.buf;
-	/* a missing or damaged base: update merges without it anyway */
-	has_base = !confine_read(rootfd, ".khora/base", &base, 0);
-	if (has_base)
-		edit_base(&base, &paths);
-	if (commit_records(root, &lock, has_base ? &base : NULL, d))
+	/* a missing base (a project from before it) stays missing */
+	if (!u.base_missing) {
+		strbuf_add(&base, u.base_buf, u.base_len);
+		/* update_init() parsed these very bytes */
+		if (edit_base(&base, &paths)) {
+			diag_error(d, EXIT_INTERNAL, NULL, "cannot edit "
+				   "%s/.khora/base: it no longer parses",
+				   root);
+			goto out;
+		}
+	}
+	if (commit_records(root, &lock, u.base_missing ? NULL : &base, d))
 		goto out;
 	for (i = 0; i < paths.nr; i++)
 		printf("forgot %s: khora no longer tracks it\n", paths.v[i]);
@@ -311,8 +317,7 @@ out:
 	strbuf_release(&lock);
 	strbuf_release(&base);
 	strbuf_release(&sb);
-	ynode_free(tree);
-	free(v);
+	update_release(&u);
 	return ret;
 }
 

@@ -653,8 +653,12 @@ regenerate(struct update_opts *o, const char *root, const char *abs_root,
 				     "later migrations were not run)", d))
 		goto out;
 	ret = 0;
+	/* like git's unmerged paths: an update that leaves a conflict
+	 * open, its own or an earlier one's, never exits 0 */
 	if (u.conflicts && !o->pretend)
 		ret = conflict_error(o, &u, d);
+	else if (u.still)
+		ret = still_error(&u, root, d);
 out:
 	d->phase = NULL;
 	task_list_release(&before);

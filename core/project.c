@@ -218,6 +218,94 @@ check_top(const struct ynode *t, struct diag *d)
 	return 0;
 }
 
+/* A plain scalar with nothing in it ("name:") is no value. */
+static int
+absent(const struct ynode *v)
+{
+	return !v || (v->kind == Y_SCALAR && !v->quoted && !*v->str);
+}
+
+/* One plugins entry: {name, version}, both strings, nothing else. */
+static int
+check_plugin(const struct ynode *e, struct diag *d)
+{
+	const struct ynode *n = ymap_get(e, "name"), *v;
+	size_t i;
+
+	if (e->kind != Y_MAP)
+		return ynode_error(d, EXIT_IO, e, "a plugins entry is %s, not "
+				   "a {name, version} mapping",
+				   ynode_kind_name(e));
+	if (absent(n) || (n->kind == Y_SCALAR && !*n->str))
+		return ynode_error(d, EXIT_IO, e, "a plugins entry without a "
+				   "name");
+	if (n->kind != Y_SCALAR)
+		return ynode_error(d, EXIT_IO, n, "a plugins entry's name is "
+				   "%s, not a string", ynode_kind_name(n));
+	v = ymap_get(e, "version");
+	if (absent(v))
+		return ynode_error(d, EXIT_IO, e, "plugin '%s' has no version",
+				   n->str);
+	if (v->kind != Y_SCALAR)
+		return ynode_error(d, EXIT_IO, v, "plugin '%s': version is %s, "
+				   "not a string", n->str, ynode_kind_name(v));
+	for (i = 0; i < e->nr; i++)
+		if (strcmp(e->keys[i]->str, "name") &&
+		    strcmp(e->keys[i]->str, "version"))
+			return ynode_error(d, EXIT_IO, e->keys[i], "plugin "
+					   "'%s': unknown key '%s'", n->str,
+					   e->keys[i]->str);
+	return 0;
+}
+
+static int
+cmp_plugin_name(const void *a, const void *b)
+{
+	const struct ynode *x = *(const struct ynode *const *)a;
+	const struct ynode *y = *(const struct ynode *const *)b;
+	int c = strcmp(ymap_get(x, "name")->str, ymap_get(y, "name")->str);
+
+	/* equal names: the lock's order, so the second one is blamed */
+	return c ? c : x->line != y->line ? (x->line < y->line ? -1 : 1) :
+		(x->col < y->col ? -1 : x->col > y->col);
+}
+
+/*
+ * The plugins the project was generated with: update refuses to run when
+ * one that generated files is gone, so a list it cannot read must stop
+ * it, not be taken for "no plugins".  Empty (no plugin ran) is a null.
+ */
+static int
+check_plugins(const struct ynode *t, struct diag *d)
+{
+	const struct ynode *p = ymap_get(t, "plugins");
+	const struct ynode **v;
+	size_t i;
+	int ret = 0;
+
+	if (!p || ynode_is_null(p))
+		return 0;
+	if (p->kind != Y_SEQ)
+		return ynode_error(d, EXIT_IO, p, "invalid lock file: plugins "
+				   "is %s, not a list", ynode_kind_name(p));
+	for (i = 0; i < p->nr; i++)
+		if (check_plugin(p->vals[i], d))
+			return -1;
+	v = xcalloc(p->nr + 1, sizeof(*v));
+	for (i = 0; i < p->nr; i++)
+		v[i] = p->vals[i];
+	if (p->nr)
+		qsort(v, p->nr, sizeof(*v), cmp_plugin_name);
+	for (i = 1; i < p->nr && !ret; i++)
+		if (!strcmp(ymap_get(v[i], "name")->str,
+			    ymap_get(v[i - 1], "name")->str))
+			ret = ynode_error(d, EXIT_IO, ymap_get(v[i], "name"),
+					  "plugin '%s' is listed twice",
+					  ymap_get(v[i], "name")->str);
+	free(v);
+	return ret;
+}
+
 static int
 cmp_path(const void *a, const void *b)
 {
@@ -327,7 +415,7 @@ project_parse_lock(const char *name, const char *buf, size_t len,
 		return project_conflict_error(name, ".khora/lock", marker, d);
 	if (ytree_parse_buf(name, buf, len, tree, d, EXIT_IO))
 		return -1;
-	if (*tree && check_top(*tree, d))
+	if (*tree && (check_top(*tree, d) || check_plugins(*tree, d)))
 		return -1;
 	files = *tree ? ymap_get(*tree, "files") : NULL;
 	if (!files || files->kind != Y_SEQ) {
@@ -387,6 +475,26 @@ project_read_lock(const char *root, struct ynode **tree,
 	return ret;
 }
 
+/*
+ * A binary conflict is open while NAME.khora-new is there, as update
+ * decides (update.c, binary_resolve()): deleting it keeps the user's
+ * file, and status must not go on calling it a conflict.
+ */
+static int
+beside_open(int rootfd, const char *path, const struct strbuf *data)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int open_;
+
+	if (!merge_is_binary(data->buf, data->len))
+		return 0;
+	strbuf_addf(&sb, "%s.khora-new", path);
+	open_ = !confine_lstat(rootfd, sb.buf, &st);
+	strbuf_release(&sb);
+	return open_;
+}
+
 static int
 entry_state_at(int rootfd, const struct lock_entry *e)
 {
@@ -422,11 +530,10 @@ entry_state_at(int rootfd, const struct lock_entry *e)
 	} else {
 		sha256_hex(data.buf, data.len, hex);
 		if (!e->sha256 || strcmp(hex, e->sha256))
-			/* a binary conflict: its new version is beside */
 			state = e->conflict && (merge_has_markers(data.buf,
 								  data.len) ||
-						merge_is_binary(data.buf,
-								data.len)) ?
+						beside_open(rootfd, e->path,
+							    &data)) ?
 				'U' : 'M';
 	}
 	strbuf_release(&data);

@@ -40,6 +40,9 @@ shown_path(const char *dir, const char *name)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* files named in a message about conflicts still open */
+#define STILL_NAMES_MAX 5
+
 static int
 cmp_item(const void *a, const void *b)
 {
@@ -52,6 +55,11 @@ cmp_item(const void *a, const void *b)
 static const char *
 why(const struct update_item *it, enum merge_favor favor)
 {
+	if (update_still_only(it))
+		return it->change == U_GONE ? "  (you deleted it, khora's "
+			"changed: still in conflict; --theirs restores it, "
+			"--ours accepts the deletion)" :
+			"  (still in conflict: resolve the <<<<<<< markers)";
 	switch (it->change) {
 	case U_MERGE:
 		if (it->resolved)
@@ -92,8 +100,10 @@ print_binary(const struct update *u, const struct update_item *it, FILE *fp)
 {
 	const char *p = it->path;
 
-	fprintf(fp, "  %-9s %s  (", it->change == U_CONFLICT ? "conflict" :
-		update_change_name(it->change), p);
+	fprintf(fp, "  %-9s %s  (", it->change == U_CONFLICT || it->still ?
+		"conflict" : update_change_name(it->change), p);
+	if (update_still_only(it) && !it->blocked)
+		fputs("still in conflict, ", fp);
 	if (it->resolved && !it->blocked)
 		fputs("conflict resolved, binary: ", fp);
 	if (it->resolved && !it->blocked && u->favor == MERGE_THEIRS)
@@ -132,11 +142,15 @@ print_items(const struct update *u, struct update_item **v, size_t nr,
 			print_binary(u, it, fp);
 			continue;
 		}
-		if (it->change == U_SAME || (!verbose &&
+		if (it->change == U_SAME || (!verbose && !it->still &&
 					       (it->change == U_KEEP ||
 						it->change == U_GONE)))
 			continue;
-		if (it->from)
+		if (update_still_only(it))
+			fprintf(fp, "  %-9s %s%s\n", it->change == U_GONE ?
+				"deleted" : "conflict", it->path,
+				why(it, u->favor));
+		else if (it->from)
 			fprintf(fp, "  %-9s %s -> %s%s\n", it->change ==
 				U_CONFLICT ? "conflict" : "rename", it->from,
 				it->path, why(it, u->favor));
@@ -159,6 +173,20 @@ nr_blocked(const struct update *u)
 	return n;
 }
 
+/* Conflicts an earlier update left, still open (only: not also this
+ * run's); with only 0, every file still in conflict after this run. */
+static unsigned
+nr_still(const struct update *u, int only)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++)
+		n += only ? update_still_only(&u->items[i]) :
+			u->items[i].still;
+	return n;
+}
+
 static void
 print_summary(const struct update *u, const char *what, const char *root,
 	      FILE *fp)
@@ -173,9 +201,18 @@ print_summary(const struct update *u, const char *what, const char *root,
 	size_t i, n = 0;
 	const char *label;
 	unsigned c, blocked = u->favor != MERGE_MARKERS ? nr_blocked(u) : 0;
+	unsigned still = nr_still(u, 1);
 
 	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		n += u->count[parts[i].c];
+	/* not "up to date" while a conflict is open: the user might take
+	 * it for "nothing left to do" */
+	if (!n && still) {
+		fprintf(fp, "nothing to change in '%s', but %u file%s still "
+			"in conflict\n", root, still, still == 1 ? " is" :
+			"s are");
+		return;
+	}
 	if (!n) {
 		fprintf(fp, "up to date: '%s' is what its khora.yaml "
 			"generates\n", root);
@@ -195,9 +232,9 @@ print_summary(const struct update *u, const char *what, const char *root,
 		}
 		if (c)
 			fprintf(fp, "%s %u %s", n++ ? "," : "", c, label);
-		if (parts[i].c == U_CONFLICT && blocked)
+		if (parts[i].c == U_CONFLICT && blocked + still)
 			fprintf(fp, "%s %u still in conflict", n++ ? "," : "",
-				blocked);
+				blocked + still);
 	}
 	fputc('\n', fp);
 }
@@ -326,6 +363,72 @@ warn_orphans(const struct update *u, const char *root, struct diag *d)
 	}
 }
 
+/* 'a', 'b', ... of the files still in conflict, the first few. */
+static void
+add_still_names(struct strbuf *sb, const struct update *u, int only)
+{
+	struct update_item **v = xmalloc((u->nr_items + 1) * sizeof(*v));
+	size_t i, n = 0, shown;
+
+	for (i = 0; i < u->nr_items; i++)
+		if (only ? update_still_only(&u->items[i]) :
+		    u->items[i].still)
+			v[n++] = &u->items[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_item);
+	/* one line, whatever the project: the rest is in status */
+	shown = n > STILL_NAMES_MAX ? STILL_NAMES_MAX - 1 : n;
+	for (i = 0; i < shown; i++)
+		strbuf_addf(sb, "%s'%s'", i ? ", " : "", v[i]->path);
+	if (shown < n)
+		strbuf_addf(sb, " and %zu more", n - shown);
+	free(v);
+}
+
+/*
+ * Exit 6 for conflicts an earlier update left that this one did not
+ * close (none of its own: conflict_error() is for those): their files
+ * and how to close them.  The files are not touched; --pretend says it
+ * too, since the update it plans would leave them open.
+ */
+int
+still_error(const struct update *u, const char *root, struct diag *d)
+{
+	struct strbuf sb = STRBUF_INIT, how = STRBUF_INIT;
+	unsigned n = nr_still(u, 0), text = 0, bin = 0, gone = 0;
+	size_t i;
+
+	for (i = 0; i < u->nr_items; i++) {
+		const struct update_item *it = &u->items[i];
+
+		if (!it->still)
+			continue;
+		if (it->change == U_GONE || it->change == U_GONE_CONFLICT)
+			gone++;
+		else if (it->binary)
+			bin++;
+		else
+			text++;
+	}
+	add_still_names(&sb, u, 0);
+	if (text)
+		strbuf_addstr(&how, "edit out the <<<<<<< markers");
+	if (bin)
+		strbuf_addf(&how, "%sdelete NAME" UPDATE_NEW_SUFFIX " to keep "
+			    "yours", how.len ? ", " : "");
+	if (gone)
+		strbuf_addf(&how, "%s'khora forget PATH' to accept a deletion",
+			    how.len ? ", " : "");
+	diag_error(d, EXIT_CONFLICT, NULL, "%u file%s in '%s' still in "
+		   "conflict from an earlier update: %s (%s, or run 'khora "
+		   "update --ours' (or --theirs) to pick a side; see "
+		   "khora-update(7))", n, n == 1 ? "" : "s", root, sb.buf,
+		   how.buf);
+	strbuf_release(&sb);
+	strbuf_release(&how);
+	return -1;
+}
+
 /*
  * Exit 6, saying what each kind of conflict left and how to resolve it:
  * markers in text files, khora's version beside a binary one, a file
@@ -342,6 +445,7 @@ conflict_error(const struct update_opts *o, const struct update *u,
 	unsigned blocked = nr_blocked(u);
 	unsigned text = u->conflicts - u->binary - gone;
 	unsigned beside = u->binary - blocked;
+	unsigned still = o->favor == MERGE_MARKERS ? nr_still(u, 1) : 0;
 
 	if (u->binary == u->conflicts && o->favor == MERGE_THEIRS)
 		return diag_error(d, EXIT_CONFLICT, NULL, "cannot take khora's "
@@ -372,9 +476,15 @@ conflict_error(const struct update_opts *o, const struct update *u,
 			    "forget PATH' accepts the deletion)",
 			    sb.len ? "; " : "", gone, gone == 1 ? "" : "s",
 			    gone == 1 ? "it stays" : "they stay");
+	if (still) {
+		strbuf_addf(&sb, "; %u more file%s still in conflict from an "
+			    "earlier update (", still, still == 1 ? "" : "s");
+		add_still_names(&sb, u, 1);
+		strbuf_addch(&sb, ')');
+	}
 	diag_error(d, EXIT_CONFLICT, NULL, "cannot merge cleanly: %s%s run "
 		   "'khora update --ours' (or --theirs) to pick a side", sb.buf,
-		   text || gone ? ", or" : ";");
+		   text || gone || still ? ", or" : ";");
 	strbuf_release(&sb);
 	return -1;
 }

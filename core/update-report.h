@@ -48,5 +48,11 @@ void warn_orphans(const struct update *u, const char *root,
  * returns -1. */
 int conflict_error(const struct update_opts *o, const struct update *u,
 		   struct diag *d);
+/*
+ * Exit 6 naming the files an earlier update left in conflict that are
+ * still (u->still), for a run with no conflict of its own, or
+ * --pretend; returns -1.
+ */
+int still_error(const struct update *u, const char *root, struct diag *d);
 
 #endif /* UPDATE_REPORT_H */

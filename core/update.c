@@ -38,6 +38,13 @@ update_writes(const struct pipeline *p)
 	return p->nr_removals != 0;
 }
 
+int
+update_still_only(const struct update_item *it)
+{
+	return it->still && it->change != U_CONFLICT &&
+		it->change != U_GONE_CONFLICT;
+}
+
 const char *
 update_after(const struct update_item *it, size_t *len)
 {
@@ -249,7 +256,7 @@ update_init(struct update *u, const char *root, enum merge_favor favor,
 		strbuf_release(&sb);
 		return -1;
 	}
-	u->base_buf = strbuf_detach(&sb, NULL);
+	u->base_buf = strbuf_detach(&sb, &u->base_len);
 	if (u->nr_base)
 		qsort(u->base, u->nr_base, sizeof(*u->base), cmp_base);
 	return check_base(u, d);
@@ -1098,8 +1105,17 @@ update_plan(struct update *u, struct pipeline *p, const char *config_sha,
 	}
 	for (i = 0; i < u->nr_items; i++) {
 		struct update_item *it = &u->items[i];
+		const struct lock_entry *e;
 
 		u->count[it->change]++;
+		/* the lock keeps saying conflict: true; the command must
+		 * say so too, or 'update && commit' commits markers */
+		e = it->a && it->a->conflict && !it->a->user ?
+			old_find(u, it->path) : NULL;
+		if (e && e->conflict) {
+			it->still = 1;
+			u->still++;
+		}
 		/* replaced bytes that are not what khora last wrote (the
 		 * user's, or khora.yaml's old text) go to .khora/trash */
 		if (it->a && !it->a->skip && it->before && !it->from &&

@@ -72,6 +72,8 @@ struct update_item {
 	int binary;			/* U_CONFLICT of a binary file */
 	int blocked;			/* binary: the file beside is the
 					 * user's, nothing written there */
+	int still;			/* in conflict since an earlier
+					 * update, and still after this one */
 	char *merged;			/* merge result, moved to a->data */
 	size_t merged_len;
 };
@@ -90,6 +92,7 @@ struct update {
 	struct lock_entry *old;
 	size_t nr_old;
 	char *base_buf;
+	size_t base_len;
 	struct base_file *base;
 	size_t nr_base, alloc_base;
 	int base_missing;		/* no usable .khora/base */
@@ -99,11 +102,16 @@ struct update {
 	size_t nr_items, alloc_items;
 	unsigned count[U__COUNT];
 	unsigned conflicts;		/* files left with conflicts */
+	unsigned still;			/* items with still set */
 	char *err_path;			/* the first file that was unreadable */
 	int err_errno;
 };
 
-/* Reads root's lock and base.  0, or -1 with a diagnostic. */
+/*
+ * Reads root's lock and base, and checks them (doc/khora-update.7,
+ * "Validated state"): 0, or -1 with a diagnostic (exit 7).  A missing
+ * base is base_missing, not an error.  u must be released either way.
+ */
 int update_init(struct update *u, const char *root, enum merge_favor favor,
 		struct diag *d);
 /*
@@ -124,6 +132,12 @@ void update_release(struct update *u);
 
 /* Whether the update writes or removes anything at all. */
 int update_writes(const struct pipeline *p);
+/*
+ * Whether it is a conflict an earlier update left that this one leaves
+ * as it was (markers still there, NAME.khora-new still beside, still
+ * deleted): not counted in conflicts, which are this run's.
+ */
+int update_still_only(const struct update_item *it);
 /* What to print for a change: "create", "merge", ... */
 const char *update_change_name(enum update_change c);
 /* The content an item leaves on disk (NULL: absent). */

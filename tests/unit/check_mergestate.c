@@ -296,7 +296,8 @@ START_TEST(test_hostile_lock)
 	ck_assert_ptr_nonnull(strstr(msgs.buf, "mode is not an octal"));
 	strbuf_reset(&msgs);
 	ck_assert_int_eq(merge_lock_texts(ok, "lock_version: 1\nplugins:\n"
-					  "  - {name: a}\n  - {name: a}\n"
+					  "  - {name: a, version: \"1\"}\n"
+					  "  - {name: a, version: \"2\"}\n"
 					  "files: []\n", ok, &msgs), -1);
 	ck_assert_msg(strstr(msgs.buf, "listed twice"), "%s", msgs.buf);
 	strbuf_release(&msgs);
