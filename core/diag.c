@@ -6,7 +6,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "diag.h"
-#include "outrelay.h"
+#include "jsontext.h"
 #include "progress.h"
 #include "strbuf.h"
 

@@ -9,71 +9,9 @@
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "jsontext.h"
 #include "outrelay.h"
-#include "spawn.h"
 #include "strbuf.h"
-
-/* The length of the UTF-8 sequence at s (at most n bytes), 0: invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong, surrogates, beyond U+10FFFF: not UTF-8 */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-void
-json_add_text(struct strbuf *sb, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c == '"' || c == '\\') {
-			strbuf_addch(sb, '\\');
-			strbuf_addch(sb, (char)c);
-		} else if (c == '\n') {
-			strbuf_addstr(sb, "\\n");
-		} else if (c == '\t') {
-			strbuf_addstr(sb, "\\t");
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addf(sb, "\\u%04x", c);
-		} else if ((n = utf8_len(p + i, len - i)) > 1) {
-			strbuf_add(sb, s + i, n);
-			i += n;
-			continue;
-		} else if (!n) {
-			strbuf_addstr(sb, "\\ufffd");
-		} else {
-			strbuf_addch(sb, (char)c);
-		}
-		i++;
-	}
-}
 
 struct stream {
 	int fd;
@@ -157,11 +95,12 @@ json_str(struct strbuf *sb, const char *key, const char *val)
 
 /* What every line of this program says first, as JSON. */
 static void
-json_head(struct strbuf *sb, const struct spawn_opts *o, char *const *argv)
+json_head(struct strbuf *sb, const char *source, const char *plugin,
+	  char *const *argv)
 {
 	strbuf_addstr(sb, "{\"type\":\"output\"");
-	json_str(sb, "source", o->source ? o->source : "command");
-	json_str(sb, "plugin", o->plugin);
+	json_str(sb, "source", source);
+	json_str(sb, "plugin", plugin);
 	strbuf_addstr(sb, ",\"argv\":[");
 	for (; *argv; argv++) {
 		strbuf_addch(sb, '"');
@@ -172,8 +111,8 @@ json_head(struct strbuf *sb, const struct spawn_opts *o, char *const *argv)
 }
 
 int
-outrelay_run(pid_t pid, int out_fd, int err_fd, const struct spawn_opts *o,
-	     char *const *argv, int *status)
+outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
+	     const char *plugin, char *const *argv, int *status)
 {
 	struct stream s[2] = {
 		{ out_fd, "stdout", STRBUF_INIT },
@@ -183,7 +122,7 @@ outrelay_run(pid_t pid, int out_fd, int err_fd, const struct spawn_opts *o,
 	struct pollfd pfd[2];
 	int i, n, reaped = 0;
 
-	json_head(&head, o, argv);
+	json_head(&head, source, plugin, argv);
 	while (s[0].fd >= 0 || s[1].fd >= 0) {
 		for (i = n = 0; i < 2; i++) {
 			pfd[i].fd = s[i].fd;	/* -1: ignored by poll */

@@ -22,27 +22,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct spawn_opts;
-struct strbuf;
-
 #define OUTRELAY_LINE_MAX ((size_t)64 << 10)
 
 /*
- * s as the inside of a JSON string (no quotes): always valid JSON and
- * valid UTF-8, whatever the bytes (U+FFFD for each that is not UTF-8).
- */
-void json_add_text(struct strbuf *sb, const char *s, size_t len);
-
-/*
- * Relays the output of the child pid (run as o says) from out_fd and err_fd (either may be
- * -1; both are closed) to khora's stderr, line by line as above, until
+ * Relays the output of the child pid (argv, run as source for plugin,
+ * which may be NULL) from out_fd and err_fd (either may be -1; both are
+ * closed) to khora's stderr, line by line as above, until
  * both reach their end or the child has ended and what it wrote is
  * read (a program it left running in the background with the pipe
  * open then gets EPIPE, not a khora that never returns).  When it
  * reaped the child, its wait status is in *status and 1 is returned;
  * else 0 (the caller waits).
  */
-int outrelay_run(pid_t pid, int out_fd, int err_fd,
-		 const struct spawn_opts *o, char *const *argv, int *status);
+int outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
+		 const char *plugin, char *const *argv, int *status);
 
 #endif /* OUTRELAY_H */

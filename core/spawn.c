@@ -211,7 +211,9 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 	while ((n = read(pfd[0], &err, sizeof(err))) < 0 && errno == EINTR)
 		;
 	close(pfd[0]);
-	if (!relay || !outrelay_run(pid, rel[0], rel[2], o, argv, &status))
+	if (!relay || !outrelay_run(pid, rel[0], rel[2], o->source ?
+				    o->source : "command", o->plugin, argv,
+				    &status))
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	if (n == (ssize_t)sizeof(err)) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_outrelay.c - the JSON text of a program's output (core/outrelay.c):
+ * check_outrelay.c - the JSON text of a program's output (core/jsontext.c):
  * UTF-8 kept as it is, every other byte, control character, quote and
  * backslash escaped so that the line is valid JSON and valid UTF-8.
  */
 #include "unit.h"
-#include "outrelay.h"
+#include "jsontext.h"
 
 static void
 is(const char *in, size_t len, const char *want)
