@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_outrelay.c - the JSON text of a program's output (core/jsontext.c):
+ * check_jsontext.c - the JSON text of a program's output (core/jsontext.c):
  * UTF-8 kept as it is, every other byte, control character, quote and
  * backslash escaped so that the line is valid JSON and valid UTF-8.
  */
@@ -41,8 +41,8 @@ END_TEST
 static Suite *
 suite(void)
 {
-	Suite *s = suite_create("outrelay");
-	TCase *tc = tcase_create("outrelay");
+	Suite *s = suite_create("jsontext");
+	TCase *tc = tcase_create("jsontext");
 
 	tcase_add_test(tc, test_json_text);
 	suite_add_tcase(s, tc);
