@@ -31,6 +31,7 @@
 #include "hash.h"
 #include "sha256.h"
 #include "strbuf.h"
+#include "userdir.h"
 #include "wrapper.h"
 
 #ifndef KHORA_VERSION
@@ -66,6 +67,9 @@ struct catcache {
 	char *dirpath;
 	size_t dirlen;
 	int rebuild, local;	/* local: write DIR/.khora-catalog */
+	int lfd;		/* local: the directory the policy checked */
+	char *ucache;		/* $XDG_CACHE_HOME or ~/.cache, or NULL */
+	int urefused;		/* the user's catalog directory was refused */
 	struct diag *d;
 	struct cfile lfile, ufile;
 	struct hashmap by_rel;
@@ -76,12 +80,18 @@ struct catcache {
 
 struct pending {
 	char *dir, *base;
+	char *ucache;		/* user's: the base below which dir is made */
+	int fd;			/* local: the directory, as it was checked */
 	struct strbuf text;
 	int loud, local;
 };
 
 static struct pending *pend;
 static size_t nr_pend, alloc_pend;
+
+/* The user's catalog directory, below the user's cache directory. */
+static const char *const catalog_sub[] = { "khora", "catalog", NULL };
+static int user_dir_said;	/* its refusal said in this command */
 
 /* ---- reading ---- */
 
@@ -663,19 +673,44 @@ bad:
 
 /* ---- the cache of one directory ---- */
 
+/* The user's cache directory (the base of catalog_sub), or NULL. */
 static char *
-user_cache_path(const char *dirpath)
+user_cache_base(void)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char hex[65];
 
 	/* the XDG rule: a relative value is ignored */
-	sha256_hex(dirpath, strlen(dirpath), hex);
 	if (x && *x == '/')
-		return xstrfmt("%s/khora/catalog/%s", x, hex);
+		return xstrdup(x);
 	if (home && *home == '/')
-		return xstrfmt("%s/.cache/khora/catalog/%s", home, hex);
+		return xstrfmt("%s/.cache", home);
 	return NULL;
+}
+
+/*
+ * The user's cache file of this directory, read from the catalog
+ * directory opened component by component (userdir.h).  A directory
+ * someone else could have put or changed there is said, as a refused
+ * file is, once a command; its files are neither read nor written.
+ */
+static void
+load_user(struct catcache *c)
+{
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
+	const char *name = strrchr(c->ufile.path, '/') + 1;
+	int fd = userdir_open(c->ucache, catalog_sub, 0, &why, &where);
+
+	if (fd < 0 && errno == EPERM) {
+		c->urefused = 1;
+		if (!user_dir_said++)
+			cache_warn(c, where.buf, "%s", why.buf);
+	}
+	if (fd >= 0 && !load_bytes(c, &c->ufile, fd, name))
+		parse_file(c, &c->ufile, 1);
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&why);
+	strbuf_release(&where);
 }
 
 struct catcache *
@@ -698,18 +733,30 @@ catcache_open(const char *dirpath, int dirfd, int rebuild, int local,
 	if (clock_gettime(CLOCK_REALTIME_COARSE, &c->since))
 		memset(&c->since, 0, sizeof(c->since));
 	c->lfile.path = xstrfmt("%s/%s", dirpath, CATCACHE_LOCAL);
-	c->ufile.path = user_cache_path(dirpath);
+	c->ucache = user_cache_base();
+	if (c->ucache) {
+		char hex[65];
+
+		sha256_hex(dirpath, strlen(dirpath), hex);
+		c->ufile.path = xstrfmt("%s/khora/catalog/%s", c->ucache, hex);
+	}
 	/* the Debian trigger (root) writes the system's own directory */
 	c->local = rebuild && local && !faccessat(dirfd, ".", W_OK,
 						  AT_EACCESS);
+	/*
+	 * Written, later, through this very directory: the one the policy
+	 * checked, not whatever has its name by then.
+	 */
+	c->lfd = c->local ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (c->local && c->lfd < 0)
+		c->local = 0;
 	if (rebuild)
 		return c;
 	/* the directory's own through the descriptor the policy checked */
 	if (!load_bytes(c, &c->lfile, dirfd, CATCACHE_LOCAL))
 		parse_file(c, &c->lfile, 0);
-	if (c->ufile.path &&
-	    !load_bytes(c, &c->ufile, AT_FDCWD, c->ufile.path))
-		parse_file(c, &c->ufile, 1);
+	if (c->ufile.path)
+		load_user(c);
 	return c;
 }
 
@@ -930,7 +977,7 @@ queue(struct catcache *c)
 	const char *slash = path ? strrchr(path, '/') : NULL;
 	size_t i;
 
-	if (!slash)
+	if (!slash || (!c->local && c->urefused))
 		return;
 	for (i = 0; i < nr_pend; i++)
 		if (!strcmp(pend[i].base, slash + 1) &&
@@ -944,13 +991,21 @@ queue(struct catcache *c)
 		memset(p, 0, sizeof(*p));
 		p->dir = xstrndup(path, (size_t)(slash - path));
 		p->base = xstrdup(slash + 1);
+		p->fd = -1;
 	} else {
 		/* the catalog read twice in one command: the last one */
 		p = &pend[i];
 		strbuf_release(&p->text);
+		free(p->ucache);
+		if (p->fd >= 0)
+			close(p->fd);
 	}
 	p->loud = c->rebuild;
 	p->local = c->local;
+	p->ucache = c->local ? NULL : xstrdup(c->ucache);
+	p->fd = c->local ? c->lfd : -1;
+	if (c->local)
+		c->lfd = -1;
 	strbuf_init(&p->text, c->out.len + 256);
 	strbuf_addstr(&p->text, MAGIC);
 	strbuf_addstr(&p->text, "khora ");
@@ -978,6 +1033,9 @@ catcache_close(struct catcache *c)
 	     c->ufile.used != c->ufile.nr) &&
 	    (c->nr_out || c->rebuild || c->ufile.buf || c->ufile.bad))
 		queue(c);
+	if (c->lfd >= 0)
+		close(c->lfd);
+	free(c->ucache);
 	cfile_release(&c->lfile);
 	cfile_release(&c->ufile);
 	hashmap_clear(&c->by_rel);
@@ -988,29 +1046,30 @@ catcache_close(struct catcache *c)
 
 /* ---- writing, once the command succeeded ---- */
 
+/* The user's catalog directory, made as userdir.h says; or -1, why. */
 static int
-mkdir_p(char *dir)
+open_user_dir(struct pending *p, struct strbuf *why)
 {
-	char *p;
+	struct strbuf what = STRBUF_INIT, where = STRBUF_INIT;
+	int fd = userdir_open(p->ucache, catalog_sub, 1, &what, &where);
 
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
+	/* which component, when it is not the catalog directory itself */
+	if (fd < 0 && errno == EPERM && strcmp(where.buf, p->dir))
+		strbuf_addf(why, "%s: ", where.buf);
+	if (fd < 0)
+		strbuf_add(why, what.buf, what.len);
+	strbuf_release(&what);
+	strbuf_release(&where);
+	return fd;
 }
 
 /*
  * A new file next to the old one, renamed over it: a reader sees the
  * old cache or the new one, never half of one.  Nothing is followed: a
  * symbolic link (or anything else not a regular file) where the
- * directory's own cache goes is left alone.
+ * directory's own cache goes is left alone.  The directory's own is
+ * written through the descriptor the catalog checked (p->fd), every
+ * call relative to it: a directory put at its name since gets nothing.
  */
 static int
 write_one(struct pending *p, struct strbuf *why)
@@ -1019,11 +1078,17 @@ write_one(struct pending *p, struct strbuf *why)
 	struct stat st;
 	int dfd = -1, fd = -1, ret = -1;
 
-	if (!p->local && mkdir_p(p->dir))
-		goto fail;
-	dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		goto fail;
+	if (p->local) {
+		dfd = p->fd;
+		p->fd = -1;
+	} else {
+		dfd = open_user_dir(p, why);
+	}
+	if (dfd < 0) {
+		if (p->local)
+			strbuf_addstr(why, strerror(EBADF));
+		goto out;
+	}
 	if (p->local && !fstatat(dfd, p->base, &st, AT_SYMLINK_NOFOLLOW) &&
 	    !S_ISREG(st.st_mode)) {
 		strbuf_addstr(why, "not a regular file: left alone");
@@ -1081,8 +1146,12 @@ catcache_flush(int ok, struct diag *d)
 		strbuf_release(&pend[i].text);
 		free(pend[i].dir);
 		free(pend[i].base);
+		free(pend[i].ucache);
+		if (pend[i].fd >= 0)
+			close(pend[i].fd);
 	}
 	free(pend);
 	pend = NULL;
 	nr_pend = alloc_pend = 0;
+	user_dir_said = 0;
 }

@@ -27,9 +27,16 @@
  * compiles).  A sidecar that gave a warning or was refused is read from
  * its file every time.
  *
+ * The user's directory ($XDG_CACHE_HOME/khora/catalog) is made and
+ * opened through userdir.h: never through a link, ours or root's and
+ * writable by nobody else (unless sticky), or neither read nor written
+ * (a warning a command, as for a refused file).
+ *
  * Writing: after the command succeeded (catcache_flush from main), to
  * a new file renamed over the old one, never following a symbolic
- * link; failing to write is silent (a warning for --rebuild-cache).
+ * link; DIR/.khora-catalog through the descriptor of DIR that the
+ * catalog checked, not by name; failing to write is silent (a warning
+ * for --rebuild-cache).
  */
 #ifndef CATCACHE_H
 #define CATCACHE_H

@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <unistd.h>
 #include "diag.h"
+#include "jsontext.h"
 #include "progress.h"
 #include "strbuf.h"
 
@@ -34,7 +35,8 @@ json_field(struct strbuf *sb, const char *key, const char *val)
 		return;
 	}
 	strbuf_addch(sb, '"');
-	strbuf_add_json(sb, val, strlen(val));
+	/* valid UTF-8 whatever a file name holds: a consumer parses it */
+	json_add_text(sb, val, strlen(val));
 	strbuf_addch(sb, '"');
 }
 

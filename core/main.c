@@ -10,6 +10,7 @@
 #include "catcache.h"
 #include "cli.h"
 #include "profile.h"
+#include "spawn.h"
 #include "khora-plugin.h"
 
 #ifndef KHORA_VERSION
@@ -81,6 +82,8 @@ main(int argc, char **argv)
 		cli_print_usage(c, stdout);
 		return 0;
 	}
+	/* a program's output too is JSON lines then (outrelay.h) */
+	spawn_set_json(d.json);
 	ret = c->run(argc - i, argv + i, &d);
 	if (ret && !d.code)
 		d.code = EXIT_INTERNAL;

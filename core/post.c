@@ -46,14 +46,15 @@ show(struct strbuf *sb, char **argv)
 /*
  * spawn_run() in the committed project (its parent when up), with
  * git's repository-selecting variables cleared (spawn.h) and config,
- * when not NULL, as git configuration for the child.  in and out are
+ * when not NULL, as git configuration for the child; plugin names
+ * the command's owner in --error-format=json output lines.  in and out are
  * the child's stdin and stdout (-1: /dev/null, and stdout to khora's
  * stderr or, quiet, to /dev/null).  The exit status; SPAWN_CANNOT_RUN
  * when the program cannot be run.
  */
 static int
 spawn(int dirfd, int up, char **argv, int quiet, int in, int out,
-      const struct strlist *config)
+      const struct strlist *config, const char *plugin)
 {
 	struct spawn_opts o = SPAWN_OPTS_INIT;
 
@@ -63,6 +64,8 @@ spawn(int dirfd, int up, char **argv, int quiet, int in, int out,
 	o.in = in;
 	o.out = out;
 	o.quiet = quiet;
+	o.source = "command";
+	o.plugin = plugin;
 	return spawn_run(argv, &o);
 }
 
@@ -115,7 +118,7 @@ check_nested(const struct pipeline *p, struct command *c,
 
 	/* from the directory that holds the project */
 	rc = spawn(p->post_fd, 1, c->argv, 1, -1, fp ? fileno(fp) : -1,
-		   NULL);
+		   NULL, c->owner->name);
 	if (fp && !rc) {
 		rewind(fp);
 		if (fgets(buf, sizeof(buf), fp))
@@ -153,7 +156,7 @@ no_filters(struct pipeline *p, struct strlist *kv)
 
 	if (!fp)
 		return -1;
-	rc = spawn(p->post_fd, 0, argv, 1, -1, fileno(fp), NULL);
+	rc = spawn(p->post_fd, 0, argv, 1, -1, fileno(fp), NULL, NULL);
 	/* 1: no filter defined */
 	if ((rc && rc != 1) || fseek(fp, 0, SEEK_SET)) {
 		fclose(fp);
@@ -207,7 +210,8 @@ run_one(struct pipeline *p, struct command *c)
 		return 126;
 	}
 	rc = spawn(p->post_fd, 0, c->argv, c->flags & KHORA_CMD_QUIET, in,
-		   -1, (c->flags & KHORA_CMD_NO_FILTERS) ? &kv : NULL);
+		   -1, (c->flags & KHORA_CMD_NO_FILTERS) ? &kv : NULL,
+		   c->owner->name);
 	if (in >= 0)
 		close(in);
 	strlist_clear(&kv);

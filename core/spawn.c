@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "outrelay.h"
 #include "spawn.h"
 #include "wrapper.h"
 
@@ -83,6 +84,14 @@ set_config_env(const struct strlist *kv)
 	}
 }
 
+static int json_output;
+
+void
+spawn_set_json(int on)
+{
+	json_output = on;
+}
+
 /*
  * A descriptor above 2 (a khora started with stdout or stderr closed
  * gets its pipe there): the child's dup2() onto 0, 1 and 2 must not
@@ -103,10 +112,40 @@ high_fd(int *fd)
 	return 0;
 }
 
+/* A close-on-exec pipe, both ends above 2; 0, or -1 with both -1. */
+static int
+spare_pipe(int p[2])
+{
+	int err;
+
+	if (!pipe2(p, O_CLOEXEC) && !high_fd(&p[0]) && !high_fd(&p[1]))
+		return 0;
+	err = errno;
+	close(p[0]);
+	close(p[1]);
+	p[0] = p[1] = -1;
+	errno = err;
+	return -1;
+}
+
+static void
+close_pipes(int *fds, size_t n)
+{
+	size_t i;
+	int err = errno;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	errno = err;
+}
+
 int
 spawn_run(char *const *argv, const struct spawn_opts *o)
 {
 	int status = 0, fd, pfd[2] = { -1, -1 }, err = 0;
+	/* with json: the child's stdout and stderr, read by the relay */
+	int rel[4] = { -1, -1, -1, -1 }, relay = json_output && !o->quiet;
 	ssize_t n;
 	pid_t pid;
 
@@ -114,19 +153,16 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 	fflush(stderr);
 	/* the child's errno when it cannot start the program: read back
 	 * through a close-on-exec pipe, which a successful exec closes */
-	if (pipe2(pfd, O_CLOEXEC) || high_fd(&pfd[0]) || high_fd(&pfd[1])) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		errno = err;
+	if (spare_pipe(pfd) || (relay && ((o->out < 0 && spare_pipe(rel)) ||
+					  spare_pipe(rel + 2)))) {
+		close_pipes(pfd, 2);
+		close_pipes(rel, 4);
 		return SPAWN_CANNOT_RUN;
 	}
 	pid = fork();
 	if (pid < 0) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		errno = err;
+		close_pipes(pfd, 2);
+		close_pipes(rel, 4);
 		return SPAWN_CANNOT_RUN;
 	}
 	if (!pid) {
@@ -153,6 +189,9 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 		if (o->quiet && fd >= 0) {
 			dup2(o->out >= 0 ? o->out : fd, 1);
 			dup2(fd, 2);
+		} else if (relay) {
+			dup2(o->out >= 0 ? o->out : rel[1], 1);
+			dup2(rel[3], 2);
 		} else if (!o->quiet) {
 			/* keep khora's stdout for its own report */
 			dup2(o->out >= 0 ? o->out : 2, 1);
@@ -167,11 +206,16 @@ spawn_run(char *const *argv, const struct spawn_opts *o)
 		_exit(127);
 	}
 	close(pfd[1]);
+	close_pipes(rel + 1, 1);
+	close_pipes(rel + 3, 1);
 	while ((n = read(pfd[0], &err, sizeof(err))) < 0 && errno == EINTR)
 		;
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!relay || !outrelay_run(pid, rel[0], rel[2], o->source ?
+				    o->source : "command", o->plugin, argv,
+				    &status))
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	if (n == (ssize_t)sizeof(err)) {
 		errno = err;
 		return SPAWN_CANNOT_RUN;

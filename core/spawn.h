@@ -35,9 +35,21 @@ struct spawn_opts {
 				 * /dev/null */
 	int quiet;		/* stderr (and stdout when out is -1) to
 				 * /dev/null */
+	/* what runs, for --error-format=json ("task", "migration",
+	 * "command"): the "source" of its output lines (outrelay.h) */
+	const char *source;
+	const char *plugin;	/* whose command it is, or NULL */
 };
 
-#define SPAWN_OPTS_INIT { -1, 0, SPAWN_ENV_PROJECT, NULL, -1, -1, 0 }
+#define SPAWN_OPTS_INIT \
+	{ -1, 0, SPAWN_ENV_PROJECT, NULL, -1, -1, 0, NULL, NULL }
+
+/*
+ * --error-format=json, said once by main: what a program would write to
+ * khora's stderr (its stderr, and its stdout when out is -1) is relayed
+ * as JSON lines instead (outrelay.h).
+ */
+void spawn_set_json(int on);
 
 /*
  * Runs argv[0] (searched in PATH) with argv as o says, and waits.  The

@@ -295,6 +295,7 @@ tasks_run(const struct task_list *l, int dirfd, const char *kind,
 	/* in the project by fd: a task that renames the project (or puts
 	 * a symlink in its place) does not send the next one elsewhere */
 	o.dirfd = dirfd;
+	o.source = kind;
 	for (i = 0; i < l->nr && !ret; i++) {
 		rc = spawn_run((char *const *)l->argv[i], &o);
 		if (!rc)

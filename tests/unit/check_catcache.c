@@ -421,6 +421,52 @@ START_TEST(test_rebuild_local)
 }
 END_TEST
 
+/*
+ * --rebuild-cache writes the directory's own cache through the
+ * directory the catalog checked: a directory (or a link) put at its
+ * name between the scan and the write gets nothing.
+ */
+START_TEST(test_rebuild_local_through_fd)
+{
+	struct catalog cat;
+	struct diag d = DIAG_INIT;
+	char moved[256], local[512], elsewhere[256];
+	struct stat st;
+	int i;
+
+	sidecar("alpha", "provides: [alpha]\n");
+	settle();
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
+	d.capture = &msg;
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(catalog_load_opts(&cat, 1, &d), 0);
+		catalog_release(&cat);
+		/* the swap: the checked directory away, another at its name */
+		ck_assert_int_eq(rename(plugins, moved), 0);
+		if (i)
+			ck_assert_int_eq(symlink(elsewhere, plugins), 0);
+		else
+			ck_assert_int_eq(mkdir(plugins, 0755), 0);
+		ck_assert_int_eq(mkdir(elsewhere, 0755), 0);
+		catcache_flush(1, &d);
+		snprintf(local, sizeof(local), "%s/%s", moved, CATCACHE_LOCAL);
+		ck_assert_int_eq(stat(local, &st), 0);
+		snprintf(local, sizeof(local), "%s/%s", plugins,
+			 CATCACHE_LOCAL);
+		ck_assert_int_eq(lstat(local, &st), -1);
+		snprintf(local, sizeof(local), "%s/%s", elsewhere,
+			 CATCACHE_LOCAL);
+		ck_assert_int_eq(lstat(local, &st), -1);
+		/* back as it was for the next round */
+		ck_assert_int_eq(remove_tree(AT_FDCWD, plugins), 0);
+		ck_assert_int_eq(remove_tree(AT_FDCWD, elsewhere), 0);
+		ck_assert_int_eq(rename(moved, plugins), 0);
+	}
+	ck_assert_str_eq(msg.buf, "");
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -436,6 +482,7 @@ suite(void)
 	tcase_add_test(tc, test_warning_never_cached);
 	tcase_add_test(tc, test_damaged_cache_ignored);
 	tcase_add_test(tc, test_rebuild_local);
+	tcase_add_test(tc, test_rebuild_local_through_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }

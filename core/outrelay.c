@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * outrelay.c - the output of a program khora runs, as JSON lines on
+ * khora's stderr (outrelay.h), so that a consumer of
+ * --error-format=json can parse every line of it.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "jsontext.h"
+#include "outrelay.h"
+#include "strbuf.h"
+
+struct stream {
+	int fd;
+	const char *name;
+	struct strbuf line;
+};
+
+/* One line; head is its object's keys up to "stream", already JSON. */
+static void
+emit(const char *head, const char *stream, const char *text, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s,\"stream\":\"%s\",\"text\":\"", head, stream);
+	json_add_text(&sb, text, len);
+	strbuf_addstr(&sb, "\"}\n");
+	fwrite(sb.buf, 1, sb.len, stderr);
+	fflush(stderr);
+	strbuf_release(&sb);
+}
+
+/* The complete lines of s->line out; with all, the rest too. */
+static void
+flush_lines(struct stream *s, const char *head, int all)
+{
+	size_t start = 0;
+	char *nl;
+
+	while ((nl = memchr(s->line.buf + start, '\n',
+			    s->line.len - start))) {
+		emit(head, s->name, s->line.buf + start,
+		     (size_t)(nl - s->line.buf) - start);
+		start = (size_t)(nl - s->line.buf) + 1;
+	}
+	/* a line without end in sight is cut: memory stays bounded */
+	if (s->line.len - start && (all ||
+	    s->line.len - start >= OUTRELAY_LINE_MAX)) {
+		emit(head, s->name, s->line.buf + start, s->line.len - start);
+		start = s->line.len;
+	}
+	if (!start)
+		return;
+	memmove(s->line.buf, s->line.buf + start, s->line.len - start);
+	s->line.len -= start;
+	s->line.buf[s->line.len] = '\0';
+}
+
+/* One read of s: 0 while it stays open, -1 at its end (closed). */
+static int
+read_some(struct stream *s, const char *head)
+{
+	char buf[4096];
+	ssize_t n;
+
+	n = read(s->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		flush_lines(s, head, 1);
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	strbuf_add(&s->line, buf, (size_t)n);
+	flush_lines(s, head, 0);
+	return 0;
+}
+
+static void
+json_str(struct strbuf *sb, const char *key, const char *val)
+{
+	strbuf_addf(sb, ",\"%s\":", key);
+	if (!val) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	json_add_text(sb, val, strlen(val));
+	strbuf_addch(sb, '"');
+}
+
+/* What every line of this program says first, as JSON. */
+static void
+json_head(struct strbuf *sb, const char *source, const char *plugin,
+	  char *const *argv)
+{
+	strbuf_addstr(sb, "{\"type\":\"output\"");
+	json_str(sb, "source", source);
+	json_str(sb, "plugin", plugin);
+	strbuf_addstr(sb, ",\"argv\":[");
+	for (; *argv; argv++) {
+		strbuf_addch(sb, '"');
+		json_add_text(sb, *argv, strlen(*argv));
+		strbuf_addstr(sb, argv[1] ? "\"," : "\"");
+	}
+	strbuf_addch(sb, ']');
+}
+
+int
+outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
+	     const char *plugin, char *const *argv, int *status)
+{
+	struct stream s[2] = {
+		{ out_fd, "stdout", STRBUF_INIT },
+		{ err_fd, "stderr", STRBUF_INIT },
+	};
+	struct strbuf head = STRBUF_INIT;
+	struct pollfd pfd[2];
+	int i, n, reaped = 0;
+
+	json_head(&head, source, plugin, argv);
+	while (s[0].fd >= 0 || s[1].fd >= 0) {
+		for (i = n = 0; i < 2; i++) {
+			pfd[i].fd = s[i].fd;	/* -1: ignored by poll */
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		/*
+		 * Woken now and then to see whether the child is gone: a
+		 * daemon it started may hold the pipes open for ever.
+		 */
+		n = poll(pfd, 2, reaped ? 0 : 250);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; n > 0 && i < 2; i++)
+			if (pfd[i].revents && s[i].fd >= 0)
+				read_some(&s[i], head.buf);
+		if (n == 0 && reaped)
+			break;	/* ended, and all it wrote is read */
+		if (n == 0 && waitpid(pid, status, WNOHANG) == pid)
+			reaped = 1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (s[i].fd >= 0) {
+			flush_lines(&s[i], head.buf, 1);
+			close(s[i].fd);
+		}
+		strbuf_release(&s[i].line);
+	}
+	strbuf_release(&head);
+	return reaped;
+}
