@@ -27,20 +27,6 @@ diag_add_one_line(struct strbuf *sb, const char *s)
 }
 
 static void
-json_field(struct strbuf *sb, const char *key, const char *val)
-{
-	strbuf_addf(sb, ",\"%s\":", key);
-	if (!val) {
-		strbuf_addstr(sb, "null");
-		return;
-	}
-	strbuf_addch(sb, '"');
-	/* valid UTF-8 whatever a file name holds: a consumer parses it */
-	json_add_text(sb, val, strlen(val));
-	strbuf_addch(sb, '"');
-}
-
-static void
 emit(struct diag *d, const char *severity, int code,
      const struct diag_loc *loc, const char *msg)
 {
@@ -49,15 +35,15 @@ emit(struct diag *d, const char *severity, int code,
 	if (d->json) {
 		strbuf_addf(&sb, "{\"severity\":\"%s\",\"code\":%d",
 			    severity, code);
-		json_field(&sb, "message", msg);
-		json_field(&sb, "file", loc ? loc->file : NULL);
+		json_add_field(&sb, "message", msg);
+		json_add_field(&sb, "file", loc ? loc->file : NULL);
 		if (loc && loc->line)
 			strbuf_addf(&sb, ",\"line\":%u,\"column\":%u",
 				    loc->line, loc->col);
 		else
 			strbuf_addstr(&sb, ",\"line\":null,\"column\":null");
-		json_field(&sb, "plugin", d->plugin);
-		json_field(&sb, "phase", d->phase);
+		json_add_field(&sb, "plugin", d->plugin);
+		json_add_field(&sb, "phase", d->phase);
 		strbuf_addstr(&sb, "}\n");
 	} else {
 		const char *nc = getenv("NO_COLOR");

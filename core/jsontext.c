@@ -69,3 +69,17 @@ json_add_text(struct strbuf *sb, const char *s, size_t len)
 		i++;
 	}
 }
+
+void
+json_add_field(struct strbuf *sb, const char *key, const char *val)
+{
+	strbuf_addf(sb, ",\"%s\":", key);
+	if (!val) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	/* valid UTF-8 whatever a file name holds: a consumer parses it */
+	json_add_text(sb, val, strlen(val));
+	strbuf_addch(sb, '"');
+}

@@ -15,5 +15,7 @@
 struct strbuf;
 
 void json_add_text(struct strbuf *sb, const char *s, size_t len);
+/* ,"key":"val" (json_add_text inside), or ,"key":null for NULL val */
+void json_add_field(struct strbuf *sb, const char *key, const char *val);
 
 #endif /* JSONTEXT_H */

@@ -80,27 +80,14 @@ read_some(struct stream *s, const char *head)
 	return 0;
 }
 
-static void
-json_str(struct strbuf *sb, const char *key, const char *val)
-{
-	strbuf_addf(sb, ",\"%s\":", key);
-	if (!val) {
-		strbuf_addstr(sb, "null");
-		return;
-	}
-	strbuf_addch(sb, '"');
-	json_add_text(sb, val, strlen(val));
-	strbuf_addch(sb, '"');
-}
-
 /* What every line of this program says first, as JSON. */
 static void
 json_head(struct strbuf *sb, const char *source, const char *plugin,
 	  char *const *argv)
 {
 	strbuf_addstr(sb, "{\"type\":\"output\"");
-	json_str(sb, "source", source);
-	json_str(sb, "plugin", plugin);
+	json_add_field(sb, "source", source);
+	json_add_field(sb, "plugin", plugin);
 	strbuf_addstr(sb, ",\"argv\":[");
 	for (; *argv; argv++) {
 		strbuf_addch(sb, '"');
