@@ -200,7 +200,7 @@ fuzz: fuzz-progs
 
 test-progs: all $(UNIT_BINS) tests/abi/abi_test $(FIXTURE_SOS) \
 	$(CXX_FIXTURES) tests/hclcheck/hclcheck tests/hclvalue/hclvalue \
-	tests/fixtures/libfault.so
+	tests/fixtures/libfault.so tools/bench-plugin/bench_files.so
 
 # the Check suites and the ABI numbers only: what a package build runs
 unit-check: $(UNIT_BINS) tests/abi/abi_test
