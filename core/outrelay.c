@@ -7,6 +7,7 @@
 #include "compat.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "jsontext.h"
@@ -17,6 +18,7 @@ struct stream {
 	int fd;
 	const char *name;
 	struct strbuf line;
+	size_t left;		/* once the child is reaped: bytes to read */
 };
 
 /* One line; head is its object's keys up to "stream", already JSON. */
@@ -59,16 +61,23 @@ flush_lines(struct stream *s, const char *head, int all)
 	s->line.buf[s->line.len] = '\0';
 }
 
-/* One read of s: 0 while it stays open, -1 at its end (closed). */
+/*
+ * One read of s: 0 while it stays open, -1 at its end (closed).  Once
+ * the child is reaped (bounded), what it wrote is at most s->left bytes:
+ * s ends there, whatever a program it left behind goes on writing.
+ */
 static int
-read_some(struct stream *s, const char *head)
+read_some(struct stream *s, const char *head, int bounded)
 {
 	char buf[4096];
-	ssize_t n;
+	size_t want = bounded && s->left < sizeof(buf) ? s->left :
+		sizeof(buf);
+	ssize_t n = want ? read(s->fd, buf, want) : 0;
 
-	n = read(s->fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
+	if (n > 0 && bounded)
+		s->left -= (size_t)n;
 	if (n <= 0) {
 		flush_lines(s, head, 1);
 		close(s->fd);
@@ -77,7 +86,23 @@ read_some(struct stream *s, const char *head)
 	}
 	strbuf_add(&s->line, buf, (size_t)n);
 	flush_lines(s, head, 0);
-	return 0;
+	return bounded && !s->left ? read_some(s, head, 1) : 0;
+}
+
+/*
+ * The child has ended: all it wrote is in the pipes now, what is there
+ * beyond it a program it left running wrote since (FIONREAD counts
+ * both, and so bounds the rest of the relay).
+ */
+static void
+mark_end(struct stream *s)
+{
+	int i, avail;
+
+	for (i = 0; i < 2; i++)
+		if (s[i].fd >= 0)
+			s[i].left = ioctl(s[i].fd, FIONREAD, &avail) ||
+				avail < 0 ? 0 : (size_t)avail;
 }
 
 /* What every line of this program says first, as JSON. */
@@ -102,8 +127,8 @@ outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
 	     const char *plugin, char *const *argv, int *status)
 {
 	struct stream s[2] = {
-		{ out_fd, "stdout", STRBUF_INIT },
-		{ err_fd, "stderr", STRBUF_INIT },
+		{ out_fd, "stdout", STRBUF_INIT, 0 },
+		{ err_fd, "stderr", STRBUF_INIT, 0 },
 	};
 	struct strbuf head = STRBUF_INIT;
 	struct pollfd pfd[2];
@@ -111,25 +136,28 @@ outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
 
 	json_head(&head, source, plugin, argv);
 	while (s[0].fd >= 0 || s[1].fd >= 0) {
+		/*
+		 * Looked at every round, not only when nothing came: a
+		 * daemon it started may hold the pipes open, and write to
+		 * them, for ever.
+		 */
+		if (!reaped && waitpid(pid, status, WNOHANG) == pid) {
+			reaped = 1;
+			mark_end(s);
+		}
 		for (i = n = 0; i < 2; i++) {
 			pfd[i].fd = s[i].fd;	/* -1: ignored by poll */
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		/*
-		 * Woken now and then to see whether the child is gone: a
-		 * daemon it started may hold the pipes open for ever.
-		 */
 		n = poll(pfd, 2, reaped ? 0 : 250);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (i = 0; n > 0 && i < 2; i++)
 			if (pfd[i].revents && s[i].fd >= 0)
-				read_some(&s[i], head.buf);
+				read_some(&s[i], head.buf, reaped);
 		if (n == 0 && reaped)
 			break;	/* ended, and all it wrote is read */
-		if (n == 0 && waitpid(pid, status, WNOHANG) == pid)
-			reaped = 1;
 	}
 	for (i = 0; i < 2; i++) {
 		if (s[i].fd >= 0) {
