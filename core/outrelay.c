@@ -35,6 +35,28 @@ emit(const char *head, const char *stream, const char *text, size_t len)
 	strbuf_release(&sb);
 }
 
+/*
+ * Where to cut a line that has no end in sight, at most len bytes in:
+ * before a UTF-8 character that is not all there (each half of it would
+ * be invalid, and turned into U+FFFD).
+ */
+static size_t
+cut_at(const char *p, size_t len)
+{
+	size_t k;
+
+	for (k = 1; k <= 3 && k < len; k++) {
+		unsigned char c = (unsigned char)p[len - k];
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if (c >= 0xc0 && (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) > k)
+			return len - k;
+		break;
+	}
+	return len;
+}
+
 /* The complete lines of s->line out; with all, the rest too. */
 static void
 flush_lines(struct stream *s, const char *head, int all)
@@ -49,10 +71,14 @@ flush_lines(struct stream *s, const char *head, int all)
 		start = (size_t)(nl - s->line.buf) + 1;
 	}
 	/* a line without end in sight is cut: memory stays bounded */
-	if (s->line.len - start && (all ||
-	    s->line.len - start >= OUTRELAY_LINE_MAX)) {
+	if (s->line.len - start && all) {
 		emit(head, s->name, s->line.buf + start, s->line.len - start);
 		start = s->line.len;
+	} else if (s->line.len - start >= OUTRELAY_LINE_MAX) {
+		size_t cut = cut_at(s->line.buf + start, s->line.len - start);
+
+		emit(head, s->name, s->line.buf + start, cut);
+		start += cut;
 	}
 	if (!start)
 		return;

@@ -14,7 +14,8 @@
  * Diagnostics keep their own shape (they have "severity"; an output
  * line has "type").  Text that is not UTF-8 is kept readable: each
  * invalid byte becomes U+FFFD.  A line longer than OUTRELAY_LINE_MAX is
- * cut into several objects; a last line without a newline is one too.
+ * cut into several objects, never inside a UTF-8 character; a last line
+ * without a newline is one too.
  */
 #ifndef OUTRELAY_H
 #define OUTRELAY_H
