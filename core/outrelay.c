@@ -7,6 +7,8 @@
 #include "compat.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,6 +133,56 @@ mark_end(struct stream *s)
 				avail < 0 ? 0 : (size_t)avail;
 }
 
+/*
+ * ^C (or a kill) while a program runs: without the relay both die, and
+ * what the program says as it ends (its trap's "cleaning up") still
+ * reaches the terminal; with it, khora's death would take the pipe and
+ * those lines with it.  So the signal is noted, the program is given
+ * OUTRELAY_GRACE_MS to end while its output is relayed, and khora then
+ * dies of the signal as it would have (outrelay_run()).
+ */
+#define OUTRELAY_GRACE_MS 2000
+
+static volatile sig_atomic_t relay_signal;
+static const int relay_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+on_signal(int sig)
+{
+	relay_signal = sig;
+}
+
+/* on: catch relay_sigs (not those khora ignores), old keeps them. */
+static void
+catch_signals(int on, struct sigaction *old)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(relay_sigs); i++) {
+		if (!on) {
+			sigaction(relay_sigs[i], &old[i], NULL);
+			continue;
+		}
+		if (sigaction(relay_sigs[i], &sa, &old[i]))
+			memset(&old[i], 0, sizeof(old[i]));
+		else if (old[i].sa_handler == SIG_IGN)
+			sigaction(relay_sigs[i], &old[i], NULL);
+	}
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* What every line of this program says first, as JSON. */
 static void
 json_head(struct strbuf *sb, const char *source, const char *plugin,
@@ -158,10 +210,18 @@ outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
 	};
 	struct strbuf head = STRBUF_INIT;
 	struct pollfd pfd[2];
-	int i, n, reaped = 0;
+	struct sigaction old[ARRAY_SIZE(relay_sigs)];
+	int i, n, reaped = 0, sig;
+	long since = 0;
 
 	json_head(&head, source, plugin, argv);
+	relay_signal = 0;
+	catch_signals(1, old);
 	while (s[0].fd >= 0 || s[1].fd >= 0) {
+		if (relay_signal && !since)
+			since = now_ms();
+		if (since && now_ms() - since >= OUTRELAY_GRACE_MS)
+			break;	/* it did not end: khora does */
 		/*
 		 * Looked at every round, not only when nothing came: a
 		 * daemon it started may hold the pipes open, and write to
@@ -193,5 +253,9 @@ outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
 		strbuf_release(&s[i].line);
 	}
 	strbuf_release(&head);
+	catch_signals(0, old);
+	sig = relay_signal;
+	if (sig)
+		raise(sig);	/* its disposition is the one before again */
 	return reaped;
 }
