@@ -114,7 +114,9 @@ read_some(struct stream *s, const char *head, int bounded)
 	}
 	strbuf_add(&s->line, buf, (size_t)n);
 	flush_lines(s, head, 0);
-	return bounded && !s->left ? read_some(s, head, 1) : 0;
+	/* at s->left 0, the next round ends s: after the other stream's
+	 * lines of this round, as an end of file would */
+	return 0;
 }
 
 /*
