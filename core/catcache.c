@@ -980,7 +980,9 @@ queue(struct catcache *c)
 	if (!slash || (!c->local && c->urefused))
 		return;
 	for (i = 0; i < nr_pend; i++)
+		/* the whole dir: pl is not plq */
 		if (!strcmp(pend[i].base, slash + 1) &&
+		    strlen(pend[i].dir) == (size_t)(slash - path) &&
 		    !strncmp(pend[i].dir, path, (size_t)(slash - path)))
 			break;
 	if (!alloc_pend)

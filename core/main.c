@@ -48,6 +48,10 @@ main(int argc, char **argv)
 	/* over RLIMIT_FSIZE, write() must fail with EFBIG (reported, the
 	 * staging directory removed), not kill khora half-way */
 	signal(SIGXFSZ, SIG_IGN);
+	/* ignored by whoever started khora (it survives exec), the kernel
+	 * would reap the tasks itself: waitpid() then has no status to
+	 * give, and a task that failed would pass for one that succeeded */
+	signal(SIGCHLD, SIG_DFL);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--error-format=json")) {
 			d.json = 1;

@@ -14,7 +14,8 @@
  * Diagnostics keep their own shape (they have "severity"; an output
  * line has "type").  Text that is not UTF-8 is kept readable: each
  * invalid byte becomes U+FFFD.  A line longer than OUTRELAY_LINE_MAX is
- * cut into several objects; a last line without a newline is one too.
+ * cut into several objects, never inside a UTF-8 character; a last line
+ * without a newline is one too.
  */
 #ifndef OUTRELAY_H
 #define OUTRELAY_H
@@ -32,7 +33,9 @@
  * read (a program it left running in the background with the pipe
  * open then gets EPIPE, not a khora that never returns).  When it
  * reaped the child, its wait status is in *status and 1 is returned;
- * else 0 (the caller waits).
+ * else 0 (the caller waits).  SIGINT, SIGTERM or SIGHUP meanwhile (unless
+ * ignored) is held while the child ends, for a grace of two seconds,
+ * its output relayed; then khora gets the signal again, as it was.
  */
 int outrelay_run(pid_t pid, int out_fd, int err_fd, const char *source,
 		 const char *plugin, char *const *argv, int *status);
