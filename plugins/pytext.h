@@ -206,6 +206,21 @@ pytext_docstring(const char *const *paras, size_t nr, size_t width)
 	return out;
 }
 
+/* Sets the variable name to a docstring of paras at the line length. */
+static inline int
+pytext_set_docstring(khora_ctx *ctx, const struct khora_host *h,
+		     const char *name, const char *const *paras, size_t nr)
+{
+	char *doc = pytext_docstring(paras, nr, pytext_line_length(ctx, h));
+	int ret;
+
+	if (!doc)
+		return h->error(ctx, "out of memory");
+	ret = h->set_var(ctx, name, doc);
+	free(doc);
+	return ret;
+}
+
 /*
  * NAME = LITERAL as black writes it: on one line when it fits, else the
  * literal alone in parentheses when that fits (black leaves a literal

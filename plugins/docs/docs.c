@@ -88,18 +88,11 @@ conf_vars(khora_ctx *ctx, const struct khora_host *h)
 	const char *name = h->project(ctx, "name");
 	char summary[160];
 	const char *paras[1];
-	char *doc;
-	int ret;
 
 	snprintf(summary, sizeof(summary), "Sphinx configuration of %s: make "
 		 "html (warnings are errors).", name);
 	paras[0] = summary;
-	doc = pytext_docstring(paras, 1, pytext_line_length(ctx, h));
-	if (!doc)
-		return h->error(ctx, "out of memory");
-	ret = h->set_var(ctx, "conf_docstring", doc);
-	free(doc);
-	return ret ||
+	return pytext_set_docstring(ctx, h, "conf_docstring", paras, 1) ||
 	       set_assign(ctx, h, "project_assign", "project", name) ||
 	       set_assign(ctx, h, "author_assign", "author",
 			  h->project(ctx, "author")) ||

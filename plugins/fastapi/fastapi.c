@@ -129,21 +129,6 @@ image_vars(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	((uv) ? "uv sync --extra api" : "python3 -m pip install -e '.[api]'")
 #define UVICORN(uv) ((uv) ? "uv run uvicorn" : "python3 -m uvicorn")
 
-/* NAME = a docstring of PARAS, wrapped to the line length */
-static int
-set_doc(khora_ctx *ctx, const struct khora_host *h, const char *name,
-	const char *const *paras, size_t nr)
-{
-	char *doc = pytext_docstring(paras, nr, pytext_line_length(ctx, h));
-	int ret;
-
-	if (!doc)
-		return h->error(ctx, "out of memory");
-	ret = h->set_var(ctx, name, doc);
-	free(doc);
-	return ret;
-}
-
 /*
  * The docstrings that hold the project's name or api_dir: a 64-letter
  * name does not fit a line of 79 after "HTTP API of ".
@@ -167,13 +152,13 @@ docstrings(khora_ctx *ctx, const struct khora_host *h, const char *dir)
 	paras[1] = "Install the package first, then serve the app from the "
 		   "project root:";
 	paras[2] = serve;
-	if (set_doc(ctx, h, "main_docstring", paras, 3))
+	if (pytext_set_docstring(ctx, h, "main_docstring", paras, 3))
 		return -1;
 	paras[0] = routers;
-	if (set_doc(ctx, h, "routers_docstring", paras, 1))
+	if (pytext_set_docstring(ctx, h, "routers_docstring", paras, 1))
 		return -1;
 	paras[0] = tests;
-	return set_doc(ctx, h, "tests_docstring", paras, 1);
+	return pytext_set_docstring(ctx, h, "tests_docstring", paras, 1);
 }
 
 /*

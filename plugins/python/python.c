@@ -44,18 +44,11 @@ set_docstring(khora_ctx *ctx, const struct khora_host *h)
 	const char *name = h->project(ctx, "name");
 	char summary[128];
 	const char *paras[2];
-	char *doc;
-	int ret;
 
 	snprintf(summary, sizeof(summary), "%s package.", name ? name : "");
 	paras[0] = summary;
 	paras[1] = desc;
-	doc = pytext_docstring(paras, 2, pytext_line_length(ctx, h));
-	if (!doc)
-		return h->error(ctx, "out of memory");
-	ret = h->set_var(ctx, "module_docstring", doc);
-	free(doc);
-	return ret;
+	return pytext_set_docstring(ctx, h, "module_docstring", paras, 2);
 }
 
 static int
