@@ -212,8 +212,6 @@ pipeline_add_records(struct pipeline *p, const char *config_sha)
 	strbuf_init(&r.base, 0);
 	strbuf_init(&r.lock, 0);
 	build_base(p, nr, &r.base);
-	/* sha256 picks SHA-NI or not once, here: the threads only read it */
-	sha256_hex("", 0, r.base_sha);
 	pool_run(2, pool_threads(nr) > 1 ? 2 : 1, records_job, &r, NULL, NULL,
 		 &err);
 	add_record(p, ".khora/base", &r.base, r.base_sha);

@@ -9,6 +9,7 @@
  * elsewhere the portable code below runs.  The unit tests run both.
  */
 #include "compat.h"
+#include <pthread.h>
 #include "sha256.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -34,6 +35,8 @@ static const uint32_t k[64] = {
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 static int use_shani = -1;	/* -1: not decided yet */
+/* the first sha256_init() decides, whichever thread runs it */
+static pthread_once_t decided = PTHREAD_ONCE_INIT;
 
 static void
 block_portable(uint32_t *state, const unsigned char *p)
@@ -132,10 +135,17 @@ sha256_set_portable(int portable)
 }
 
 static void
-block(struct sha256 *s, const unsigned char *p)
+decide(void)
 {
+	/* unless a test chose first */
 	if (use_shani < 0)
 		sha256_set_portable(0);
+}
+
+/* After a sha256_init(): use_shani is decided, and only read here. */
+static void
+block(struct sha256 *s, const unsigned char *p)
+{
 #ifdef HAVE_SHANI_CODE
 	if (use_shani) {
 		block_shani(s->h, p);
@@ -153,6 +163,7 @@ sha256_init(struct sha256 *s)
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
 
+	pthread_once(&decided, decide);
 	memcpy(s->h, iv, sizeof(iv));
 	s->len = 0;
 	s->fill = 0;

@@ -164,11 +164,8 @@ hash_one(void *arg, size_t i)
 void
 stage_hash_actions(struct action *v, size_t nr)
 {
-	char hex[65];
 	int err;
 
-	/* sha256 picks SHA-NI or not once, here: the threads only read it */
-	sha256_hex("", 0, hex);
 	/* hash_one cannot fail, nor is it worth stopping on a signal */
 	pool_run(nr, pool_threads(nr), hash_one, v, NULL, NULL, &err);
 }
