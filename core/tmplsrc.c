@@ -20,6 +20,7 @@
 #include "stage.h"
 #include "strbuf.h"
 #include "tmplsrc.h"
+#include "userdir.h"
 #include "wrapper.h"
 #include "ytree.h"
 
@@ -565,23 +566,39 @@ git_said(struct git_run *r, int rc)
 
 /* ---- the cache ---- */
 
+/*
+ * The cache's directory khora/SUB below the user's cache base, opened
+ * as userdir.h says (never through a link, ours or root's, nobody
+ * else's to write), and made with create: 0; 1 when it is absent and
+ * not to be made; -1 with an error when it is refused or cannot be
+ * made.  A cache someone else could have put there (a link planted at
+ * ~/.cache/khora) would hand khora their templates.
+ */
 static int
-mkdir_p(const char *dir)
+cache_subdir(const struct tmplsrc *s, const char *cache, const char *sub,
+	     int create, struct diag *d)
 {
-	char *copy = xstrdup(dir), *p;
-	int ret = 0;
+	const char *const subs[] = { "khora", sub, NULL };
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
+	/* cache is BASE/khora (datadir_user()) */
+	char *base = xstrndup(cache, strlen(cache) - strlen("/khora"));
+	int fd = userdir_open(base, subs, create, &why, &where), ret = 0;
 
-	for (p = copy + 1; *p && !ret; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) && errno != EEXIST)
-			ret = -1;
-		*p = '/';
-	}
-	if (!ret && mkdir(copy, 0700) && errno != EEXIST)
-		ret = -1;
-	free(copy);
+	if (fd >= 0)
+		close(fd);
+	else if (!create && errno == ENOENT)
+		ret = 1;
+	else if (errno == EPERM)
+		ret = src_error(d, EXIT_IO, s->given, "template cache "
+				"directory '%s' refused: %s", where.buf,
+				why.buf);
+	else
+		ret = src_error(d, EXIT_IO, s->given, "cannot make the cache "
+				"directory '%s': %s", where.len ? where.buf :
+				cache, why.len ? why.buf : strerror(errno));
+	strbuf_release(&why);
+	strbuf_release(&where);
+	free(base);
 	return ret;
 }
 
@@ -613,14 +630,11 @@ ensure_repo(struct tmplsrc *s, struct git_run *r, int create,
 	strbuf_addf(&dir, "%s/git", cache);
 	if (!s->repo)
 		s->repo = xstrfmt("%s/%s.git", dir.buf, key);
-	if (!create || is_dir(s->repo))
+	rc = cache_subdir(s, cache, "git", create, d);
+	if (rc < 0)
+		ret = -1;
+	if (rc || !create || is_dir(s->repo))
 		goto out;
-	if (mkdir_p(dir.buf)) {
-		ret = src_error(d, EXIT_IO, s->given, "cannot make the cache "
-				"directory '%s': %s", dir.buf,
-				strerror(errno));
-		goto out;
-	}
 	strbuf_addf(&tmp, "%s/.tmp-%s.XXXXXX", dir.buf, key);
 	if (!mkdtemp(tmp.buf)) {
 		ret = src_error(d, EXIT_IO, s->given, "cannot write in the "
@@ -907,14 +921,12 @@ checkout(struct tmplsrc *s, struct git_run *r, struct diag *d)
 				 "relative)");
 	strbuf_addf(&dir, "%s/checkouts", cache);
 	s->dir = xstrfmt("%s/%s", dir.buf, s->commit);
-	if (is_dir(s->dir))
-		goto out;
-	if (mkdir_p(dir.buf)) {
-		ret = src_error(d, EXIT_IO, s->given, "cannot make the cache "
-				"directory '%s': %s", dir.buf,
-				strerror(errno));
+	if (cache_subdir(s, cache, "checkouts", 1, d)) {
+		ret = -1;
 		goto out;
 	}
+	if (is_dir(s->dir))
+		goto out;
 	strbuf_addf(&tmp, "%s/.tmp-%.12s.XXXXXX", dir.buf, s->commit);
 	if (!mkdtemp(tmp.buf)) {
 		ret = src_error(d, EXIT_IO, s->given, "cannot write in the "
